@@ -1,0 +1,119 @@
+"""Reverse-mode differentiation: topological order, gradient flow, the one unbroadcast.
+
+``run_backward(root, grad)`` walks the graph that :meth:`Function.apply` recorded, from
+``root`` back to the leaves, calling each op's ``backward`` once with the sum of the
+gradients that reached its output. Gradients of leaves accumulate into ``.grad``.
+"""
+
+from glassnet._backend import namespace
+from glassnet._errors import GlassnetError, GlassnetValueError
+from glassnet.autograd._hooks import notify
+from glassnet.autograd._mode import state
+
+__all__ = ["run_backward", "unbroadcast"]
+
+
+def unbroadcast(grad, shape, op_name="op"):
+    """Sum ``grad`` over the axes that broadcasting added or stretched to reach ``shape``.
+
+    ``(3, 2) -> (2,)`` sums axis 0; ``(3, 2) -> (3, 1)`` sums axis 1 keeping it.
+    Raises if the result still has the wrong shape (a bug in an op's backward).
+    """
+    shape = tuple(shape)
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(
+        i for i, (g, s) in enumerate(zip(grad.shape, shape, strict=False)) if s == 1 and g != 1
+    )
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise GlassnetError(
+            f"backward of {op_name}: gradient of shape {grad.shape} does not fit its input "
+            f"of shape {shape} (an op's backward is wrong)"
+        )
+    return grad
+
+
+def _topological_order(root):
+    """Tensors that need a gradient, each after every tensor computed from it."""
+    order, seen = [], {id(root)}
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        op = node._ctx
+        if op is None:
+            continue
+        for parent, needed in zip(op.inputs, op.needs_grad, strict=True):
+            if needed and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _store_leaf_grad(tensor, grad):
+    if tensor.grad is None:
+        if not getattr(grad.flags, "writeable", True) or grad.base is not None:
+            grad = grad.copy()
+        tensor.grad = type(tensor)._wrap(grad, False, None)
+    else:
+        tensor.grad = type(tensor)._wrap(tensor.grad.data + grad, False, None)
+
+
+def run_backward(root, grad):
+    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
+    pending = {id(root): grad}
+    for node in _topological_order(root):
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        op = node._ctx
+        if op is None or node._retains_grad:
+            _store_leaf_grad(node, grad)
+        if op is None:
+            continue
+        grads = op.backward(grad)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if state.slow_path:
+            notify(op, "backward", op.inputs, node, grad, grads)
+        for parent, g, needed in zip(op.inputs, grads, op.needs_grad, strict=True):
+            if not needed or g is None:
+                continue
+            if g.shape != parent.shape:
+                g = unbroadcast(g, parent.shape, op.name)
+            if g.dtype != parent.dtype:
+                g = g.astype(parent.dtype)
+            key = id(parent)
+            if key in pending:
+                pending[key] = pending[key] + g
+            else:
+                pending[key] = g
+
+
+def as_grad_array(tensor, gradient):
+    """The seed gradient for ``tensor.backward(gradient)``: ones for a scalar."""
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise GlassnetValueError(
+                f"backward: called on a tensor of shape {tuple(tensor.shape)} without "
+                "`gradient`; backward() needs a scalar (reduce it first, e.g. "
+                "loss.sum() or loss.mean()) or an explicit gradient of the same shape"
+            )
+        xp = namespace(tensor.data)
+        return xp.ones_like(tensor.data)
+    g = gradient.data if hasattr(gradient, "_ctx") else gradient
+    xp = namespace(tensor.data)
+    g = xp.asarray(g, dtype=tensor.dtype)
+    if g.shape != tensor.shape:
+        raise GlassnetValueError(
+            f"backward: gradient of shape {g.shape} does not match the tensor's shape "
+            f"{tuple(tensor.shape)}"
+        )
+    return g

@@ -1,0 +1,82 @@
+"""The primitive-op base class and its apply path.
+
+A primitive is one subclass of :class:`Function` with ``forward`` (arrays in, array out)
+and ``backward`` (the output's gradient in, one gradient per input out) side by side,
+plus ``formula`` and ``grad_formulas`` strings that the docs and ``gn.explain`` read.
+Backward may return gradients in the broadcast (output) shape: the engine reduces them
+to each input's shape in one place (:func:`glassnet.autograd._engine.unbroadcast`).
+"""
+
+from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
+from glassnet.autograd._hooks import notify
+from glassnet.autograd._mode import state
+from glassnet.autograd._tensor import Tensor
+
+__all__ = ["Function", "broadcast_message"]
+
+
+class Function:
+    """Base class of every differentiable primitive.
+
+    Subclasses define ``forward(self, *arrays, **params) -> array`` and
+    ``backward(self, grad) -> tuple of arrays (or None for inputs needing no gradient)``.
+    ``self.needs_grad[i]`` tells backward which gradients anyone wants.
+    """
+
+    formula = ""
+    grad_formulas = ()
+    inputs = ()
+    needs_grad = ()
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays and, if any input needs a gradient, link
+        the output to this op for backward."""
+        op = cls()
+        op.params = params
+        try:
+            out = op.forward(*[t.data for t in inputs], **params)
+        except ValueError as exc:
+            if isinstance(exc, GlassnetError):
+                raise
+            raise op.shape_error(inputs, exc) from exc
+        if state.grad_enabled and any(t._requires_grad for t in inputs):
+            op.inputs = inputs
+            op.needs_grad = tuple(t._requires_grad for t in inputs)
+            result = Tensor._wrap(out, True, op)
+        else:
+            result = Tensor._wrap(out, False, None)
+        if state.slow_path:
+            notify(op, "forward", inputs, result, None, None)
+        return result
+
+    def shape_error(self, inputs, exc):
+        """The error raised when forward rejects its inputs' shapes (override to teach)."""
+        shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+        detail = str(exc).split("\n")[0]
+        if "broadcast" in detail:
+            return ShapeError(broadcast_message(self.name, [t.shape for t in inputs]))
+        return GlassnetValueError(f"{self.name}: inputs of shapes {shapes} rejected: {detail}")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.formula}>"
+
+
+def broadcast_message(op_name, shapes):
+    """Explain why ``shapes`` do not broadcast, naming the first clashing dimension."""
+    shown = " and ".join(str(tuple(s)) for s in shapes)
+    ndim = max(len(s) for s in shapes)
+    for k in range(1, ndim + 1):
+        sizes = {s[-k] for s in shapes if len(s) >= k} - {1}
+        if len(sizes) > 1:
+            pretty = " vs ".join(str(n) for n in sorted(sizes))
+            return (
+                f"{op_name}: shapes {shown} cannot broadcast — compared from the right, "
+                f"dimension -{k} has sizes {pretty}; each pair must be equal or one of them 1 "
+                "(reshape or unsqueeze one operand to fit)"
+            )
+    return f"{op_name}: shapes {shown} cannot broadcast"

@@ -1,0 +1,122 @@
+"""Global switches of the autograd engine: grad mode, observers, anomaly detection.
+
+The apply path reads :data:`state.slow_path` once per op; it is true only while an
+observer is subscribed or anomaly detection is on, so with neither, observing costs a
+single attribute check.
+"""
+
+import functools
+
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "observe",
+           "detect_anomaly", "state"]
+
+
+class _State:
+    __slots__ = ("grad_enabled", "observers", "anomaly", "slow_path")
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.observers = []
+        self.anomaly = False
+        self.slow_path = False
+
+    def refresh(self):
+        self.slow_path = bool(self.observers) or self.anomaly
+
+
+state = _State()
+
+
+def is_grad_enabled():
+    """True when new operations record the graph for backward."""
+    return state.grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that sets grad mode to ``mode`` inside its block."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+        self.prev = []
+
+    def __enter__(self):
+        self.prev.append(state.grad_enabled)
+        state.grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self.prev.pop()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with type(self)(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """No graph is recorded inside: for evaluation and in-place parameter updates.
+
+    Use as ``with gn.no_grad():`` or as the decorator ``@gn.no_grad()``.
+    """
+
+    def __init__(self, mode=False):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turns graph recording back on inside a ``no_grad`` block."""
+
+    def __init__(self, mode=True):
+        super().__init__(True)
+
+
+class observe:
+    """Subscribe ``callback(event)`` to every op applied, forward and backward.
+
+    ``event`` is an :class:`~glassnet.autograd.OpEvent`. Use as a context manager::
+
+        with observe(events.append):
+            y = (x @ w).relu()
+
+    Observers only read: the engine does not know who listens.
+    """
+
+    def __init__(self, callback):
+        self.callback = callback
+
+    def __enter__(self):
+        state.observers.append(self.callback)
+        state.refresh()
+        return self
+
+    def __exit__(self, *exc):
+        state.observers.remove(self.callback)
+        state.refresh()
+        return False
+
+
+class detect_anomaly:
+    """Inside this block the first op whose forward or backward makes NaN/Inf raises.
+
+    The error names the op, its formula and the shapes of its inputs. Costs one
+    ``isfinite`` check per op while on; nothing when off.
+    """
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self.prev = []
+
+    def __enter__(self):
+        self.prev.append(state.anomaly)
+        state.anomaly = self.enabled
+        state.refresh()
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self.prev.pop()
+        state.refresh()
+        return False

@@ -1,0 +1,499 @@
+"""The Tensor: an array plus what autograd needs (requires_grad, grad, the op that made it).
+
+Arithmetic, reductions and shape methods are thin: each calls the function of the same
+name in :mod:`glassnet.ops`, where the primitive lives with its forward and backward.
+"""
+
+import numpy as np
+
+from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
+from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._engine import as_grad_array, run_backward
+
+__all__ = ["Tensor", "as_array"]
+
+_NUMERIC_KINDS = "biuf"
+
+
+def as_array(data, dtype=None):
+    """Turn nested lists, scalars or arrays into a numeric array, with clear errors."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is None and _has_python_float(data):
+        dtype = get_default_dtype()
+    xp = namespace(data)
+    try:
+        arr = xp.asarray(data, dtype=dtype)
+    except ValueError as exc:
+        if "inhomogeneous" in str(exc) or "sequence" in str(exc):
+            raise GlassnetValueError(
+                f"tensor: nested lists must be rectangular (every row the same length); "
+                f"got a ragged list: {_preview(data)}"
+            ) from exc
+        raise GlassnetTypeError(f"tensor: cannot make a numeric array from {_preview(data)}: {exc}")
+    except TypeError as exc:
+        raise GlassnetTypeError(f"tensor: cannot make a numeric array from {_preview(data)}: {exc}")
+    if arr.dtype.kind not in _NUMERIC_KINDS:
+        raise GlassnetTypeError(
+            f"tensor: data must be numbers (bool, int or float); got dtype {arr.dtype} "
+            f"from {_preview(data)}"
+        )
+    return arr
+
+
+def _has_python_float(data):
+    """True if a Python float appears in (possibly nested) lists: torch then uses the
+    default float dtype rather than NumPy's float64."""
+    if isinstance(data, float):
+        return True
+    if isinstance(data, (list, tuple)):
+        return any(_has_python_float(d) for d in data)
+    return False
+
+
+def _preview(data, limit=60):
+    text = repr(data)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``data`` is the backend array (NumPy or CuPy). ``requires_grad`` asks autograd to
+    compute ``grad`` (a Tensor of the same shape) when ``backward()`` is called on a
+    result. Make tensors with :func:`glassnet.tensor`, :func:`glassnet.zeros`, ...
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "name",
+                 "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: array + tensor
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self._ctx = None
+        self._retains_grad = False
+        self.name = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, array, requires_grad, ctx):
+        """Fast constructor for ops: no checks, no copies."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t._requires_grad = requires_grad
+        t._ctx = ctx
+        t._retains_grad = False
+        t.name = None
+        return t
+
+    # -- autograd ---------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        if flag and self.data.dtype.kind != "f":
+            raise GlassnetTypeError(
+                f"requires_grad: only floating tensors can require gradients; this tensor "
+                f"has dtype {self.data.dtype} (make it with dtype=gn.float32, or call .float())"
+            )
+        if not flag and self._ctx is not None:
+            raise GlassnetValueError(
+                "requires_grad: cannot turn gradients off on a non-leaf tensor; use .detach()"
+            )
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user rather than by an op that tracks gradients."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op (a :class:`Function`) that made this tensor, or None for a leaf."""
+        return self._ctx
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        self._retains_grad = True
+        return self
+
+    def backward(self, gradient=None):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf needing it.
+
+        ``gradient`` (same shape as self) is required unless self holds one element.
+        """
+        if not self._requires_grad:
+            raise GlassnetValueError(
+                "backward: this tensor does not require grad and has no graph; set "
+                "requires_grad=True on the inputs (leaf tensors) before computing it"
+            )
+        run_backward(self, as_grad_array(self, gradient))
+
+    def detach(self):
+        """A tensor sharing this data, cut from the graph (requires_grad=False)."""
+        return Tensor._wrap(self.data, False, None)
+
+    def detach_(self):
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
+    # -- attributes -------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return device_of(self.data)
+
+    @property
+    def T(self):
+        """The tensor with its axes reversed (the transpose of a matrix)."""
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of transposed matrices)."""
+        return _ops.swapaxes(self, -1, -2)
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise GlassnetTypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # -- conversion -------------------------------------------------------------
+    def numpy(self):
+        """The data as a NumPy array (shared memory on the CPU; a copy from a GPU)."""
+        return to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise GlassnetValueError(
+                f"item: only a one-element tensor converts to a Python number; "
+                f"this one has shape {tuple(self.shape)}"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return to_numpy(self.data).tolist()
+
+    def astype(self, dtype):
+        """A copy in ``dtype``; differentiable between floating dtypes."""
+        return _ops.cast(self, np.dtype(dtype))
+
+    def to(self, target):
+        """Convert to a dtype (``t.to(gn.float64)``) or a device (``'cpu'``, ``'cuda'``)."""
+        if isinstance(target, str) and not target.startswith(("float", "int", "bool")):
+            return _ops.to_device(self, target)
+        return self.astype(target)
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
+
+    def bool(self):
+        return self.astype(np.bool_)
+
+    def cpu(self):
+        return _ops.to_device(self, "cpu")
+
+    def cuda(self):
+        return _ops.to_device(self, "cuda")
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iub":
+            raise GlassnetTypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise GlassnetValueError(
+                f"the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __repr__(self):
+        arr = to_numpy(self.data)
+        body = np.array2string(arr, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if arr.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
+            extras.append(f"dtype={arr.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__
+
+    # -- in-place data updates (no graph: for init, optimisers, user edits) --------
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.data[...] = value
+        return self
+
+    def copy_(self, src):
+        src = src.data if isinstance(src, Tensor) else src
+        self.data[...] = src
+        return self
+
+    # -- operators --------------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __lt__(self, other):
+        return _ops.compare(self, other, "lt")
+
+    def __le__(self, other):
+        return _ops.compare(self, other, "le")
+
+    def __gt__(self, other):
+        return _ops.compare(self, other, "gt")
+
+    def __ge__(self, other):
+        return _ops.compare(self, other, "ge")
+
+    def __eq__(self, other):
+        return _ops.compare(self, other, "eq")
+
+    def __ne__(self, other):
+        return _ops.compare(self, other, "ne")
+
+    # -- methods mirroring glassnet functions (PyTorch names) -------------------
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.sub(self, other)
+
+    def mul(self, other):
+        return _ops.mul(self, other)
+
+    def div(self, other):
+        return _ops.div(self, other)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def neg(self):
+        return _ops.neg(self)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def clip(self, min=None, max=None):
+        return _ops.clip(self, min, max)
+
+    clamp = clip
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return _ops.leaky_relu(self, negative_slope)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def gelu(self, approximate="none"):
+        return _ops.gelu(self, approximate)
+
+    def softmax(self, dim=-1):
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim=-1):
+        return _ops.log_softmax(self, dim)
+
+    def sum(self, dim=None, keepdim=False):
+        return _ops.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return _ops.mean(self, dim, keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim=None, keepdim=False):
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def var(self, dim=None, correction=1, keepdim=False):
+        return _ops.var(self, dim, correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, correction=1, keepdim=False):
+        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _ops.any(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return _ops.all(self, dim, keepdim)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return _ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _ops.unsqueeze(self, dim)
+
+    def permute(self, *dims):
+        return _ops.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return _ops.swapaxes(self, dim0, dim1)
+
+    def swapaxes(self, dim0, dim1):
+        return _ops.swapaxes(self, dim0, dim1)
+
+    def expand(self, *shape):
+        return _ops.expand(self, *shape)
+
+    def broadcast_to(self, shape):
+        return _ops.expand(self, shape)
+
+    def where(self, condition, other):
+        return _ops.where(condition, self, other)
+
+
+from glassnet import ops as _ops  # noqa: E402  (ops build on Tensor; methods resolve at call time)

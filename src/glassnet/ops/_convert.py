@@ -1,0 +1,154 @@
+"""Turning operands into tensors, dtype and device moves, and non-differentiable tests."""
+
+import operator
+
+import numpy as np
+
+from glassnet._backend import get_default_dtype, namespace, to_numpy
+from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.autograd._function import Function, broadcast_message
+from glassnet.autograd._tensor import Tensor, as_array
+
+__all__ = ["as_tensor_like", "pair", "cast", "to_device", "compare", "any", "all",
+           "normalize_dims"]
+
+_PY_SCALARS = (bool, int, float)
+
+
+def as_tensor_like(value, like):
+    """``value`` as a constant Tensor next to ``like``.
+
+    A Python number takes ``like``'s dtype (``float32_tensor * 2.5`` stays float32, as in
+    PyTorch); a float number next to an integer tensor takes the default float dtype.
+    """
+    if isinstance(value, Tensor):
+        return value
+    xp = namespace(like.data)
+    if isinstance(value, _PY_SCALARS):
+        dtype = like.data.dtype
+        if isinstance(value, float) and dtype.kind != "f":
+            dtype = get_default_dtype()
+        elif dtype.kind == "b" and not isinstance(value, bool):
+            dtype = np.dtype(np.int64) if isinstance(value, int) else get_default_dtype()
+        return Tensor._wrap(xp.asarray(value, dtype=dtype), False, None)
+    return Tensor._wrap(xp.asarray(as_array(value)), False, None)
+
+
+def pair(a, b):
+    """Both operands of a binary op as tensors (at least one must already be)."""
+    if isinstance(a, Tensor):
+        return a, as_tensor_like(b, a)
+    if isinstance(b, Tensor):
+        return as_tensor_like(a, b), b
+    a = Tensor(a)
+    return a, as_tensor_like(b, a)
+
+
+def normalize_dims(dim, ndim, op_name):
+    """``dim`` (None, int or sequence) as None or a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise GlassnetValueError(
+                f"{op_name}: dim {d} is out of range for a tensor with {ndim} dimension(s) "
+                f"(valid: {-max(ndim, 1)}..{max(ndim, 1) - 1})"
+            )
+        out.append(d % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+class Cast(Function):
+    """Change dtype. The gradient is cast back to the input's dtype by the engine."""
+
+    formula = "y = x (as another dtype)"
+    grad_formulas = ("dx = dy",)
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g
+
+
+def cast(x, dtype):
+    """``x`` converted to ``dtype``; differentiable between floating dtypes."""
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind != "f":
+        return Tensor._wrap(x.data.astype(dtype), False, None)
+    return Cast.apply(x, dtype=dtype)
+
+
+class ToDevice(Function):
+    """Move data between host (NumPy) and GPU (CuPy) memory."""
+
+    formula = "y = x (on another device)"
+    grad_formulas = ("dx = dy (moved back)",)
+
+    def forward(self, x, device):
+        self.source = "cpu" if namespace(x) is np else "cuda"
+        return _move(x, device)
+
+    def backward(self, g):
+        return _move(g, self.source)
+
+
+def _move(array, device):
+    if device.startswith("cpu"):
+        return to_numpy(array)
+    if device.startswith("cuda"):
+        try:
+            import cupy
+        except ImportError as exc:
+            raise GlassnetError(
+                f"to('{device}'): CuPy is not installed; install glassnet[gpu] on a machine "
+                "with an NVIDIA GPU, or stay on 'cpu'"
+            ) from exc
+        return cupy.asarray(array)
+    raise GlassnetValueError(f"to: unknown device {device!r}; use 'cpu' or 'cuda'")
+
+
+def to_device(x, device):
+    """``x`` on ``device`` (``'cpu'`` or ``'cuda'``); differentiable."""
+    device = str(device)
+    if x.device.split(":")[0] == device.split(":")[0]:
+        return x
+    return ToDevice.apply(x, device=device)
+
+
+_COMPARISONS = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+    "ge": operator.ge, "eq": operator.eq, "ne": operator.ne,
+}
+
+
+def compare(a, b, how):
+    """Elementwise comparison (``lt``, ``le``, ``gt``, ``ge``, ``eq``, ``ne``): a bool
+    tensor that never requires grad."""
+    a, b = pair(a, b)
+    try:
+        result = _COMPARISONS[how](a.data, b.data)
+    except ValueError as exc:
+        raise ShapeError(broadcast_message(how, [a.shape, b.shape])) from exc
+    return Tensor._wrap(result, False, None)
+
+
+def _reduce_bool(x, dim, keepdim, reducer, name):
+    if not isinstance(x, Tensor):
+        raise GlassnetTypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    dims = normalize_dims(dim, x.ndim, name)
+    return Tensor._wrap(reducer(x.data, axis=dims, keepdims=keepdim), False, None)
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001
+    """True where any element along ``dim`` is nonzero (not differentiable)."""
+    return _reduce_bool(x, dim, keepdim, namespace(x.data).any, "any")
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001
+    """True where every element along ``dim`` is nonzero (not differentiable)."""
+    return _reduce_bool(x, dim, keepdim, namespace(x.data).all, "all")

@@ -1,0 +1,324 @@
+"""Elementwise primitives: arithmetic, exp/log, comparisons that select (max/min/where/clip).
+
+Binary ops broadcast like NumPy; their backward returns output-shaped gradients and the
+engine sums them back to each input's shape.
+"""
+
+from glassnet._backend import namespace
+from glassnet.autograd._function import Function
+from glassnet.autograd._tensor import Tensor
+from glassnet.ops._convert import as_tensor_like, pair
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs",
+           "maximum", "minimum", "where", "clip", "clamp"]
+
+_PY_NUMBERS = (int, float)
+
+
+class Add(Function):
+    formula = "z = x + y"
+    grad_formulas = ("dx = dz", "dy = dz")
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    formula = "z = x - y"
+    grad_formulas = ("dx = dz", "dy = -dz")
+
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, g):
+        return g, (-g if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    formula = "z = x * y"
+    grad_formulas = ("dx = dz * y", "dy = dz * x")
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, g):
+        dx = g * self.y if self.needs_grad[0] else None
+        dy = g * self.x if self.needs_grad[1] else None
+        return dx, dy
+
+
+class Div(Function):
+    formula = "z = x / y"
+    grad_formulas = ("dx = dz / y", "dy = -dz * x / y²")
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x / y
+
+    def backward(self, g):
+        gy = g / self.y
+        dy = -gy * self.x / self.y if self.needs_grad[1] else None
+        return gy, dy
+
+
+class Neg(Function):
+    formula = "y = -x"
+    grad_formulas = ("dx = -dy",)
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class Pow(Function):
+    """Tensor exponent: both base and exponent may need gradients."""
+
+    formula = "z = x ** y"
+    grad_formulas = ("dx = dz * y * x ** (y - 1)", "dy = dz * z * log(x)")
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        self.z = x**y
+        return self.z
+
+    def backward(self, g):
+        xp = namespace(g)
+        x, y = self.x, self.y
+        dx = g * y * x ** (y - 1) if self.needs_grad[0] else None
+        dy = None
+        if self.needs_grad[1]:
+            with _quiet(xp):
+                dy = g * self.z * xp.log(x)
+            dy = xp.where((x == 0) & (y >= 0), 0, dy)  # PyTorch's convention at x = 0
+        return dx, dy
+
+
+class PowScalar(Function):
+    """Constant exponent p (``x ** 2``): cheaper than :class:`Pow`, no log needed."""
+
+    formula = "y = x ** p"
+    grad_formulas = ("dx = dy * p * x ** (p - 1)",)
+
+    def forward(self, x, p):
+        self.x, self.p = x, p
+        return x**p
+
+    def backward(self, g):
+        p = self.p
+        if p == 2:
+            return g * 2 * self.x
+        return g * p * self.x ** (p - 1)
+
+
+class Exp(Function):
+    formula = "y = exp(x)"
+    grad_formulas = ("dx = dy * y",)
+
+    def forward(self, x):
+        self.y = namespace(x).exp(x)
+        return self.y
+
+    def backward(self, g):
+        return g * self.y
+
+
+class Log(Function):
+    formula = "y = log(x)"
+    grad_formulas = ("dx = dy / x",)
+
+    def forward(self, x):
+        self.x = x
+        return namespace(x).log(x)
+
+    def backward(self, g):
+        return g / self.x
+
+
+class Sqrt(Function):
+    formula = "y = √x"
+    grad_formulas = ("dx = dy / (2·y)",)
+
+    def forward(self, x):
+        self.y = namespace(x).sqrt(x)
+        return self.y
+
+    def backward(self, g):
+        return g / (2 * self.y)
+
+
+class Abs(Function):
+    formula = "y = |x|"
+    grad_formulas = ("dx = dy · sign(x)",)
+
+    def forward(self, x):
+        self.x = x
+        return namespace(x).abs(x)
+
+    def backward(self, g):
+        return g * namespace(g).sign(self.x)
+
+
+class Maximum(Function):
+    """Ties send half the gradient to each side (PyTorch's rule)."""
+
+    formula = "z = max(x, y)"
+    grad_formulas = ("dx = dz · [x > y] + dz/2 · [x = y]", "dy = dz · [y > x] + dz/2 · [x = y]")
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return namespace(x).maximum(x, y)
+
+    def backward(self, g):
+        share = (self.x > self.y) + 0.5 * (self.x == self.y)
+        return g * share, g * (1 - share)
+
+
+class Minimum(Function):
+    formula = "z = min(x, y)"
+    grad_formulas = ("dx = dz · [x < y] + dz/2 · [x = y]", "dy = dz · [y < x] + dz/2 · [x = y]")
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return namespace(x).minimum(x, y)
+
+    def backward(self, g):
+        share = (self.x < self.y) + 0.5 * (self.x == self.y)
+        return g * share, g * (1 - share)
+
+
+class Where(Function):
+    """``condition`` is a constant boolean array, not an input."""
+
+    formula = "z = x where condition else y"
+    grad_formulas = ("dx = dz where condition else 0", "dy = 0 where condition else dz")
+
+    def forward(self, x, y, condition):
+        self.condition = condition
+        return namespace(x).where(condition, x, y)
+
+    def backward(self, g):
+        xp = namespace(g)
+        zero = xp.zeros((), dtype=g.dtype)
+        dx = xp.where(self.condition, g, zero) if self.needs_grad[0] else None
+        dy = xp.where(self.condition, zero, g) if self.needs_grad[1] else None
+        return dx, dy
+
+
+class Clip(Function):
+    formula = "y = min(max(x, low), high)"
+    grad_formulas = ("dx = dy · [low ≤ x ≤ high]",)
+
+    def forward(self, x, low, high):
+        self.x, self.low, self.high = x, low, high
+        return namespace(x).clip(x, low, high)
+
+    def backward(self, g):
+        inside = True
+        if self.low is not None:
+            inside = self.x >= self.low
+        if self.high is not None:
+            inside = inside & (self.x <= self.high)
+        return g * inside
+
+
+class _quiet:
+    """Silence NumPy's divide/invalid warnings where NaN/-inf is the intended result."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def __enter__(self):
+        if hasattr(self.xp, "errstate"):
+            self.state = self.xp.errstate(divide="ignore", invalid="ignore")
+            self.state.__enter__()
+
+    def __exit__(self, *exc):
+        if hasattr(self, "state"):
+            self.state.__exit__(*exc)
+
+
+def add(x, y):
+    """``x + y`` elementwise, broadcasting."""
+    return Add.apply(*pair(x, y))
+
+
+def sub(x, y):
+    """``x - y`` elementwise, broadcasting."""
+    return Sub.apply(*pair(x, y))
+
+
+def mul(x, y):
+    """``x * y`` elementwise, broadcasting."""
+    return Mul.apply(*pair(x, y))
+
+
+def div(x, y):
+    """``x / y`` elementwise, broadcasting."""
+    return Div.apply(*pair(x, y))
+
+
+def neg(x):
+    """``-x``."""
+    return Neg.apply(x)
+
+
+def pow(x, exponent):  # noqa: A001
+    """``x ** exponent``; a Python-number exponent uses the cheaper :class:`PowScalar`."""
+    if isinstance(x, Tensor) and isinstance(exponent, _PY_NUMBERS):
+        return PowScalar.apply(x, p=exponent)
+    return Pow.apply(*pair(x, exponent))
+
+
+def exp(x):
+    """``e ** x`` elementwise."""
+    return Exp.apply(x)
+
+
+def log(x):
+    """Natural logarithm elementwise."""
+    return Log.apply(x)
+
+
+def sqrt(x):
+    """Square root elementwise."""
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001
+    """``|x|`` elementwise (gradient ``sign(x)``, 0 at 0)."""
+    return Abs.apply(x)
+
+
+def maximum(x, y):
+    """Elementwise larger of ``x`` and ``y``."""
+    return Maximum.apply(*pair(x, y))
+
+
+def minimum(x, y):
+    """Elementwise smaller of ``x`` and ``y``."""
+    return Minimum.apply(*pair(x, y))
+
+
+def where(condition, x, y):
+    """``x`` where ``condition`` holds, else ``y`` (broadcasting all three)."""
+    x, y = pair(x, y)
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = namespace(x.data).asarray(cond, dtype=bool)
+    return Where.apply(x, y, condition=cond)
+
+
+def clip(x, min=None, max=None):  # noqa: A002
+    """Limit ``x`` to ``[min, max]``; tensor bounds compose :func:`maximum`/:func:`minimum`."""
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x if min is None else maximum(x, as_tensor_like(min, x))
+        return out if max is None else minimum(out, as_tensor_like(max, x))
+    return Clip.apply(x, low=min, high=max)
+
+
+clamp = clip

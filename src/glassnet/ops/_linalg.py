@@ -1,0 +1,85 @@
+"""Matrix multiplication: the primitive every dense layer ends in.
+
+NumPy's rules: 1-D @ 1-D is a dot product, a 1-D operand is treated as a row (left) or a
+column (right) and that axis is dropped from the result, N-D operands are stacks of
+matrices whose leading (batch) axes broadcast.
+"""
+
+from glassnet._backend import namespace
+from glassnet._errors import ShapeError
+from glassnet.autograd._function import Function
+from glassnet.ops._convert import pair
+
+__all__ = ["matmul", "dot"]
+
+
+class MatMul(Function):
+    formula = "C = A · B,  C[i,j] = Σ_k A[i,k] · B[k,j]"
+    grad_formulas = ("dA = dC · Bᵀ", "dB = Aᵀ · dC")
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:
+            da = g @ b.T if self.needs_grad[0] else None
+            db = a.T @ g if self.needs_grad[1] else None
+            return da, db
+        return _general_backward(a, b, g, self.needs_grad)
+
+    def shape_error(self, inputs, exc):
+        a, b = (tuple(t.shape) for t in inputs)
+        if not a or not b:
+            return ShapeError(
+                f"matmul: {a} @ {b} — both operands need at least one dimension "
+                "(use * to scale by a scalar)"
+            )
+        k_left, k_right = a[-1], b[-2] if len(b) > 1 else b[0]
+        if k_left != k_right:
+            hint = ""
+            if len(b) > 1 and b[-1] == k_left:
+                hint = " (did you mean to transpose the right operand: A @ B.T?)"
+            elif len(a) > 1 and a[-2] == k_right:
+                hint = " (did you mean to transpose the left operand: A.T @ B?)"
+            return ShapeError(
+                f"matmul: {a} @ {b} — inner dimensions {k_left} and {k_right} must match: "
+                f"(n×k)·(k×m) → (n×m), each output cell is the dot product of a row of "
+                f"length k with a column of length k{hint}"
+            )
+        return ShapeError(
+            f"matmul: {a} @ {b} — the batch dimensions {a[:-2]} and {b[:-2]} cannot broadcast"
+        )
+
+
+def _general_backward(a, b, g, needs):
+    """1-D and batched cases: lift 1-D operands to matrices, multiply, drop the axis again.
+    Batch axes that broadcast are summed by the engine's unbroadcast."""
+    xp = namespace(g)
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
+    if a.ndim == 1:
+        g = xp.expand_dims(g, -2)
+    if b.ndim == 1:
+        g = xp.expand_dims(g, -1)
+    da = db = None
+    if needs[0]:
+        da = g @ xp.swapaxes(b2, -1, -2)
+        if a.ndim == 1:
+            da = da[..., 0, :]
+    if needs[1]:
+        db = xp.swapaxes(a2, -1, -2) @ g
+        if b.ndim == 1:
+            db = db[..., :, 0]
+    return da, db
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` (see the module docstring for 1-D and batched rules)."""
+    return MatMul.apply(*pair(a, b))
+
+
+def dot(a, b):
+    """Dot product of two 1-D tensors."""
+    return matmul(a, b)
