@@ -8,7 +8,7 @@ multiplications.
 
 import numpy as _np
 
-from glassnet import ops, testing
+from glassnet import data, io, models, nn, ops, optim, testing, train
 from glassnet._backend import get_default_dtype, manual_seed, set_default_dtype
 from glassnet._creation import (
     arange,
@@ -49,6 +49,7 @@ from glassnet.autograd import (
     observe,
     set_grad_enabled,
 )
+from glassnet.io import load, save
 from glassnet.ops import (
     abs,
     add,
@@ -134,6 +135,7 @@ __all__ = [
     "clamp",
     "clip",
     "concatenate",
+    "data",
     "detect_anomaly",
     "div",
     "dot",
@@ -153,9 +155,11 @@ __all__ = [
     "get_default_dtype",
     "int32",
     "int64",
+    "io",
     "is_grad_enabled",
     "leaky_relu",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logsumexp",
@@ -166,13 +170,16 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "models",
     "mul",
     "neg",
+    "nn",
     "no_grad",
     "observe",
     "ones",
     "ones_like",
     "ops",
+    "optim",
     "pad",
     "permute",
     "pow",
@@ -184,6 +191,7 @@ __all__ = [
     "randperm",
     "relu",
     "reshape",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "sigmoid",
@@ -198,6 +206,7 @@ __all__ = [
     "tanh",
     "tensor",
     "testing",
+    "train",
     "transpose",
     "unsqueeze",
     "var",

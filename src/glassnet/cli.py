@@ -1,4 +1,4 @@
-"""The ``glassnet`` command: a thin front over the library."""
+"""The ``glassnet`` command: a thin front over the library (no logic lives only here)."""
 
 import argparse
 import sys
@@ -8,24 +8,90 @@ from glassnet._version import __version__
 __all__ = ["main", "build_parser"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _hidden_sizes(text):
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden wants comma-separated integers, got {text!r}"
+        ) from None
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"--hidden wants positive sizes, got {text!r}")
+    return sizes
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def _add_train(commands):
+    from glassnet.cli_train import DATASET_HELP, OPTIMIZERS
+    from glassnet.models import MODELS
+
+    p = commands.add_parser("train", help="train a model on a built-in dataset or a file",
+                            description="Train a model and write it, its history and a plot.")
+    p.add_argument("--model", choices=sorted(MODELS), default="mlp")
+    p.add_argument("--dataset", default="mnist1d", help=DATASET_HELP)
+    p.add_argument("--epochs", type=_positive(int), default=20)
+    p.add_argument("--batch-size", type=_positive(int), default=100)
+    p.add_argument("--lr", type=_positive(float), default=None,
+                   help="learning rate (default: 0.01 for adam/adamw/rmsprop, 0.1 for sgd)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    p.add_argument("--hidden", type=_hidden_sizes, default=(100, 100),
+                   help="hidden layer widths for mlp, e.g. 256,256 (default 100,100)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/latest", help="output directory (default runs/latest)")
+    p.add_argument("--no-progress", action="store_true", help="print nothing per epoch")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="glassnet",
-        description="glassnet: deep learning as visible matrix multiplications",
-    )
+    parser = _Parser(prog="glassnet",
+                     description="glassnet: deep learning as visible matrix multiplications")
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.add_parser("demo", help="multiply matrices and run a tiny network forward/backward")
+    commands.add_parser("datasets", help="list the built-in datasets")
+    _add_train(commands)
     return parser
 
 
 def main(argv=None):
     """Entry point; returns the process exit code."""
+    from glassnet._errors import GlassnetError
+
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     command = args.command or "demo"
-    if command == "demo":
-        from glassnet._demo import run_demo
+    try:
+        if command == "demo":
+            from glassnet._demo import run_demo
 
-        run_demo()
+            run_demo()
+        elif command == "datasets":
+            from glassnet.cli_train import list_datasets
+
+            list_datasets()
+        elif command == "train":
+            from glassnet.cli_train import run_train
+
+            run_train(args)
+    except GlassnetError as exc:
+        print(f"glassnet {command}: error: {exc}", file=sys.stderr)
+        return 2
     return 0

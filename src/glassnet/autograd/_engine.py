@@ -5,6 +5,8 @@
 gradients that reached its output. Gradients of leaves accumulate into ``.grad``.
 """
 
+import numpy as np
+
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetError, GlassnetValueError
 from glassnet.autograd._hooks import notify
@@ -37,45 +39,59 @@ def unbroadcast(grad, shape, op_name="op"):
 
 
 def _topological_order(root):
-    """Tensors that need a gradient, each after every tensor computed from it."""
-    order, seen = [], {id(root)}
+    """Tensors that need a gradient, each after every tensor computed from it.
+
+    Depth-first post-order: a node is marked when it is expanded (not when it is first
+    pushed), so it is emitted only after everything reachable from it.
+    """
+    order, expanded = [], set()
     stack = [(root, False)]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node, done = stack.pop()
+        if done:
             order.append(node)
             continue
+        if id(node) in expanded:
+            continue
+        expanded.add(id(node))
         stack.append((node, True))
         op = node._ctx
         if op is None:
             continue
         for parent, needed in zip(op.inputs, op.needs_grad, strict=True):
-            if needed and id(parent) not in seen:
-                seen.add(id(parent))
+            if needed and id(parent) not in expanded:
                 stack.append((parent, False))
     order.reverse()
     return order
 
 
-def _store_leaf_grad(tensor, grad):
-    if tensor.grad is None:
-        if not getattr(grad.flags, "writeable", True) or grad.base is not None:
-            grad = grad.copy()
-        tensor.grad = type(tensor)._wrap(grad, False, None)
-    else:
-        tensor.grad = type(tensor)._wrap(tensor.grad.data + grad, False, None)
+def _store_leaf_grad(tensor, grad, handed_out):
+    """Accumulate into ``tensor.grad`` an array that no other tensor or caller shares.
+
+    Ops may pass the same array to several inputs (``add``: dx = dy = dz) or return views
+    and NumPy scalars; ``handed_out`` holds the ids of arrays already stored elsewhere.
+    """
+    xp = namespace(grad)
+    if tensor.grad is not None:
+        grad = xp.asarray(tensor.grad.data + grad)
+    elif (id(grad) in handed_out or isinstance(grad, np.generic) or grad.base is not None
+          or not getattr(grad.flags, "writeable", True)):
+        grad = xp.array(grad)
+    handed_out.add(id(grad))
+    tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
 def run_backward(root, grad):
     """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
     pending = {id(root): grad}
+    handed_out = {id(grad)}  # the seed may be the caller's own array
     for node in _topological_order(root):
         grad = pending.pop(id(node), None)
         if grad is None:
             continue
         op = node._ctx
         if op is None or node._retains_grad:
-            _store_leaf_grad(node, grad)
+            _store_leaf_grad(node, grad, handed_out)
         if op is None:
             continue
         grads = op.backward(grad)

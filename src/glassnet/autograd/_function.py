@@ -7,6 +7,8 @@ Backward may return gradients in the broadcast (output) shape: the engine reduce
 to each input's shape in one place (:func:`glassnet.autograd._engine.unbroadcast`).
 """
 
+import numpy as np
+
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
 from glassnet.autograd._hooks import notify
 from glassnet.autograd._mode import state
@@ -44,6 +46,8 @@ class Function:
             if isinstance(exc, GlassnetError):
                 raise
             raise op.shape_error(inputs, exc) from exc
+        if isinstance(out, np.generic):  # NumPy turns 0-d results into scalars
+            out = np.asarray(out)
         if state.grad_enabled and any(t._requires_grad for t in inputs):
             op.inputs = inputs
             op.needs_grad = tuple(t._requires_grad for t in inputs)

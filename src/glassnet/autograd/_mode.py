@@ -32,10 +32,10 @@ def is_grad_enabled():
     return state.grad_enabled
 
 
-class set_grad_enabled:
-    """Context manager and decorator that sets grad mode to ``mode`` inside its block."""
+class _GradMode:
+    """Grad mode ``mode`` inside a ``with`` block or a decorated function."""
 
-    def __init__(self, mode=True):
+    def __init__(self, mode):
         self.mode = bool(mode)
         self.prev = []
 
@@ -49,29 +49,59 @@ class set_grad_enabled:
         return False
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(self.mode):
+            with _GradMode(mode):
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class no_grad(_GradMode):
     """No graph is recorded inside: for evaluation and in-place parameter updates.
 
-    Use as ``with gn.no_grad():`` or as the decorator ``@gn.no_grad()``.
+    Use as ``with gn.no_grad():`` or as the decorator ``@gn.no_grad()`` or ``@gn.no_grad``.
     """
 
-    def __init__(self, mode=False):
+    def __new__(cls, func=None):
+        if callable(func):  # the bare decorator: @gn.no_grad
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
-    """Turns graph recording back on inside a ``no_grad`` block."""
+class enable_grad(_GradMode):
+    """Turns graph recording back on inside a ``no_grad`` block (``with`` or decorator)."""
+
+    def __new__(cls, func=None):
+        if callable(func):  # the bare decorator: @gn.enable_grad
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode to ``mode``. As in PyTorch, a plain call ``gn.set_grad_enabled(False)``
+    takes effect at once; in ``with`` the previous mode returns on exit; as a decorator it
+    applies only while the decorated function runs."""
 
     def __init__(self, mode=True):
-        super().__init__(True)
+        super().__init__(mode)
+        self.prev.append(state.grad_enabled)
+        state.grad_enabled = self.mode
+
+    def __enter__(self):
+        return self  # already set by __init__; __exit__ restores
+
+    def __call__(self, fn):
+        state.grad_enabled = self.prev.pop()  # decorating changes nothing until called
+        return super().__call__(fn)
 
 
 class observe:

@@ -30,9 +30,13 @@ def as_array(data, dtype=None):
                 f"tensor: nested lists must be rectangular (every row the same length); "
                 f"got a ragged list: {_preview(data)}"
             ) from exc
-        raise GlassnetTypeError(f"tensor: cannot make a numeric array from {_preview(data)}: {exc}")
+        raise GlassnetTypeError(
+            f"tensor: cannot make a numeric array from {_preview(data)}: {exc}"
+        ) from exc
     except TypeError as exc:
-        raise GlassnetTypeError(f"tensor: cannot make a numeric array from {_preview(data)}: {exc}")
+        raise GlassnetTypeError(
+            f"tensor: cannot make a numeric array from {_preview(data)}: {exc}"
+        ) from exc
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise GlassnetTypeError(
             f"tensor: data must be numbers (bool, int or float); got dtype {arr.dtype} "
@@ -43,9 +47,9 @@ def as_array(data, dtype=None):
 
 def _has_python_float(data):
     """True if a Python float appears in (possibly nested) lists: torch then uses the
-    default float dtype rather than NumPy's float64."""
+    default float dtype rather than NumPy's float64. NumPy scalars keep their dtype."""
     if isinstance(data, float):
-        return True
+        return not isinstance(data, np.generic)  # np.float64 subclasses float
     if isinstance(data, (list, tuple)):
         return any(_has_python_float(d) for d in data)
     return False

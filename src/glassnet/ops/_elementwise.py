@@ -129,27 +129,38 @@ class Exp(Function):
 
 
 class Log(Function):
+    """log(0) = -inf and log(x < 0) = NaN without NumPy warnings, as in PyTorch;
+    ``gn.detect_anomaly()`` names the op instead."""
+
     formula = "y = log(x)"
     grad_formulas = ("dx = dy / x",)
 
     def forward(self, x):
         self.x = x
-        return namespace(x).log(x)
+        xp = namespace(x)
+        with _quiet(xp):
+            return xp.log(x)
 
     def backward(self, g):
-        return g / self.x
+        with _quiet(namespace(g)):
+            return g / self.x
 
 
 class Sqrt(Function):
+    """√x for x < 0 is NaN and its gradient at 0 is inf, without NumPy warnings."""
+
     formula = "y = √x"
     grad_formulas = ("dx = dy / (2·y)",)
 
     def forward(self, x):
-        self.y = namespace(x).sqrt(x)
+        xp = namespace(x)
+        with _quiet(xp):
+            self.y = xp.sqrt(x)
         return self.y
 
     def backward(self, g):
-        return g / (2 * self.y)
+        with _quiet(namespace(g)):
+            return g / (2 * self.y)
 
 
 class Abs(Function):

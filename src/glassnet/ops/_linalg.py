@@ -59,10 +59,10 @@ def _general_backward(a, b, g, needs):
     xp = namespace(g)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
+    if b.ndim == 1:  # the column axis first: for 1-D @ 1-D, g goes () -> (1,) -> (1, 1)
+        g = xp.expand_dims(g, -1)
     if a.ndim == 1:
         g = xp.expand_dims(g, -2)
-    if b.ndim == 1:
-        g = xp.expand_dims(g, -1)
     da = db = None
     if needs[0]:
         da = g @ xp.swapaxes(b2, -1, -2)

@@ -4,7 +4,7 @@ Every reduction takes ``dim`` (None for all axes, an int, or a tuple) and ``keep
 like PyTorch. Backward spreads the output gradient back over the reduced axes.
 """
 
-import builtins
+import math
 from collections import namedtuple
 
 from glassnet._backend import namespace
@@ -76,7 +76,7 @@ class Max(Function):
     def backward(self, g):
         axes = self.params["axes"]
         hit = self.x == self.y
-        g = _spread(g, self.y.shape, axes, True) if not self.params["keepdim"] else g
+        g = _spread(g, self.y.shape, axes, self.params["keepdim"])
         return g * hit / hit.sum(axis=axes, keepdims=True)
 
 
@@ -104,19 +104,21 @@ class LogSumExp(Function):
     def backward(self, g):
         xp = namespace(g)
         p = self.params
-        g = _spread(g, self.y.shape, p["axes"], True) if not p["keepdim"] else g
+        g = _spread(g, self.y.shape, p["axes"], p["keepdim"])
         return g * xp.exp(self.x - self.y)
 
 
 class Var(Function):
-    """``correction=1`` (the default, as in PyTorch) divides by n - 1."""
+    """``correction=1`` (the default, as in PyTorch) divides by n - 1. With no degrees of
+    freedom left (n ≤ correction) the variance and its gradient are NaN, as in PyTorch."""
 
     formula = "y = Σ (x - mean x)² / (n - correction)"
     grad_formulas = ("dx = dy · 2 (x - mean x) / (n - correction)",)
 
     def forward(self, x, axes, correction, keepdim):
         self.centered = x - x.mean(axis=axes, keepdims=True)
-        self.denom = builtins.max(_count(x.shape, axes) - correction, 0)
+        denom = _count(x.shape, axes) - correction
+        self.denom = denom if denom > 0 else math.nan
         return (self.centered**2).sum(axis=axes, keepdims=keepdim) / self.denom
 
     def backward(self, g):

@@ -89,11 +89,12 @@ class Permute(Function):
 def permute(x, *dims):
     """Reorder the axes: ``permute(x, 2, 0, 1)``."""
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = tuple(d + x.ndim if d < 0 else d for d in dims)  # out-of-range dims stay out
+    if sorted(axes) != list(range(x.ndim)):
         raise GlassnetValueError(
             f"permute: {dims} is not a reordering of the {x.ndim} axes of shape {tuple(x.shape)}"
         )
-    return Permute.apply(x, axes=tuple(d % x.ndim for d in dims))
+    return Permute.apply(x, axes=axes)
 
 
 def swapaxes(x, dim0, dim1):
@@ -130,6 +131,11 @@ def expand(x, *shape):
     """View ``x`` broadcast to ``shape`` (-1 keeps a size)."""
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
+    if -1 in shape[: max(lead, 0)]:
+        raise ShapeError(
+            f"expand: cannot expand shape {tuple(x.shape)} to {shape}; -1 keeps an existing "
+            "size and is not allowed in a new leading dimension"
+        )
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     return Expand.apply(x, shape=shape)
 
@@ -186,6 +192,11 @@ def stack(tensors, dim=0):
     """Join same-shaped tensors along a new axis ``dim``."""
     tensors = _tensor_list(tensors, "stack")
     ndim = tensors[0].ndim + 1
+    if not -ndim <= dim < ndim:
+        raise GlassnetValueError(
+            f"stack: dim {dim} out of range for a result with {ndim} dimensions "
+            f"(valid: {-ndim}..{ndim - 1})"
+        )
     return Stack.apply(*tensors, axis=dim % ndim)
 
 

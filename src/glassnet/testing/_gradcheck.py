@@ -28,7 +28,8 @@ def _weighted_sum(fn, inputs, weights):
     """Σ_k Σ outputs_k · weights_k, as a Python float (no graph)."""
     with no_grad():
         outs = _as_outputs(fn(*inputs))
-    return float(sum(np.sum(np.asarray(o.data, dtype=np.float64) * w) for o, w in zip(outs, weights, strict=True)))
+    pairs = zip(outs, weights, strict=True)
+    return float(sum(np.sum(np.asarray(o.data, dtype=np.float64) * w) for o, w in pairs))
 
 
 def _check_inputs(inputs):

@@ -1,0 +1,376 @@
+"""Shared helpers for glassnet's benchmarks: thread settings, timing, machine facts, and
+the markdown report in docs/benchmarks.md.
+
+Every benchmark script follows one shape:
+
+* the parent process (``python benchmarks/NAME.py``) starts one fresh worker subprocess
+  per BLAS thread count with :func:`run_worker`, because OpenBLAS/MKL/OpenMP read their
+  thread variables when NumPy and PyTorch are first imported;
+* the worker times glassnet, hand-written NumPy and PyTorch side by side with
+  :func:`compare` (interleaved batches, medians) and hands back JSON;
+* the parent renders markdown and rewrites only its own section of docs/benchmarks.md
+  with :func:`update_report` (sections live between ``<!-- bench:begin NAME -->`` and
+  ``<!-- bench:end NAME -->`` markers; the file is written atomically).
+
+This module imports neither NumPy nor PyTorch at import time, so the parent can use it
+before any thread variable is set.
+"""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from pathlib import Path
+
+__all__ = [
+    "REPO_ROOT",
+    "REPORT_PATH",
+    "THREAD_VARS",
+    "UNSET_VARS",
+    "compare",
+    "cpu_model",
+    "fmt",
+    "machine_markdown",
+    "markdown_table",
+    "noisy",
+    "now_utc",
+    "paired_ratio",
+    "run_worker",
+    "set_torch_threads",
+    "thread_env",
+    "try_import_torch",
+    "update_report",
+    "worker_facts",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REPORT_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+
+# Read by OpenMP (PyTorch's intra-op pool), OpenBLAS (NumPy) and MKL (PyTorch's BLAS).
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# Kernel overrides some machines set; they slow NumPy's OpenBLAS, so benchmark workers run
+# without them (tests and CI leave them alone). threadpoolctl records the kernel in use.
+UNSET_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+# -- processes and threads ------------------------------------------------------------
+
+
+def thread_env(threads, base=None):
+    """A copy of the environment with every BLAS/OpenMP thread count set to ``threads``
+    and the OpenBLAS kernel overrides removed."""
+    env = dict(os.environ if base is None else base)
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    for var in UNSET_VARS:
+        env.pop(var, None)
+    src = str(REPO_ROOT / "src")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def run_worker(script, threads, extra_args=()):
+    """Run ``script --worker`` in a fresh interpreter with ``threads`` BLAS threads and
+    return the JSON it writes. The worker's stderr (progress lines) passes through."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, str(script), "--worker", "--threads", str(threads),
+               "--json-out", str(out), *extra_args]
+        subprocess.run(cmd, env=thread_env(threads), check=True, cwd=REPO_ROOT)
+        return json.loads(out.read_text())
+
+
+def try_import_torch(threads):
+    """PyTorch with ``threads`` intra-op threads, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    set_torch_threads(torch, threads)
+    return torch
+
+
+def set_torch_threads(torch, threads):
+    torch.set_num_threads(threads)
+
+
+# -- timing ---------------------------------------------------------------------------
+
+
+def compare(cases, *, budget_s=0.6, target_batch_s=0.02, min_repeats=7, max_repeats=60,
+            warmup_s=0.05):
+    """Time several statements side by side; return ``{label: stats}`` (seconds per call).
+
+    ``cases`` maps a label to ``(stmt, namespace)``; ``stmt`` is Python source timed
+    inline by :mod:`timeit` (no per-call lambda). Each case is warmed up, then calibrated
+    so that one batch lasts about ``target_batch_s``; then batches of all cases run
+    interleaved in rotating order, so clock drift and noisy neighbours hit every case
+    alike. The garbage collector stays on, as in real use. ``stats`` holds ``median``,
+    ``p10``, ``p90`` (of per-call times over batches), ``repeats``, ``number`` and
+    ``samples`` (per-call time of each batch, in repeat order: sample ``r`` of two cases
+    ran next to each other, so :func:`paired_ratio` can compare them pair by pair).
+    """
+    timers = {label: _timer(stmt, ns) for label, (stmt, ns) in cases.items()}
+    calibrated = {label: _calibrate(t, target_batch_s, warmup_s) for label, t in timers.items()}
+    numbers = {label: number for label, (number, _) in calibrated.items()}
+    batch_s = max(number * per_call for number, per_call in calibrated.values())
+    repeats = int(min(max_repeats, max(min_repeats, budget_s / batch_s)))
+    samples = {label: [] for label in timers}
+    labels = list(timers)
+    for r in range(repeats):
+        for label in labels[r % len(labels):] + labels[: r % len(labels)]:
+            number = numbers[label]
+            samples[label].append(timers[label].timeit(number) / number)
+    return {label: _stats(s, repeats, numbers[label]) for label, s in samples.items()}
+
+
+def _timer(stmt, namespace):
+    return timeit.Timer(stmt, setup="import gc; gc.enable()", timer=time.perf_counter,
+                        globals=dict(namespace))
+
+
+def _calibrate(timer, target_batch_s, warmup_s):
+    """Warm up for ``warmup_s``; return (calls per batch, estimated seconds per call)."""
+    deadline = time.perf_counter() + warmup_s
+    timer.timeit(1)
+    while time.perf_counter() < deadline:
+        timer.timeit(1)
+    number = 1
+    while True:
+        elapsed = timer.timeit(number)
+        if elapsed >= target_batch_s / 4 or number >= 1 << 24:
+            break
+        number *= 4
+    per_call = elapsed / number
+    return max(1, round(target_batch_s / per_call)), per_call
+
+
+def _stats(samples, repeats, number):
+    deciles = statistics.quantiles(samples, n=10, method="inclusive")
+    return {
+        "median": statistics.median(samples),
+        "p10": deciles[0],
+        "p90": deciles[-1],
+        "repeats": repeats,
+        "number": number,
+        "samples": list(samples),
+    }
+
+
+def paired_ratio(num, den):
+    """Median over repeats of ``num[r] / den[r]`` for two cases timed by one
+    :func:`compare` call: robust to slow phases of the machine, which hit both batches
+    of a pair alike."""
+    return statistics.median(a / b for a, b in zip(num["samples"], den["samples"], strict=True))
+
+
+def noisy(stats, limit=1.25):
+    """True when the p90/p10 spread of a case exceeds ``limit`` (a disturbed run)."""
+    return stats["p90"] > limit * stats["p10"]
+
+
+# -- machine facts --------------------------------------------------------------------
+
+
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo (platform.processor() elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cpu_flags():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def worker_facts(torch=None):
+    """What a worker sees: versions, BLAS libraries (threadpoolctl) and thread counts.
+    Call it after NumPy (and PyTorch) are imported."""
+    import numpy as np
+
+    facts = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": None if torch is None else torch.__version__,
+        "torch_threads": None if torch is None else torch.get_num_threads(),
+        "torch_blas": None if torch is None else _torch_blas(torch),
+        "thread_vars": {v: os.environ.get(v) for v in THREAD_VARS + UNSET_VARS},
+        "blas": _threadpool_info(),
+    }
+    try:
+        import glassnet
+
+        facts["glassnet"] = glassnet.__version__
+    except (ImportError, AttributeError):
+        facts["glassnet"] = None
+    return facts
+
+
+def _threadpool_info():
+    try:
+        import threadpoolctl
+    except ImportError:
+        return []
+    keep = ("internal_api", "prefix", "version", "architecture", "threading_layer",
+            "num_threads")
+    return [{k: info.get(k) for k in keep} for info in threadpoolctl.threadpool_info()]
+
+
+def _torch_blas(torch):
+    config = torch.__config__.show()
+    for part in config.replace("\n", ",").split(","):
+        if "BLAS_INFO=" in part:
+            return part.split("=", 1)[1].strip()
+    return "unknown"
+
+
+def machine_markdown(facts, parent_env=None):
+    """The "Machine" block of the report, from one worker's :func:`worker_facts`."""
+    parent_env = os.environ if parent_env is None else parent_env
+    flags = _cpu_flags()
+    simd = [f for f in ("avx2", "avx512f", "amx_tile") if f in flags]
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    lines = [
+        f"- CPU: {cpu_model()} — {os.cpu_count()} logical CPUs ({usable} usable)"
+        + (f", SIMD: {', '.join(simd)}" if simd else ""),
+        f"- OS: {platform.system()} {platform.release()}",
+        f"- Python {facts['python']}, NumPy {facts['numpy']}, "
+        f"PyTorch {facts['torch'] or 'not installed'}, glassnet {facts.get('glassnet')}",
+    ]
+    for lib in facts["blas"]:
+        if lib.get("internal_api") == "openblas":
+            lines.append(
+                f"- NumPy BLAS: {lib['prefix']} {lib['version']} (OpenBLAS), kernel "
+                f"`{lib['architecture']}`, threading {lib['threading_layer']}"
+            )
+        elif lib.get("internal_api") in ("mkl", "blis"):
+            lines.append(f"- BLAS: {lib['internal_api']} {lib['version']}")
+    if facts["torch"]:
+        lines.append(f"- PyTorch BLAS: {facts['torch_blas']} (intra-op threads via OpenMP)")
+    seen = {v: parent_env.get(v) for v in UNSET_VARS if parent_env.get(v) is not None}
+    shown = ", ".join(f"`{k}={v}`" for k, v in seen.items()) or "neither was set"
+    lines.append(
+        f"- `{'`, `'.join(UNSET_VARS)}` are removed in the benchmark subprocesses "
+        f"(here: {shown}); tests and CI leave them alone"
+    )
+    lines.append(f"- Date: {now_utc()}")
+    return "\n".join(lines)
+
+
+def now_utc():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# -- markdown -------------------------------------------------------------------------
+
+
+def fmt(value, digits=3):
+    """A number with ``digits`` significant figures, '—' for None."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"
+
+
+def markdown_table(headers, rows, align=None):
+    """A GitHub markdown table; ``align`` is a string of 'l'/'r' per column (default:
+    first column left, the rest right)."""
+    align = align or "l" + "r" * (len(headers) - 1)
+    rule = ["---:" if a == "r" else ":---" for a in align]
+    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+_TITLE = """# Benchmarks
+
+glassnet against hand-written NumPy and PyTorch (CPU), measured side by side in one run on
+the same machine. Numbers are medians of many timed batches (p10–p90 in brackets where
+shown). Each BLAS thread setting runs in a fresh subprocess with `OMP_NUM_THREADS`,
+`OPENBLAS_NUM_THREADS`, `MKL_NUM_THREADS` and `torch.set_num_threads` all set to it.
+
+Rerun:
+
+```bash
+python benchmarks/ops.py            # per-op speed: rewrites the "ops" section below
+python benchmarks/ops.py --quick    # smoke run with tiny repeats, prints only (for CI)
+python benchmarks/ops.py --threads 1,2,4 --output /tmp/bench.md
+```
+
+Each script rewrites only its own section of this file (between `bench:begin` /
+`bench:end` markers); numbers from different sections may come from different runs, so
+each section names its date and machine.
+"""
+
+_ORDER = ("title", "machine", "ops", "train_mlp")
+
+
+def _markers(name):
+    return f"<!-- bench:begin {name} -->", f"<!-- bench:end {name} -->"
+
+
+def _parse_sections(text):
+    """``{name: body}`` for every marked section of ``text``, in file order."""
+    sections = {}
+    pos = 0
+    while True:
+        start = text.find("<!-- bench:begin ", pos)
+        if start < 0:
+            return sections
+        name = text[start + len("<!-- bench:begin "): text.index(" -->", start)]
+        begin, end = _markers(name)
+        stop = text.find(end, start)
+        if stop < 0:
+            raise ValueError(f"benchmark report: section {name!r} has no end marker {end}")
+        sections[name] = text[start + len(begin): stop].strip("\n")
+        pos = stop + len(end)
+
+
+def update_report(sections, path=REPORT_PATH):
+    """Replace (or add) the given ``{name: markdown}`` sections of the report at ``path``
+    and keep every other section as it is. Known sections keep the order title, machine,
+    ops, train_mlp; others follow. The file is replaced atomically."""
+    path = Path(path)
+    current = _parse_sections(path.read_text()) if path.exists() else {}
+    current.setdefault("title", _TITLE.strip("\n"))
+    current.update({name: body.strip("\n") for name, body in sections.items()})
+    names = [n for n in _ORDER if n in current] + [n for n in current if n not in _ORDER]
+    blocks = []
+    for name in names:
+        begin, end = _markers(name)
+        blocks.append(f"{begin}\n{current[name]}\n{end}")
+    _atomic_write(path, "\n\n".join(blocks) + "\n")
+
+
+def _atomic_write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,56 @@
+"""Atomic file writes: a crash mid-write leaves the previous file intact.
+
+The bytes go to a temporary file in the destination's directory, are flushed and
+fsync'ed, then ``os.replace`` swaps it in (atomic on POSIX and Windows), and the
+directory entry is fsync'ed where the platform allows.
+"""
+
+import contextlib
+import os
+import tempfile
+
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text"]
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb"):
+    """``with atomic_write(path) as f: f.write(...)`` — all or nothing."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path, data):
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def atomic_write_text(path, text):
+    with atomic_write(path, "w") as f:
+        f.write(text)

@@ -1,0 +1,110 @@
+"""Containers: Sequential, ModuleList, ModuleDict."""
+
+from glassnet._errors import GlassnetTypeError
+from glassnet.nn._module import Module
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
+
+def _check_module(value, owner):
+    if not isinstance(value, Module):
+        raise GlassnetTypeError(f"{owner}: expected a Module, got {type(value).__name__}")
+    return value
+
+
+class Sequential(Module):
+    """Layers applied in order; children named ``0``, ``1``, … (state-dict keys
+    ``0.weight`` match PyTorch). Also accepts a dict of named layers."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        if len(layers) == 1 and isinstance(layers[0], dict):
+            for name, layer in layers[0].items():
+                setattr(self, name, _check_module(layer, "Sequential"))
+        else:
+            for i, layer in enumerate(layers):
+                setattr(self, str(i), _check_module(layer, "Sequential"))
+
+    def forward(self, x):
+        for layer in self.children():
+            x = layer(x)
+        return x
+
+    def __getitem__(self, index):
+        layers = list(self.children())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        return layers[index]
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
+
+    def append(self, layer):
+        setattr(self, str(len(self)), _check_module(layer, "Sequential.append"))
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered (names ``0``, ``1``, …)."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module):
+        setattr(self, str(len(self)), _check_module(module, "ModuleList.append"))
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def __getitem__(self, index):
+        layers = list(self.children())
+        return ModuleList(layers[index]) if isinstance(index, slice) else layers[index]
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self.children())
+
+
+class ModuleDict(Module):
+    """A dict of modules whose parameters are registered under their keys."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for key, module in (modules or {}).items():
+            self[key] = module
+
+    def __setitem__(self, key, module):
+        setattr(self, key, _check_module(module, "ModuleDict"))
+
+    def __getitem__(self, key):
+        if key not in self._module_names:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key):
+        return key in self._module_names
+
+    def __len__(self):
+        return len(self._module_names)
+
+    def __iter__(self):
+        return iter(self._module_names)
+
+    def keys(self):
+        return list(self._module_names)
+
+    def values(self):
+        return [getattr(self, k) for k in self._module_names]
+
+    def items(self):
+        return [(k, getattr(self, k)) for k in self._module_names]

@@ -1,0 +1,78 @@
+"""Dense layers and shape helpers: Linear, Identity, Flatten."""
+
+import math
+
+import numpy as np
+
+from glassnet._backend import get_default_dtype
+from glassnet._errors import ShapeError
+from glassnet.nn import functional as F
+from glassnet.nn import init
+from glassnet.nn._module import Module
+from glassnet.nn._parameter import Parameter
+from glassnet.ops import flatten
+
+__all__ = ["Linear", "Identity", "Flatten"]
+
+
+class Linear(Module):
+    """``y = x · Wᵀ + b`` — the column view ``z = W·x + b`` applied to every row of x.
+
+    weight (out_features, in_features), bias (out_features,); input (..., in_features)
+    → output (..., out_features). Initialised like PyTorch: ``W, b ~ U(-1/√in, 1/√in)``.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        dtype = np.dtype(dtype or get_default_dtype())
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"Linear({self.in_features}→{self.out_features}): expected input "
+                f"(..., {self.in_features}), got {tuple(x.shape)} — the last dimension must "
+                f"equal in_features (did the previous layer output {x.shape[-1] if x.ndim else 1} "
+                "features, or does the input need flattening?)"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """Returns its input unchanged."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Flatten(Module):
+    """Merge dims ``start_dim..end_dim`` (default: all but the batch axis)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,0 +1,323 @@
+"""Module: the base class of every layer and model.
+
+Attributes that are :class:`Parameter`, :class:`Module` or registered buffers are
+recorded in order, so ``named_parameters()`` and ``state_dict()`` list them with dotted
+names (``0.weight``, ``encoder.fc.bias``) exactly as PyTorch does. They stay ordinary
+attributes, so reading ``self.weight`` in ``forward`` costs nothing extra.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from glassnet._backend import namespace
+from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._mode import state
+from glassnet.autograd._tensor import Tensor
+from glassnet.nn._parameter import Parameter
+from glassnet.ops._convert import to_device
+
+__all__ = ["Module", "IncompatibleKeys", "module_stack"]
+
+module_stack = []
+"""Modules whose forward is running, innermost last (kept only while observed)."""
+
+
+class IncompatibleKeys(NamedTuple):
+    missing_keys: list
+    unexpected_keys: list
+
+
+class Module:
+    """Base class: subclasses set layers/parameters in ``__init__`` and define ``forward``."""
+
+    def __init__(self):
+        d = self.__dict__
+        d["_param_names"] = {}
+        d["_buffer_names"] = {}
+        d["_module_names"] = {}
+        d["_forward_hooks"] = {}
+        d["training"] = True
+
+    # -- registration -----------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_param_names" not in self.__dict__:
+            raise GlassnetTypeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for registry in (self._param_names, self._module_names):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._param_names[name] = None
+        elif isinstance(value, Module):
+            self._module_names[name] = None
+        elif name in self._buffer_names and not (value is None or isinstance(value, Tensor)):
+            raise GlassnetTypeError(f"buffer {name!r} must be a Tensor or None")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        for registry in (self._param_names, self._module_names, self._buffer_names):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter or None) under ``name``."""
+        if param is None:
+            self._param_names[name] = None
+            object.__setattr__(self, name, None)
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor saved in ``state_dict`` (when persistent) but not trained."""
+        self._buffer_names[name] = persistent
+        object.__setattr__(self, name, tensor)
+
+    def add_module(self, name, module):
+        setattr(self, name, module)
+
+    # -- calling ----------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        if not (state.slow_path or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        module_stack.append(self)
+        try:
+            out = self.forward(*args, **kwargs)
+        finally:
+            module_stack.pop()
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, inputs, output)`` after every forward; returns a handle
+        whose ``remove()`` unsubscribes."""
+        key = object()
+        self._forward_hooks[key] = hook
+        return _HookHandle(self._forward_hooks, key)
+
+    # -- traversal --------------------------------------------------------------
+    def named_children(self):
+        for name in self._module_names:
+            module = self.__dict__.get(name)
+            if module is not None:
+                yield name, module
+
+    def children(self):
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix="", memo=None):
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+
+    def modules(self):
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix="", recurse=True):
+        """``(dotted name, Parameter)`` pairs, each parameter once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name in module._param_names:
+                p = module.__dict__.get(name)
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), p
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True):
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mod_prefix, module in modules:
+            for name in module._buffer_names:
+                b = module.__dict__.get(name)
+                if b is not None:
+                    yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # -- state ------------------------------------------------------------------
+    def state_dict(self):
+        """Parameters and persistent buffers by dotted name, as detached tensors that
+        share the module's arrays (copy them before changing them)."""
+        out = {}
+        for mod_prefix, module in self.named_modules():
+            for name in module._param_names:
+                p = module.__dict__.get(name)
+                if p is not None:
+                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = p.detach()
+            for name, persistent in module._buffer_names.items():
+                b = module.__dict__.get(name)
+                if b is not None and persistent:
+                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values into the parameters and buffers of the same names.
+
+        With ``strict`` (the default) missing and unexpected keys are errors; a shape
+        mismatch always is. One error lists every problem found.
+        """
+        own = self._state_tensors()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        for key, target in own.items():
+            if key in state_dict:
+                value = _array_of(state_dict[key])
+                if tuple(value.shape) != tuple(target.shape):
+                    mismatched.append(
+                        f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(target.shape)}"
+                    )
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys: {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys: {unexpected}")
+        if mismatched:
+            problems.append("wrong shapes: " + "; ".join(mismatched))
+        if problems:
+            raise GlassnetValueError(
+                f"load_state_dict into {type(self).__name__}: " + " | ".join(problems)
+            )
+        for key, target in own.items():
+            if key in state_dict:
+                xp = namespace(target.data)
+                target.data[...] = xp.asarray(_array_of(state_dict[key]), dtype=target.dtype)
+        return IncompatibleKeys(missing, unexpected)
+
+    def _state_tensors(self):
+        out = {}
+        for mod_prefix, module in self.named_modules():
+            names = list(module._param_names) + [
+                n for n, persistent in module._buffer_names.items() if persistent
+            ]
+            for name in names:
+                t = module.__dict__.get(name)
+                if t is not None:
+                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = t
+        return out
+
+    # -- modes and conversions ----------------------------------------------------
+    def train(self, mode=True):
+        """Training mode (dropout active, batch norm uses batch statistics)."""
+        for module in self.modules():
+            module.__dict__["training"] = bool(mode)
+        return self
+
+    def eval(self):
+        """Evaluation mode: the same as ``train(False)``."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._wrap(namespace(p.data).zeros_like(p.data), False, None)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def freeze(self):
+        """Stop training every parameter (``requires_grad=False``); for transfer learning."""
+        return self.requires_grad_(False)
+
+    def unfreeze(self):
+        """Train every parameter again."""
+        return self.requires_grad_(True)
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule (children first) and on self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def _convert(self, convert):
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.data = convert(t.data)
+            if t.grad is not None:
+                t.grad.data = convert(t.grad.data)
+        return self
+
+    def float(self):
+        """Floating parameters and buffers to float32, in place."""
+        return self._convert(lambda a: a.astype(np.float32) if a.dtype.kind == "f" else a)
+
+    def double(self):
+        """Floating parameters and buffers to float64, in place."""
+        return self._convert(lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a)
+
+    def to(self, target):
+        """Move to a device (``'cpu'``, ``'cuda'``) or convert to a floating dtype."""
+        if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda"):
+            return self._convert(lambda a: to_device(Tensor._wrap(a, False, None), target).data)
+        dtype = np.dtype(target)
+        return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
+
+    def num_parameters(self, trainable_only=False):
+        return int(sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only))
+
+    def summary(self, input_shape, dtype=None, print_fn=None):
+        """A Keras-style table of layers, output shapes and parameter counts.
+
+        ``input_shape`` excludes the batch axis. Returns a :class:`Summary`; prints it
+        when ``print_fn`` is given.
+        """
+        from glassnet.nn._summary import summarize
+
+        result = summarize(self, input_shape, dtype)
+        if print_fn is not None:
+            print_fn(str(result))
+        return result
+
+    # -- repr -------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        children = list(self.named_children())
+        extra = self.extra_repr()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = [f"{type(self).__name__}(" + (extra if extra else "")]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"
+
+
+class _HookHandle:
+    def __init__(self, registry, key):
+        self.registry, self.key = registry, key
+
+    def remove(self):
+        self.registry.pop(self.key, None)
+
+
+def _array_of(value):
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    return np.asarray(value)

@@ -1,0 +1,269 @@
+"""Functional forms of layers and losses (``import glassnet.nn.functional as F``).
+
+Everything here is composed from :mod:`glassnet.ops` primitives, except cross-entropy,
+which uses the fused softmax + cross-entropy primitive (``dZ = Ŷ − Y``).
+"""
+
+import numpy as np
+
+from glassnet import ops
+from glassnet._backend import default_generator, namespace
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.autograd._tensor import Tensor
+from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from glassnet.ops._loss import SoftmaxCrossEntropy
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "gelu",
+    "huber_loss",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def linear(x, weight, bias=None):
+    """``y = x · Wᵀ + b`` — x (..., in), weight (out, in), bias (out,) → y (..., out)."""
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+def dropout(x, p=0.5, training=True):
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``
+    (inverted dropout), so evaluation needs no rescaling. Identity when not training."""
+    if not 0 <= p < 1:
+        if p == 1 and training:
+            return x * 0
+        if p != 1:
+            raise GlassnetValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    xp = namespace(x.data)
+    draw = default_generator().random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+    mask = xp.asarray((draw >= p) * (1.0 / (1.0 - p)), dtype=x.dtype)
+    return x * Tensor._wrap(mask, False, None)
+
+
+def _reduce(loss, reduction, name):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_same_shape(input, target, name):
+    if tuple(input.shape) != tuple(target.shape):
+        raise ShapeError(
+            f"{name}: input {tuple(input.shape)} and target {tuple(target.shape)} must have the "
+            "same shape (reshape the target, e.g. y.reshape(-1, 1))"
+        )
+
+
+def _as_target(target, like):
+    return target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=like.dtype)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error ``(ŷ - y)²``."""
+    target = _as_target(target, input)
+    _check_same_shape(input, target, "mse_loss")
+    return _reduce((input - target) ** 2, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error ``|ŷ - y|``."""
+    target = _as_target(target, input)
+    _check_same_shape(input, target, "l1_loss")
+    return _reduce(ops.abs(input - target), reduction, "l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """``½d²`` where ``|d| < δ``, else ``δ(|d| - ½δ)``, with ``d = ŷ - y``."""
+    target = _as_target(target, input)
+    _check_same_shape(input, target, "huber_loss")
+    d = input - target
+    a = ops.abs(d)
+    loss = ops.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def one_hot(labels, num_classes=-1):
+    """Integer labels (N,) → a (N, C) int64 tensor with a 1 in each label's column."""
+    y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    xp = namespace(y)
+    if num_classes < 0:
+        num_classes = int(y.max()) + 1
+    return Tensor._wrap(xp.eye(num_classes, dtype=np.int64)[y], False, None)
+
+
+def _class_targets(target, n_classes, ignore_index, name):
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if y.dtype.kind not in "iu":
+        raise GlassnetTypeError(
+            f"{name}: class targets must be integers (got dtype {y.dtype}); "
+            "for probability targets pass a float tensor shaped like the logits"
+        )
+    valid = y != ignore_index
+    bad = valid & ((y < 0) | (y >= n_classes))
+    if bad.any():
+        xp = namespace(y)
+        value = int(y[bad][0]) if xp.__name__ == "numpy" else int(y[bad][0].get())
+        raise GlassnetValueError(
+            f"{name}: target {value} is out of range for {n_classes} classes "
+            f"(valid labels are 0..{n_classes - 1}; check the model's output size)"
+        )
+    return y, valid
+
+
+def _flatten_classes(input, target):
+    """(N, C, d1, …) logits → (N·d1·…, C); targets likewise."""
+    if input.ndim <= 2:
+        return input, target
+    n_classes = input.shape[1]
+    moved = ops.permute(input, 0, *range(2, input.ndim), 1).reshape(-1, n_classes)
+    if isinstance(target, Tensor) and target.dtype.kind == "f" and target.ndim == input.ndim:
+        target = ops.permute(target, 0, *range(2, target.ndim), 1).reshape(-1, n_classes)
+    elif isinstance(target, Tensor):
+        target = target.reshape(-1)
+    else:
+        target = np.asarray(target).reshape(-1)
+    return moved, target
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross-entropy of logits ``input`` (N, C) against class indices (N,) or class
+    probabilities (N, C), as PyTorch: optional class ``weight`` (C,), ``ignore_index``,
+    ``label_smoothing`` ε (targets become ``(1-ε)·y + ε/C``). Backward: ``Ŷ − Y``."""
+    if input.ndim == 1:  # one unbatched sample
+        out = cross_entropy(input.reshape(1, -1), _to_batch(target), weight, ignore_index,
+                            reduction, label_smoothing)
+        return out.reshape(()) if reduction == "none" else out
+    input, target = _flatten_classes(input, target)
+    n, n_classes = input.shape
+    xp = namespace(input.data)
+    w = None if weight is None else xp.asarray(_array(weight), dtype=input.dtype)
+    eps = float(label_smoothing)
+    if _is_class_target(target):
+        y, valid = _class_targets(target, n_classes, ignore_index, "cross_entropy")
+        if y.shape != (n,):
+            raise ShapeError(
+                f"cross_entropy: logits {(n, n_classes)} need class targets of shape ({n},), "
+                f"got {tuple(y.shape)}"
+            )
+        coef = xp.zeros((n, n_classes), dtype=input.dtype)
+        rows = xp.arange(n)[valid]
+        coef[rows, y[valid]] = 1.0 - eps
+        coef[valid] += eps / n_classes
+        if w is not None:
+            coef *= w
+        denom = (w[y[valid]].sum() if w is not None else valid.sum())
+    else:
+        q = xp.asarray(_array(target), dtype=input.dtype)
+        if q.shape != (n, n_classes):
+            raise ShapeError(
+                f"cross_entropy: probability targets must match the logits' shape "
+                f"{(n, n_classes)}, got {q.shape}"
+            )
+        coef = q * (1.0 - eps) + eps / n_classes
+        if w is not None:
+            coef = coef * w
+        denom = n
+    losses = SoftmaxCrossEntropy.apply(input, Tensor._wrap(coef, False, None))
+    if reduction == "mean":
+        return losses.sum() / float(denom)
+    return _reduce(losses, reduction, "cross_entropy")
+
+
+def _is_class_target(target):
+    dtype = target.dtype if hasattr(target, "dtype") else np.asarray(target).dtype
+    return dtype.kind in "iu"
+
+
+def _to_batch(target):
+    if isinstance(target, Tensor):
+        return target.reshape(1, *target.shape) if target.dtype.kind == "f" else target.reshape(1)
+    arr = np.asarray(target)
+    return arr.reshape(1, *arr.shape) if arr.dtype.kind == "f" else arr.reshape(1)
+
+
+def _array(value):
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices."""
+    input, target = _flatten_classes(input, target)
+    n, n_classes = input.shape
+    y, valid = _class_targets(target, n_classes, ignore_index, "nll_loss")
+    xp = namespace(input.data)
+    rows = xp.arange(n)
+    safe_y = xp.where(valid, y, 0)
+    if weight is None:
+        w = xp.ones(n_classes, dtype=input.dtype)
+    else:
+        w = xp.asarray(_array(weight), dtype=input.dtype)
+    row_w = w[safe_y] * valid
+    picked = input[rows, safe_y]
+    losses = -picked * Tensor._wrap(row_w.astype(input.dtype), False, None)
+    if reduction == "mean":
+        return losses.sum() / float(row_w.sum())
+    return _reduce(losses, reduction, "nll_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """``-(y·log p + (1-y)·log(1-p))`` for probabilities ``p`` (logs clamped at -100)."""
+    target = _as_target(target, input)
+    _check_same_shape(input, target, "binary_cross_entropy")
+    data = input.data
+    if bool(((data < 0) | (data > 1)).any()):
+        raise GlassnetValueError(
+            "binary_cross_entropy: input must be probabilities in [0, 1] (apply sigmoid "
+            "first, or use binary_cross_entropy_with_logits on raw scores)"
+        )
+    log_p = ops.maximum(_safe_log(input), -100.0)
+    log_q = ops.maximum(_safe_log(1 - input), -100.0)
+    loss = -(target * log_p + (1 - target) * log_q)
+    if weight is not None:
+        loss = loss * _as_target(weight, input)
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def _safe_log(x):
+    xp = namespace(x.data)
+    tiny = xp.finfo(x.dtype).tiny
+    return ops.log(ops.maximum(x, tiny))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable formula:
+    ``(1-y)·z + (1 + (w_pos-1)·y)·(log(1 + e^-|z|) + max(-z, 0))``."""
+    target = _as_target(target, input)
+    _check_same_shape(input, target, "binary_cross_entropy_with_logits")
+    softplus_neg = ops.log(1 + ops.exp(-ops.abs(input))) + ops.relu(-input)
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        pw = _as_target(pos_weight, input)
+        loss = (1 - target) * input + (1 + (pw - 1) * target) * softplus_neg
+    if weight is not None:
+        loss = loss * _as_target(weight, input)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

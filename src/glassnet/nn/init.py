@@ -1,0 +1,120 @@
+"""Weight initialisers with PyTorch's formulas (``gn.nn.init``).
+
+Each fills a tensor in place from glassnet's seeded generator and returns it. For a
+weight of shape (out, in, k…): ``fan_in = in·k…``, ``fan_out = out·k…``.
+"""
+
+import math
+
+import numpy as np
+
+from glassnet._backend import default_generator, namespace
+from glassnet._errors import GlassnetValueError
+
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+
+_LINEAR_LIKE = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                "conv_transpose2d", "conv_transpose3d", "sigmoid")
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended scale for an activation: 1 (linear, sigmoid), 5/3 (tanh),
+    √2 (relu), √(2 / (1 + slope²)) (leaky_relu, slope default 0.01), 3/4 (selu)."""
+    if nonlinearity in _LINEAR_LIKE:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise GlassnetValueError(
+        f"calculate_gain: unsupported nonlinearity {nonlinearity!r} (use linear, sigmoid, "
+        "tanh, relu, leaky_relu or selu)"
+    )
+
+
+def _fans(tensor, name):
+    if tensor.ndim < 2:
+        raise GlassnetValueError(
+            f"{name}: fan in/out need a tensor with at least 2 dimensions, got shape "
+            f"{tuple(tensor.shape)}"
+        )
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fill(tensor, values):
+    xp = namespace(tensor.data)
+    tensor.data[...] = xp.asarray(values, dtype=tensor.dtype)
+    return tensor
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """Fill from U(a, b)."""
+    return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill from N(mean, std²)."""
+    return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, val):
+    tensor.data[...] = val
+    return tensor
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1)
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """Glorot: U(-a, a) with ``a = gain·√(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot: N(0, std²) with ``std = gain·√(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor, "xavier_normal_")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity, name):
+    fan_in, fan_out = _fans(tensor, name)
+    if mode not in ("fan_in", "fan_out"):
+        raise GlassnetValueError(f"{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He: U(-b, b) with ``b = gain·√(3 / fan)``."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He: N(0, std²) with ``std = gain / √fan``."""
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))

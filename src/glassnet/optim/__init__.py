@@ -1,0 +1,30 @@
+"""Optimizers that update parameters in place from their gradients, and lr schedulers.
+
+>>> import glassnet as gn
+>>> from glassnet import optim
+>>> w = gn.tensor([1.0, -2.0], requires_grad=True)
+>>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+>>> (w * w).sum().backward()
+>>> opt.step()
+>>> opt.zero_grad()
+
+The update rules, option names, state and ``state_dict`` layout are PyTorch's, so
+trajectories match ``torch.optim`` number for number.
+"""
+
+from glassnet.optim import lr_scheduler
+from glassnet.optim._adagrad import Adagrad
+from glassnet.optim._adam import Adam, AdamW
+from glassnet.optim._optimizer import Optimizer
+from glassnet.optim._rmsprop import RMSprop
+from glassnet.optim._sgd import SGD
+
+__all__ = [
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "lr_scheduler",
+]

@@ -1,0 +1,88 @@
+"""History: per-epoch loss and metrics of a training run."""
+
+import json
+
+from glassnet._errors import GlassnetValueError
+from glassnet.io._atomic import atomic_write, atomic_write_text
+
+__all__ = ["History"]
+
+
+class History:
+    """``history["loss"]`` is the list of per-epoch training losses; likewise every
+    metric (``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``, ``time``)."""
+
+    def __init__(self, records=None):
+        self.records = list(records or [])
+
+    def append(self, logs):
+        self.records.append(dict(logs))
+
+    @property
+    def epochs(self):
+        return [r["epoch"] for r in self.records]
+
+    def keys(self):
+        keys = []
+        for r in self.records:
+            keys.extend(k for k in r if k not in keys)
+        return keys
+
+    def __getitem__(self, key):
+        if key not in self.keys():
+            raise KeyError(f"{key!r} not recorded; recorded: {self.keys()}")
+        return [r.get(key) for r in self.records]
+
+    def __len__(self):
+        return len(self.records)
+
+    def last(self, key):
+        return self[key][-1]
+
+    def to_dict(self):
+        return {"records": self.records}
+
+    def save(self, path):
+        """Write the history as JSON (atomically)."""
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def load(cls, path):
+        with open(path, encoding="utf-8") as f:
+            return cls(json.load(f)["records"])
+
+    def plot(self, path):
+        """Save a PNG with the loss curves and, beside them, the metric curves."""
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:
+            raise GlassnetValueError(
+                'History.plot needs matplotlib: pip install "glassnet[plot]"'
+            ) from exc
+        if not self.records:
+            raise GlassnetValueError("History.plot: nothing recorded yet")
+        metrics = [k for k in self.keys() if k not in ("epoch", "time", "lr") and "loss" not in k]
+        fig, axes = plt.subplots(1, 2 if metrics else 1, figsize=(10 if metrics else 5, 3.6))
+        axes = axes if metrics else [axes]
+        epochs = self.epochs
+        for key in (k for k in self.keys() if "loss" in k):
+            axes[0].plot(epochs, self[key], marker="o", ms=3, label=key)
+        axes[0].set(xlabel="epoch", ylabel="loss", title="loss")
+        axes[0].legend()
+        for key in metrics:
+            axes[1].plot(epochs, self[key], marker="o", ms=3, label=key)
+        if metrics:
+            axes[1].set(xlabel="epoch", title="metrics")
+            axes[1].legend()
+        fig.tight_layout()
+        with atomic_write(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=100)
+        plt.close(fig)
+        return path
+
+    def __repr__(self):
+        last = self.records[-1] if self.records else {}
+        return f"History({len(self)} epochs, last={last})"

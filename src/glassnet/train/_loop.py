@@ -1,0 +1,209 @@
+"""``fit``, ``evaluate`` and ``predict``: the training loop a PyTorch user would write,
+once, with metrics, validation, schedulers, callbacks and a progress bar."""
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from glassnet._backend import namespace
+from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._mode import no_grad
+from glassnet.autograd._tensor import Tensor
+from glassnet.data import DataLoader, Dataset, TensorDataset
+from glassnet.train._history import History
+from glassnet.train._metrics import resolve_metric
+
+__all__ = ["fit", "evaluate", "predict", "TrainingRun", "as_loader"]
+
+
+class TrainingRun:
+    """What callbacks see: the model, optimiser, history so far, and a stop flag."""
+
+    def __init__(self, model, optimizer, history):
+        self.model, self.optimizer, self.history = model, optimizer, history
+        self.stop_training = False
+        self.epoch = 0
+
+
+def as_loader(data, batch_size, shuffle, seed=None, who="fit"):
+    """A DataLoader from a DataLoader, a Dataset, or an ``(X, y)`` pair."""
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        data = TensorDataset(*data)
+    if not isinstance(data, Dataset):
+        raise GlassnetTypeError(
+            f"{who}: data must be a DataLoader, a Dataset or an (X, y) pair; got "
+            f"{type(data).__name__}"
+        )
+    if len(data) == 0:
+        raise GlassnetValueError(f"{who}: the dataset is empty")
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _check_finite_batch(x, who):
+    xp = namespace(x.data)
+    if x.dtype.kind == "f" and not bool(xp.isfinite(x.data).all()):
+        raise GlassnetValueError(
+            f"{who}: the input batch contains NaN or Inf values; clean the data (e.g. "
+            "replace missing values) before training"
+        )
+
+
+class _Meter:
+    def __init__(self, metrics):
+        self.metrics = [resolve_metric(m) for m in metrics]
+        self.loss_total, self.count = 0.0, 0
+        self.totals = {name: [0.0, 0] for name, _ in self.metrics}
+
+    def update(self, loss, output, target, n):
+        if loss is not None:
+            self.loss_total += loss * n
+        self.count += n
+        for name, fn in self.metrics:
+            total, count = fn(output.data, target.data)
+            self.totals[name][0] += total
+            self.totals[name][1] += count
+
+    def results(self, prefix="", with_loss=True):
+        out = {}
+        if with_loss:
+            out[prefix + "loss"] = self.loss_total / max(self.count, 1)
+        for name, (total, count) in self.totals.items():
+            out[prefix + name] = total / max(count, 1)
+        return out
+
+
+def _progress_bar(loader, epoch, epochs, enabled):
+    if not (enabled and sys.stderr.isatty()):
+        return loader
+    from tqdm import tqdm
+
+    return tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
+
+
+def _per_batch(scheduler):
+    from glassnet.optim.lr_scheduler import OneCycleLR
+
+    return isinstance(scheduler, OneCycleLR)
+
+
+def _step_scheduler(scheduler, logs):
+    from glassnet.optim.lr_scheduler import ReduceLROnPlateau
+
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    else:
+        scheduler.step()
+
+
+def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress):
+    model.train()
+    batch_scheduler = scheduler is not None and _per_batch(scheduler)
+    for i, (x, y) in enumerate(_progress_bar(loader, epoch, epochs, progress)):
+        _check_finite_batch(x, "fit")
+        optimizer.zero_grad()
+        output = model(x)
+        loss = loss_fn(output, y)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise GlassnetValueError(
+                f"fit: the loss became {value} at epoch {epoch}, batch {i + 1}; lower the "
+                "learning rate or check the data (run inside gn.detect_anomaly() to find "
+                "the first op that produced it)"
+            )
+        loss.backward()
+        optimizer.step()
+        if batch_scheduler:
+            scheduler.step()
+        meter.update(value, output, y, len(x))
+
+
+def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=("accuracy",),
+        scheduler=None, callbacks=(), progress=True, batch_size=32, shuffle=True, seed=None,
+        print_fn=print):
+    """Train ``model`` for ``epochs`` and return a :class:`History`.
+
+    ``train_data``/``val_data``: a DataLoader, a Dataset or an ``(X, y)`` pair (batched
+    with ``batch_size``). Each epoch: for every batch ``zero_grad → forward → loss →
+    backward → step``; then validation, the scheduler (per batch for OneCycleLR, with
+    the validation loss for ReduceLROnPlateau, else per epoch) and the callbacks.
+    ``progress`` shows a bar on a terminal and prints one line per epoch.
+    """
+    loader = as_loader(train_data, batch_size, shuffle, seed)
+    val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
+                                                         who="fit (val_data)")
+    history = History()
+    run = TrainingRun(model, optimizer, history)
+    for cb in callbacks:
+        cb.on_train_begin(run)
+    for epoch in range(1, int(epochs) + 1):
+        run.epoch = epoch
+        start = time.perf_counter()
+        meter = _Meter(metrics)
+        _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress)
+        logs = {"epoch": epoch, **meter.results()}
+        if val_loader is not None:
+            logs.update(evaluate(model, val_loader, loss_fn, metrics, prefix="val_"))
+        if scheduler is not None and not _per_batch(scheduler):
+            _step_scheduler(scheduler, logs)
+        logs["time"] = time.perf_counter() - start
+        for cb in callbacks:
+            cb.on_epoch_end(run, epoch, logs)
+        history.append(logs)
+        if progress and print_fn is not None:
+            print_fn(_epoch_line(logs, epochs))
+        if run.stop_training:
+            break
+    for cb in callbacks:
+        cb.on_train_end(run)
+    return history
+
+
+def _epoch_line(logs, epochs):
+    parts = [f"epoch {logs['epoch']}/{epochs}"]
+    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k not in ("epoch", "time", "lr")]
+    if "lr" in logs:
+        parts.append(f"lr {logs['lr']:.3g}")
+    parts.append(f"{logs['time']:.1f}s")
+    return "  ".join(parts)
+
+
+def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256, prefix=""):
+    """Average loss (when ``loss_fn`` is given) and metrics over ``data``, in eval mode
+    without recording a graph. Restores the model's previous mode."""
+    loader = as_loader(data, batch_size, False, who="evaluate")
+    was_training = model.training
+    model.eval()
+    meter = _Meter(metrics)
+    try:
+        with no_grad():
+            for x, y in loader:
+                output = model(x)
+                loss = None if loss_fn is None else loss_fn(output, y).item()
+                meter.update(loss, output, y, len(x))
+    finally:
+        model.train(was_training)
+    return meter.results(prefix, with_loss=loss_fn is not None)
+
+
+def predict(model, data, batch_size=256):
+    """The model's outputs for every sample of ``data`` (features, or (X, y) pairs),
+    concatenated into one Tensor, in eval mode without a graph."""
+    if isinstance(data, Tensor) or isinstance(data, np.ndarray):
+        x = data if isinstance(data, Tensor) else Tensor(data)
+        data = TensorDataset(x, np.zeros(len(x), dtype=np.int64))
+    loader = as_loader(data, batch_size, False, who="predict")
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with no_grad():
+            for batch in loader:
+                outputs.append(model(batch[0]).data)
+    finally:
+        model.train(was_training)
+    xp = namespace(outputs[0])
+    return Tensor._wrap(xp.concatenate(outputs), False, None)

@@ -1,0 +1,49 @@
+"""One registry of every Module class for the contract suite.
+
+Each entry builds a glassnet module, an input batch, and (when PyTorch has the same
+layer) the PyTorch module that must give the same numbers with the same weights.
+Adding a module = adding one line.
+"""
+
+from dataclasses import dataclass, field
+
+import glassnet.nn as nn
+from glassnet.models import MLP, LogisticRegression
+
+
+@dataclass
+class ModuleSpec:
+    name: str
+    build: object  # () -> glassnet Module
+    input_shape: tuple  # one sample (no batch axis)
+    torch_build: object = None  # (torch) -> torch Module, same state-dict keys
+    stochastic: bool = False  # output is random in training mode (Dropout)
+    kwargs: dict = field(default_factory=dict)
+
+
+MODULES = [
+    ModuleSpec("Linear", lambda: nn.Linear(4, 3), (4,), lambda t: t.nn.Linear(4, 3)),
+    ModuleSpec("Linear-nobias", lambda: nn.Linear(4, 3, bias=False), (4,),
+               lambda t: t.nn.Linear(4, 3, bias=False)),
+    ModuleSpec("Linear-3d", lambda: nn.Linear(4, 2), (5, 4), lambda t: t.nn.Linear(4, 2)),
+    ModuleSpec("Identity", lambda: nn.Identity(), (3,), lambda t: t.nn.Identity()),
+    ModuleSpec("Flatten", lambda: nn.Flatten(), (2, 3), lambda t: t.nn.Flatten()),
+    ModuleSpec("ReLU", lambda: nn.ReLU(), (5,), lambda t: t.nn.ReLU()),
+    ModuleSpec("LeakyReLU", lambda: nn.LeakyReLU(0.2), (5,), lambda t: t.nn.LeakyReLU(0.2)),
+    ModuleSpec("Sigmoid", lambda: nn.Sigmoid(), (5,), lambda t: t.nn.Sigmoid()),
+    ModuleSpec("Tanh", lambda: nn.Tanh(), (5,), lambda t: t.nn.Tanh()),
+    ModuleSpec("GELU", lambda: nn.GELU(), (5,), lambda t: t.nn.GELU()),
+    ModuleSpec("GELU-tanh", lambda: nn.GELU("tanh"), (5,), lambda t: t.nn.GELU("tanh")),
+    ModuleSpec("Softmax", lambda: nn.Softmax(dim=-1), (5,), lambda t: t.nn.Softmax(dim=-1)),
+    ModuleSpec("LogSoftmax", lambda: nn.LogSoftmax(dim=1), (5,), lambda t: t.nn.LogSoftmax(dim=1)),
+    ModuleSpec("Dropout", lambda: nn.Dropout(0.3), (6,), lambda t: t.nn.Dropout(0.3),
+               stochastic=True),
+    ModuleSpec("Sequential",
+               lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)), (3,),
+               lambda t: t.nn.Sequential(t.nn.Linear(3, 4), t.nn.ReLU(), t.nn.Linear(4, 2))),
+    ModuleSpec("MLP", lambda: MLP(6, (5, 4), 3, activation="tanh"), (6,),
+               lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(6, 5), t.nn.Tanh(),
+                                         t.nn.Linear(5, 4), t.nn.Tanh(), t.nn.Linear(4, 3))),
+    ModuleSpec("LogisticRegression", lambda: LogisticRegression(4, 3), (2, 2),
+               lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(4, 3))),
+]

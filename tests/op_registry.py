@@ -1,0 +1,429 @@
+"""The one registry of differentiable ops that the contract and torch-reference suites test.
+
+Each :class:`OpSpec` names a glassnet callable, a NumPy reference, a PyTorch reference (or
+None), the inputs' domain and the shapes from the battery it accepts. Adding an op means
+adding one line to :data:`REGISTRY`; ``test_ops_contract.py`` then checks its forward
+against NumPy and its gradient against finite differences, and
+``test_torch_reference.py`` compares forward and gradients with PyTorch.
+
+Conventions:
+- ``kwargs`` are passed to all three callables, so they use PyTorch's names (``dim``,
+  ``keepdim``); NumPy references that need ``axis`` go through :func:`_np_reduce`.
+- ``torch=SAME`` means the glassnet callable runs unchanged on torch tensors (operators,
+  indexing and methods with PyTorch names); ``T`` is torch, imported only when used.
+- Inputs are drawn away from points of non-differentiability: ``"nonzero"`` gives
+  ``±[0.5, 2]`` (so abs, relu, where and clip never sit on a kink), ``"positive"`` gives
+  ``[0.5, 2]`` (log, sqrt, fractional powers), ``"smooth"`` a standard normal.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import glassnet as gn
+from glassnet.ops._loss import SoftmaxCrossEntropy
+
+__all__ = ["OpSpec", "REGISTRY", "SAME", "make_inputs", "to_torch", "BINARY", "UNARY"]
+
+SAME = "same"
+
+
+class _LazyTorch:
+    """``T.where(...)`` imports torch at call time, so this module never needs torch."""
+
+    def __getattr__(self, name):
+        import torch
+
+        return getattr(torch, name)
+
+
+T = _LazyTorch()
+
+
+def _F():
+    import torch.nn.functional
+
+    return torch.nn.functional
+
+
+# -- the shape battery ----------------------------------------------------------------
+UNARY = (((),), ((2,),), ((3, 2),), ((1, 2),))
+ND1 = (((2,),), ((3, 2),), ((1, 2),))  # at least one axis
+ND2 = (((3, 2),), ((1, 2),))  # at least two axes
+BINARY = (
+    ((), ()), ((2,), (2,)), ((3, 2), (3, 2)), ((1, 2), (1, 2)),
+    ((3, 2), (2,)), ((3, 1), (1, 2)), ((), (3, 2)), ((2,), (3, 2)),
+)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One differentiable op (or one variant of it) under test."""
+
+    name: str
+    fn: Callable  # glassnet: fn(*tensors, **kwargs) -> Tensor
+    ref: Callable  # NumPy: ref(*arrays, **kwargs) -> array
+    torch: Callable | str | None  # torch: fn(*tensors, **kwargs), SAME, or None
+    covers: str  # the public glassnet function this exercises
+    nargs: int = 1
+    domain: str | tuple = "nonzero"
+    kwargs: dict = field(default_factory=dict)
+    shapes: tuple = UNARY  # input shapes per case, from the battery
+    large: tuple = None  # input shapes for the random-direction VJP check
+    eps: float = 1e-6  # finite-difference step (larger for ops that round to float32)
+    atol: float = 1e-5
+    out_dtype: object = None  # None: the output keeps the inputs' dtype
+
+    @property
+    def domains(self):
+        return (self.domain,) * self.nargs if isinstance(self.domain, str) else self.domain
+
+    @property
+    def large_shapes(self):
+        if self.large is not None:
+            return self.large
+        return ((5, 4),) if self.nargs == 1 else ((5, 4), (4,))
+
+    def run(self, *xs):
+        return self.fn(*xs, **self.kwargs)
+
+    def run_ref(self, *arrays):
+        return np.asarray(self.ref(*arrays, **self.kwargs))
+
+    def run_torch(self, *ts):
+        f = self.fn if self.torch == SAME else self.torch
+        return f(*ts, **self.kwargs)
+
+
+def make_inputs(spec, shapes, dtype=np.float64, seed=0):
+    """Random NumPy inputs for ``spec`` in its domain, one per shape."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape, domain in zip(shapes, spec.domains, strict=True):
+        if domain == "smooth":
+            a = rng.standard_normal(shape)
+        else:
+            a = rng.uniform(0.5, 2.0, size=shape)
+            if domain == "nonzero":
+                a = a * rng.choice([-1.0, 1.0], size=shape)
+        arrays.append(np.asarray(a, dtype=dtype))
+    return arrays
+
+
+def to_torch(array, requires_grad=False):
+    import torch
+
+    return torch.tensor(array, requires_grad=requires_grad)
+
+
+# -- NumPy references ---------------------------------------------------------------------
+def _np_reduce(f):
+    def ref(x, dim=None, keepdim=False, **kw):
+        axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
+        return f(x, axis=axis, keepdims=keepdim, **kw)
+
+    return ref
+
+
+def _np_logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _np_var(x, axis=None, keepdims=False, correction=1):
+    return np.var(x, axis=axis, keepdims=keepdims, ddof=correction)
+
+
+def _np_std(x, axis=None, keepdims=False, correction=1):
+    return np.std(x, axis=axis, keepdims=keepdims, ddof=correction)
+
+
+def _np_softmax(x, dim=-1):
+    if x.ndim == 0:
+        return np.ones_like(x)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _np_log_softmax(x, dim=-1):
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    return x - _np_logsumexp(x, axis=dim, keepdims=True)
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def _np_gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + _erf(x / math.sqrt(2)))
+
+
+def _np_pad_last(x, widths):
+    return np.pad(x, [(0, 0)] * (x.ndim - 1) + [widths])
+
+
+def _soft_targets(shape):
+    """Fixed probability rows (N, C), not uniform, as the constant second input of the
+    fused softmax + cross-entropy primitive."""
+    logits = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) % 3
+    return _np_softmax(logits)
+
+
+def _gn_softmax_xent(z):
+    return SoftmaxCrossEntropy.apply(z, gn.tensor(_soft_targets(z.shape), dtype=z.dtype))
+
+
+def _np_softmax_xent(z):
+    return -(_soft_targets(z.shape) * _np_log_softmax(z)).sum(axis=1)
+
+
+def _torch_softmax_xent(z):
+    target = T.tensor(_soft_targets(tuple(z.shape)), dtype=z.dtype)
+    return _F().cross_entropy(z, target, reduction="none")
+
+
+def _torch_logsumexp(x, dim=None, keepdim=False):
+    return T.logsumexp(x, dim=tuple(range(x.ndim)) if dim is None else dim, keepdim=keepdim)
+
+
+def _torch_amax(f):
+    return lambda x, dim=None, keepdim=False: f(x, dim=() if dim is None else dim, keepdim=keepdim)
+
+
+def _same(f):
+    """The callable works on glassnet tensors, NumPy arrays and torch tensors alike."""
+    return f
+
+
+_add_scalar = _same(lambda x: x + 1.5)
+_rsub_scalar = _same(lambda x: 2.0 - x)
+_rdiv_scalar = _same(lambda x: 1.0 / x)
+_rpow = _same(lambda x: 2.0**x)
+_matmul_op = _same(lambda a, b: a @ b)
+_gi = {  # indexing: NumPy and torch read these exactly as glassnet does
+    "slice": _same(lambda x: x[1:]),
+    "step": _same(lambda x: x[::2]),
+    "int": _same(lambda x: x[0]),
+    "ellipsis": _same(lambda x: x[..., -1]),
+    "newaxis": _same(lambda x: x[None, :]),
+    "repeated": _same(lambda x: x[[0, 0, 1]]),
+    "fancy_2d": _same(lambda x: x[[0, 2, 0], [1, 1, 1]]),
+    "mixed": _same(lambda x: x[[1, 1], 1:]),
+    "mask": _same(lambda x: x[x > 0]),
+    "bool_list": _same(lambda x: x[[True, False, True]]),
+}
+
+O = OpSpec
+REGISTRY = [
+    # -- elementwise arithmetic ---------------------------------------------------------
+    O("add", gn.add, np.add, lambda x, y: T.add(x, y), "add", 2, shapes=BINARY),
+    O("add_scalar", _add_scalar, _add_scalar, SAME, "add"),
+    O("sub", gn.sub, np.subtract, lambda x, y: T.sub(x, y), "sub", 2, shapes=BINARY),
+    O("rsub_scalar", _rsub_scalar, _rsub_scalar, SAME, "sub"),
+    O("mul", gn.mul, np.multiply, lambda x, y: T.mul(x, y), "mul", 2, shapes=BINARY),
+    O("div", gn.div, np.divide, lambda x, y: T.div(x, y), "div", 2, shapes=BINARY),
+    O("rdiv_scalar", _rdiv_scalar, _rdiv_scalar, SAME, "div"),
+    O("neg", gn.neg, np.negative, lambda x: T.neg(x), "neg"),
+    O("pow", gn.pow, np.power, lambda x, y: T.pow(x, y), "pow", 2, ("positive", "nonzero"),
+      shapes=BINARY),
+    O("pow_scalar_2", lambda x: x**2, np.square, SAME, "pow"),
+    O("pow_scalar_3", lambda x: gn.pow(x, 3), lambda x: x**3, lambda x: T.pow(x, 3), "pow"),
+    O("pow_scalar_half", lambda x: x**0.5, np.sqrt, SAME, "pow", domain="positive"),
+    O("pow_scalar_neg", lambda x: x**-1.5, lambda x: x**-1.5, SAME, "pow", domain="positive"),
+    O("rpow", _rpow, _rpow, SAME, "pow"),
+    O("exp", gn.exp, np.exp, lambda x: T.exp(x), "exp", domain="smooth"),
+    O("log", gn.log, np.log, lambda x: T.log(x), "log", domain="positive"),
+    O("sqrt", gn.sqrt, np.sqrt, lambda x: T.sqrt(x), "sqrt", domain="positive"),
+    O("abs", gn.abs, np.abs, lambda x: T.abs(x), "abs"),
+    O("maximum", gn.maximum, np.maximum, lambda x, y: T.maximum(x, y), "maximum", 2,
+      shapes=BINARY),
+    O("minimum", gn.minimum, np.minimum, lambda x, y: T.minimum(x, y), "minimum", 2,
+      shapes=BINARY),
+    O("max_binary", gn.max, np.maximum, lambda x, y: T.max(x, y), "max", 2, shapes=BINARY),
+    O("min_binary", gn.min, np.minimum, lambda x, y: T.min(x, y), "min", 2, shapes=BINARY),
+    O("where", lambda x, y: gn.where(x > 0, x, y), lambda x, y: np.where(x > 0, x, y),
+      lambda x, y: T.where(x > 0, x, y), "where", 2, shapes=BINARY),
+    O("where_method", lambda x, y: x.where(y < 0, y), lambda x, y: np.where(y < 0, x, y),
+      SAME, "where", 2, shapes=BINARY),
+    O("clip", lambda x: gn.clip(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0),
+      lambda x: T.clamp(x, -1.0, 1.0), "clip"),
+    O("clamp_min", lambda x: gn.clamp(x, min=-1.0), lambda x: np.maximum(x, -1.0),
+      lambda x: T.clamp(x, min=-1.0), "clamp"),
+    O("clip_tensor_bound", lambda x, lo: gn.clip(x, lo, 2.5), lambda x, lo: np.clip(x, lo, 2.5),
+      lambda x, lo: T.clamp(x, lo, T.tensor(2.5, dtype=x.dtype)), "clip", 2, shapes=BINARY),
+    # -- matrix multiplication ------------------------------------------------------------
+    O("matmul_1d_1d", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
+      shapes=(((3,), (3,)),), large=((16,), (16,))),
+    O("matmul_2d_1d", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
+      shapes=(((2, 3), (3,)),), large=((8, 16), (16,))),
+    O("matmul_1d_2d", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
+      shapes=(((3,), (3, 2)),), large=((16,), (16, 8))),
+    O("matmul_2d_2d", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
+      shapes=(((2, 3), (3, 4)), ((1, 3), (3, 1))), large=((8, 16), (16, 4))),
+    O("matmul_batched", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
+      shapes=(((2, 2, 3), (2, 3, 2)), ((2, 1, 2, 3), (3, 3, 2)), ((2, 2, 3), (3, 2)),
+              ((3,), (2, 3, 2)), ((2, 2, 3), (3,))),
+      large=((3, 1, 4, 5), (2, 5, 3))),
+    O("matmul_operator", _matmul_op, _matmul_op, SAME, "matmul", 2,
+      shapes=(((2, 3), (3, 2)), ((2, 2, 3), (3,))), large=((8, 16), (16, 4))),
+    O("dot", gn.dot, np.dot, lambda a, b: T.dot(a, b), "dot", 2, shapes=(((3,), (3,)),),
+      large=((16,), (16,))),
+    # -- reductions -------------------------------------------------------------------------
+    O("sum", gn.sum, np.sum, lambda x: T.sum(x), "sum"),
+    O("sum_dim0", gn.sum, _np_reduce(np.sum), T.sum, "sum", kwargs={"dim": 0}, shapes=ND1),
+    O("sum_dim1_keepdim", gn.sum, _np_reduce(np.sum), T.sum, "sum",
+      kwargs={"dim": 1, "keepdim": True}, shapes=ND2),
+    O("sum_dims_tuple", gn.sum, _np_reduce(np.sum), T.sum, "sum", kwargs={"dim": (0, -1)},
+      shapes=ND2),
+    O("sum_method_neg_dim", lambda x: x.sum(-1), lambda x: x.sum(-1), SAME, "sum", shapes=ND1),
+    O("mean", gn.mean, np.mean, lambda x: T.mean(x), "mean"),
+    O("mean_dim0", gn.mean, _np_reduce(np.mean), T.mean, "mean", kwargs={"dim": 0}, shapes=ND1),
+    O("mean_dim1", gn.mean, _np_reduce(np.mean), T.mean, "mean", kwargs={"dim": 1}, shapes=ND2),
+    O("mean_dim1_keepdim", gn.mean, _np_reduce(np.mean), T.mean, "mean",
+      kwargs={"dim": 1, "keepdim": True}, shapes=ND2),
+    O("amax", gn.amax, np.max, lambda x: T.amax(x), "amax"),
+    O("amax_dim1", gn.amax, _np_reduce(np.max), _torch_amax(T.amax), "amax",
+      kwargs={"dim": 1}, shapes=ND2),
+    O("amax_dim0_keepdim", gn.amax, _np_reduce(np.max), _torch_amax(T.amax), "amax",
+      kwargs={"dim": 0, "keepdim": True}, shapes=ND1),
+    O("amin", gn.amin, np.min, lambda x: T.amin(x), "amin"),
+    O("amin_dim0", gn.amin, _np_reduce(np.min), _torch_amax(T.amin), "amin",
+      kwargs={"dim": 0}, shapes=ND1),
+    O("max", gn.max, np.max, lambda x: T.max(x), "max"),
+    O("max_dim_values", lambda x: gn.max(x, 1).values, lambda x: np.max(x, 1),
+      lambda x: T.max(x, 1).values, "max", shapes=ND2),
+    O("min", gn.min, np.min, lambda x: T.min(x), "min"),
+    O("min_dim_keepdim", lambda x: x.min(dim=-1, keepdim=True)[0],
+      lambda x: np.min(x, -1, keepdims=True), SAME, "min", shapes=ND1),
+    O("logsumexp", gn.logsumexp, _np_logsumexp, _torch_logsumexp, "logsumexp", domain="smooth"),
+    O("logsumexp_dim1_keepdim", gn.logsumexp, _np_reduce(_np_logsumexp), _torch_logsumexp,
+      "logsumexp", domain="smooth", kwargs={"dim": 1, "keepdim": True}, shapes=ND2),
+    O("logsumexp_dim1", gn.logsumexp, _np_reduce(_np_logsumexp), _torch_logsumexp,
+      "logsumexp", domain="smooth", kwargs={"dim": 1}, shapes=ND2),
+    O("logsumexp_dim0", gn.logsumexp, _np_reduce(_np_logsumexp), _torch_logsumexp,
+      "logsumexp", domain="smooth", kwargs={"dim": 0}, shapes=ND1),
+    O("var", gn.var, _np_reduce(_np_var), T.var, "var", domain="smooth", shapes=ND1),
+    O("var_dim0", gn.var, _np_reduce(_np_var), T.var, "var", domain="smooth",
+      kwargs={"dim": 0}, shapes=(((2,),), ((3, 2),))),
+    O("var_dim1_keepdim", gn.var, _np_reduce(_np_var), T.var, "var", domain="smooth",
+      kwargs={"dim": 1, "keepdim": True}, shapes=ND2),
+    O("var_dim1", lambda x: x.var(1), lambda x: np.var(x, 1, ddof=1), SAME, "var",
+      domain="smooth", shapes=(((3, 2),), ((1, 2),))),
+    O("var_correction0", gn.var, _np_reduce(_np_var), T.var, "var", domain="smooth",
+      kwargs={"correction": 0}, shapes=ND1),
+    O("std", gn.std, _np_reduce(_np_std), T.std, "std", domain="smooth", shapes=ND1),
+    O("std_dim0", gn.std, _np_reduce(_np_std), T.std, "std", domain="smooth",
+      kwargs={"dim": 0}, shapes=(((2,),), ((3, 2),))),
+    O("std_dim1_keepdim_c0", gn.std, _np_reduce(_np_std), T.std, "std", domain="smooth",
+      kwargs={"dim": -1, "keepdim": True, "correction": 0}, shapes=ND2),
+    # -- movement and shape -----------------------------------------------------------------
+    O("reshape_flat", lambda x: gn.reshape(x, -1), lambda x: x.reshape(-1),
+      lambda x: T.reshape(x, (-1,)), "reshape"),
+    O("reshape_2xn", lambda x: gn.reshape(x, (2, -1)), lambda x: x.reshape(2, -1),
+      lambda x: T.reshape(x, (2, -1)), "reshape", shapes=(((3, 2),), ((6,),), ((1, 6),))),
+    O("view_method", lambda x: x.view(3, -1), lambda x: x.reshape(3, -1), SAME, "reshape",
+      shapes=(((2, 3),), ((6,),)), large=((6, 4),)),
+    O("flatten", gn.flatten, lambda x: x.reshape(-1), lambda x: T.flatten(x), "flatten"),
+    O("flatten_start1", lambda x: gn.flatten(x, 1), lambda x: x.reshape(x.shape[0], -1),
+      lambda x: T.flatten(x, 1), "flatten", shapes=(((2, 3, 2),), ((3, 2),)), large=((3, 4, 5),)),
+    O("flatten_0_1", lambda x: gn.flatten(x, 0, 1), lambda x: x.reshape(-1, x.shape[-1]),
+      lambda x: T.flatten(x, 0, 1), "flatten", shapes=(((2, 3, 2),),), large=((3, 4, 5),)),
+    O("squeeze", gn.squeeze, np.squeeze, lambda x: T.squeeze(x), "squeeze",
+      shapes=(((),), ((1, 2),), ((3, 1),), ((2,),))),
+    O("squeeze_dim0", lambda x: gn.squeeze(x, 0), lambda x: x[0] if x.shape[0] == 1 else x,
+      lambda x: T.squeeze(x, 0), "squeeze", shapes=(((1, 2),), ((3, 2),))),
+    O("unsqueeze0", lambda x: gn.unsqueeze(x, 0), lambda x: np.expand_dims(x, 0),
+      lambda x: T.unsqueeze(x, 0), "unsqueeze"),
+    O("unsqueeze_last", lambda x: x.unsqueeze(-1), lambda x: np.expand_dims(x, -1), SAME,
+      "unsqueeze"),
+    O("permute", lambda x: gn.permute(x, 2, 0, 1), lambda x: np.transpose(x, (2, 0, 1)),
+      lambda x: T.permute(x, (2, 0, 1)), "permute", shapes=(((2, 3, 2),),), large=((3, 4, 5),)),
+    O("permute_neg", lambda x: x.permute(-1, 0), lambda x: x.T, SAME, "permute", shapes=ND2),
+    O("T_property", lambda x: x.T, lambda x: x.T, SAME, "permute", shapes=ND2),
+    O("swapaxes", lambda x: gn.swapaxes(x, 0, 2), lambda x: np.swapaxes(x, 0, 2),
+      lambda x: T.swapaxes(x, 0, 2), "swapaxes", shapes=(((2, 3, 2),),), large=((3, 4, 5),)),
+    O("transpose", lambda x: gn.transpose(x, 0, 1), lambda x: np.swapaxes(x, 0, 1),
+      lambda x: T.transpose(x, 0, 1), "transpose", shapes=ND2),
+    O("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), SAME, "swapaxes",
+      shapes=(((2, 3, 2),),), large=((3, 4, 5),)),
+    O("expand", lambda x: gn.expand(x, 3, 2), lambda x: np.broadcast_to(x, (3, 2)),
+      lambda x: x.expand(3, 2), "expand", shapes=(((),), ((2,),), ((1, 2),), ((3, 1),)),
+      large=((1, 2),)),
+    O("expand_keep", lambda x: x.expand(4, -1), lambda x: np.broadcast_to(x, (4, x.shape[-1])),
+      SAME, "expand", shapes=(((1, 2),), ((1, 3),)), large=((1, 7),)),
+    O("broadcast_to", lambda x: gn.broadcast_to(x, (2, 3, 2)),
+      lambda x: np.broadcast_to(x, (2, 3, 2)), lambda x: T.broadcast_to(x, (2, 3, 2)),
+      "broadcast_to", shapes=(((),), ((2,),), ((3, 1),)), large=((3, 2),)),
+    O("cat", lambda a, b, c: gn.cat([a, b, c]), lambda a, b, c: np.concatenate([a, b, c]),
+      lambda a, b, c: T.cat([a, b, c]), "cat", 3,
+      shapes=(((2,), (3,), (1,)), ((1, 2), (3, 2), (2, 2))), large=((4, 5), (3, 5), (1, 5))),
+    O("cat_dim1", lambda a, b: gn.cat((a, b), dim=-1), lambda a, b: np.concatenate([a, b], -1),
+      lambda a, b: T.cat((a, b), dim=-1), "cat", 2, shapes=(((3, 2), (3, 1)), ((1, 2), (1, 3))),
+      large=((4, 5), (4, 3))),
+    O("concatenate", lambda a, b: gn.concatenate([a, b], 1), lambda a, b: np.concatenate([a, b], 1),
+      lambda a, b: T.concatenate([a, b], 1), "concatenate", 2, shapes=(((3, 2), (3, 1)),),
+      large=((4, 5), (4, 3))),
+    O("stack", lambda a, b: gn.stack([a, b]), lambda a, b: np.stack([a, b]),
+      lambda a, b: T.stack([a, b]), "stack", 2,
+      shapes=(((), ()), ((2,), (2,)), ((3, 2), (3, 2)), ((1, 2), (1, 2))), large=((5, 4), (5, 4))),
+    O("stack_last", lambda a, b, c: gn.stack([a, b, c], dim=-1),
+      lambda a, b, c: np.stack([a, b, c], -1), lambda a, b, c: T.stack([a, b, c], -1), "stack",
+      3, shapes=(((2,),) * 3, ((3, 2),) * 3), large=((5, 4),) * 3),
+    O("pad_last", lambda x: gn.pad(x, (1, 2)), lambda x: _np_pad_last(x, (1, 2)),
+      lambda x: _F().pad(x, (1, 2)), "pad", shapes=ND1),
+    O("pad_2d_value", lambda x: gn.pad(x, (1, 0, 2, 1), value=0.5),
+      lambda x: np.pad(x, [(2, 1), (1, 0)], constant_values=0.5),
+      lambda x: _F().pad(x, (1, 0, 2, 1), value=0.5), "pad", shapes=ND2),
+    O("pad_numpy_form", lambda x: gn.pad(x, ((1, 0), (0, 2))),
+      lambda x: np.pad(x, ((1, 0), (0, 2))), lambda x: _F().pad(x, (0, 2, 1, 0)), "pad",
+      shapes=ND2),
+    O("getitem_slice", _gi["slice"], _gi["slice"], SAME, "getitem", shapes=(((3, 2),), ((2,),))),
+    O("getitem_step", _gi["step"], _gi["step"], SAME, "getitem", shapes=(((3, 2),), ((5,),))),
+    O("getitem_int", _gi["int"], _gi["int"], SAME, "getitem", shapes=ND1),
+    O("getitem_ellipsis", _gi["ellipsis"], _gi["ellipsis"], SAME, "getitem", shapes=ND1),
+    O("getitem_newaxis", _gi["newaxis"], _gi["newaxis"], SAME, "getitem", shapes=ND1),
+    O("getitem_repeated", _gi["repeated"], _gi["repeated"], SAME, "getitem",
+      shapes=(((2,),), ((3, 2),))),
+    O("getitem_fancy_2d", _gi["fancy_2d"], _gi["fancy_2d"], SAME, "getitem",
+      shapes=(((3, 2),),)),
+    O("getitem_mixed", _gi["mixed"], _gi["mixed"], SAME, "getitem", shapes=(((3, 2),),)),
+    O("getitem_tensor_index", lambda x: x[gn.tensor([2, 0, 2])], lambda x: x[np.array([2, 0, 2])],
+      lambda x: x[T.tensor([2, 0, 2])], "getitem", shapes=(((3, 2),), ((3,),))),
+    O("getitem_mask", _gi["mask"], _gi["mask"], SAME, "getitem"),
+    O("getitem_bool_list", _gi["bool_list"], _gi["bool_list"], SAME, "getitem",
+      shapes=(((3, 2),), ((3,),)), large=((3, 5),)),
+    O("getitem_function", lambda x: gn.ops.getitem(x, (slice(None), 0)), lambda x: x[:, 0],
+      lambda x: x[:, 0], "getitem", shapes=ND2),
+    # -- activations and the softmax family ----------------------------------------------
+    O("relu", gn.relu, lambda x: np.maximum(x, 0), lambda x: T.relu(x), "relu"),
+    O("leaky_relu", lambda x: gn.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x),
+      lambda x: _F().leaky_relu(x, 0.1), "leaky_relu"),
+    O("leaky_relu_default", lambda x: x.leaky_relu(), lambda x: np.where(x > 0, x, 0.01 * x),
+      lambda x: _F().leaky_relu(x), "leaky_relu"),
+    O("sigmoid", gn.sigmoid, lambda x: 1 / (1 + np.exp(-x)), lambda x: T.sigmoid(x), "sigmoid",
+      domain="smooth"),
+    O("tanh", gn.tanh, np.tanh, lambda x: T.tanh(x), "tanh", domain="smooth"),
+    O("gelu", gn.gelu, _np_gelu, lambda x: _F().gelu(x), "gelu", domain="smooth"),
+    O("gelu_tanh", gn.gelu, _np_gelu, lambda x, approximate: _F().gelu(x, approximate=approximate),
+      "gelu", domain="smooth", kwargs={"approximate": "tanh"}),
+    O("softmax", gn.softmax, _np_softmax, lambda x: T.softmax(x, -1), "softmax", domain="smooth"),
+    O("softmax_dim0", gn.softmax, _np_softmax, T.softmax, "softmax", domain="smooth",
+      kwargs={"dim": 0}, shapes=ND2),
+    O("log_softmax", gn.log_softmax, _np_log_softmax, lambda x: T.log_softmax(x, -1),
+      "log_softmax", domain="smooth"),
+    O("log_softmax_dim0", lambda x: x.log_softmax(dim=0), lambda x: _np_log_softmax(x, 0), SAME,
+      "log_softmax", domain="smooth", shapes=ND2),
+    O("softmax_cross_entropy", _gn_softmax_xent, _np_softmax_xent, _torch_softmax_xent,
+      "SoftmaxCrossEntropy", domain="smooth", shapes=ND2),
+    # -- dtype conversion (float32 rounding: a larger step for finite differences) ----------
+    O("cast_float32", lambda x: x.float(), lambda x: x.astype(np.float32), SAME, "cast",
+      eps=1e-2, atol=1e-4, out_dtype=np.dtype(np.float32)),
+    O("cast_astype", lambda x: gn.ops.cast(x, gn.float32).astype(gn.float64),
+      lambda x: x.astype(np.float32).astype(np.float64), lambda x: x.float().double(), "cast",
+      eps=1e-2, atol=1e-4, out_dtype=np.dtype(np.float64)),
+]
