@@ -277,6 +277,10 @@ def test_observe_stops_after_unsubscribing():
     assert n == 1
     (x * 2).sum().backward()
     assert len(events) == n
+    with pytest.raises(KeyError), gn.observe(events.append):
+        raise KeyError("inside")
+    x.exp()
+    assert len(events) == n  # unsubscribed on the way out of an exception too
 
 
 def test_observers_nest():
