@@ -36,6 +36,8 @@ __all__ = [
     "compare",
     "cpu_model",
     "fmt",
+    "load_average",
+    "load_warning",
     "machine_markdown",
     "markdown_table",
     "noisy",
@@ -211,6 +213,7 @@ def worker_facts(torch=None):
         "torch_blas": None if torch is None else _torch_blas(torch),
         "thread_vars": {v: os.environ.get(v) for v in THREAD_VARS + UNSET_VARS},
         "blas": _threadpool_info(),
+        "load_start": load_average(),
     }
     try:
         import glassnet
@@ -219,6 +222,28 @@ def worker_facts(torch=None):
     except (ImportError, AttributeError):
         facts["glassnet"] = None
     return facts
+
+
+def load_average():
+    """The 1-minute load average (None where the OS has none): other processes running
+    during a benchmark show here, and disturb its numbers."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def load_warning(results):
+    """A warning line when the load seen by any worker (``facts['load_start']`` and
+    ``load_end``) exceeded what the worker itself accounts for, or None."""
+    worst = max(((max(r["facts"].get("load_start") or 0, r.get("load_end") or 0),
+                  r["threads"]) for r in results), default=(0, 0))
+    load, threads = worst
+    if load <= threads + 0.75:
+        return None
+    return (f"⚠ Other processes were running (1-minute load average up to {load:.1f} on "
+            f"{os.cpu_count()} CPUs during the {threads}-thread run): numbers marked † are "
+            "disturbed; rerun on an idle machine for clean ones.")
 
 
 def _threadpool_info():

@@ -26,6 +26,8 @@ from _common import (
     compare,
     cpu_model,
     fmt,
+    load_average,
+    load_warning,
     machine_markdown,
     markdown_table,
     noisy,
@@ -72,6 +74,7 @@ def worker(threads, quick, json_out):
     result["small"] = bench_small(np, gn, torch, cfg["small"])
     _progress(threads, "forward + backward")
     result["fwdbwd"] = bench_fwdbwd(np, gn, torch, cfg["small"])
+    result["load_end"] = load_average()
     Path(json_out).write_text(json.dumps(result))
 
 
@@ -190,13 +193,18 @@ def render(results, elapsed_s, quick):
     facts = results[0]["facts"]
     kernel = ", ".join(f"{b['prefix']} `{b['architecture']}`" for b in facts["blas"]
                        if b.get("internal_api") == "openblas") or "unknown"
+    loads = ", ".join(f"{_load(r['facts'].get('load_start'))}→{_load(r.get('load_end'))}"
+                      for r in results)
+    warning = load_warning(results)
     parts = [
         "## ops",
         "",
         f"_Measured {now_utc()} on {cpu_model()}, BLAS threads {threads}; NumPy BLAS "
-        f"{kernel}; whole run {elapsed_s:.0f} s"
+        f"{kernel}; whole run {elapsed_s:.0f} s; 1-minute load average at start→end of "
+        f"each thread setting: {loads}"
         + (" — QUICK SMOKE RUN, numbers are not meaningful_" if quick else "_"),
         "",
+        *([warning, ""] if warning else []),
         "### Goals",
         "",
         *[f"- {line}" for line in verdicts(results)],
@@ -210,6 +218,10 @@ def render(results, elapsed_s, quick):
     return "\n".join(parts)
 
 
+def _load(value):
+    return "?" if value is None else f"{value:.1f}"
+
+
 def _gflops(n, stats):
     return 2 * n**3 / stats["median"] / 1e9 if stats else None
 
@@ -221,7 +233,9 @@ def _us(stats):
 def _us_spread(stats):
     if stats is None:
         return "—"
-    return f"{fmt(stats['median'] * 1e6)} ({fmt(stats['p10'] * 1e6)}–{fmt(stats['p90'] * 1e6)})"
+    mark = " †" if noisy(stats) else ""
+    return (f"{fmt(stats['median'] * 1e6)} ({fmt(stats['p10'] * 1e6)}–"
+            f"{fmt(stats['p90'] * 1e6)}){mark}")
 
 
 def _best_torch(row):
@@ -267,8 +281,9 @@ def _matmul_ratio(row):
 
 
 def _ms(stats):
+    mark = " †" if noisy(stats) else ""
     return (f"{fmt(stats['median'] * 1e3)} ({fmt(stats['p10'] * 1e3)}–"
-            f"{fmt(stats['p90'] * 1e3)})")
+            f"{fmt(stats['p90'] * 1e3)}){mark}")
 
 
 def render_small(results):
@@ -285,7 +300,8 @@ def render_small(results):
          "PyTorch `@` µs", "`torch.mm` µs", "glassnet / best PyTorch"], rows)
     return ("### 2. Small-op overhead, forward, µs per call\n\n"
             "Median (p10–p90) per call of `a @ b` on each side; with requires_grad the "
-            "graph is recorded (and freed) on every call.\n\n" + table)
+            "graph is recorded (and freed) on every call. glassnet − NumPy is the "
+            "difference of medians; † marks p90 > 1.25 × p10.\n\n" + table)
 
 
 def _overhead_us(row):
