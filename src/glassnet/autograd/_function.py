@@ -16,6 +16,9 @@ from glassnet.autograd._tensor import Tensor
 
 __all__ = ["Function", "broadcast_message"]
 
+_ndarray = np.ndarray
+_wrap = Tensor._wrap
+
 
 class Function:
     """Base class of every differentiable primitive.
@@ -41,19 +44,30 @@ class Function:
         op = cls()
         op.params = params
         try:
-            out = op.forward(*[t.data for t in inputs], **params)
+            n = len(inputs)
+            if n == 2:
+                a, b = inputs
+                out = op.forward(a.data, b.data, **params)
+                requires = a._requires_grad or b._requires_grad
+            elif n == 1:
+                a = inputs[0]
+                out = op.forward(a.data, **params)
+                requires = a._requires_grad
+            else:
+                out = op.forward(*[t.data for t in inputs], **params)
+                requires = any(t._requires_grad for t in inputs)
         except ValueError as exc:
             if isinstance(exc, GlassnetError):
                 raise
             raise op.shape_error(inputs, exc) from exc
-        if isinstance(out, np.generic):  # NumPy turns 0-d results into scalars
-            out = np.asarray(out)
-        if state.grad_enabled and any(t._requires_grad for t in inputs):
+        if type(out) is not _ndarray and isinstance(out, np.generic):
+            out = np.asarray(out)  # NumPy turns 0-d results into scalars
+        if requires and state.grad_enabled:
             op.inputs = inputs
             op.needs_grad = tuple(t._requires_grad for t in inputs)
-            result = Tensor._wrap(out, True, op)
+            result = _wrap(out, True, op)
         else:
-            result = Tensor._wrap(out, False, None)
+            result = _wrap(out, False, None)
         if state.slow_path:
             notify(op, "forward", inputs, result, None, None)
         return result

@@ -68,16 +68,17 @@ class Tensor:
     result. Make tensors with :func:`glassnet.tensor`, :func:`glassnet.zeros`, ...
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "_retains_grad", "name",
-                 "__weakref__")
+    # The three attributes every op sets live in slots; rarely-set ones fall back to
+    # class defaults (an instance dict is only made when one is assigned).
+    __slots__ = ("data", "_requires_grad", "_ctx", "__dict__", "__weakref__")
+    grad = None
+    name = None
+    _retains_grad = False
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array + tensor
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = as_array(data, dtype)
-        self.grad = None
         self._ctx = None
-        self._retains_grad = False
-        self.name = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -87,11 +88,8 @@ class Tensor:
         """Fast constructor for ops: no checks, no copies."""
         t = object.__new__(cls)
         t.data = array
-        t.grad = None
         t._requires_grad = requires_grad
         t._ctx = ctx
-        t._retains_grad = False
-        t.name = None
         return t
 
     # -- autograd ---------------------------------------------------------------

@@ -37,6 +37,8 @@ def as_tensor_like(value, like):
 def pair(a, b):
     """Both operands of a binary op as tensors (at least one must already be)."""
     if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return a, b
         return a, as_tensor_like(b, a)
     if isinstance(b, Tensor):
         return as_tensor_like(a, b), b
