@@ -16,6 +16,7 @@ This module imports neither NumPy nor PyTorch at import time, so the parent can 
 before any thread variable is set.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -375,15 +376,34 @@ def update_report(sections, path=REPORT_PATH):
     and keep every other section as it is. Known sections keep the order title, machine,
     ops, train_mlp; others follow. The file is replaced atomically."""
     path = Path(path)
-    current = _parse_sections(path.read_text()) if path.exists() else {}
-    current.setdefault("title", _TITLE.strip("\n"))
-    current.update({name: body.strip("\n") for name, body in sections.items()})
-    names = [n for n in _ORDER if n in current] + [n for n in current if n not in _ORDER]
-    blocks = []
-    for name in names:
-        begin, end = _markers(name)
-        blocks.append(f"{begin}\n{current[name]}\n{end}")
-    _atomic_write(path, "\n\n".join(blocks) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked_dir(path.parent):  # several benchmark scripts may finish at once
+        current = _parse_sections(path.read_text()) if path.exists() else {}
+        current.setdefault("title", _TITLE.strip("\n"))
+        current.update({name: body.strip("\n") for name, body in sections.items()})
+        names = [n for n in _ORDER if n in current] + [n for n in current if n not in _ORDER]
+        blocks = []
+        for name in names:
+            begin, end = _markers(name)
+            blocks.append(f"{begin}\n{current[name]}\n{end}")
+        _atomic_write(path, "\n\n".join(blocks) + "\n")
+
+
+@contextlib.contextmanager
+def _locked_dir(directory):
+    """Hold an exclusive flock on ``directory`` (POSIX) for a read-modify-replace of a
+    file in it; the file itself cannot carry the lock, since os.replace swaps its inode."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock, the write itself stays atomic
+        yield
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _atomic_write(path, text):

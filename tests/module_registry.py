@@ -8,7 +8,9 @@ Adding a module = adding one line.
 from dataclasses import dataclass, field
 
 import glassnet.nn as nn
+from conv_modules import conv_specs
 from glassnet.models import MLP, LogisticRegression
+from sequence_modules import sequence_specs
 
 
 @dataclass
@@ -47,3 +49,5 @@ MODULES = [
     ModuleSpec("LogisticRegression", lambda: LogisticRegression(4, 3), (2, 2),
                lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(4, 3))),
 ]
+MODULES += sequence_specs(ModuleSpec)  # RNN, LSTM, GRU, cells, Embedding: sequence_modules.py
+MODULES += conv_specs(ModuleSpec)  # Conv, pooling, BatchNorm, Dropout2d, CNNs: conv_modules.py

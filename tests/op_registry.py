@@ -22,8 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import conv_reference as CR
 import glassnet as gn
 from glassnet.ops._loss import SoftmaxCrossEntropy
+from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from rnn_reference import (
+    np_gru_scan,
+    np_lstm_scan,
+    np_rnn_scan,
+    torch_gru_scan,
+    torch_lstm_scan,
+    torch_rnn_scan,
+)
 
 __all__ = ["OpSpec", "REGISTRY", "SAME", "make_inputs", "to_torch", "BINARY", "UNARY"]
 
@@ -195,6 +205,32 @@ def _torch_amax(f):
     return lambda x, dim=None, keepdim=False: f(x, dim=() if dim is None else dim, keepdim=keepdim)
 
 
+def _gn_bn(training):
+    """F.batch_norm with no running statistics (training) or the fixed BN_STATS (eval)."""
+    def run(x, w, b):
+        stats = [None, None] if training else [gn.tensor(s, dtype=x.dtype) for s in CR.BN_STATS]
+        return gn.nn.functional.batch_norm(x, *stats, w, b, training=training)
+
+    return run
+
+
+def _torch_conv2d_quiet(x, w, **kwargs):
+    """torch's conv2d without its UserWarning about 'same' padding with an even kernel."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _F().conv2d(x, w, **kwargs)
+
+
+def _torch_bn(training):
+    def run(x, w, b):
+        stats = [None, None] if training else [T.tensor(s, dtype=x.dtype) for s in CR.BN_STATS]
+        return _F().batch_norm(x, *stats, w, b, training=training)
+
+    return run
+
+
 def _same(f):
     """The callable works on glassnet tensors, NumPy arrays and torch tensors alike."""
     return f
@@ -217,6 +253,8 @@ _gi = {  # indexing: NumPy and torch read these exactly as glassnet does
     "mask": _same(lambda x: x[x > 0]),
     "bool_list": _same(lambda x: x[[True, False, True]]),
 }
+
+_EMB_IDX = np.array([[0, 2, 1], [2, 2, 0]])  # repeated indices add their gradients
 
 O = OpSpec
 REGISTRY = [
@@ -273,6 +311,13 @@ REGISTRY = [
       shapes=(((2, 3), (3, 2)), ((2, 2, 3), (3,))), large=((8, 16), (16, 4))),
     O("dot", gn.dot, np.dot, lambda a, b: T.dot(a, b), "dot", 2, shapes=(((3,), (3,)),),
       large=((16,), (16,))),
+    O("linear", gn.ops.linear, lambda x, w, b: x @ w.T + b,
+      lambda x, w, b: T.nn.functional.linear(x, w, b), "linear", 3,
+      shapes=(((2, 3), (4, 3), (4,)), ((3,), (2, 3), (2,)), ((2, 2, 3), (4, 3), (4,))),
+      large=((8, 16), (4, 16), (4,))),
+    O("linear_nobias", gn.ops.linear, lambda x, w: x @ w.T,
+      lambda x, w: T.nn.functional.linear(x, w), "linear", 2,
+      shapes=(((2, 3), (4, 3)), ((2, 2, 3), (4, 3))), large=((8, 16), (4, 16))),
     # -- reductions -------------------------------------------------------------------------
     O("sum", gn.sum, np.sum, lambda x: T.sum(x), "sum"),
     O("sum_dim0", gn.sum, _np_reduce(np.sum), T.sum, "sum", kwargs={"dim": 0}, shapes=ND1),
@@ -420,6 +465,88 @@ REGISTRY = [
       "log_softmax", domain="smooth", shapes=ND2),
     O("softmax_cross_entropy", _gn_softmax_xent, _np_softmax_xent, _torch_softmax_xent,
       "SoftmaxCrossEntropy", domain="smooth", shapes=ND2),
+    # -- recurrent scans (T=3, N=2, H=2) and the embedding lookup ---------------------------
+    O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 4, "smooth",
+      shapes=(((3, 2, 2), (2, 2), (2, 2), (2,)),), large=((5, 3, 4), (3, 4), (4, 4), (4,))),
+    O("rnn_scan_relu_reverse", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 4, "smooth",
+      kwargs={"nonlinearity": "relu", "reverse": True},
+      shapes=(((3, 2, 2), (2, 2), (2, 2), (2,)),), large=((5, 3, 4), (3, 4), (4, 4), (4,))),
+    O("gru_scan", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 4, "smooth",
+      shapes=(((3, 2, 6), (2, 2), (6, 2), (6,)),), large=((5, 3, 12), (3, 4), (12, 4), (12,))),
+    O("gru_scan_reverse", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 4, "smooth",
+      kwargs={"reverse": True}, shapes=(((3, 2, 6), (2, 2), (6, 2), (6,)),),
+      large=((5, 3, 12), (3, 4), (12, 4), (12,))),
+    O("lstm_scan", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 5, "smooth",
+      shapes=(((3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)),),
+      large=((5, 3, 16), (3, 4), (3, 4), (16, 4), (16,))),
+    O("lstm_scan_reverse", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 5, "smooth",
+      kwargs={"reverse": True}, shapes=(((3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)),),
+      large=((5, 3, 16), (3, 4), (3, 4), (16, 4), (16,))),
+    O("embedding", lambda w: gn.nn.functional.embedding(_EMB_IDX, w), lambda w: w[_EMB_IDX],
+      lambda w: _F().embedding(T.tensor(_EMB_IDX), w), "EmbeddingLookup", domain="smooth",
+      shapes=(((3, 2),), ((4, 3),)), large=((5, 4),)),
+    # -- convolution and pooling (im2col + GEMM; NumPy references in conv_reference.py) -----
+    O("conv2d", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, b: _F().conv2d(x, w, b), "Conv", 3,
+      "smooth", shapes=(((2, 2, 5, 5), (3, 2, 3, 3), (3,)), ((1, 1, 4, 3), (2, 1, 2, 2), (2,))),
+      large=((2, 3, 7, 6), (4, 3, 3, 3), (4,))),
+    O("conv2d_stride_pad", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
+      "Conv", 2, "smooth", kwargs={"stride": (2, 1), "padding": 1},
+      shapes=(((2, 2, 5, 4), (3, 2, 3, 3)),), large=((2, 3, 8, 7), (4, 3, 3, 3))),
+    O("conv2d_dilation", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
+      "Conv", 2, "smooth", kwargs={"dilation": (2, 1), "padding": (1, 0), "stride": 2},
+      shapes=(((1, 2, 6, 5), (2, 2, 3, 2)),), large=((2, 3, 9, 8), (4, 3, 3, 3))),
+    O("conv2d_groups", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
+      "Conv", 2, "smooth", kwargs={"groups": 2, "padding": 1},
+      shapes=(((2, 4, 4, 4), (6, 2, 3, 3)),), large=((2, 4, 7, 6), (4, 2, 3, 3))),
+    O("conv2d_same_even_kernel", gn.nn.functional.conv2d, CR.conv2d, _torch_conv2d_quiet, "Conv", 2,
+      "smooth", kwargs={"padding": "same"},
+      shapes=(((1, 2, 4, 5), (2, 2, 2, 3)),), large=((2, 3, 7, 6), (4, 3, 4, 3))),
+    O("conv1d", gn.nn.functional.conv1d, CR.conv1d, lambda x, w, b: _F().conv1d(x, w, b), "Conv", 3,
+      "smooth", shapes=(((2, 3, 7), (4, 3, 3), (4,)),), large=((4, 3, 20), (5, 3, 5), (5,))),
+    O("conv1d_stride_pad_dilation", gn.nn.functional.conv1d, CR.conv1d,
+      lambda x, w, **k: _F().conv1d(x, w, **k), "Conv", 2, "smooth",
+      kwargs={"stride": 2, "padding": 2, "dilation": 2}, shapes=(((2, 2, 9), (3, 2, 3)),),
+      large=((4, 3, 20), (5, 3, 5))),
+    O("conv1d_groups_same", gn.nn.functional.conv1d, CR.conv1d,
+      lambda x, w, **k: _F().conv1d(x, w, **k), "Conv", 2, "smooth",
+      kwargs={"groups": 3, "padding": "same"}, shapes=(((2, 3, 6), (6, 1, 4)),),
+      large=((4, 6, 20), (6, 2, 5))),
+    O("max_pool2d", gn.nn.functional.max_pool2d, CR.max_pool2d, lambda x, **k: _F().max_pool2d(x, **k),
+      "MaxPool", kwargs={"kernel_size": 2}, shapes=(((2, 2, 4, 6),), ((1, 1, 5, 5),)),
+      large=((2, 3, 8, 8),)),
+    O("max_pool2d_overlap_pad", gn.nn.functional.max_pool2d, CR.max_pool2d,
+      lambda x, **k: _F().max_pool2d(x, **k), "MaxPool",
+      kwargs={"kernel_size": 3, "stride": 2, "padding": 1}, shapes=(((2, 2, 5, 6),),),
+      large=((2, 3, 9, 8),)),
+    O("max_pool2d_dilation_ceil", gn.nn.functional.max_pool2d, CR.max_pool2d,
+      lambda x, **k: _F().max_pool2d(x, **k), "MaxPool",
+      kwargs={"kernel_size": (2, 3), "stride": 2, "dilation": (2, 1), "ceil_mode": True},
+      shapes=(((1, 2, 6, 6),),), large=((2, 3, 9, 8),)),
+    O("max_pool1d", gn.nn.functional.max_pool1d, CR.max_pool1d, lambda x, **k: _F().max_pool1d(x, **k),
+      "MaxPool", kwargs={"kernel_size": 3, "stride": 2, "padding": 1}, shapes=(((2, 3, 7),),),
+      large=((4, 3, 20),)),
+    O("avg_pool2d", gn.nn.functional.avg_pool2d, CR.avg_pool2d, lambda x, **k: _F().avg_pool2d(x, **k),
+      "AvgPool", kwargs={"kernel_size": 2}, shapes=(((2, 2, 4, 6),),), large=((2, 3, 8, 8),)),
+    O("avg_pool2d_pad_exclude", gn.nn.functional.avg_pool2d, CR.avg_pool2d,
+      lambda x, **k: _F().avg_pool2d(x, **k), "AvgPool",
+      kwargs={"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+      shapes=(((2, 2, 5, 6),),), large=((2, 3, 9, 8),)),
+    O("avg_pool2d_divisor", gn.nn.functional.avg_pool2d, CR.avg_pool2d,
+      lambda x, **k: _F().avg_pool2d(x, **k), "AvgPool",
+      kwargs={"kernel_size": (2, 3), "stride": 1, "padding": 1, "divisor_override": 4},
+      shapes=(((1, 2, 4, 5),),), large=((2, 3, 9, 8),)),
+    O("avg_pool1d", gn.nn.functional.avg_pool1d, CR.avg_pool1d, lambda x, **k: _F().avg_pool1d(x, **k),
+      "AvgPool", kwargs={"kernel_size": 3, "stride": 2, "padding": 1}, shapes=(((2, 3, 7),),),
+      large=((4, 3, 20),)),
+    O("adaptive_avg_pool2d", gn.nn.functional.adaptive_avg_pool2d, CR.adaptive_avg_pool2d,
+      lambda x, **k: _F().adaptive_avg_pool2d(x, **k), "matmul", kwargs={"output_size": (3, 2)},
+      shapes=(((2, 2, 5, 5),), ((1, 1, 3, 4),)), large=((2, 3, 9, 8),)),
+    O("batch_norm_train", _gn_bn(True), CR.batch_norm_train, _torch_bn(True), "var", 3,
+      ("smooth", "nonzero", "smooth"), shapes=(((4, 3, 2, 2), (3,), (3,)), ((3, 3, 5), (3,), (3,))),
+      large=((5, 3, 4, 4), (3,), (3,))),
+    O("batch_norm_eval", _gn_bn(False), CR.batch_norm_eval, _torch_bn(False), "sqrt", 3,
+      ("smooth", "nonzero", "smooth"), shapes=(((2, 3, 2, 2), (3,), (3,)), ((4, 3), (3,), (3,))),
+      large=((5, 3, 4, 4), (3,), (3,))),
     # -- dtype conversion (float32 rounding: a larger step for finite differences) ----------
     O("cast_float32", lambda x: x.float(), lambda x: x.astype(np.float32), SAME, "cast",
       eps=1e-2, atol=1e-4, out_dtype=np.dtype(np.float32)),

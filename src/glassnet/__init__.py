@@ -8,7 +8,7 @@ multiplications.
 
 import numpy as _np
 
-from glassnet import data, io, models, nn, ops, optim, testing, train
+from glassnet import data, explain, io, models, nn, ops, optim, recommend, testing, train
 from glassnet._backend import get_default_dtype, manual_seed, set_default_dtype
 from glassnet._creation import (
     arange,
@@ -143,6 +143,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "expand",
+    "explain",
     "eye",
     "flatten",
     "float16",
@@ -189,6 +190,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "recommend",
     "relu",
     "reshape",
     "save",

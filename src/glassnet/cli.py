@@ -58,6 +58,32 @@ def _add_train(commands):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/latest", help="output directory (default runs/latest)")
     p.add_argument("--no-progress", action="store_true", help="print nothing per epoch")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="write a checkpoint after every epoch into this directory")
+    p.add_argument("--keep-last", type=_positive(int), default=3,
+                   help="checkpoints to keep in --checkpoint-dir (default 3)")
+    p.add_argument("--resume", metavar="DIR", default=None,
+                   help="continue the run whose checkpoints are in DIR, with its arguments")
+
+
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {port}")
+    return port
+
+
+def _add_playground(commands):
+    p = commands.add_parser("playground", help="serve the interactive playground page locally",
+                            description="Serve the playground: edit a small network's inputs "
+                                        "and weights in a browser and watch it compute and learn.")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0: any free port)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--open", action="store_true", help="open the page in a web browser")
 
 
 def build_parser():
@@ -68,6 +94,15 @@ def build_parser():
     commands.add_parser("demo", help="multiply matrices and run a tiny network forward/backward")
     commands.add_parser("datasets", help="list the built-in datasets")
     _add_train(commands)
+    commands.add_parser("inspect", help="list the tensors, shapes, dtypes and metadata of a "
+                        "model or checkpoint file").add_argument("file")
+    from glassnet.cli_explain import add_parsers as add_explain_parsers
+
+    add_explain_parsers(commands)
+    _add_playground(commands)
+    from glassnet.cli_recommend import add_recommend_parser
+
+    add_recommend_parser(commands, _positive)
     return parser
 
 
@@ -91,6 +126,22 @@ def main(argv=None):
             from glassnet.cli_train import run_train
 
             run_train(args)
+        elif command == "inspect":
+            from glassnet.cli_inspect import run_inspect
+
+            run_inspect(args.file)
+        elif command in ("tour", "explain", "worksheet"):
+            from glassnet.cli_explain import run as run_explain
+
+            run_explain(args)
+        elif command == "playground":
+            from glassnet.web import serve
+
+            serve(args.host, args.port, open_browser=args.open)
+        elif command == "recommend":
+            from glassnet.cli_recommend import run_recommend
+
+            run_recommend(args)
     except GlassnetError as exc:
         print(f"glassnet {command}: error: {exc}", file=sys.stderr)
         return 2

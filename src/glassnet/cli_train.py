@@ -23,8 +23,9 @@ def list_datasets(print_fn=print):
         print_fn(f"{name:10s} {description}")
 
 
-def load_splits(name, seed):
-    """(train, test) datasets for a built-in name or a CSV/NPZ path (split 80/20)."""
+def load_splits(name, seed, images=False):
+    """(train, test) datasets for a built-in name or a CSV/NPZ path (split 80/20);
+    ``images`` keeps the digits as (1, 8, 8) images (for a 2-D CNN)."""
     from glassnet import data
 
     if name.endswith((".csv", ".npz")):
@@ -37,7 +38,9 @@ def load_splits(name, seed):
             f"--dataset: unknown dataset {name!r}; built in: {', '.join(data.available())} "
             "(or give a .csv/.npz file)"
         )
-    return data.load(name, split="train", seed=seed), data.load(name, split="test", seed=seed)
+    kwargs = {"flatten": False} if images and name == "digits" else {}
+    return (data.load(name, split="train", seed=seed, **kwargs),
+            data.load(name, split="test", seed=seed, **kwargs))
 
 
 def _optimizer(name, params, lr):
@@ -58,17 +61,51 @@ def _features_and_classes(dataset):
     return n_features, int(y.data.max()) + 1
 
 
+RUN_ARGS = ("model", "dataset", "epochs", "batch_size", "lr", "optimizer", "hidden", "seed", "out",
+            "keep_last")
+
+
+def _checkpointing(args):
+    """``(args, manager)``: with ``--resume DIR`` the run's saved arguments replace the
+    given ones; every checkpoint stores the arguments so that the run can be resumed."""
+    import argparse
+
+    from glassnet.train import Checkpoint, CheckpointManager
+
+    resume, keep_last = getattr(args, "resume", None), getattr(args, "keep_last", 3)
+    directory = resume or getattr(args, "checkpoint_dir", None)
+    if directory is None:
+        return args, None
+    if resume is not None:
+        latest = CheckpointManager(resume).latest()
+        if latest is None:
+            raise GlassnetValueError(f"--resume {resume}: no checkpoint-*.safetensors files there")
+        saved = Checkpoint.load(latest).extra.get("args")
+        if not isinstance(saved, dict):
+            raise GlassnetValueError(f"--resume {resume}: {latest} was not written by glassnet train")
+        args = argparse.Namespace(**{**vars(args), **saved, "hidden": tuple(saved["hidden"])})
+        keep_last = args.keep_last
+    elif CheckpointManager(directory).latest() is not None:
+        raise GlassnetValueError(f"--checkpoint-dir {directory} already holds checkpoints; continue "
+                                 f"that run with `glassnet train --resume {directory}`")
+    saved = {key: getattr(args, key) for key in RUN_ARGS}
+    saved["hidden"] = list(saved["hidden"])
+    return args, CheckpointManager(directory, keep_last, extra={"args": saved})
+
+
 def run_train(args, print_fn=print):
     """Train as the command line asked; write model, history and plot into ``args.out``."""
     from glassnet import io, nn, train
     from glassnet.models import build_model
 
+    args, manager = _checkpointing(args)
     manual_seed(args.seed)
-    train_set, test_set = load_splits(args.dataset, args.seed)
+    train_set, test_set = load_splits(args.dataset, args.seed, images=args.model == "cnn")
     n_features, n_classes = _features_and_classes(train_set)
     _, test_classes = _features_and_classes(test_set)
     n_classes = max(n_classes, test_classes)
-    model = build_model(args.model, n_features, n_classes, hidden=args.hidden)
+    model = build_model(args.model, n_features, n_classes, hidden=args.hidden,
+                        input_shape=train_set[0][0].shape)
     lr = args.lr or OPTIMIZERS[args.optimizer]
     optimizer = _optimizer(args.optimizer, model.parameters(), lr)
     progress = not args.no_progress
@@ -79,7 +116,8 @@ def run_train(args, print_fn=print):
     start = time.perf_counter()
     history = train.fit(model, train_set, nn.CrossEntropyLoss(), optimizer, epochs=args.epochs,
                         val_data=test_set, batch_size=args.batch_size, seed=args.seed,
-                        progress=progress, print_fn=print_fn)
+                        progress=progress, print_fn=print_fn, checkpoint_dir=manager,
+                        resume=getattr(args, "resume", None) is not None)
     elapsed = time.perf_counter() - start
     final = train.evaluate(model, train_set, nn.CrossEntropyLoss())
     test = train.evaluate(model, test_set, nn.CrossEntropyLoss())
@@ -99,8 +137,7 @@ def _write_outputs(out, model, history, results, io):
     paths = {"model": os.path.join(out, "model.safetensors"),
              "history": os.path.join(out, "history.json"),
              "results": os.path.join(out, "results.json")}
-    io.save(model.state_dict(), paths["model"], metadata={"config": model.config,
-                                                          "results": results})
+    io.save(model, paths["model"], metadata={"results": results})
     history.save(paths["history"])
     io.atomic_write_text(paths["results"], json.dumps(results, indent=1))
     try:

@@ -76,7 +76,7 @@ def _store_leaf_grad(tensor, grad, handed_out):
         grad = xp.asarray(tensor.grad.data + grad)
     elif (id(grad) in handed_out or isinstance(grad, np.generic) or grad.base is not None
           or not getattr(grad.flags, "writeable", True)):
-        grad = xp.array(grad)
+        grad = xp.array(grad, order="C")
     handed_out.add(id(grad))
     tensor.grad = type(tensor)._wrap(grad, False, None)
 

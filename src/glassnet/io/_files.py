@@ -1,7 +1,15 @@
 """Model files: safetensors with glassnet's metadata. Loading never executes code.
 
 A file holds named arrays plus a text header: ``format = glassnet``, the format
-version, the glassnet version, and any user metadata (JSON-encoded values).
+version, the glassnet version, the floating dtype, the model's constructor ``config``
+(JSON, when the saved object had a ``.config`` dict) and any user metadata
+(``user.<key>``, JSON-encoded values).
+
+Reading checks the whole header first (:mod:`glassnet.io._header`: sizes, dtypes,
+shapes, offsets against the real file size) and only then reads each tensor's bytes
+into an array of exactly the validated size — a hostile file cannot make glassnet
+allocate more than the file holds, and any problem is a :class:`GlassnetError` that
+names the file.
 """
 
 import json
@@ -14,11 +22,24 @@ from glassnet._errors import GlassnetError, GlassnetTypeError
 from glassnet._version import __version__
 from glassnet.autograd._tensor import Tensor
 from glassnet.io._atomic import atomic_write_bytes
+from glassnet.io._header import FileFormatError, dtype_code, read_header
 
-__all__ = ["save", "load", "load_metadata", "FORMAT_VERSION"]
+__all__ = ["save", "load", "load_metadata", "load_into", "read_arrays", "FORMAT_VERSION"]
 
 FORMAT_VERSION = "1"
 _SINGLE = "__tensor__"
+
+
+def _as_array(value, key, path):
+    if isinstance(value, Tensor):
+        array = to_numpy(value.data)
+    elif hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        array = value.detach().cpu().numpy()
+    else:
+        array = np.asarray(value)
+    dtype_code(array.dtype, f"save {path}: {key!r}")
+    # np.asarray(order="C") keeps 0-d arrays 0-d (np.ascontiguousarray would make them 1-d)
+    return np.asarray(array.astype(array.dtype.newbyteorder("<"), copy=False), order="C")
 
 
 def _arrays_of(obj, path):
@@ -31,78 +52,143 @@ def _arrays_of(obj, path):
             f"save {path}: expected a Tensor, a Module or a dict of tensors, got "
             f"{type(obj).__name__}"
         )
-    out = {}
-    for key, value in obj.items():
+    for key in obj:
         if not isinstance(key, str):
             raise GlassnetTypeError(f"save {path}: keys must be strings, got {key!r}")
-        out[key] = value
-    return out
+    return obj
+
+
+def _float_dtype(arrays):
+    kinds = sorted({str(a.dtype) for a in arrays.values() if a.dtype.kind == "f"})
+    return ",".join(kinds) if kinds else "none"
 
 
 def save(obj, path, metadata=None):
     """Write a Tensor, a Module's state dict, or a dict of tensors/arrays to ``path``
-    atomically in the safetensors format. ``metadata`` (JSON-serialisable values) is
-    stored in the header and returned by :func:`load_metadata`."""
+    atomically in the safetensors format (readable by ``safetensors.torch.load_file``).
+
+    A Module with a ``config`` dict (``glassnet.models`` have one) stores it in the
+    header, so :func:`glassnet.io.load_model` can rebuild the model. ``metadata``
+    (JSON-serialisable values) is stored too and returned by :func:`load_metadata`.
+    """
     from safetensors.numpy import save as to_bytes
 
     path = os.fspath(path)
-    arrays = {}
-    for key, value in _arrays_of(obj, path).items():
-        array = to_numpy(value.data) if isinstance(value, Tensor) else np.asarray(value)
-        arrays[key] = np.ascontiguousarray(array)
+    arrays = {key: _as_array(value, key, path) for key, value in _arrays_of(obj, path).items()}
     header = {"format": "glassnet", "format_version": FORMAT_VERSION,
-              "glassnet_version": __version__}
-    for key, value in (metadata or {}).items():
-        header[f"user.{key}"] = json.dumps(value)
+              "glassnet_version": __version__, "dtype": _float_dtype(arrays)}
+    config = getattr(obj, "config", None)
+    try:
+        if isinstance(config, dict):
+            header["config"] = json.dumps(config)
+        for key, value in (metadata or {}).items():
+            header[f"user.{key}"] = json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise GlassnetTypeError(f"save {path}: metadata must be JSON-serialisable ({exc})") from None
     atomic_write_bytes(path, to_bytes(arrays, metadata=header))
     return path
 
 
-def _open(path):
-    from safetensors import SafetensorError, safe_open
+def _check_version(header, path):
+    meta = header.metadata
+    if meta.get("format") != "glassnet":
+        return  # a plain safetensors file (e.g. from PyTorch): no glassnet header
+    version = meta.get("format_version", "")
+    if not version.isdigit() or int(version) > int(FORMAT_VERSION):
+        raise FileFormatError(
+            f"load {path}: glassnet format version {version!r}; this glassnet "
+            f"({__version__}) reads versions up to {FORMAT_VERSION} — upgrade glassnet"
+        )
 
+
+def read_arrays(path):
+    """``(arrays, metadata)`` of a checked file: name → NumPy array, str → str."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise GlassnetError(f"load {path}: no such file")
-    try:
-        handle = safe_open(path, framework="numpy")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise GlassnetError(
-            f"load {path}: not a valid safetensors file ({exc}); it may be truncated, "
-            "corrupted, or not a glassnet/safetensors model file"
-        ) from exc
-    return handle
+    header = read_header(path)
+    _check_version(header, path)
+    arrays = {}
+    with open(path, "rb") as f:
+        for name, (dtype, shape, begin, end) in header.tensors.items():
+            array = np.empty(shape, dtype=dtype.newbyteorder("<"))
+            f.seek(header.data_start + begin)
+            if f.readinto(memoryview(array.reshape(-1)).cast("B")) != end - begin:
+                raise FileFormatError(f"load {path}: tensor {name!r} ends past the end of the "
+                                      "file (it changed while being read?)")
+            if dtype.kind == "b":  # any nonzero byte means True, as NumPy would read it
+                array = array.view(np.uint8) != 0
+            arrays[name] = array.astype(dtype, copy=False)
+    return arrays, header.metadata
 
 
-def load(path):
+def _apply_key_map(arrays, key_map, path):
+    if key_map is None:
+        return arrays
+    out = {}
+    for key, value in arrays.items():
+        new = key_map(key) if callable(key_map) else key_map.get(key, key)
+        if new is None:
+            continue  # the key map drops this entry
+        if not isinstance(new, str):
+            raise GlassnetTypeError(f"load {path}: key_map turned {key!r} into {new!r}, not a str")
+        if new in out:
+            raise FileFormatError(f"load {path}: key_map maps two entries onto {new!r}")
+        out[new] = value
+    return out
+
+
+def load(path, key_map=None):
     """Read a file written by :func:`save` (or any safetensors file, e.g. from PyTorch).
 
     Returns a dict of name → Tensor, or the Tensor itself if a single Tensor was saved.
+    ``key_map`` renames entries: a dict ``{name in file: name wanted}`` (names not in it
+    are kept) or a callable ``name -> new name`` (``None`` drops the entry).
     """
-    from safetensors import SafetensorError
+    path = os.fspath(path)
+    arrays, _ = read_arrays(path)
+    if list(arrays) == [_SINGLE] and key_map is None:
+        return Tensor._wrap(arrays[_SINGLE], False, None)
+    arrays = _apply_key_map(arrays, key_map, path)
+    return {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
 
-    handle = _open(path)
+
+def _decode(key, value, path):
     try:
-        with handle as f:
-            out = {key: Tensor._wrap(f.get_tensor(key), False, None) for key in f.keys()}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise GlassnetError(f"load {os.fspath(path)}: unreadable tensor data ({exc})") from exc
-    if list(out) == [_SINGLE]:
-        return out[_SINGLE]
-    return out
+        return json.loads(value)
+    except ValueError:
+        raise FileFormatError(f"load {path}: metadata {key!r} is not valid JSON") from None
 
 
 def load_metadata(path):
-    """The header metadata of a model file: glassnet's keys and the user's (decoded)."""
-    with _open(path) as f:
-        raw = f.metadata() or {}
+    """The header metadata of a model file: glassnet's keys (``format``,
+    ``format_version``, ``glassnet_version``, ``dtype``, ``config``) and the user's
+    (decoded from JSON, without the ``user.`` prefix)."""
+    path = os.fspath(path)
+    header = read_header(path)
+    _check_version(header, path)
     out = {}
-    for key, value in raw.items():
+    for key, value in header.metadata.items():
         if key.startswith("user."):
-            try:
-                out[key[5:]] = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise GlassnetError(f"load {os.fspath(path)}: bad metadata {key!r}") from exc
+            out[key[5:]] = _decode(key, value, path)
+        elif key == "config":
+            out[key] = _decode(key, value, path)
         else:
-            out[key] = value
+            out.setdefault(key, value)
     return out
+
+
+def load_into(model, path, key_map=None, strict=True):
+    """Load the file at ``path`` into ``model`` (``model.load_state_dict``), checking
+    names and shapes first; errors name the file and list missing, unexpected and
+    mismatched keys. Returns ``(missing_keys, unexpected_keys)``."""
+    path = os.fspath(path)
+    state = load(path, key_map=key_map)
+    if isinstance(state, Tensor):
+        raise FileFormatError(f"load {path}: the file holds a single tensor, not a state dict")
+    try:
+        return model.load_state_dict(state, strict=strict)
+    except GlassnetError as exc:
+        hint = ""
+        if strict and not set(state) & set(model.state_dict()):
+            hint = (f" | no name matches: the file has {sorted(state)[:6]}..., the model "
+                    f"{sorted(model.state_dict())[:6]}... (rename with key_map=)")
+        raise type(exc)(f"load {path}: {exc}{hint}") from None

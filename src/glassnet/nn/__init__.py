@@ -11,7 +11,10 @@ from glassnet.nn._activation import (
     Softmax,
     Tanh,
 )
+from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, Sequential
+from glassnet.nn._conv import Conv1d, Conv2d
+from glassnet.nn._embedding import Embedding
 from glassnet.nn._linear import Flatten, Identity, Linear
 from glassnet.nn._loss import (
     BCELoss,
@@ -24,28 +27,49 @@ from glassnet.nn._loss import (
 )
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
+from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
 from glassnet.nn._regularization import l1_penalty, l2_penalty
+from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
 from glassnet.nn._summary import Summary
 
 __all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
+    "Dropout2d",
     "Flatten",
     "GELU",
+    "GRU",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",

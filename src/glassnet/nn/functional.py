@@ -10,22 +10,49 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._functional_conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    dropout2d,
+    max_pool1d,
+    max_pool2d,
+)
+from glassnet.nn._functional_seq import cosine_similarity, embedding, normalize
 from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from glassnet.ops._linear import linear
 from glassnet.ops._loss import SoftmaxCrossEntropy
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout2d",
+    "embedding",
     "gelu",
     "huber_loss",
     "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
+    "normalize",
     "one_hot",
     "relu",
     "sigmoid",
@@ -34,12 +61,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-def linear(x, weight, bias=None):
-    """``y = x · Wᵀ + b`` — x (..., in), weight (out, in), bias (out,) → y (..., out)."""
-    y = x @ weight.T
-    return y if bias is None else y + bias
 
 
 def dropout(x, p=0.5, training=True):

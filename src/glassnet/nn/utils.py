@@ -4,8 +4,9 @@ import math
 
 from glassnet._backend import namespace
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._nearest import nearest
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "nearest", "parameters_to_vector"]
 
 
 def _with_grads(parameters):

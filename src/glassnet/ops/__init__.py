@@ -21,6 +21,7 @@ from glassnet.ops._elementwise import (
     where,
 )
 from glassnet.ops._linalg import dot, matmul
+from glassnet.ops._linear import linear
 from glassnet.ops._reduce import (
     amax,
     amin,
@@ -54,7 +55,7 @@ from glassnet.ops._shape import (
 __all__ = [
     "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cast",
     "cat", "clamp", "clip", "compare", "concatenate", "div", "dot", "exp", "expand", "flatten",
-    "gelu", "getitem", "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu",
     "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "swapaxes", "tanh", "to_device", "transpose", "unsqueeze", "var", "where",

@@ -12,6 +12,7 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
 from glassnet.data import DataLoader, Dataset, TensorDataset
+from glassnet.train._checkpoint import Checkpoint, as_manager, resume_run
 from glassnet.train._history import History
 from glassnet.train._metrics import resolve_metric
 
@@ -25,6 +26,7 @@ class TrainingRun:
         self.model, self.optimizer, self.history = model, optimizer, history
         self.stop_training = False
         self.epoch = 0
+        self.step = 0  # optimizer steps taken so far
 
 
 def as_loader(data, batch_size, shuffle, seed=None, who="fit"):
@@ -102,6 +104,7 @@ def _step_scheduler(scheduler, logs):
 def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress):
     model.train()
     batch_scheduler = scheduler is not None and _per_batch(scheduler)
+    i = -1
     for i, (x, y) in enumerate(_progress_bar(loader, epoch, epochs, progress)):
         _check_finite_batch(x, "fit")
         optimizer.zero_grad()
@@ -119,11 +122,12 @@ def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epo
         if batch_scheduler:
             scheduler.step()
         meter.update(value, output, y, len(x))
+    return i + 1
 
 
 def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=("accuracy",),
         scheduler=None, callbacks=(), progress=True, batch_size=32, shuffle=True, seed=None,
-        print_fn=print):
+        print_fn=print, checkpoint_dir=None, resume=False, keep_last=3):
     """Train ``model`` for ``epochs`` and return a :class:`History`.
 
     ``train_data``/``val_data``: a DataLoader, a Dataset or an ``(X, y)`` pair (batched
@@ -131,19 +135,31 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     backward → step``; then validation, the scheduler (per batch for OneCycleLR, with
     the validation loss for ReduceLROnPlateau, else per epoch) and the callbacks.
     ``progress`` shows a bar on a terminal and prints one line per epoch.
+
+    ``checkpoint_dir`` (a directory or a :class:`CheckpointManager`): after every epoch
+    write a :class:`Checkpoint` there, keeping the last ``keep_last``. With ``resume``
+    the newest checkpoint found there (if any) is restored first — model, optimizer,
+    scheduler, history, step and every random generator — and training continues from
+    the next epoch, ending bitwise identical to a run that was never interrupted (given
+    the same model, data, seed and arguments). Callback state is not saved.
     """
     loader = as_loader(train_data, batch_size, shuffle, seed)
     val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
                                                          who="fit (val_data)")
     history = History()
     run = TrainingRun(model, optimizer, history)
+    manager = as_manager(checkpoint_dir, keep_last, resume)
+    first = 1
+    if manager is not None and resume:
+        first = resume_run(manager, run, scheduler, loader, print_fn if progress else None)
     for cb in callbacks:
         cb.on_train_begin(run)
-    for epoch in range(1, int(epochs) + 1):
+    for epoch in range(first, int(epochs) + 1):
         run.epoch = epoch
         start = time.perf_counter()
         meter = _Meter(metrics)
-        _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress)
+        run.step += _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
+                                 progress)
         logs = {"epoch": epoch, **meter.results()}
         if val_loader is not None:
             logs.update(evaluate(model, val_loader, loss_fn, metrics, prefix="val_"))
@@ -153,6 +169,9 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
         for cb in callbacks:
             cb.on_epoch_end(run, epoch, logs)
         history.append(logs)
+        if manager is not None:
+            manager.save(Checkpoint.capture(model, optimizer, scheduler, epoch, run.step, history,
+                                            loader, extra=manager.extra))
         if progress and print_fn is not None:
             print_fn(_epoch_line(logs, epochs))
         if run.stop_training:

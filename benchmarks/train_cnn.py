@@ -1,0 +1,246 @@
+"""Convolutional training speed: glassnet's im2col + GEMM against PyTorch (CPU, same threads).
+
+1. Forward + backward (zero grads, forward, sum, backward) of
+   a. Conv2d(1→32, 3×3) → ReLU → MaxPool2d(2) → Conv2d(32→64, 3×3) on a batch of 64 28×28
+      images;
+   b. the MNIST-1D CNN (glassnet.models.CNN1d) with cross-entropy, batch 100;
+   glassnet vs PyTorch (oneDNN), float32, medians of interleaved batches. The im2col
+   buffer each glassnet conv layer builds (rows × columns, MB) is listed.
+2. Full MNIST-1D CNN training (Adam 0.01, batch 100): test accuracy, wall time, peak
+   memory (growth of the process's peak RSS over training), each in a fresh process.
+
+Goals (issue #5): step time ≤ 1.5 × PyTorch's, peak memory ≤ PyTorch's.
+
+    python benchmarks/train_cnn.py            # rewrites the "train_cnn" section
+    python benchmarks/train_cnn.py --quick    # smoke run, prints only
+"""
+
+import argparse
+import json
+import math
+import resource
+import sys
+import time
+from pathlib import Path
+
+from _common import (
+    REPORT_PATH,
+    compare,
+    fmt,
+    load_average,
+    markdown_table,
+    now_utc,
+    run_worker,
+    try_import_torch,
+    update_report,
+    worker_facts,
+)
+
+GOAL = 1.5
+EPOCHS = 15
+
+
+def _torch_cnn1d(torch):
+    n = torch.nn
+    return n.Sequential(n.Conv1d(1, 32, 5, padding=2), n.BatchNorm1d(32), n.ReLU(), n.MaxPool1d(2),
+                        n.Conv1d(32, 64, 5, padding=2), n.BatchNorm1d(64), n.ReLU(), n.MaxPool1d(2),
+                        n.Conv1d(64, 64, 3, padding=1), n.BatchNorm1d(64), n.ReLU(), n.Flatten(),
+                        n.Linear(640, 10))
+
+
+def _models(gn, torch, case):
+    from glassnet.models import CNN1d
+
+    gn.manual_seed(0)
+    nn = gn.nn
+    if case == "conv2d":
+        mine = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3))
+        ref = None if torch is None else torch.nn.Sequential(
+            torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(32, 64, 3))
+    else:
+        mine, ref = CNN1d(40), None if torch is None else _torch_cnn1d(torch)
+    if ref is not None:
+        ref.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in mine.state_dict().items()})
+    return mine, ref
+
+
+def _im2col_rows(gn, model, x):
+    """(layer, rows × cols, MB) of each conv's im2col buffer for input x."""
+    from glassnet.ops._conv import im2col_bytes
+
+    rows, shapes = [], {}
+    convs = [(n, m) for n, m in model.named_modules() if isinstance(m, (gn.nn.Conv1d, gn.nn.Conv2d))]
+    def recorder(name):
+        def hook(module, inputs, output):
+            shapes[name] = inputs[0].shape  # returns None: the output is kept
+
+        return hook
+
+    handles = [m.register_forward_hook(recorder(n)) for n, m in convs]
+    with gn.no_grad():
+        model(x)
+    for h in handles:
+        h.remove()
+    for name, m in convs:
+        pads = [(p, p) for p in m.padding]
+        nbytes = im2col_bytes(shapes[name], m.weight.shape, m.stride, pads, m.dilation, 4)
+        cols = m.weight.shape[1] * math.prod(m.kernel_size)
+        rows.append({"layer": f"{name} {type(m).__name__}({m.in_channels}→{m.out_channels})",
+                     "shape": f"{nbytes // 4 // cols} × {cols}", "mb": nbytes / 2**20})
+    return rows
+
+
+def _case(np, gn, torch, case, timing):
+    mine, ref = _models(gn, torch, case)
+    rng = np.random.default_rng(0)
+    shape = (64, 1, 28, 28) if case == "conv2d" else (100, 40)
+    x_np = rng.standard_normal(shape, dtype=np.float32)
+    y_np = rng.integers(0, 10, shape[0])
+    x, y = gn.tensor(x_np), gn.tensor(y_np)
+    loss_fn = gn.nn.CrossEntropyLoss()
+
+    def g_step():
+        mine.zero_grad()
+        out = mine(x)
+        (out.sum() if case == "conv2d" else loss_fn(out, y)).backward()
+
+    cases = {"glassnet": ("step()", {"step": g_step})}
+    if ref is not None:
+        tx, ty, t_loss = torch.from_numpy(x_np), torch.from_numpy(y_np), torch.nn.CrossEntropyLoss()
+
+        def t_step():
+            ref.zero_grad()
+            out = ref(tx if case == "conv2d" else tx.unsqueeze(1))
+            (out.sum() if case == "conv2d" else t_loss(out, ty)).backward()
+
+        cases["torch"] = ("step()", {"step": t_step})
+    stats = compare(cases, **timing)
+    return {"case": case, **stats, "im2col": _im2col_rows(gn, mine, x)}
+
+
+# -- full training --------------------------------------------------------------------
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _batches(n, epoch, size=100):
+    import numpy as np
+
+    order = np.random.default_rng(epoch).permutation(n)
+    return [order[i: i + size] for i in range(0, n, size)]
+
+
+def train_mnist1d(framework, epochs, threads):
+    import numpy as np
+
+    import glassnet as gn
+    from glassnet import data
+
+    train_set, test_set = data.load("mnist1d", "train"), data.load("mnist1d", "test")
+    xtr, ytr = (a.numpy() for a in train_set.get_batch(np.arange(len(train_set))))
+    xte, yte = (a.numpy() for a in test_set.get_batch(np.arange(len(test_set))))
+    torch = try_import_torch(threads) if framework == "torch" else None
+    mine, ref = _models(gn, torch, "cnn1d")
+    before, start = _peak_mb(), time.perf_counter()
+    if framework == "glassnet":
+        opt, loss_fn = gn.optim.Adam(mine.parameters(), lr=0.01), gn.nn.CrossEntropyLoss()
+        for epoch in range(epochs):
+            for idx in _batches(len(xtr), epoch):
+                opt.zero_grad()
+                loss_fn(mine(gn.tensor(xtr[idx])), gn.tensor(ytr[idx])).backward()
+                opt.step()
+        mine.eval()
+        with gn.no_grad():
+            pred = mine(gn.tensor(xte)).argmax(-1).numpy()
+    else:
+        opt, loss_fn = torch.optim.Adam(ref.parameters(), lr=0.01), torch.nn.CrossEntropyLoss()
+        for epoch in range(epochs):
+            for idx in _batches(len(xtr), epoch):
+                opt.zero_grad()
+                loss_fn(ref(torch.from_numpy(xtr[idx]).unsqueeze(1)), torch.from_numpy(ytr[idx])).backward()
+                opt.step()
+        ref.eval()
+        with torch.no_grad():
+            pred = ref(torch.from_numpy(xte).unsqueeze(1)).argmax(-1).numpy()
+    return {"accuracy": float((pred == yte).mean()), "seconds": time.perf_counter() - start,
+            "peak_mb": max(0.0, _peak_mb() - before), "peak_total_mb": _peak_mb(), "epochs": epochs}
+
+
+# -- worker / parent -----------------------------------------------------------------
+def worker(case, quick, threads, json_out):
+    import numpy as np
+
+    import glassnet as gn
+
+    torch = try_import_torch(threads)
+    result = {"case": case, "threads": threads, "facts": worker_facts(torch)}
+    if case == "steps":
+        timing = ({"budget_s": 0.05, "target_batch_s": 0.01, "min_repeats": 3, "warmup_s": 0.01}
+                  if quick else {"budget_s": 4.0, "target_batch_s": 0.2, "min_repeats": 9})
+        result["steps"] = [_case(np, gn, torch, c, timing) for c in ("conv2d", "cnn1d")]
+    elif case == "glassnet" or torch is not None:
+        result["train"] = train_mnist1d(case, 1 if quick else EPOCHS, threads)
+    result["load_end"] = load_average()
+    Path(json_out).write_text(json.dumps(result))
+
+
+def _ms(stats):
+    return "—" if stats is None else fmt(stats["median"] * 1e3)
+
+
+_TITLES = {"conv2d": "Conv2d(1→32, 3×3) → ReLU → MaxPool2d(2) → Conv2d(32→64, 3×3), batch 64 × 28×28",
+           "cnn1d": "MNIST-1D CNN (CNN1d, 29,578 parameters) + cross-entropy, batch 100"}
+
+
+def render(steps, trains, quick):
+    rows, worst, im2col = [], 0.0, []
+    for r in steps["steps"]:
+        g, t = r["glassnet"], r.get("torch")
+        ratio = None if t is None else g["median"] / t["median"]
+        worst = max(worst, ratio or 0)
+        rows.append([_TITLES[r["case"]], _ms(g), _ms(t), fmt(ratio)])
+        im2col += [[r["case"], c["layer"], c["shape"], fmt(c["mb"])] for c in r["im2col"]]
+    table = markdown_table(["forward + backward", "glassnet ms", "PyTorch ms", "glassnet / PyTorch"],
+                           rows)
+    im2col_table = markdown_table(["network", "layer", "im2col rows × columns", "MB (float32)"],
+                                  im2col, align="llrr")
+    train_rows = [[r["case"], f"{r['train']['accuracy']:.1%}", fmt(r["train"]["seconds"]),
+                   fmt(r["train"]["peak_mb"]), fmt(r["train"]["peak_total_mb"]), r["train"]["epochs"]]
+                  for r in trains if "train" in r]
+    train_table = markdown_table(["framework", "test accuracy", "wall s", "peak MB growth in training",
+                                  "process peak MB", "epochs"], train_rows)
+    met = "met" if worst <= GOAL else "**not met**"
+    return (f"## train_cnn\n\n_Measured {now_utc()}, {steps['threads']} BLAS/OpenMP thread(s), "
+            f"load {fmt(steps['facts'].get('load_start'))}→{fmt(steps.get('load_end'))}"
+            + (" — QUICK SMOKE RUN_" if quick else "_") +
+            f"\n\nGoal: step time ≤ {GOAL} × PyTorch — {met} (worst {worst:.2f}×).\n\n"
+            "### Forward + backward, float32 (median ms)\n\n" + table +
+            "\n\n### im2col buffer per conv layer (one copy per forward, kept for dW)\n\n" +
+            im2col_table + "\n\n### MNIST-1D CNN training, Adam 0.01, batch 100\n\n" + train_table +
+            "\n\n*Peak MB growth*: the rise of the process's peak resident memory during training "
+            "(after data loading and imports); *process peak* includes the framework itself.\n")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smoke run, prints only")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--case", help=argparse.SUPPRESS)
+    p.add_argument("--json-out", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        return worker(args.case, args.quick, args.threads, args.json_out)
+    extra = ["--quick"] if args.quick else []
+    results = [run_worker(Path(__file__), args.threads, ["--case", c, *extra])
+               for c in ("steps", "glassnet", "torch")]
+    section = render(results[0], results[1:], args.quick)
+    print(section)
+    if not args.quick:
+        update_report({"train_cnn": section}, args.output or REPORT_PATH)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

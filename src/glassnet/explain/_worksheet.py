@@ -1,0 +1,227 @@
+"""By-hand worksheets: small-integer exercises with blanks, and a separate answer key
+computed by glassnet itself. The same ``(kind, seed, size)`` always gives the same sheet."""
+
+import html
+
+import numpy as np
+
+from glassnet._errors import GlassnetValueError
+from glassnet.explain._render import (
+    CSS,
+    Explanation,
+    hcat,
+    html_matrix,
+    label_block,
+    matrix_block,
+    render_block,
+    shape_str,
+    vcat,
+    wrap,
+)
+
+__all__ = ["Worksheet", "worksheet", "KINDS"]
+
+KINDS = ("matmul", "neuron", "layer", "batch", "mlp", "backprop")
+DEFAULT_SIZES = {"matmul": (2, 3, 2), "neuron": (3,), "layer": (3, 4), "batch": (3, 4, 3),
+                 "mlp": (3, 4, 4, 2), "backprop": (2, 3, 2)}
+BLANK = "____"
+
+
+def _blank_block(shape):
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+    return [[("[", None)] + [(" " + BLANK, None)] * cols + [(" ]", None)] for _ in range(rows)]
+
+
+def _col(v):
+    return np.asarray(v, dtype=np.float64).reshape(-1, 1)
+
+
+def _model(Ws, bs):
+    import glassnet as gn
+    from glassnet import nn
+
+    layers = []
+    for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        lin = nn.Linear(W.shape[1], W.shape[0], dtype=gn.float64)
+        lin.weight.data[...] = W
+        lin.bias.data[...] = b
+        layers += [lin] + ([nn.ReLU()] if k < len(Ws) - 1 else [])
+    return nn.Sequential(*layers)
+
+
+class Worksheet(Explanation):
+    """A sheet: ``givens`` (label → matrix), ``asks`` (label → shape), ``answers`` (label →
+    the engine's numbers, in the same order as ``asks``), ``instructions``;
+    ``answer_key`` is the key as its own explanation (text and HTML)."""
+
+    def __init__(self, kind, seed, sizes, instructions, givens, answers, answer_key=None):
+        self.kind, self.seed, self.sizes = kind, seed, tuple(sizes)
+        self.instructions, self.givens, self.answers = instructions, givens, answers
+        self.asks = {label: np.atleast_2d(v).shape if np.ndim(v) == 2 else (np.size(v), 1)
+                     for label, v in answers.items()}
+        self.title = f"Worksheet: {kind} (seed {seed}, sizes {','.join(map(str, sizes))})"
+        self.answer_key = _AnswerKey(self, answer_key)
+
+    def _givens_block(self):
+        return hcat(*[vcat(label_block(f"{k} ({shape_str(np.atleast_2d(v).shape)})"),
+                           matrix_block(v)) for k, v in self.givens.items()], gap=4)
+
+    def _asks_block(self):
+        blocks = [vcat(label_block(f"{k} ({shape_str(s)})"), _blank_block(s)) for k, s in self.asks.items()]
+        rows = [hcat(*blocks[r:r + 4], gap=4) for r in range(0, len(blocks), 4)]
+        return vcat(*[row + [[("", None)]] for row in rows])
+
+    def _text_parts(self, color):
+        return ["Name: ______________________", wrap(self.instructions),
+                "Given:\n" + render_block(self._givens_block(), color),
+                "Fill in:\n" + render_block(self._asks_block(), color)]
+
+    def _html_parts(self):
+        givens = "".join(f"<td>{html_matrix(v, caption=k)}</td>" for k, v in self.givens.items())
+        asks = []
+        for k, s in self.asks.items():
+            row = "<tr>" + "<td>&nbsp;&nbsp;&nbsp;&nbsp;</td>" * s[1] + "</tr>"
+            asks.append(f'<td><table class="gn-matrix gn-blank"><caption>{html.escape(k)}</caption>'
+                        f"{row * s[0]}</table></td>")
+        return [f"<p>Name: ______________________</p><p>{html.escape(self.instructions)}</p>",
+                f'<p>Given:</p><table class="gn-layout"><tr>{givens}</tr></table>',
+                f'<p>Fill in:</p><table class="gn-layout"><tr>{"".join(asks)}</tr></table>']
+
+    def to_html(self, full_page=True):
+        """A printable page (``full_page=False`` for a fragment)."""
+        page = super().to_html(full_page=full_page)
+        style = "<style>.gn-blank td{border-bottom:1px solid #444;min-width:3em;height:1.6em}</style>"
+        return page.replace(f"<style>{CSS}</style>", f"<style>{CSS}</style>{style}", 1)
+
+
+class _AnswerKey(Explanation):
+    def __init__(self, sheet, detail):
+        self.sheet, self.detail = sheet, detail
+        self.title = f"Answer key: {sheet.kind} (seed {sheet.seed})"
+
+    def _text_parts(self, color):
+        blocks = [vcat(label_block(k), matrix_block(np.atleast_2d(v) if np.ndim(v) == 2 else _col(v)))
+                  for k, v in self.sheet.answers.items()]
+        rows = [render_block(hcat(*blocks[r:r + 4], gap=4), color) for r in range(0, len(blocks), 4)]
+        parts = ["\n\n".join(rows)]
+        if self.detail is not None:
+            parts.append("Worked solution:\n\n" + self.detail.to_text(color))
+        return parts
+
+    def _html_parts(self):
+        cells = "".join(f"<td>{html_matrix(np.atleast_2d(v) if np.ndim(v) == 2 else _col(v), caption=k)}</td>"
+                        for k, v in self.sheet.answers.items())
+        extra = "" if self.detail is None else self.detail.to_html()
+        return [f'<table class="gn-layout"><tr>{cells}</tr></table>', extra]
+
+
+# -- the kinds -------------------------------------------------------------------------
+
+
+def _ints(rng, shape, low=-2, high=3):
+    return rng.integers(low, high + 1, size=shape).astype(np.float64)
+
+
+def _matmul(rng, sizes, seed):
+    from glassnet.explain._matmul import matmul
+
+    n, k, m = sizes
+    A, B = _ints(rng, (n, k)), _ints(rng, (k, m))
+    e = matmul(A, B)
+    return ("Multiply by hand: C = A·B. Write B above and to the right, A to the left, and "
+            "fill each cell of C below B with (row of A)·(column of B).",
+            {"A": A, "B": B}, {"C": e.C}, e)
+
+
+def _dense(rng, sizes, seed, kind):
+    from glassnet.explain._layer import LayerExplanation
+
+    if kind == "neuron":
+        n_in, out, N = sizes[0], 1, 1
+    else:
+        n_in, out = sizes[0], sizes[1]
+        N = sizes[2] if kind == "batch" else 1
+    W, b, X = _ints(rng, (out, n_in)), _ints(rng, (out,)), _ints(rng, (N, n_in))
+    lin = _model([W], [b])[0]
+    e = LayerExplanation(lin, "relu", X=X[0] if N == 1 else X)
+    x_label = "X (inputs as columns)" if N > 1 else "x"
+    givens = {"W": W, "b": _col(b), x_label: X.T}
+    z, a = ("Z", "A") if N > 1 else ("z", "a")
+    words = {"neuron": "One neuron: compute z = w·x + b (a dot product plus the bias), then a = ReLU(z).",
+             "layer": "A layer: compute z = W·x + b row by row, then a = ReLU(z) element by element.",
+             "batch": f"A batch of {N} inputs side by side: Z = W·X + b (b added to every column), "
+                      "then A = ReLU(Z)."}[kind]
+    return words, givens, {z: e.Z.T, a: e.A.T}, e
+
+
+def _mlp(rng, sizes, seed):
+    from glassnet.explain._forward import ForwardExplanation
+
+    Ws = [_ints(rng, (o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [_ints(rng, (o,), -1, 1) for o in sizes[1:]]
+    x = _ints(rng, (sizes[0],), 0, 2)
+    e = ForwardExplanation(_model(Ws, bs), x)
+    givens = {"x": _col(x)}
+    for k, (W, b) in enumerate(zip(Ws, bs, strict=True), 1):
+        givens[f"W{k}"], givens[f"b{k}"] = W, _col(b)
+    answers = {}
+    for k, lay in enumerate(e.layers, 1):
+        answers[f"z{k}"] = lay.Z.T
+        if lay.has_act:
+            answers[f"a{k}"] = lay.A.T
+    return ("A forward pass: layer by layer, z = W·a + b and a = ReLU(z) (the last layer has no "
+            "activation; its z is the output).", givens, answers, e)
+
+
+def _backprop(rng, sizes, seed):
+    from glassnet.explain._backprop import BackpropExplanation
+
+    Ws = [_ints(rng, (o, i), -1, 2) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [_ints(rng, (o,), -1, 1) for o in sizes[1:]]
+    x, y = _ints(rng, (sizes[0],), 0, 2), _ints(rng, (sizes[-1],), 0, 2)
+    e = BackpropExplanation(_model(Ws, bs), x, y, loss="sse", lr=0.1)
+    givens = {"x": _col(x), "y": _col(y)}
+    for k, (W, b) in enumerate(zip(Ws, bs, strict=True), 1):
+        givens[f"W{k}"], givens[f"b{k}"] = W, _col(b)
+    answers = {}
+    for s in e.steps[1:]:
+        for name, (value, _) in s.values.items():
+            key = name.replace(" new", "′ (new)")
+            answers[key] = value.T if value.ndim == 2 and name.startswith(("dZ", "dA")) else value
+    return ("Backpropagation: forward pass (ReLU hidden layers, linear output), loss "
+            "L = ½·Σ(ŷ − y)², so ∂L/∂z_out = ŷ − y. Then dW = dz·aᵀ, db = dz, da = Wᵀ·dz, "
+            "dz = da ⊙ [z > 0], and one gradient-descent step with lr = 0.1.", givens, answers, e)
+
+
+def worksheet(kind="matmul", seed=0, size=None):
+    """A by-hand worksheet with blanks and a separate answer key.
+
+    ``kind``: one of ``matmul, neuron, layer, batch, mlp, backprop``, or a list of layer
+    sizes (an MLP spec, e.g. ``(3, 4, 2)``), or a Sequential of Linear layers (its sizes
+    are used; the exercise draws its own small integers). ``size``: the shape knobs
+    (matmul ``(n, k, m)``, neuron ``(in,)``, layer ``(in, out)``, batch ``(in, out, N)``,
+    mlp/backprop the layer sizes). Deterministic per ``(kind, seed, size)``.
+    ``sheet.to_html()`` is a printable page; ``sheet.answer_key`` the key.
+    """
+    if not isinstance(kind, str):
+        size = _sizes_of(kind)
+        kind = "mlp"
+    if kind not in KINDS:
+        raise GlassnetValueError(f"worksheet: kind must be one of {KINDS}, got {kind!r}")
+    sizes = tuple(int(s) for s in (size or DEFAULT_SIZES[kind]))
+    if min(sizes) < 1 or len(sizes) != len(DEFAULT_SIZES[kind]) and kind not in ("mlp", "backprop"):
+        raise GlassnetValueError(f"worksheet {kind}: size needs {len(DEFAULT_SIZES[kind])} positive "
+                                 f"numbers like {DEFAULT_SIZES[kind]}, got {sizes}")
+    rng = np.random.default_rng(seed)
+    build = {"matmul": _matmul, "mlp": _mlp, "backprop": _backprop}.get(kind)
+    made = build(rng, sizes, seed) if build else _dense(rng, sizes, seed, kind)
+    return Worksheet(kind, seed, sizes, *made)
+
+
+def _sizes_of(spec):
+    from glassnet.explain._forward import layer_groups
+
+    if isinstance(spec, list | tuple) and all(isinstance(s, int) for s in spec):
+        return tuple(spec)
+    groups = layer_groups(spec)
+    return (groups[0][0].in_features,) + tuple(g[0].out_features for g in groups)

@@ -1,0 +1,104 @@
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d (PyTorch's defaults)."""
+
+from glassnet._errors import ShapeError
+from glassnet.nn import _functional_conv as FC
+from glassnet.nn._module import Module
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"]
+
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+
+
+def _check(module, x, d):
+    if x.ndim != d + 2:
+        hint = " — add the batch axis (x.unsqueeze(0))" if x.ndim == d + 1 else ""
+        raise ShapeError(f"{type(module).__name__}: expected input {_LAYOUT[d]}, got "
+                         f"{tuple(x.shape)}{hint}")
+
+
+class _MaxPoolNd(Module):
+    _d = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
+
+    def forward(self, x):
+        _check(self, x, self._d)
+        fn = FC.max_pool1d if self._d == 1 else FC.max_pool2d
+        return fn(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                  self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Largest value of each window: (N, C, L) → (N, C, L_out); stride defaults to kernel."""
+
+    _d = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Largest value of each window: (N, C, H, W) → (N, C, H_out, W_out); stride defaults to
+    the kernel size, so ``MaxPool2d(2)`` halves H and W."""
+
+    _d = 2
+
+
+class _AvgPoolNd(Module):
+    _d = 0
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x):
+        _check(self, x, self._d)
+        if self._d == 1:
+            return FC.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                 self.count_include_pad)
+        return FC.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(_AvgPoolNd):
+    """Mean of each window: (N, C, L) → (N, C, L_out)."""
+
+    _d = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean of each window: (N, C, H, W) → (N, C, H_out, W_out)."""
+
+    _d = 2
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average into a fixed ``output_size`` grid whatever the input size:
+    (N, C, H, W) → (N, C, oh, ow), as ``A_h · X · A_wᵀ`` with averaging matrices.
+    ``AdaptiveAvgPool2d(1)`` is global average pooling."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        _check(self, x, 2)
+        return FC.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"

@@ -1,0 +1,232 @@
+"""Recurrent layers RNN, LSTM, GRU with PyTorch's signatures, parameter names and layouts.
+
+For each layer k and direction (suffix ``_reverse`` for the backward one):
+
+- ``weight_ih_l{k}`` (G·H, input) and ``bias_ih_l{k}`` (G·H,): the input projection of
+  ALL time steps in one GEMM, ``GI = X·W_ihᵀ + b_ih`` with X (T·N, input);
+- ``weight_hh_l{k}`` (G·H, H) and ``bias_hh_l{k}`` (G·H,): one GEMM per time step for all
+  gates inside the scan primitive (:mod:`glassnet.ops._recurrent`).
+
+G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n with PyTorch's reset
+placement ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``). All weights start as
+``U(-1/√H, 1/√H)``. Input (T, N, input) — or (N, T, input) with ``batch_first`` — or one
+unbatched sequence (T, input); output (T, N, D·H) with D = 2 if bidirectional, and the
+final states h_n (and c_n) of shape (D·num_layers, N, H).
+"""
+
+import math
+
+import numpy as np
+
+from glassnet import ops
+from glassnet._backend import get_default_dtype, namespace
+from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet.autograd._tensor import Tensor
+from glassnet.nn import functional as F
+from glassnet.nn import init
+from glassnet.nn._module import Module
+from glassnet.nn._parameter import Parameter
+from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """Shared parameters, checks and the layer/direction loop of RNN, LSTM and GRU.
+
+    ``mode`` is PyTorch's: ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__()
+        name = type(self).__name__
+        if mode not in _GATES:
+            raise GlassnetValueError(f"{name}: mode must be one of {sorted(_GATES)}, got {mode!r}")
+        self.mode = mode
+        if hidden_size <= 0 or num_layers <= 0 or input_size <= 0:
+            raise GlassnetValueError(
+                f"{name}: input_size, hidden_size and num_layers must be positive, got "
+                f"{input_size}, {hidden_size}, {num_layers}"
+            )
+        if not 0 <= dropout <= 1:
+            raise GlassnetValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.num_layers, self.bias, self.batch_first = int(num_layers), bool(bias), bool(batch_first)
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        dtype = np.dtype(dtype or get_default_dtype())
+        gates = _GATES[self.mode] * self.hidden_size
+        for layer in range(self.num_layers):
+            width = self.input_size if layer == 0 else self.hidden_size * self.directions
+            for suffix in self._suffixes(layer):
+                setattr(self, f"weight_ih_{suffix}", Parameter(np.empty((gates, width), dtype)))
+                setattr(self, f"weight_hh_{suffix}",
+                        Parameter(np.empty((gates, self.hidden_size), dtype)))
+                if self.bias:
+                    setattr(self, f"bias_ih_{suffix}", Parameter(np.empty(gates, dtype)))
+                    setattr(self, f"bias_hh_{suffix}", Parameter(np.empty(gates, dtype)))
+        self.reset_parameters()
+
+    @property
+    def directions(self):
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self, layer):
+        return [f"l{layer}", f"l{layer}_reverse"][: self.directions]
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _weights(self, suffix):
+        get = self.__dict__.get
+        return (get(f"weight_ih_{suffix}"), get(f"weight_hh_{suffix}"),
+                get(f"bias_ih_{suffix}"), get(f"bias_hh_{suffix}"))
+
+    # -- forward ---------------------------------------------------------------------
+    def forward(self, input, hx=None):
+        batched = self._check_input(input)
+        x = input if batched else input.unsqueeze(1)
+        if self.batch_first and batched:
+            x = x.swapaxes(0, 1)  # (T, N, input)
+        states = self._initial_states(hx, x, batched)
+        finals = []
+        for layer in range(self.num_layers):
+            if layer and self.dropout and self.training:
+                x = F.dropout(x, self.dropout, True)
+            outs = []
+            for d, suffix in enumerate(self._suffixes(layer)):
+                k = layer * self.directions + d
+                seq, final = self._run_direction(x, [s[k] for s in states], suffix, reverse=d == 1)
+                outs.append(seq)
+                finals.append(final)
+            x = outs[0] if len(outs) == 1 else ops.cat(outs, dim=-1)
+        if self.batch_first and batched:
+            x = x.swapaxes(0, 1)
+        return self._package(x, finals, batched)
+
+    def _run_direction(self, x, state, suffix, reverse):
+        """One layer in one direction: GI for all steps in one GEMM, then the scan."""
+        w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+        T, N, width = x.shape
+        gi = F.linear(x.reshape(T * N, width), w_ih, b_ih).reshape(T, N, -1)
+        if b_hh is None:
+            b_hh = Tensor._wrap(namespace(w_hh.data).zeros(w_hh.shape[0], w_hh.dtype), False, None)
+        last = 0 if reverse else T - 1
+        if self.mode == "LSTM":
+            out = lstm_scan(gi, state[0], state[1], w_hh, b_hh, reverse=reverse)
+            return out[:T], (out[last], out[T])
+        if self.mode == "GRU":
+            hs = gru_scan(gi, state[0], w_hh, b_hh, reverse=reverse)
+        else:
+            act = "tanh" if self.mode == "RNN_TANH" else "relu"
+            hs = rnn_scan(gi, state[0], w_hh, b_hh, nonlinearity=act, reverse=reverse)
+        return hs, (hs[last],)
+
+    def _package(self, output, finals, batched):
+        stacked = [ops.stack([f[i] for f in finals]) for i in range(len(finals[0]))]
+        if not batched:
+            output = output.squeeze(1)
+            stacked = [s.squeeze(1) for s in stacked]
+        if self.mode == "LSTM":
+            return output, (stacked[0], stacked[1])
+        return output, stacked[0]
+
+    # -- checks ----------------------------------------------------------------------
+    def _expected(self):
+        order = "(N, L, {})" if self.batch_first else "(L, N, {})"
+        return order.format(self.input_size)
+
+    def _check_input(self, input):
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise ShapeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+            hint = ""
+            if input.ndim == 2 and self.input_size == 1:
+                hint = (" (a 2-D input is ONE unbatched sequence (L, input_size); for a batch "
+                        "of sequences of scalars use x.unsqueeze(-1))")
+            raise ShapeError(
+                f"{name}(input_size={self.input_size}, hidden_size={self.hidden_size}): "
+                f"expected input {self._expected()} or unbatched (L, {self.input_size}), got "
+                f"{tuple(input.shape)}{hint}"
+            )
+        if input.dtype.kind != "f":
+            raise ShapeError(f"{name}: input must be floating point, got {input.dtype}")
+        return input.ndim == 3
+
+    def _initial_states(self, hx, x, batched):
+        """A list of (D·layers, N, H) tensors: [h0] or [h0, c0] (zeros when hx is None)."""
+        n_states = 2 if self.mode == "LSTM" else 1
+        shape = (self.num_layers * self.directions, x.shape[1], self.hidden_size)
+        if hx is None:
+            zeros = Tensor._wrap(namespace(x.data).zeros(shape, x.dtype), False, None)
+            return [zeros] * n_states
+        given = list(hx) if n_states == 2 else [hx]
+        if n_states == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ShapeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0)")
+        want = shape if batched else (shape[0], shape[2])
+        for label, state in zip(("h_0", "c_0"), given, strict=False):
+            if tuple(state.shape) != want:
+                raise ShapeError(
+                    f"{type(self).__name__}: {label} must have shape (num_layers·directions, N, "
+                    f"hidden_size) = {want}, got {tuple(state.shape)}"
+                )
+        return given if batched else [s.unsqueeze(1) for s in given]
+
+    def extra_repr(self):
+        parts = [f"{self.input_size}, {self.hidden_size}"]
+        if self.num_layers != 1:
+            parts.append(f"num_layers={self.num_layers}")
+        for key, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
+                             ("bidirectional", False)):
+            if getattr(self, key) != default:
+                parts.append(f"{key}={getattr(self, key)}")
+        return ", ".join(parts)
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh)`` (or relu).
+
+    Returns ``(output, h_n)``: output (T, N, D·H), h_n (D·num_layers, N, H).
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise GlassnetValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, dtype)
+        self.nonlinearity = nonlinearity
+
+    def extra_repr(self):
+        extra = "" if self.nonlinearity == "tanh" else ", nonlinearity='relu'"
+        return super().extra_repr() + extra
+
+
+class LSTM(RNNBase):
+    """LSTM with gates i, f, g, o (rows of ``weight_ih`` in that order):
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+
+    Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H).
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype)
+
+
+class GRU(RNNBase):
+    """GRU with gates r, z, n: ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``,
+    ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``. Fewer matrices than an LSTM (3 gate blocks, no
+    cell state). Returns ``(output, h_n)``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype)

@@ -1,0 +1,206 @@
+"""Convolution as matrix multiplication: im2col + one GEMM.
+
+A convolution slides a kernel over the input and, at each output position, takes the dot
+product of the kernel with the patch under it. Written as matrices:
+
+- **im2col**: every patch (one receptive field of ``C·k₁·k₂`` values) becomes one row of a
+  matrix ``cols`` of shape ``(N·H_out·W_out, C·k₁·k₂)``. The patches are read from a
+  strided *view* of the (padded) input (``sliding_window_view``, no copy); the one copy
+  is laying them out as rows.
+- **one GEMM**: the weight ``(out_c, C, k₁, k₂)`` reshaped to ``W₂ (out_c, C·k₁·k₂)``
+  gives ``Y₂ = cols · W₂ᵀ`` of shape ``(N·H_out·W_out, out_c)``: row ``r``, column ``o`` is
+  patch ``r`` · filter ``o``. Reshaped, it is the output ``(N, out_c, H_out, W_out)``.
+- **backward**: ``dW₂ = dY₂ᵀ · cols`` (one GEMM) and ``dcols = dY₂ · W₂`` (one GEMM);
+  ``col2im`` adds each kernel position's column block back onto the input positions it
+  came from: a loop over the ``k₁·k₂`` kernel positions, never over pixels.
+
+With ``groups = G`` the channels split into G independent convolutions: one GEMM per
+group (a batched matmul). The same code serves 1-D (N, C, L) and 2-D (N, C, H, W) inputs.
+"""
+
+import itertools
+import math
+
+from glassnet._backend import namespace
+from glassnet._errors import ShapeError
+from glassnet.autograd._function import Function
+
+__all__ = ["Conv", "conv", "output_size", "windows", "pad_input", "kernel_positions",
+           "window_slice", "im2col_bytes"]
+
+
+def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
+    """``⌊(size + pad_lo + pad_hi − dilation·(kernel − 1) − 1) / stride⌋ + 1``."""
+    return (size + pad_lo + pad_hi - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def pad_input(xp, x, padding, value=0.0):
+    """``x`` (N, C, *spatial) with ``padding`` ((lo, hi) per spatial axis) added; no copy
+    when there is no padding."""
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    widths = ((0, 0), (0, 0), *padding)
+    return xp.pad(x, widths, mode="constant", constant_values=value)
+
+
+def windows(xp, x, kernel, stride, dilation):
+    """A strided view of every window of ``x`` (N, C, *spatial, already padded):
+    shape ``(N, C, *out, *kernel)``, where ``[..., i, j]`` is the input value under kernel
+    position (i, j). No copy is made."""
+    d = len(kernel)
+    span = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation, strict=True))
+    view = xp.lib.stride_tricks.sliding_window_view(x, span, axis=tuple(range(2, 2 + d)))
+    steps = tuple(slice(None, None, s) for s in stride) + tuple(slice(None, None, dl) for dl in dilation)
+    return view[(slice(None), slice(None), *steps)]
+
+
+def kernel_positions(kernel):
+    """Every kernel position as a tuple of indices, in row-major (C) order."""
+    return itertools.product(*(range(k) for k in kernel))
+
+
+def window_slice(position, out, stride, dilation):
+    """The spatial slices of the padded input that kernel ``position`` touches: for each
+    axis, ``i·dilation, i·dilation + stride, …`` (``out`` values)."""
+    return tuple(slice(i * dl, i * dl + s * (n - 1) + 1, s)
+                 for i, n, s, dl in zip(position, out, stride, dilation, strict=True))
+
+
+def im2col_bytes(x_shape, weight_shape, stride, padding, dilation, itemsize=4):
+    """Size in bytes of the im2col matrix ``(N·∏out, C·∏kernel)`` a convolution builds."""
+    n, c, *spatial = x_shape
+    kernel = weight_shape[2:]
+    out = [output_size(s, k, st, lo, hi, dl)
+           for s, k, st, (lo, hi), dl in zip(spatial, kernel, stride, padding, dilation, strict=True)]
+    return n * math.prod(out) * c * math.prod(kernel) * itemsize
+
+
+def _channels_last(d):
+    """Axis order that moves the channel axis of (N, C, *spatial) to the end."""
+    return (0, *range(2, 2 + d), 1)
+
+
+def _channels_first(d):
+    """The inverse of :func:`_channels_last`."""
+    return (0, d + 1, *range(1, d + 1))
+
+
+def _padded_channels_last(xp, x, padding):
+    """x (N, C, *spatial) copied once into a zero-padded channels-last buffer
+    (N, *padded, C): every window then reads runs of C contiguous values."""
+    d = x.ndim - 2
+    moved = x.transpose(_channels_last(d))
+    if not any(lo or hi for lo, hi in padding):
+        return xp.ascontiguousarray(moved)
+    n, c, *spatial = x.shape
+    padded = [s + lo + hi for s, (lo, hi) in zip(spatial, padding, strict=True)]
+    buf = xp.zeros((n, *padded, c), dtype=x.dtype)
+    buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(spatial, padding, strict=True)))] = moved
+    return buf
+
+
+def _weight_rows(w):
+    """W₂: the weight (out_c, C/G, *kernel) as rows (out_c, ∏kernel·C/G), columns in the
+    im2col order (kernel position, then channel)."""
+    return namespace(w).ascontiguousarray(w.reshape(*w.shape[:2], -1).transpose(0, 2, 1)).reshape(
+        w.shape[0], -1)
+
+
+class Conv(Function):
+    """N-d convolution (cross-correlation, as PyTorch) of x (N, C, *spatial) with
+    w (out_c, C/groups, *kernel) → (N, out_c, *out). Bias is added outside (composed).
+
+    im2col row r holds the patch of output position r (n, i, j) as (group, kernel
+    position, channel-in-group): with a channels-last copy of x, each kernel position
+    contributes a contiguous run of channels."""
+
+    formula = "Y₂ = im2col(X) · W₂ᵀ   (rows: patches of C·k values; W₂ = W as (out_c, C·k))"
+    grad_formulas = ("dX = col2im(dY₂ · W₂)  (each kernel position's block added back)",
+                     "dW₂ = dY₂ᵀ · im2col(X)")
+
+    def forward(self, x, w, stride, padding, dilation, groups):
+        xp = namespace(x)
+        d = w.ndim - 2
+        self.x_shape, self.w_shape = x.shape, w.shape
+        n, c = x.shape[:2]
+        kernel = w.shape[2:]
+        buf = _padded_channels_last(xp, x, padding)  # (N, *padded, C)
+        span = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation, strict=True))
+        view = xp.lib.stride_tricks.sliding_window_view(buf, span, axis=tuple(range(1, d + 1)))
+        view = view[(slice(None), *(slice(None, None, s) for s in stride), slice(None),
+                     *(slice(None, None, dl) for dl in dilation))]  # (N, *out, C, *kernel)
+        self.out = view.shape[1:1 + d]
+        view = view.reshape(n, *self.out, groups, c // groups, *kernel)
+        order = (*range(d + 2), *range(d + 3, 2 * d + 3), d + 2)  # (N, *out, G, *kernel, C/G)
+        rows = n * math.prod(self.out)
+        self.cols = xp.ascontiguousarray(view.transpose(order)).reshape(rows, -1)  # the im2col copy
+        self.w2 = _weight_rows(w)
+        y2 = _grouped_matmul(xp, self.cols, self.w2, groups)  # (N·∏out, out_c): one GEMM
+        return xp.ascontiguousarray(y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d)))
+
+    def backward(self, g):
+        xp = namespace(g)
+        d, groups = len(self.out), self.params["groups"]
+        o, cg, *kernel = self.w_shape
+        g2 = xp.ascontiguousarray(g.transpose(_channels_last(d))).reshape(-1, o)  # dY₂ (M, out_c)
+        dx = dw = None
+        if self.needs_grad[1]:
+            dw2 = _grouped_matmul(xp, g2.T, self.cols, groups, transpose_out=True)  # (out_c, ∏k·C/G)
+            dw = xp.ascontiguousarray(dw2.reshape(o, -1, cg).transpose(0, 2, 1)).reshape(self.w_shape)
+        if self.needs_grad[0]:
+            dcols = _grouped_matmul(xp, g2, self.w2, groups, weight_side=True)
+            dx = self._col2im(xp, dcols)
+        return dx, dw
+
+    def _col2im(self, xp, dcols):
+        """Add each kernel position's block of ``dcols`` back onto the input positions it
+        read: a loop over kernel positions, accumulated in a channels-last buffer."""
+        p = self.params
+        n, c, *spatial = self.x_shape
+        kernel, groups, d = self.w_shape[2:], p["groups"], len(self.out)
+        blocks = dcols.reshape(n, *self.out, groups, *kernel, c // groups)
+        padded = [s + lo + hi for s, (lo, hi) in zip(spatial, p["padding"], strict=True)]
+        dxp = xp.zeros((n, *padded, groups, c // groups), dtype=dcols.dtype)
+        lead = (slice(None),) * (d + 2)
+        for pos in kernel_positions(kernel):
+            dxp[(slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))] += \
+                blocks[(*lead, *pos)]
+        crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, p["padding"], strict=True))
+        dx = dxp.reshape(n, *padded, c)[(slice(None), *crop)]
+        return xp.ascontiguousarray(dx.transpose(_channels_first(d)))
+
+    def shape_error(self, inputs, exc):
+        x, w = (tuple(t.shape) for t in inputs)
+        return ShapeError(f"conv: input {x} and weight {w} do not fit: {exc}")
+
+
+def _grouped_matmul(xp, a, b, groups, weight_side=False, transpose_out=False):
+    """The GEMM(s) of a convolution, one per group.
+
+    - forward  (default): ``a`` cols (M, C·k), ``b`` W₂ (O, C/G·k) → ``a_g · b_gᵀ`` (M, O)
+    - ``weight_side``: ``a`` dY₂ (M, O), ``b`` W₂ → ``a_g · b_g`` (M, C·k)
+    - ``transpose_out``: ``a`` dY₂ᵀ (O, M), ``b`` cols (M, C·k) → ``a_g · b_g`` (O, C/G·k)
+    """
+    if groups == 1:
+        if transpose_out or weight_side:
+            return a @ b
+        return a @ b.T
+    if transpose_out:  # dW: (G, O/G, M) @ (G, M, C/G·k) → (O, C/G·k)
+        ag = a.reshape(groups, -1, a.shape[1])
+        bg = b.reshape(b.shape[0], groups, -1).transpose(1, 0, 2)
+        return (ag @ bg).reshape(a.shape[0], -1)
+    bg = b.reshape(groups, b.shape[0] // groups, b.shape[1])  # (G, O/G, C/G·k)
+    ag = a.reshape(a.shape[0], groups, -1).transpose(1, 0, 2)  # (G, M, ·)
+    out = ag @ bg if weight_side else ag @ bg.transpose(0, 2, 1)
+    return out.transpose(1, 0, 2).reshape(a.shape[0], -1)
+
+
+def conv(x, weight, stride, padding, dilation, groups=1):
+    """Convolution of x (N, C, *spatial) with weight (out_c, C/groups, *kernel).
+
+    ``stride`` and ``dilation`` are tuples (one per spatial axis), ``padding`` a tuple of
+    (lo, hi) pairs. Argument checking and PyTorch's forms (``"same"``, ints) live in
+    :func:`glassnet.nn.functional.conv2d` and friends.
+    """
+    return Conv.apply(x, weight, stride=tuple(stride), padding=tuple(padding),
+                      dilation=tuple(dilation), groups=int(groups))

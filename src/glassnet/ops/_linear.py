@@ -1,0 +1,56 @@
+"""The dense-layer primitive ``Z = X·Wᵀ + b``.
+
+Composing ``x @ w.T + b`` from matmul, transpose and add gives the same numbers, but the
+fused op is faster where it matters most (every Linear layer of every step): the
+weight's gradient comes out as one C-contiguous GEMM ``dZᵀ·X`` in the weight's own
+layout (the composition yields a transposed view that must be copied before the
+optimiser can update in place quickly), the bias is added in place, and one op
+replaces three. It also reads like the by-hand formula: ``z = W·x + b`` per sample.
+"""
+
+from glassnet._errors import ShapeError
+from glassnet.autograd._function import Function
+
+__all__ = ["LinearOp", "linear"]
+
+
+class LinearOp(Function):
+    """X (..., in), W (out, in), b (out,) → Z (..., out)."""
+
+    formula = "Z = X·Wᵀ + b   (each row: z = W·x + b)"
+    grad_formulas = ("dX = dZ·W", "dW = dZᵀ·X", "db = Σ_rows dZ")
+
+    def forward(self, x, w, b=None):
+        self.x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        self.w, self.lead = w, x.shape[:-1]
+        z = self.x2 @ w.T
+        if b is not None:
+            z += b
+        return z if x.ndim == 2 else z.reshape(*self.lead, w.shape[0])
+
+    def backward(self, g):
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        need = self.needs_grad
+        dx = None
+        if need[0]:
+            dx = g2 @ self.w
+            dx = dx if g.ndim == 2 else dx.reshape(*self.lead, self.w.shape[1])
+        dw = g2.T @ self.x2 if need[1] else None
+        if len(need) == 2:
+            return dx, dw
+        return dx, dw, (g2.sum(axis=0) if need[2] else None)
+
+    def shape_error(self, inputs, exc):
+        x, w = inputs[0], inputs[1]
+        return ShapeError(
+            f"linear: input {tuple(x.shape)} with weight {tuple(w.shape)} — the input's last "
+            f"dimension must equal the weight's in_features ({w.shape[-1]}); Z = X·Wᵀ + b "
+            f"needs X (..., {w.shape[-1]})"
+        )
+
+
+def linear(x, weight, bias=None):
+    """``Z = X·Wᵀ + b`` — x (..., in), weight (out, in), bias (out,) → (..., out)."""
+    if bias is None:
+        return LinearOp.apply(x, weight)
+    return LinearOp.apply(x, weight, bias)

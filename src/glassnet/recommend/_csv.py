@@ -1,0 +1,71 @@
+"""A small, pandas-free reader for ``user, item[, rating[, timestamp]]`` text files."""
+
+import io
+import os
+
+import numpy as np
+
+from glassnet._errors import GlassnetValueError
+
+__all__ = ["read_columns"]
+
+_SEPARATORS = ("::", "\t", ",", ";")
+
+
+def _guess_sep(line):
+    for sep in _SEPARATORS:
+        if sep in line:
+            return sep
+    return " "
+
+
+def read_columns(path, sep=None):
+    """The file's first 2-4 columns as unicode arrays (NumPy's C parser does the rows)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise GlassnetValueError(f"Ratings.from_csv: no such file {path!r}")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    lines = text.strip().splitlines()
+    if not lines:
+        raise GlassnetValueError(f"Ratings.from_csv {path}: the file is empty")
+    sep = _guess_sep(lines[0]) if sep is None else sep
+    if len(sep) > 1:  # NumPy's parser wants one character
+        text, sep = text.replace(sep, "\x1f"), "\x1f"
+    delimiter = None if sep == " " else sep
+    try:
+        table = np.loadtxt(io.StringIO(text), dtype=str, delimiter=delimiter, comments=None,
+                           ndmin=2)
+    except ValueError as exc:
+        raise GlassnetValueError(f"Ratings.from_csv {path}: rows differ in length ({exc})") from exc
+    if table.shape[1] < 2:
+        raise GlassnetValueError(
+            f"Ratings.from_csv {path}: found {table.shape[1]} column(s) with separator {sep!r}; "
+            "expected user, item[, rating[, timestamp]]"
+        )
+    table = np.char.strip(table[:, :4])
+    if _is_header(table[0]):
+        table = table[1:]
+    if table.shape[1] > 2:
+        _check_numbers(table[:, 2:], path)
+    return [table[:, j] for j in range(table.shape[1])]
+
+
+def _is_header(row):
+    if row.size < 3:
+        return any(name.lower() in ("user", "userid", "user_id", "item", "itemid", "item_id")
+                   for name in row)
+    try:
+        float(row[2])
+    except ValueError:
+        return True
+    return False
+
+
+def _check_numbers(block, path):
+    try:
+        block.astype(np.float64)
+    except ValueError as exc:
+        raise GlassnetValueError(
+            f"Ratings.from_csv {path}: rating/timestamp columns must be numbers ({exc})"
+        ) from exc

@@ -1,0 +1,218 @@
+"""Checkpoints: everything a training run needs to continue exactly where it stopped.
+
+A checkpoint is one safetensors file (written atomically, no pickle) holding
+
+- the model's state dict (tensors ``model/<name>``),
+- the optimizer's and the scheduler's state dicts (arrays as tensors, the rest as JSON),
+- ``epoch`` (the last finished epoch) and ``step`` (optimizer steps so far),
+- the state of every random generator the run draws from: glassnet's default generator
+  (init, dropout, shuffling without a seed) and the DataLoader's own generator when it
+  was given a seed,
+- the History so far, the model's ``config`` and any ``extra`` JSON data.
+
+Restoring all of it at an epoch boundary makes the rest of the run draw the same random
+numbers and do the same arithmetic as a run that was never interrupted, so the final
+weights are bitwise identical. :class:`CheckpointManager` names the files by epoch and
+keeps the last N.
+"""
+
+import json
+import os
+import re
+
+from glassnet._backend import default_generator
+from glassnet._errors import GlassnetValueError
+from glassnet.io._atomic import atomic_write_bytes
+from glassnet.io._files import FORMAT_VERSION, _as_array, read_arrays
+from glassnet.io._header import FileFormatError
+from glassnet.io._tree import pack_tree, unpack_tree
+
+__all__ = ["Checkpoint", "CheckpointManager", "as_manager", "loader_generator", "resume_run"]
+
+_MODEL = "model/"
+
+
+def loader_generator(loader):
+    """The DataLoader's own generator (given a seed), or None when it shares glassnet's."""
+    gen = getattr(loader, "_generator", None)
+    return None if gen is None or gen is default_generator() else gen
+
+
+def _set_state(generator, state, who):
+    if generator.bit_generator.state["bit_generator"] != state.get("bit_generator"):
+        raise GlassnetValueError(
+            f"Checkpoint.restore: {who} is a {generator.bit_generator.state['bit_generator']} "
+            f"generator but the checkpoint saved a {state.get('bit_generator')} state"
+        )
+    generator.bit_generator.state = state
+
+
+class Checkpoint:
+    """A snapshot of a training run; ``capture`` takes one, ``restore`` puts it back.
+
+    Attributes are plain data: ``model_state`` (name → array), ``optimizer_state``,
+    ``scheduler_state`` (state dicts or None), ``epoch``, ``step``, ``rng_state``,
+    ``loader_rng_state`` (``bit_generator.state`` dicts or None), ``history`` (a list of
+    per-epoch records), ``config`` (the model's, or None) and ``extra`` (JSON data).
+    """
+
+    def __init__(self, model_state, optimizer_state=None, scheduler_state=None, epoch=0, step=0,
+                 rng_state=None, loader_rng_state=None, history=(), config=None, extra=None):
+        self.model_state, self.optimizer_state = model_state, optimizer_state
+        self.scheduler_state, self.epoch, self.step = scheduler_state, int(epoch), int(step)
+        self.rng_state, self.loader_rng_state = rng_state, loader_rng_state
+        self.history, self.config, self.extra = list(history), config, extra or {}
+
+    @classmethod
+    def capture(cls, model, optimizer=None, scheduler=None, epoch=0, step=0, history=None,
+                loader=None, extra=None):
+        """Copy the state of a run now (call it between epochs)."""
+        gen = loader_generator(loader)
+        records = [] if history is None else getattr(history, "records", history)
+        return cls(
+            {k: v.data.copy() for k, v in model.state_dict().items()},
+            None if optimizer is None else optimizer.state_dict(),
+            None if scheduler is None else scheduler.state_dict(),
+            epoch, step, default_generator().bit_generator.state,
+            None if gen is None else gen.bit_generator.state,
+            [dict(r) for r in records], getattr(model, "config", None), extra,
+        )
+
+    def restore(self, model, optimizer=None, scheduler=None, loader=None):
+        """Load the saved state into ``model`` (and optimizer, scheduler, the random
+        generators, ``loader``'s own generator); returns ``self``."""
+        model.load_state_dict(self.model_state)
+        if optimizer is not None and self.optimizer_state is not None:
+            optimizer.load_state_dict(self.optimizer_state)
+        if scheduler is not None and self.scheduler_state is not None:
+            scheduler.load_state_dict(self.scheduler_state)
+        if self.rng_state is not None:
+            _set_state(default_generator(), self.rng_state, "glassnet's default generator")
+        gen = loader_generator(loader)
+        if gen is not None and self.loader_rng_state is not None:
+            _set_state(gen, self.loader_rng_state, "the DataLoader's generator")
+        return self
+
+    def save(self, path):
+        """Write the checkpoint to ``path`` atomically (one safetensors file)."""
+        from safetensors.numpy import save as to_bytes
+
+        state = {"optimizer": self.optimizer_state, "scheduler": self.scheduler_state,
+                 "epoch": self.epoch, "step": self.step, "rng": self.rng_state,
+                 "loader_rng": self.loader_rng_state, "history": self.history,
+                 "config": self.config, "extra": self.extra}
+        doc, arrays = pack_tree(state, "state/")
+        arrays.update({_MODEL + k: v for k, v in self.model_state.items()})
+        arrays = {k: _as_array(v, k, path) for k, v in arrays.items()}
+        meta = {"format": "glassnet", "format_version": FORMAT_VERSION, "kind": "checkpoint",
+                "checkpoint": json.dumps(doc)}
+        atomic_write_bytes(path, to_bytes(arrays, metadata=meta))
+        return os.fspath(path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a checkpoint written by :meth:`save` (every byte checked first)."""
+        path = os.fspath(path)
+        arrays, meta = read_arrays(path)
+        if meta.get("kind") != "checkpoint" or "checkpoint" not in meta:
+            raise FileFormatError(f"Checkpoint.load {path}: not a glassnet checkpoint file "
+                                  "(a model file? load it with gn.load)")
+        try:
+            state = unpack_tree(json.loads(meta["checkpoint"]), arrays)
+            model_state = {k[len(_MODEL):]: v for k, v in arrays.items() if k.startswith(_MODEL)}
+            return cls(model_state, state["optimizer"], state["scheduler"], state["epoch"],
+                       state["step"], state["rng"], state["loader_rng"], state["history"],
+                       state["config"], state["extra"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FileFormatError(f"Checkpoint.load {path}: damaged checkpoint data ({exc!r})") from None
+
+    def __repr__(self):
+        return (f"Checkpoint(epoch={self.epoch}, step={self.step}, "
+                f"{len(self.model_state)} model tensors, {len(self.history)} history records)")
+
+
+class CheckpointManager:
+    """``checkpoint-000007.safetensors`` files in ``directory``, the last ``keep_last`` kept
+    (``None``: all). ``extra`` (JSON data) goes into every checkpoint :func:`fit` writes.
+
+    Files are written atomically and older ones deleted only after the new one is in
+    place, so a process killed at any moment leaves the latest complete checkpoint.
+    """
+
+    PATTERN = re.compile(r"^checkpoint-(\d+)\.safetensors$")
+
+    def __init__(self, directory, keep_last=3, extra=None):
+        if keep_last is not None and (not isinstance(keep_last, int) or keep_last < 1):
+            raise GlassnetValueError(f"CheckpointManager: keep_last must be an int >= 1 or None, "
+                                     f"got {keep_last!r}")
+        self.directory, self.keep_last = os.fspath(directory), keep_last
+        self.extra = extra  # JSON data stored in every checkpoint (e.g. the CLI arguments)
+
+    def path_for(self, epoch):
+        return os.path.join(self.directory, f"checkpoint-{int(epoch):06d}.safetensors")
+
+    def paths(self):
+        """Complete checkpoint files, oldest first (temporary files are never listed)."""
+        if not os.path.isdir(self.directory):
+            return []
+        found = [(int(m.group(1)), name) for name in os.listdir(self.directory)
+                 if (m := self.PATTERN.match(name))]
+        return [os.path.join(self.directory, name) for _, name in sorted(found)]
+
+    def latest(self):
+        """The newest checkpoint's path, or None."""
+        paths = self.paths()
+        return paths[-1] if paths else None
+
+    def save(self, checkpoint):
+        """Write ``checkpoint`` under its epoch's name, then drop all but the last N."""
+        path = checkpoint.save(self.path_for(checkpoint.epoch))
+        if self.keep_last is not None:
+            for old in self.paths()[:-self.keep_last]:
+                os.remove(old)
+        return path
+
+    def load_latest(self):
+        """The newest checkpoint (a :class:`Checkpoint`), or None when there is none."""
+        path = self.latest()
+        return None if path is None else Checkpoint.load(path)
+
+    def clean_temporary(self):
+        """Remove temporary files a killed writer left behind (``.checkpoint-*.tmp``)."""
+        if os.path.isdir(self.directory):
+            for name in os.listdir(self.directory):
+                if name.startswith(".checkpoint-") and name.endswith(".tmp"):
+                    os.remove(os.path.join(self.directory, name))
+
+
+def resume_run(manager, run, scheduler, loader, print_fn=None):
+    """Restore the newest checkpoint of ``manager`` into ``run`` (its model, optimizer,
+    history and step), ``scheduler`` and the generators; returns the first epoch to run
+    (1 when there is no checkpoint yet)."""
+    manager.clean_temporary()
+    path = manager.latest()
+    if path is None:
+        return 1
+    checkpoint = Checkpoint.load(path)
+    checkpoint.restore(run.model, run.optimizer, scheduler, loader)
+    run.history.records = [dict(r) for r in checkpoint.history]
+    run.step = checkpoint.step
+    if print_fn is not None:
+        print_fn(f"resuming from {path} (epoch {checkpoint.epoch}, step {checkpoint.step})")
+    return checkpoint.epoch + 1
+
+
+def as_manager(checkpoint_dir, keep_last, resume):
+    """A CheckpointManager from a directory (or the manager itself), or None. A fresh run
+    (``resume=False``) refuses a directory that already holds checkpoints."""
+    if checkpoint_dir is None:
+        return None
+    manager = checkpoint_dir
+    if not isinstance(manager, CheckpointManager):
+        manager = CheckpointManager(checkpoint_dir, keep_last)
+    if not resume and manager.latest() is not None:
+        raise GlassnetValueError(
+            f"fit: {manager.directory} already holds checkpoints (newest {manager.latest()}); "
+            "pass resume=True to continue that run, or use an empty directory"
+        )
+    return manager

@@ -1,0 +1,515 @@
+// glassnet playground: the page holds the network state and sends it whole with every
+// request; every number shown comes back from the glassnet server. No framework, no build.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const LIMIT = 1e6;
+let state = null;        // {x, target, layers: [{W, b, activation}], loss, lr, seed}
+let result = null;       // the last /api/compute answer
+let layoutKey = "";      // rebuild the matrices' DOM only when shapes change
+let seq = 0;             // compute requests sent; stale answers are dropped
+let oldValues = {};      // cell key → value before the last step ("was …")
+let training = false;
+let history_ = [];       // training losses, one per step
+let points = null;       // the chosen dataset's points {X, y}
+
+// ---- server --------------------------------------------------------------------------
+async function api(path, body) {
+  const opts = body === undefined ? {} : {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+  const response = await fetch(path, opts);
+  const type = response.headers.get("Content-Type") || "";
+  if (!response.ok) {
+    const info = type.includes("json") ? await response.json() : {error: await response.text()};
+    const error = new Error(info.error || response.statusText);
+    error.field = info.field;
+    throw error;
+  }
+  return type.includes("json") ? response.json() : response.blob();
+}
+
+// ---- numbers ---------------------------------------------------------------------------
+function fmt(v) {
+  if (v === null || v === undefined) return "NaN";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e5)) return v.toExponential(2);
+  return String(Number(v.toFixed(4)));
+}
+const paren = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
+const transpose = (m) => m[0].map((_, j) => m.map((row) => row[j]));
+const column = (v) => v.map((e) => [e]);
+
+function parseCell(text) {
+  const t = text.trim();
+  const v = Number(t);
+  if (t === "" || !Number.isFinite(v)) return {error: `not a number: “${t}”`};
+  if (Math.abs(v) > LIMIT) return {error: `at most ${LIMIT} in size`};
+  return {value: v};
+}
+
+// ---- layout: one block per layer, matrices laid out the by-hand way (column view) -------
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function matrix(key, label, rows, cols, opts = {}) {
+  const box = el("div", "matrix-box" + (opts.grad ? " grad" : ""));
+  box.append(el("div", "label", label));
+  const table = el("table", "matrix");
+  table.dataset.matrix = key;
+  for (let r = 0; r < rows; r++) {
+    const tr = el("tr");
+    for (let c = 0; c < cols; c++) {
+      const td = el("td", "cell");
+      td.dataset.cell = `${key}-${r}-${c}`;
+      if (opts.edit) {
+        const input = el("input");
+        input.dataset.cell = td.dataset.cell;
+        input.size = 6;
+        input.setAttribute("aria-label", `${label} row ${r} column ${c}`);
+        td.classList.add("edit");
+        td.append(input, el("span", "old"), el("span", "msg"));
+      }
+      tr.append(td);
+    }
+    table.append(tr);
+  }
+  box.append(table, el("div", "shape", `${rows}×${cols}`));
+  return box;
+}
+
+const op = (text) => el("div", "op", text);
+
+function activationSelect(k) {
+  const select = el("select");
+  select.dataset.layer = k;
+  for (const name of ["relu", "sigmoid", "tanh", "none"]) {
+    const option = el("option", "", name);
+    option.value = name;
+    select.append(option);
+  }
+  select.addEventListener("change", () => { state.layers[k].activation = select.value; recompute(); });
+  return select;
+}
+
+function buildLayout() {
+  const net = $("network");
+  net.replaceChildren();
+  const n = state.x.length;
+  state.layers.forEach((layer, k) => {
+    const [out, inp] = [layer.W.length, layer.W[0].length];
+    const block = el("div", "layer");
+    const title = el("h2", "", `Layer ${k + 1}: ${inp} → ${out}   activation `);
+    title.append(activationSelect(k));
+    const fwd = el("div", "row");
+    fwd.append(matrix(`L${k}-W`, "W", out, inp, {edit: true}), op("·"),
+      matrix(`L${k}-x`, k === 0 ? "x" : `a${k}`, inp, n, {edit: k === 0}), op("+"),
+      matrix(`L${k}-b`, "b", out, 1, {edit: true}), op("="),
+      matrix(`L${k}-Z`, "z", out, n), op("→ f →"), matrix(`L${k}-A`, `a${k + 1}`, out, n));
+    const back = el("div", "row");
+    back.append(el("div", "label side", "gradients"), matrix(`L${k}-dZ`, "dz = da ⊙ f′(z)", out, n, {grad: true}),
+      matrix(`L${k}-dW`, "dW = dz·xᵀ", out, inp, {grad: true}),
+      matrix(`L${k}-db`, "db = Σ dz", out, 1, {grad: true}));
+    block.append(title, fwd, back);
+    net.append(block);
+  });
+  const output = $("output");
+  output.replaceChildren();
+  const C = state.layers[state.layers.length - 1].W.length;
+  const row = el("div", "row");
+  row.append(matrix("P", "softmax(z)", C, n), matrix("T", "target class", 1, n, {edit: true}),
+    matrix("Y", "predicted", 1, n));
+  const loss = el("div", "loss");
+  loss.append(el("span", "", "loss = "), el("b", "", ""));
+  loss.lastChild.id = "loss-value";
+  output.append(row, loss);
+}
+
+// ---- filling in the numbers ------------------------------------------------------------
+function setCell(key, value, raw) {
+  const td = document.querySelector(`td[data-cell="${key}"]`);
+  if (!td) return;
+  td.dataset.value = raw === undefined ? String(value) : raw;
+  const input = td.querySelector("input");
+  if (!input) { td.textContent = typeof value === "number" || value === null ? fmt(value) : value; return; }
+  if (document.activeElement !== input) input.value = typeof value === "number" ? fmt(value) : value;
+  const old = oldValues[key];
+  td.querySelector(".old").textContent = old === undefined ? "" : `was ${fmt(old)}`;
+}
+
+function fill(key, rows) {
+  rows.forEach((row, r) => row.forEach((v, c) => setCell(`${key}-${r}-${c}`, v)));
+}
+
+function render() {
+  const n = state.x.length;
+  const key = JSON.stringify([state.x[0].length, state.layers.map((l) => l.W.length), n]);
+  if (key !== layoutKey) { buildLayout(); layoutKey = key; }
+  state.layers.forEach((layer, k) => {
+    const rec = result.layers[k];
+    fill(`L${k}-W`, layer.W);
+    fill(`L${k}-b`, column(layer.b));
+    fill(`L${k}-x`, transpose(k === 0 ? state.x : rec.x));
+    fill(`L${k}-Z`, transpose(rec.Z));
+    fill(`L${k}-A`, transpose(rec.A));
+    fill(`L${k}-dZ`, transpose(rec.dZ));
+    fill(`L${k}-dW`, rec.dW);
+    fill(`L${k}-db`, column(rec.db));
+    document.querySelector(`select[data-layer="${k}"]`).value = layer.activation;
+  });
+  fill("P", transpose(result.probs));
+  fill("T", [state.target]);
+  fill("Y", [result.predicted]);
+  const lossEl = $("loss-value");
+  lossEl.textContent = `${fmt(result.loss)}  (${result.loss_kind === "mse" ? "MSE against one-hot targets" : "cross-entropy"})`;
+  lossEl.dataset.value = String(result.loss);
+  syncControls();
+}
+
+function syncControls() {
+  const sizes = [state.x[0].length, ...state.layers.map((l) => l.W.length)].join("-");
+  for (const [id, value] of [["sizes", sizes], ["seed", state.seed], ["lr", state.lr], ["loss", state.loss]]) {
+    if (document.activeElement !== $(id)) $(id).value = value;
+  }
+}
+
+function saveURL() {
+  const doc = {state, dataset: $("dataset").value || "xor"};
+  history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(doc)));
+}
+
+// ---- compute, errors --------------------------------------------------------------------
+function status(text, isError = false) {
+  $("status").textContent = text;
+  $("status").classList.toggle("error", isError);
+}
+
+function markInvalid(key, message) {
+  const td = document.querySelector(`td[data-cell="${key}"]`);
+  if (td) { td.classList.add("invalid"); td.querySelector(".msg").textContent = message; }
+  status(message, true);
+}
+
+function clearInvalid() {
+  document.querySelectorAll("td.invalid").forEach((td) => {
+    td.classList.remove("invalid");
+    td.querySelector(".msg").textContent = "";
+  });
+}
+
+// "layers[0].W[1][2]" → "L0-W-1-2"; "x[j][i]" → "L0-x-i-j"; "target[j]" → "T-0-j"
+function cellOfField(field) {
+  let m = /^layers\[(\d+)\]\.W\[(\d+)\]\[(\d+)\]$/.exec(field || "");
+  if (m) return `L${m[1]}-W-${m[2]}-${m[3]}`;
+  if ((m = /^layers\[(\d+)\]\.b\[(\d+)\]$/.exec(field || ""))) return `L${m[1]}-b-${m[2]}-0`;
+  if ((m = /^x\[(\d+)\]\[(\d+)\]$/.exec(field || ""))) return `L0-x-${m[2]}-${m[1]}`;
+  if ((m = /^target\[(\d+)\]$/.exec(field || ""))) return `T-0-${m[1]}`;
+  return null;
+}
+
+async function recompute() {
+  const mine = ++seq;
+  const start = performance.now();
+  try {
+    const answer = await api("/api/compute", state);
+    if (mine !== seq) return;
+    result = answer;
+    clearInvalid();
+    render();
+    saveURL();
+    const ms = performance.now() - start;
+    $("status").dataset.roundTripMs = ms.toFixed(1);
+    status(`computed in ${ms.toFixed(0)} ms`);
+    if ($("trace-panel").open) showTrace();
+  } catch (error) {
+    if (mine !== seq) return;
+    const key = cellOfField(error.field);
+    if (key) markInvalid(key, error.message); else status(error.message, true);
+  }
+}
+
+function onCellInput(event) {
+  const input = event.target;
+  if (input.tagName !== "INPUT" || !input.dataset.cell) return;
+  const key = input.dataset.cell;
+  const [, name, r, c] = key.match(/^(.*)-(\d+)-(\d+)$/);
+  const parsed = parseCell(input.value);
+  const td = input.parentElement;
+  td.classList.remove("invalid");
+  td.querySelector(".msg").textContent = "";
+  if (parsed.error) { markInvalid(key, parsed.error); return; }
+  const [row, col] = [Number(r), Number(c)];
+  const k = Number((/^L(\d+)/.exec(name) || [0, 0])[1]);
+  if (name.endsWith("-W")) state.layers[k].W[row][col] = parsed.value;
+  else if (name.endsWith("-b")) state.layers[k].b[row] = parsed.value;
+  else if (name === "L0-x") state.x[col][row] = parsed.value;
+  else if (name === "T") state.target[col] = parsed.value;
+  delete oldValues[key];
+  recompute();
+}
+
+async function showTrace() {
+  try {
+    const answer = await api("/api/trace", state);
+    $("trace-list").replaceChildren(...answer.trace.steps.map((s) => {
+      const formula = Array.isArray(s.formula) ? s.formula.join("; ") : s.formula;
+      const where = s.module_type ? ` in ${s.module || ""} (${s.module_type})` : "";
+      return el("li", s.phase, `${s.phase} ${s.op}${where}: ${formula}`);
+    }));
+  } catch (error) { $("trace-list").replaceChildren(el("li", "error", error.message)); }
+}
+
+// ---- hover: the dot product behind a cell -------------------------------------------------
+function highlight(keys) {
+  document.querySelectorAll("td.hl").forEach((td) => td.classList.remove("hl"));
+  for (const key of keys) document.querySelectorAll(`td[data-cell^="${key}"]`).forEach((td) => td.classList.add("hl"));
+}
+
+function explainZ(k, i, j) {
+  const rec = result.layers[k];
+  const xs = rec.x[j], w = rec.W[i], terms = rec.terms[i][j];
+  const xname = k === 0 ? "x" : `a${k}`;
+  const prods = w.map((wk, c) => `${paren(wk)}·${paren(xs[c])}`).join(" + ");
+  const sums = terms.map(paren).join(" + ");
+  highlight([...w.map((_, c) => `L${k}-W-${i}-${c}`), ...xs.map((_, c) => `L${k}-x-${c}-${j}`),
+    `L${k}-b-${i}-0`, `L${k}-Z-${i}-${j}`]);
+  return `z[${i},${j}] = row ${i} of W · column ${j} of ${xname} + b[${i}] = ${prods} + ${paren(rec.b[i])}` +
+    ` = ${sums} + ${paren(rec.b[i])} = ${fmt(rec.Z[j][i])}`;
+}
+
+function explainDW(k, i, c) {
+  const rec = result.layers[k];
+  const parts = rec.dZ.map((dz, j) => `${paren(dz[i])}·${paren(rec.x[j][c])}`).join(" + ");
+  highlight([...rec.dZ.map((_, j) => `L${k}-dZ-${i}-${j}`), ...rec.x.map((_, j) => `L${k}-x-${c}-${j}`),
+    `L${k}-dW-${i}-${c}`]);
+  return `dW[${i},${c}] = row ${i} of dz · row ${c} of x (column view dW = dz·xᵀ) = ${parts} = ${fmt(rec.dW[i][c])}`;
+}
+
+function explainP(i, j) {
+  const last = result.layers[result.layers.length - 1];
+  const zs = last.A[j];
+  highlight([...zs.map((_, c) => `L${result.layers.length - 1}-A-${c}-${j}`), `P-${i}-${j}`]);
+  return `softmax: p[${i},${j}] = e^${paren(zs[i])} / (${zs.map((z) => `e^${paren(z)}`).join(" + ")}) = ${fmt(result.probs[j][i])}`;
+}
+
+function onHover(event) {
+  const td = event.target.closest("td[data-cell]");
+  if (!td || !result) return;
+  let m, text = null;
+  if ((m = /^L(\d+)-Z-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainZ(+m[1], +m[2], +m[3]);
+  else if ((m = /^L(\d+)-dW-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainDW(+m[1], +m[2], +m[3]);
+  else if ((m = /^P-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainP(+m[1], +m[2]);
+  if (text) $("hover-info").textContent = text;
+}
+
+// ---- buttons ---------------------------------------------------------------------------
+function parseSizes() {
+  const sizes = $("sizes").value.split(/[-,\s×x]+/).filter(Boolean).map(Number);
+  if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 8) || sizes.length > 8) {
+    throw new Error("layers: widths 1..8 separated by dashes, 2 to 8 of them, e.g. 3-4-2");
+  }
+  return sizes;
+}
+
+async function reset(sizes) {
+  try {
+    sizes = sizes || parseSizes();
+    const old = state ? state.layers.map((l) => l.activation) : [];
+    const hidden = old.slice(0, -1);
+    const activations = sizes.slice(1).map((_, k) =>
+      (k === sizes.length - 2 ? old[old.length - 1] || "none" : hidden[k] || "relu"));
+    const seed = Number($("seed").value) || 0;
+    const fresh = await api("/api/init", {sizes, activations, seed, loss: $("loss").value, lr: Number($("lr").value) || 0.1});
+    state = fresh;
+    oldValues = {};
+    history_ = [];
+    $("train-steps").textContent = "0";
+    drawLoss();
+    await recompute();
+  } catch (error) { status(error.message, true); }
+}
+
+async function step() {
+  try {
+    const answer = await api("/api/step", state);
+    oldValues = {};
+    answer.before.layers.forEach((rec, k) => {
+      rec.W.forEach((row, i) => row.forEach((v, c) => { oldValues[`L${k}-W-${i}-${c}`] = v; }));
+      rec.b.forEach((v, i) => { oldValues[`L${k}-b-${i}-0`] = v; });
+    });
+    state = answer.state;
+    result = answer.after;
+    render();
+    saveURL();
+    status(`step: W ← W − ${state.lr}·dW, b ← b − ${state.lr}·db; loss ${fmt(answer.before.loss)} → ${fmt(answer.after.loss)}`);
+  } catch (error) { status(error.message, true); }
+}
+
+async function download(path, filename) {
+  try {
+    const blob = await api(path, state);
+    const a = el("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  } catch (error) { status(error.message, true); }
+}
+
+function changeSamples(delta) {
+  if (delta > 0 && state.x.length < 8) { state.x.push([...state.x[state.x.length - 1]]); state.target.push(0); }
+  if (delta < 0 && state.x.length > 1) { state.x.pop(); state.target.pop(); }
+  recompute();
+}
+
+// ---- training ------------------------------------------------------------------------------
+async function loadDataset() {
+  points = await api(`/api/dataset?name=${encodeURIComponent($("dataset").value)}`);
+  drawBoundary(null);
+}
+
+async function ensureTrainShape() {
+  const sizes = [state.x[0].length, ...state.layers.map((l) => l.W.length)];
+  if (sizes[0] === 2 && sizes[sizes.length - 1] === 2) return;
+  await reset([2, ...sizes.slice(1, -1), 2]);
+  state.x = [points.X[0].slice()];
+  state.target = [points.y[0]];
+  await recompute();
+  status("the network now takes a point's 2 coordinates and gives 2 class scores");
+}
+
+async function train() {
+  if (training) return;
+  training = true;
+  $("train-button").disabled = true;
+  $("pause-button").disabled = false;
+  try {
+    if (!points) await loadDataset();
+    await ensureTrainShape();
+    while (training) {
+      const steps = Math.max(1, Math.min(2000, Number($("chunk").value) || 20));
+      const answer = await api("/api/train", {state, dataset: $("dataset").value, steps, grid: 32});
+      state = answer.state;
+      history_.push(...answer.losses);
+      $("train-steps").textContent = String(history_.length);
+      $("train-loss").textContent = fmt(answer.loss);
+      $("train-accuracy").textContent = `${(100 * answer.accuracy).toFixed(1)} %`;
+      $("train-accuracy").dataset.value = String(answer.accuracy);
+      drawLoss();
+      drawBoundary(answer.grid);
+      await recompute();
+    }
+  } catch (error) { status(error.message, true); }
+  training = false;
+  $("train-button").disabled = false;
+  $("pause-button").disabled = true;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function drawLoss() {
+  const plot = $("loss-curve");
+  const [W, H, L, B] = [360, 220, 44, 24];
+  plot.replaceChildren(svg("line", {x1: L, y1: 8, x2: L, y2: H - B, class: "axis"}),
+    svg("line", {x1: L, y1: H - B, x2: W - 8, y2: H - B, class: "axis"}));
+  if (!history_.length) return;
+  const top = Math.max(...history_.filter(Number.isFinite)) || 1;
+  const n = history_.length;
+  const xy = history_.map((v, i) => [L + (W - 8 - L) * (n === 1 ? 0 : i / (n - 1)),
+    H - B - (H - B - 8) * Math.min(1, Math.max(0, v / top))]);
+  plot.append(svg("polyline", {points: xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" "), class: "curve"}),
+    svg("text", {x: L - 4, y: 14, class: "tick", "text-anchor": "end"}, fmt(top)),
+    svg("text", {x: L - 4, y: H - B, class: "tick", "text-anchor": "end"}, "0"),
+    svg("text", {x: W - 8, y: H - 6, class: "tick", "text-anchor": "end"}, `${n} steps`));
+  plot.dataset.firstLoss = String(history_[0]);
+  plot.dataset.lastLoss = String(history_[n - 1]);
+}
+
+function mix(p) {  // p(class 1): blue (class 0) → white → orange (class 1)
+  const [a, b] = p < 0.5 ? [[59, 130, 246], [255, 255, 255]] : [[255, 255, 255], [245, 158, 11]];
+  const t = p < 0.5 ? p * 2 : (p - 0.5) * 2;
+  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * t)).join(",")})`;
+}
+
+function drawBoundary(grid) {
+  const canvas = $("boundary");
+  const ctx = canvas.getContext("2d");
+  const S = canvas.width;
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, S, S);
+  const extent = grid ? grid.extent : 1.25;
+  if (grid) {
+    const G = grid.size, cell = S / G;
+    grid.probs.forEach((p, idx) => {
+      const r = Math.floor(idx / G), c = idx % G;
+      ctx.fillStyle = mix(p[1]);
+      ctx.fillRect(c * cell, (G - 1 - r) * cell, cell + 0.5, cell + 0.5);
+    });
+  }
+  if (!points) return;
+  const scale = (v) => ((v + extent) / (2 * extent)) * S;
+  points.X.forEach(([x, y], i) => {
+    ctx.beginPath();
+    ctx.arc(scale(x), S - scale(y), 2.2, 0, 2 * Math.PI);
+    ctx.fillStyle = points.y[i] === 1 ? "#c2410c" : "#1d4ed8";
+    ctx.fill();
+  });
+}
+
+// ---- start ------------------------------------------------------------------------------
+function fromURL() {
+  if (location.hash.length < 2) return null;
+  try { return JSON.parse(decodeURIComponent(location.hash.slice(1))); } catch (error) { return null; }
+}
+
+async function start() {
+  const info = await api("/api/datasets");
+  for (const name of info.datasets) {
+    const option = el("option", "", name);
+    option.value = name;
+    $("dataset").append(option);
+  }
+  const saved = fromURL();
+  $("dataset").value = saved && info.datasets.includes(saved.dataset) ? saved.dataset : "xor";
+  state = saved && saved.state ? saved.state : await api("/api/default");
+  await recompute();
+  if (!result) { state = await api("/api/default"); await recompute(); }
+  await loadDataset();
+  drawLoss();
+  $("network").addEventListener("input", onCellInput);
+  $("output").addEventListener("input", onCellInput);
+  for (const id of ["network", "output"]) $(id).addEventListener("mouseover", onHover);
+  $("reset").addEventListener("click", () => reset());
+  $("sizes").addEventListener("change", () => reset());
+  $("step").addEventListener("click", step);
+  $("loss").addEventListener("change", () => { state.loss = $("loss").value; recompute(); });
+  $("lr").addEventListener("change", () => {
+    const v = parseCell($("lr").value);
+    if (v.error || v.value <= 0 || v.value > 10) { status("learning rate: a number in (0, 10]", true); return; }
+    state.lr = v.value;
+    saveURL();
+  });
+  $("seed").addEventListener("change", () => { state.seed = Math.max(0, Math.floor(Number($("seed").value) || 0)); saveURL(); });
+  $("add-sample").addEventListener("click", () => changeSamples(1));
+  $("remove-sample").addEventListener("click", () => changeSamples(-1));
+  $("export-model").addEventListener("click", () => download("/api/export/model", "network.safetensors"));
+  $("export-script").addEventListener("click", () => download("/api/export/script", "network.py"));
+  $("dataset").addEventListener("change", async () => { await loadDataset(); saveURL(); });
+  $("trace-panel").addEventListener("toggle", () => { if ($("trace-panel").open) showTrace(); });
+  $("train-button").addEventListener("click", train);
+  $("pause-button").addEventListener("click", () => { training = false; });
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => status(error.message, true));

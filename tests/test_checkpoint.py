@@ -1,0 +1,181 @@
+"""Checkpoints and exact resume: interrupted runs end bitwise equal to uninterrupted ones,
+even when the process is killed with SIGKILL in the middle of writing a checkpoint."""
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from _checkpoint_child import build_run, fit
+from glassnet import nn, optim, train
+from glassnet.cli import main
+
+CHILD = str(pathlib.Path(__file__).with_name("_checkpoint_child.py"))
+
+
+def _weights(model):
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def _assert_bitwise_equal(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert a[key].dtype == b[key].dtype
+        assert a[key].tobytes() == b[key].tobytes(), key
+
+
+@pytest.mark.parametrize("loader_seed", [None, 7], ids=["default-generator", "seeded-loader"])
+def test_interrupted_and_resumed_run_is_bitwise_identical(tmp_path, loader_seed):
+    full = _weights(fit(None, 6, seed=loader_seed, progress=False))
+    fit(tmp_path, 3, seed=loader_seed, progress=False)  # "interrupted" after epoch 3
+    resumed = fit(tmp_path, 6, seed=loader_seed, resume=True, progress=False)
+    _assert_bitwise_equal(full, _weights(resumed))
+    history = train.Checkpoint.load(train.CheckpointManager(tmp_path).latest()).history
+    assert [r["epoch"] for r in history] == [1, 2, 3, 4, 5, 6]
+
+
+def test_resume_without_the_random_state_would_differ(tmp_path):
+    """The test above can fail: dropout and shuffling really depend on the RNG state."""
+    full = _weights(fit(None, 4, progress=False))
+    fit(tmp_path, 2, progress=False)
+    model, optimizer, scheduler, data = build_run()
+    checkpoint = train.Checkpoint.load(train.CheckpointManager(tmp_path).latest())
+    checkpoint.rng_state = None  # forget the generator: it stays where build_run left it
+    checkpoint.restore(model, optimizer, scheduler)
+    for _ in range(2):
+        train.fit(model, data, nn.CrossEntropyLoss(), optimizer, epochs=1, scheduler=scheduler,
+                  batch_size=16, progress=False)
+    assert any(full[k].tobytes() != v.tobytes() for k, v in _weights(model).items())
+
+
+def test_checkpoint_holds_every_part_of_the_run(tmp_path):
+    model, optimizer, scheduler, data = build_run()
+    train.fit(model, data, nn.CrossEntropyLoss(), optimizer, epochs=3, scheduler=scheduler,
+              batch_size=16, progress=False, checkpoint_dir=tmp_path, keep_last=2)
+    names = sorted(os.listdir(tmp_path))
+    assert names == ["checkpoint-000002.safetensors", "checkpoint-000003.safetensors"]
+    c = train.Checkpoint.load(tmp_path / names[-1])
+    assert (c.epoch, c.step) == (3, 3 * 25)  # 400 samples / batch 16 = 25 steps per epoch
+    assert c.rng_state == gn._backend.default_generator().bit_generator.state
+    assert c.scheduler_state["last_epoch"] == 3
+    assert c.optimizer_state["param_groups"][0]["betas"] == (0.9, 0.999)
+    assert c.optimizer_state["state"][0]["step"] == 75
+    np.testing.assert_array_equal(c.optimizer_state["state"][0]["exp_avg"],
+                                  optimizer.state[model[0].weight]["exp_avg"])
+    _assert_bitwise_equal(c.model_state, _weights(model))
+
+
+def test_a_fresh_run_refuses_a_directory_with_checkpoints(tmp_path):
+    fit(tmp_path, 1, progress=False)
+    with pytest.raises(gn.GlassnetError, match="already holds checkpoints"):
+        fit(tmp_path, 2, progress=False)
+
+
+def test_checkpoint_load_rejects_a_model_file(tmp_path):
+    gn.save(nn.Linear(2, 2), tmp_path / "m.safetensors")
+    with pytest.raises(gn.GlassnetError, match="not a glassnet checkpoint"):
+        train.Checkpoint.load(tmp_path / "m.safetensors")
+
+
+def _child(*args, **kwargs):
+    return subprocess.Popen([sys.executable, CHILD, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=os.path.dirname(CHILD), **kwargs)
+
+
+def _kill_after(proc, marker, delay):
+    """Read the child's lines until ``marker`` appears, wait ``delay`` s, SIGKILL it;
+    returns the lines seen."""
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.strip())
+        if marker in line:
+            break
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, err[-2000:]
+    return lines
+
+
+def _finish(proc):
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-2000:]
+    return out
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+@pytest.mark.parametrize("delay", [0.0, 0.013, 0.05])
+def test_sigkill_during_a_save_loop_leaves_a_loadable_latest_checkpoint(tmp_path, delay):
+    lines = _kill_after(_child("saveloop", str(tmp_path)), "saved 3", delay)
+    manager = train.CheckpointManager(tmp_path)
+    paths = manager.paths()
+    assert 1 <= len(paths) <= 3  # keep_last=2, plus one if killed between write and prune
+    for path in paths:  # every listed file is complete
+        assert train.Checkpoint.load(path).model_state["0.weight"].shape == (500, 500)
+    latest = manager.load_latest()
+    assert latest.epoch >= int(lines[-1].split()[-1])
+    manager.clean_temporary()
+    assert all(name.startswith("checkpoint-") for name in os.listdir(tmp_path))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+def test_sigkill_mid_training_then_resume_is_bitwise_identical(tmp_path):
+    ckpt, out_full, out_resumed = tmp_path / "ckpt", tmp_path / "full.st", tmp_path / "res.st"
+    full = _child("fit", str(tmp_path / "other"), "30", str(out_full))
+    _kill_after(_child("fit", str(ckpt), "30", str(out_resumed)), "epoch 3/30", 0.01)
+    assert not out_resumed.exists()
+    done_at = train.Checkpoint.load(train.CheckpointManager(ckpt).latest()).epoch
+    assert 3 <= done_at < 30
+    assert "resuming from" in _finish(_child("fit", str(ckpt), "30", str(out_resumed)))
+    _finish(full)
+    a, b = gn.load(out_full), gn.load(out_resumed)
+    _assert_bitwise_equal({k: v.numpy() for k, v in a.items()}, {k: v.numpy() for k, v in b.items()})
+
+
+def test_cli_resume_continues_the_run(tmp_path, capsys):
+    common = ["--dataset", "xor", "--hidden", "8", "--no-progress"]
+    assert main(["train", *common, "--epochs", "4", "--out", str(tmp_path / "full")]) == 0
+    ckpt, cut = tmp_path / "ckpt", str(tmp_path / "cut")
+    assert main(["train", *common, "--epochs", "2", "--checkpoint-dir", str(ckpt),
+                 "--keep-last", "1", "--out", cut]) == 0
+    assert os.listdir(ckpt) == ["checkpoint-000002.safetensors"]
+    assert main(["train", *common, "--checkpoint-dir", str(ckpt), "--out", cut]) == 2
+    assert "--resume" in capsys.readouterr().err  # would mix two runs in one directory
+    # make it the checkpoint of a 4-epoch run that was killed during epoch 3
+    c = train.Checkpoint.load(ckpt / "checkpoint-000002.safetensors")
+    c.extra["args"]["epochs"] = 4
+    c.save(ckpt / "checkpoint-000002.safetensors")
+    assert main(["train", "--resume", str(ckpt)]) == 0
+    assert "resuming from" in capsys.readouterr().out
+    assert sorted(os.listdir(ckpt)) == ["checkpoint-000004.safetensors"]  # --keep-last 1 kept
+    a = gn.load(tmp_path / "full" / "model.safetensors")
+    b = gn.load(tmp_path / "cut" / "model.safetensors")
+    _assert_bitwise_equal({k: v.numpy() for k, v in a.items()}, {k: v.numpy() for k, v in b.items()})
+
+
+def test_cli_resume_of_an_empty_directory_fails_cleanly(tmp_path, capsys):
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_optimizer_and_scheduler_state_round_trip_through_a_file(tmp_path):
+    model = nn.Linear(3, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 2, 5], gamma=0.5)
+    model(gn.ones(4, 3)).sum().backward()
+    opt.step()
+    sched.step()
+    train.Checkpoint.capture(model, opt, sched, epoch=1, step=1).save(tmp_path / "c.st")
+    back = train.Checkpoint.load(tmp_path / "c.st")
+    assert back.scheduler_state["milestones"] == sched.state_dict()["milestones"]
+    assert type(back.scheduler_state["milestones"]).__name__ == "Counter"
+    opt2 = optim.SGD(nn.Linear(3, 2).parameters(), lr=0.1, momentum=0.9)
+    opt2.load_state_dict(back.optimizer_state)
+    np.testing.assert_array_equal(list(opt2.state.values())[0]["momentum_buffer"],
+                                  opt.state[model.weight]["momentum_buffer"])

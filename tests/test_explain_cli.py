@@ -1,0 +1,93 @@
+"""glassnet tour / explain / worksheet, and the by-hand examples' printed numbers."""
+
+import os
+import pathlib
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import pytest
+
+from glassnet.cli import main
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_tour_runs_end_to_end(capsys):
+    assert main(["tour", "--no-pause"]) == 0
+    out = capsys.readouterr().out
+    for k in range(1, 8):
+        assert f"Chapter {k} of 7" in out
+    assert "C[0,1] = 1·5 + 1·4 = 9" in out and "total: 26 parameters" in out
+    assert "∂L/∂z = ŷ − y = [0.5, -0.5, 0]" in out and "Step 10. Gradient descent" in out
+
+
+def test_tour_pauses_between_chapters():
+    from glassnet.explain._tour import run_tour
+
+    prompts = []
+    run_tour(pause=True, print_fn=lambda s: None, input_fn=prompts.append)
+    assert len(prompts) == 6
+
+
+def test_explain_matmul_command(capsys, tmp_path):
+    page = tmp_path / "mm.html"
+    assert main(["explain", "matmul", "[[1,1],[-1,1]]", "[[1,5,2],[2,4,2]]", "--highlight", "0,1",
+                 "--html", str(page)]) == 0
+    assert "C[0,1] = 1·5 + 1·4 = 9" in capsys.readouterr().out
+    HTMLParser().feed(page.read_text())
+    assert 'class="gn-cell">9<' in page.read_text()
+
+
+@pytest.mark.parametrize("what", ["layer", "forward", "backprop"])
+def test_explain_model_commands(what, capsys):
+    assert main(["explain", what, "--sizes", "3,4,3", "--seed", "1"]) == 0
+    assert "Linear(3→4)" in capsys.readouterr().out or what == "backprop"
+
+
+def test_explain_bad_arguments_exit_2(capsys):
+    assert main(["explain", "matmul", "[[1]]"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["explain", "matmul", "not json", "[[1]]"])
+    assert exc.value.code == 2
+
+
+def test_worksheet_command_writes_sheet_and_key(tmp_path, capsys):
+    out = tmp_path / "sheet.html"
+    assert main(["worksheet", "backprop", "--seed", "7", "--out", str(out)]) == 0
+    key = tmp_path / "sheet.answers.html"
+    assert "____" in out.read_text() and "Answer key" in key.read_text()
+    assert "____" in capsys.readouterr().out
+
+
+def _run(name):
+    env = dict(os.environ, GLASSNET_QUICK="1")
+    result = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True,
+                            env=env, timeout=120, check=True)
+    return result.stdout
+
+
+def test_example_matmul_numbers():
+    out = _run("by_hand_matmul.py")
+    assert "C = [[19, 22], [43, 50]]" in out and "C = [[3, 9, 4], [1, -1, 0]]" in out
+    assert "C[0,1] = 1·5 + 1·4 = 9" in out and "A has 3 columns but B has 2 rows" in out
+
+
+def test_example_layers_numbers():
+    out = _run("by_hand_layers.py")
+    assert "neuron x=[2, 1, 3]: z = 6, a = 6" in out and "neuron x=[0, 3, 1]: z = -2, a = 0" in out
+    assert "sigmoid layer output: [0.5424, 0.6154, 0.6835]" in out
+    assert "batch A (columns = inputs): [[5, 1, 1], [0, 0, 0], [4, 1, 3], [0, 0, 0]]" in out
+    assert "3-4-2 output: [6, 4] parameters: 26" in out
+
+
+def test_example_mlp_numbers():
+    out = _run("by_hand_mlp.py")
+    assert "output: [21, 0] parameters: 100" in out and "layer 7: a = [21, 0]" in out
+
+
+def test_example_backprop_numbers():
+    out = _run("by_hand_backprop.py")
+    assert "y_pred = [0.5, 0.5, 0.0]" in out and "dL/dz = y_pred - y = [0.5, -0.5, 0.0]" in out
+    assert "loss = 0.246214" in out and "dZ3 = [0.135849, -0.218245, 0.082396]" in out
+    assert "new b3 = [-0.013585, 0.021825, -0.00824]" in out

@@ -1,0 +1,212 @@
+"""Hostile and damaged files: each fails fast with a GlassnetError that names the file,
+allocates nothing near the sizes the file claims, and never runs code; a fuzz run over
+mutated files finds no other exception."""
+
+import atexit
+import json
+import os
+import pickle
+import shutil
+import struct
+import tempfile
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import glassnet as gn
+from glassnet import io, train
+
+
+def _valid_bytes():
+    from safetensors.numpy import save
+
+    return save({"weight": np.arange(12, dtype=np.float32).reshape(3, 4),
+                 "bias": np.arange(3, dtype=np.float64), "steps": np.array(7, np.int64),
+                 "mask": np.array([True, False])},
+                metadata={"format": "glassnet", "format_version": "1"})
+
+
+VALID = _valid_bytes()
+
+
+def _file(tmp_path, data, name="m.safetensors"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _with_header(header, data=b""):
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw + data
+
+
+def _expect_error(path, pattern):
+    tracemalloc.start()
+    try:
+        for reader in (gn.load, io.load_metadata, train.Checkpoint.load):
+            with pytest.raises(gn.GlassnetError, match=pattern) as info:
+                reader(path)
+            assert str(path) in str(info.value)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"loading a hostile file allocated {peak:,} bytes"
+
+
+def test_the_valid_file_loads(tmp_path):
+    state = gn.load(_file(tmp_path, VALID))
+    assert state["weight"].numpy()[2, 3] == 11 and state["steps"].numpy() == 7
+    assert state["mask"].numpy().tolist() == [True, False]
+
+
+@pytest.mark.parametrize("size", [0, 3, 8, 20, len(VALID) - 1])
+def test_truncated_files(tmp_path, size):
+    _expect_error(_file(tmp_path, VALID[:size]), "truncated|header|claim|bytes")
+
+
+def test_huge_claimed_header_size(tmp_path):
+    _expect_error(_file(tmp_path, struct.pack("<Q", 2**63) + b"{}"), "over the .* limit")
+    _expect_error(_file(tmp_path, struct.pack("<Q", 10_000) + b"{}"), "only 2 bytes follow")
+
+
+@pytest.mark.parametrize("shape", [[10**12], [2**31, 2**31], [2**62, 2**62, 2**62]])
+def test_header_claiming_huge_shapes_allocates_nothing(tmp_path, shape):
+    nbytes = int(np.prod(shape, dtype=object)) * 4
+    path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": shape,
+                                               "data_offsets": [0, nbytes]}}, b"\0" * 16))
+    _expect_error(path, "claim .* data bytes but the file holds 16")
+
+
+def test_shape_and_offsets_that_disagree(tmp_path):
+    path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": [1000],
+                                               "data_offsets": [0, 8]}}, b"\0" * 8))
+    _expect_error(path, r"needs 4,000 bytes but its offsets span 8")
+
+
+@pytest.mark.parametrize("dtype, pattern", [("BF16", "bfloat16"), ("F8_E4M3", "dtype"),
+                                            ("O", "dtype"), (5, "dtype")])
+def test_wrong_dtypes(tmp_path, dtype, pattern):
+    path = _file(tmp_path, _with_header({"w": {"dtype": dtype, "shape": [2],
+                                               "data_offsets": [0, 4]}}, b"\0" * 4))
+    _expect_error(path, pattern)
+
+
+@pytest.mark.parametrize("entry", [
+    {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]},
+    {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]},
+    {"dtype": "F32", "shape": "1", "data_offsets": [0, 4]},
+    {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]},
+    {"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "extra": 1},
+    {"dtype": "F32", "shape": [1] * 40, "data_offsets": [0, 4]},
+    [1, 2, 3],
+])
+def test_malformed_entries(tmp_path, entry):
+    _expect_error(_file(tmp_path, _with_header({"w": entry}, b"\0" * 4)), "tensor 'w'")
+
+
+def test_overlapping_tensors(tmp_path):
+    header = {"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
+              "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}}
+    _expect_error(_file(tmp_path, _with_header(header, b"\0" * 6)), "overlapping")
+
+
+def test_duplicate_names_and_bad_metadata(tmp_path):
+    raw = b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},' \
+          b'"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    _expect_error(_file(tmp_path, struct.pack("<Q", len(raw)) + raw + b"\0"), "appears twice")
+    _expect_error(_file(tmp_path, _with_header({"__metadata__": {"a": 1}})), "__metadata__")
+
+
+@pytest.mark.parametrize("data", [b"", b"hello world, not a model", b"\xff" * 64,
+                                  b"PK\x03\x04" + b"\0" * 40, b"\x89PNG\r\n\x1a\n" + b"\0" * 40])
+def test_non_safetensors_files(tmp_path, data):
+    _expect_error(_file(tmp_path, data), "not a safetensors|truncated")
+
+
+class _Boom:
+    def __reduce__(self):
+        return (exec, ("raise SystemExit('pickle code ran')",))
+
+
+def test_a_pickle_file_is_refused_without_running_it(tmp_path):
+    path = _file(tmp_path, pickle.dumps({"weight": _Boom()}, protocol=2))
+    _expect_error(path, "pickle")
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(gn.GlassnetError, match="no such file"):
+        gn.load(tmp_path / "nope.safetensors")
+    with pytest.raises(gn.GlassnetError, match="directory"):
+        gn.load(tmp_path)
+
+
+# the fuzz rewrites one file thousands of times: in memory (/dev/shm) where there is one
+_FUZZ_DIR = tempfile.mkdtemp(prefix="glassnet-fuzz-",
+                             dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+atexit.register(shutil.rmtree, _FUZZ_DIR, True)
+
+
+def _mutate(data, edits):
+    data = bytearray(data)
+    for kind, position, value in edits:
+        i = position % (len(data) + 1)
+        if kind == "flip" and data:
+            data[i % len(data)] ^= 1 << (value % 8)
+        elif kind == "set" and data:
+            data[i % len(data)] = value % 256
+        elif kind == "insert":
+            data[i:i] = bytes([value % 256])
+        elif kind == "delete" and data:
+            del data[i % len(data)]
+        elif kind == "truncate":
+            del data[i:]
+    return bytes(data)
+
+
+_EDITS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]),
+                            st.integers(0, len(VALID)), st.integers(0, 255)), min_size=1, max_size=4)
+_HEADER_EDIT = st.tuples(st.sampled_from(["weight", "bias", "steps", "mask"]),
+                         st.sampled_from(["dtype", "shape", "data_offsets"]),
+                         st.one_of(st.integers(-2**65, 2**65), st.text(max_size=4),
+                                   st.lists(st.integers(-5, 2**64), max_size=4), st.none(),
+                                   st.sampled_from(["F32", "F64", "I64", "BOOL", "BF16", "U8"])))
+
+
+def _load_expecting_only_glassnet_errors(data):
+    path = f"{_FUZZ_DIR}/fuzz.safetensors"
+    with open(path, "wb") as f:
+        f.write(data)
+    for reader in (gn.load, io.load_metadata):
+        try:
+            reader(path)
+        except gn.GlassnetError:
+            pass
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_EDITS)
+def test_fuzz_byte_mutations_raise_only_glassnet_errors(edits):
+    _load_expecting_only_glassnet_errors(_mutate(VALID, edits))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_HEADER_EDIT, min_size=1, max_size=3))
+def test_fuzz_header_mutations_raise_only_glassnet_errors(edits):
+    (n,) = struct.unpack("<Q", VALID[:8])
+    header = json.loads(VALID[8:8 + n])
+    for name, field, value in edits:
+        header[name][field] = value
+    _load_expecting_only_glassnet_errors(_with_header(header, VALID[8 + n:]))
+
+
+def test_seeded_sweep_of_5000_mutated_files_raises_only_glassnet_errors():
+    """The same mutations without hypothesis's per-example cost: 5000 cases in a second."""
+    rng = np.random.default_rng(0)
+    kinds = ["flip", "set", "insert", "delete", "truncate"]
+    for _ in range(5000):
+        edits = [(kinds[rng.integers(5)], int(rng.integers(len(VALID) + 1)), int(rng.integers(256)))
+                 for _ in range(rng.integers(1, 5))]
+        _load_expecting_only_glassnet_errors(_mutate(VALID, edits))

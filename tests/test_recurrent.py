@@ -1,0 +1,202 @@
+"""RNN / LSTM / GRU and their cells: PyTorch equality (float64, 1e-10), shapes, errors."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.nn as nn
+
+LAYERS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+CASES = [(kind, layers, bi, bf, init) for kind in LAYERS
+         for layers, bi, bf, init in itertools.product((1, 2), (False, True), (False, True),
+                                                       (False, True))]
+
+
+def _pair(torch, kind, **kw):
+    """A torch layer with random weights and the glassnet layer loaded from it."""
+    ref = getattr(torch.nn, kind)(3, 4, **kw).double()
+    mine = LAYERS[kind](3, 4, **kw).double()
+    mine.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    return ref, mine
+
+
+def _states(kind, rng, shape, torch):
+    arrays = [rng.standard_normal(shape) for _ in range(2 if kind == "LSTM" else 1)]
+    mine = [gn.tensor(a, requires_grad=True) for a in arrays]
+    ref = [torch.tensor(a, requires_grad=True) for a in arrays]
+    pack = (lambda s: tuple(s)) if kind == "LSTM" else (lambda s: s[0])
+    return mine, ref, pack
+
+
+@pytest.mark.parametrize("kind, layers, bi, bf, init", CASES,
+                         ids=["-".join(map(str, c)) for c in CASES])
+def test_matches_pytorch(kind, layers, bi, bf, init):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    ref, mine = _pair(torch, kind, num_layers=layers, bidirectional=bi, batch_first=bf)
+    T, N, D = 5, 2, 2 if bi else 1
+    x = rng.standard_normal((N, T, 3) if bf else (T, N, 3))
+    xg, xt = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    sg, st, pack = _states(kind, rng, (D * layers, N, 4), torch)
+    out_g, fin_g = mine(xg, pack(sg) if init else None)
+    out_t, fin_t = ref(xt, pack(st) if init else None)
+    fin_g = list(fin_g) if kind == "LSTM" else [fin_g]
+    fin_t = list(fin_t) if kind == "LSTM" else [fin_t]
+    assert out_g.shape == tuple(out_t.shape) == ((N, T, 4 * D) if bf else (T, N, 4 * D))
+    loss_g, loss_t = 0, 0
+    for a, b in zip([out_g, *fin_g], [out_t, *fin_t], strict=True):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+        w = rng.standard_normal(a.shape)
+        loss_g = loss_g + (a * gn.tensor(w)).sum()
+        loss_t = loss_t + (b * torch.tensor(w)).sum()
+    loss_g.backward()
+    loss_t.backward()
+    pairs = [(xg, xt)] + (list(zip(sg, st, strict=True)) if init else [])
+    grads_t = dict(ref.named_parameters())
+    pairs += [(p, grads_t[name]) for name, p in mine.named_parameters()]
+    for a, b in pairs:
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_parameter_names_and_shapes_are_pytorchs():
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    shapes = {k: tuple(v.shape) for k, v in lstm.state_dict().items()}
+    assert list(shapes)[:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                                "weight_ih_l0_reverse"]
+    assert shapes["weight_ih_l0"] == (16, 3) and shapes["weight_ih_l1"] == (16, 8)
+    assert shapes["weight_hh_l1_reverse"] == (16, 4) and len(shapes) == 16
+    assert [k for k in nn.GRU(2, 3, bias=False).state_dict()] == ["weight_ih_l0", "weight_hh_l0"]
+
+
+def test_initialisation_is_uniform_within_one_over_sqrt_hidden():
+    gn.manual_seed(0)
+    w = np.concatenate([p.numpy().ravel() for p in nn.GRU(8, 16, 2).parameters()])
+    assert np.abs(w).max() <= 0.25 and np.abs(w).max() > 0.249
+    assert abs(w.mean()) < 0.01 and abs(w.std() - 0.25 / np.sqrt(3)) < 0.005
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_cells_match_pytorch_and_the_layer(kind):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    ref = getattr(torch.nn, kind + "Cell")(3, 4).double()
+    cell = getattr(nn, kind + "Cell")(3, 4).double()
+    cell.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    x, h = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+    hx_g = (gn.tensor(h), gn.tensor(-h)) if kind == "LSTM" else gn.tensor(h)
+    hx_t = (torch.tensor(h), torch.tensor(-h)) if kind == "LSTM" else torch.tensor(h)
+    got, want = cell(gn.tensor(x), hx_g), ref(torch.tensor(x), hx_t)
+    got = got if kind == "LSTM" else (got,)
+    want = want if kind == "LSTM" else (want,)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)
+    layer = LAYERS[kind](3, 4).double()  # one step of the layer = the cell
+    layer.load_state_dict({k + "_l0": v for k, v in cell.state_dict().items()})
+    hx_layer = tuple(s.unsqueeze(0) for s in hx_g) if kind == "LSTM" else hx_g.unsqueeze(0)
+    out, _ = layer(gn.tensor(x[None]), hx_layer)
+    np.testing.assert_allclose(out.numpy()[0], got[0].numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_cells_pass_gradcheck():
+    gn.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = gn.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    h = gn.tensor(rng.standard_normal((2, 4)), requires_grad=True)
+    c = gn.tensor(rng.standard_normal((2, 4)), requires_grad=True)
+    for cell in (nn.RNNCell(3, 4).double(), nn.GRUCell(3, 4).double()):
+        assert gn.testing.gradcheck(lambda x, h, *p, cell=cell: cell(x, h), [x, h, *cell.parameters()])
+    lstm = nn.LSTMCell(3, 4).double()
+    assert gn.testing.gradcheck(lambda x, h, c, *p: lstm(x, (h, c))[1] * 2 + lstm(x, (h, c))[0],
+                                [x, h, c, *lstm.parameters()])
+
+
+def test_unbatched_input_and_states():
+    gn.manual_seed(0)
+    gru = nn.GRU(3, 4, num_layers=2)
+    x = gn.randn(5, 3)
+    out, h = gru(x, gn.zeros(2, 4))
+    assert out.shape == (5, 4) and h.shape == (2, 4)
+    batched, hb = gru(x.unsqueeze(1))
+    np.testing.assert_allclose(out.numpy(), batched.numpy()[:, 0], rtol=1e-6)
+    out, (h, c) = nn.LSTM(3, 4)(x)
+    assert out.shape == (5, 4) and h.shape == c.shape == (1, 4)
+    assert nn.GRUCell(3, 4)(gn.randn(3)).shape == (4,)
+
+
+def test_dropout_between_layers_only_in_training():
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 8, num_layers=2, dropout=0.5)
+    x = gn.randn(6, 4, 3)
+    gn.manual_seed(1)
+    a = lstm(x)[0].numpy()
+    gn.manual_seed(2)
+    b = lstm(x)[0].numpy()
+    assert np.abs(a - b).max() > 1e-3  # different dropout masks
+    lstm.eval()
+    np.testing.assert_array_equal(lstm(x)[0].numpy(), lstm(x)[0].numpy())
+
+
+def test_float32_stays_float32():
+    out, h = nn.GRU(3, 4)(gn.randn(5, 2, 3))
+    assert out.dtype == np.float32 and h.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.GRU(3, 4)(gn.randn(5, 2, 7)), "GRU(input_size=3, hidden_size=4): expected input (L, N, 3)"),
+    (lambda: nn.GRU(1, 4, batch_first=True)(gn.randn(8, 40)), "use x.unsqueeze(-1)"),
+    (lambda: nn.LSTM(3, 4)(gn.randn(5, 3, 2, 3)), "LSTM(input_size=3"),
+    (lambda: nn.RNN(3, 4)(gn.randn(5, 2, 3), gn.zeros(1, 3, 4)), "RNN: h_0 must have shape"),
+    (lambda: nn.LSTM(3, 4, 2)(gn.randn(5, 2, 3), (gn.zeros(2, 2, 4), gn.zeros(1, 2, 4))),
+     "LSTM: c_0 must have shape (num_layers·directions, N, hidden_size) = (2, 2, 4)"),
+    (lambda: nn.LSTM(3, 4)(gn.randn(5, 2, 3), gn.zeros(1, 2, 4)), "LSTM: hx must be a tuple"),
+    (lambda: nn.GRUCell(3, 4)(gn.randn(2, 5)), "GRUCell(3, 4): expected input (N, 3)"),
+    (lambda: nn.LSTMCell(3, 4)(gn.randn(2, 3), (gn.zeros(2, 5), gn.zeros(2, 4))),
+     "LSTMCell(3, 4): hidden state must have shape (2, 4)"),
+    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "nonlinearity must be 'tanh' or 'relu'"),
+])
+def test_bad_input_errors_name_the_layer(call, message):
+    with pytest.raises(gn.GlassnetError, match=None) as info:
+        call()
+    assert isinstance(info.value, ValueError)
+    assert message in str(info.value)
+
+
+def test_summary_of_a_sequence_model():
+    from glassnet.models import RNNClassifier
+
+    model = RNNClassifier("gru", 1, 8, 1, 10)
+    s = model.summary((40,))
+    assert [r.output_shape for r in s.rows] == [(None, 40, 8), (None, 10)]
+    assert s.total == 3 * 8 * (1 + 8 + 2) + 8 * 10 + 10 == 354
+    assert s.rows[0].weights == 3 * 8 * 9 and s.rows[0].biases == 48
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+def test_glassnet_train_model_recurrent(kind, tmp_path, capsys):
+    from glassnet import io
+    from glassnet.cli import main
+    from glassnet.models import RNNClassifier
+
+    out = tmp_path / kind
+    code = main(["train", "--model", kind, "--dataset", "xor", "--epochs", "2", "--hidden", "6",
+                 "--out", str(out), "--no-progress"])
+    assert code == 0
+    gates = {"gru": 3, "lstm": 4, "rnn": 1}[kind]
+    assert f"{gates * 6 * (1 + 6 + 2) + 6 * 2 + 2:,}" in capsys.readouterr().out
+    model = RNNClassifier(kind, 1, 6, 1, 2)
+    model.load_state_dict(io.load(out / "model.safetensors"))
+    assert model(gn.randn(3, 2)).shape == (3, 2)
+
+
+def test_build_model_reads_hidden_as_layers():
+    from glassnet.models import build_model
+
+    model = build_model("lstm", 40, 10, hidden=(16, 16))
+    assert model.rnn.num_layers == 2 and model.rnn.hidden_size == 16
+    assert model.config["kind"] == "lstm"
+    with pytest.raises(ValueError, match="stacked layers share one width"):
+        build_model("gru", 40, 10, hidden=(64, 32))
