@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from glassnet.io._atomic import atomic_write
+
 __all__ = ["cache_dir", "save_npz_atomic", "load_npz_or_none"]
 
 
@@ -23,41 +25,10 @@ def cache_dir():
 
 
 def save_npz_atomic(path, **arrays):
-    """Write ``arrays`` to the .npz file ``path`` so that readers never see half a file.
-
-    The archive goes to a temporary file in the same folder, is flushed and fsynced, then
-    renamed over ``path`` with ``os.replace`` (atomic on POSIX and Windows).
-    """
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder):
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    """Write ``arrays`` to the .npz file ``path`` so that readers never see half a file
+    (temporary file, fsync, rename: :func:`glassnet.io.atomic_write`)."""
+    with atomic_write(path, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 def load_npz_or_none(path, keys):
