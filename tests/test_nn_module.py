@@ -176,3 +176,13 @@ def test_clip_grad_norm_matches_pytorch():
         np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
     nn.utils.clip_grad_value_(params, 0.1)
     assert np.abs(params[1].grad.numpy()).max() <= 0.1
+
+
+def test_replacing_a_layer_keeps_its_place():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    model[0] = nn.Linear(3, 4, bias=False)
+    model.head = nn.Linear(2, 2)
+    model[2] = nn.Linear(4, 5)
+    assert [n for n, _ in model.named_children()] == ["0", "1", "2", "head"]
+    assert list(model.state_dict()) == ["0.weight", "2.weight", "2.bias", "head.weight", "head.bias"]
+    assert model[2].out_features == 5

@@ -36,6 +36,11 @@ class Sequential(Module):
             return Sequential(*layers[index])
         return layers[index]
 
+    def __setitem__(self, index, layer):
+        """Replace layer ``index`` in place (its name, and so its state-dict keys, stay)."""
+        names = list(self._module_names)
+        setattr(self, names[index], _check_module(layer, "Sequential"))
+
     def __len__(self):
         return len(self._module_names)
 

@@ -45,13 +45,18 @@ class Module:
             raise GlassnetTypeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        for registry in (self._param_names, self._module_names):
-            registry.pop(name, None)
+        # Reassigning keeps the name's place (as PyTorch): replacing a layer must not
+        # reorder children or state-dict keys.
         if isinstance(value, Parameter):
-            self._param_names[name] = None
+            self._module_names.pop(name, None)
+            self._param_names.setdefault(name, None)
         elif isinstance(value, Module):
-            self._module_names[name] = None
-        elif name in self._buffer_names and not (value is None or isinstance(value, Tensor)):
+            self._param_names.pop(name, None)
+            self._module_names.setdefault(name, None)
+        elif value is not None:  # None keeps a registered slot empty, as in PyTorch
+            self._param_names.pop(name, None)
+            self._module_names.pop(name, None)
+        if name in self._buffer_names and not (value is None or isinstance(value, Tensor)):
             raise GlassnetTypeError(f"buffer {name!r} must be a Tensor or None")
         object.__setattr__(self, name, value)
 

@@ -3,15 +3,18 @@
 Both factor R ≈ X·Yᵀ with user factors X (n_users, k) and item factors Y (n_items, k).
 With Y fixed, each user's row of X is a ridge regression with a closed form, and all of
 them are solved at once by :func:`~glassnet.recommend._normal.solve_rows`; then the
-roles swap. Each half-step is pure matrix algebra: two sparse products and a batched
-``np.linalg.solve``.
+roles swap. Each half-step is pure matrix algebra: with ``solver="exact"`` two sparse
+products and a batched ``np.linalg.solve`` (:func:`~glassnet.recommend._normal.solve_rows`);
+with ``solver="cg"`` (the default) ``cg_steps`` conjugate-gradient steps warm-started from
+the previous sweep's factors (:func:`~glassnet.recommend._normal.cg_rows`), which never
+form a k × k matrix and cost O(nnz·k) per step instead of O(nnz·k² + n·k³).
 """
 
 import numpy as np
 
 from glassnet._errors import GlassnetValueError
 from glassnet.recommend._base import Recommender
-from glassnet.recommend._normal import csr, solve_rows
+from glassnet.recommend._normal import cg_rows, csr, solve_rows
 
 __all__ = ["ALS", "ImplicitALS"]
 
@@ -27,7 +30,11 @@ class _Transposed:
 
 
 class _ALSBase(Recommender):
-    def __init__(self, rank, reg, iterations, seed, dtype):
+    def __init__(self, rank, reg, iterations, seed, dtype, solver="cg", cg_steps=3):
+        if solver not in ("cg", "exact") or cg_steps < 1:
+            raise GlassnetValueError(f"{type(self).__name__}: solver must be 'cg' or 'exact' and "
+                                     f"cg_steps ≥ 1, got solver={solver!r}, cg_steps={cg_steps}")
+        self.solver, self.cg_steps = solver, int(cg_steps)
         if rank < 1 or iterations < 0:
             raise GlassnetValueError(f"{type(self).__name__}: rank must be ≥ 1 and iterations ≥ 0, "
                                      f"got rank={rank}, iterations={iterations}")
@@ -62,6 +69,15 @@ class _ALSBase(Recommender):
     def item_vectors(self):
         return self.item_factors_
 
+    def _solve(self, W, V, F, x0, **kwargs):
+        """Every row's normal equations, exactly or by warm-started CG from ``x0``."""
+        if self.solver == "exact":
+            return solve_rows(W, V, F, self.reg, **kwargs)
+        return cg_rows(W, V, F, self.reg, x0, steps=self.cg_steps, **kwargs)
+
+    def _solver_config(self):
+        return {"solver": self.solver, "cg_steps": self.cg_steps}
+
 
 class ALS(_ALSBase):
     """Explicit-feedback ALS with L2 regularisation and (optionally) biases.
@@ -75,12 +91,14 @@ class ALS(_ALSBase):
 
     and the item half-step is the same with the roles swapped. With ``biases=False`` the
     ones column and the biases drop out: ``x_u = (Y_uᵀY_u + reg·I)⁻¹ Y_uᵀ(r_u − μ)``.
+    ``solver="exact"`` solves these systems exactly; ``solver="cg"`` takes ``cg_steps``
+    conjugate-gradient steps towards the solution from the current factors.
     Shapes: ``user_factors_`` (n_users, rank), ``item_factors_`` (n_items, rank).
     """
 
     def __init__(self, rank=32, reg=1.0, iterations=15, biases=True, weighted_reg=False, seed=0,
-                 dtype=np.float32):
-        super().__init__(rank, reg, iterations, seed, dtype)
+                 dtype=np.float32, solver="cg", cg_steps=3):
+        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps)
         self.biases, self.weighted_reg = bool(biases), bool(weighted_reg)
 
     def _init_factors(self, ratings):
@@ -88,16 +106,19 @@ class ALS(_ALSBase):
         self.user_bias_ = np.zeros(ratings.n_users, dtype=self.dtype)
         self.item_bias_ = np.zeros(ratings.n_items, dtype=self.dtype)
 
-    def _half_step(self, F, other_bias, own_count, indices, indptr, targets):
-        """Solve one side: rows given the other side's factors F and biases."""
+    def _half_step(self, F, other_bias, own, own_bias, indices, indptr, targets):
+        """Solve one side: rows given the other side's factors F and biases (``own`` and
+        ``own_bias``, this side's current values, are CG's starting point)."""
+        own_count = own.shape[0]
         if self.biases:
             F = np.hstack([F, np.ones((F.shape[0], 1), dtype=F.dtype)])
+            own = np.hstack([own, own_bias[:, None]])
             targets = targets - other_bias[indices]
         ones = np.ones(indices.size, dtype=self.dtype)
         W = csr(ones, indices, indptr, F.shape[0])
         V = csr(targets.astype(self.dtype), indices, indptr, F.shape[0])
         scale = np.diff(indptr).astype(self.dtype) if self.weighted_reg else None
-        sol = solve_rows(W, V, F, self.reg, row_scale=scale)
+        sol = self._solve(W, V, F, own, row_scale=scale)
         if self.biases:
             return sol[:, :-1], sol[:, -1]
         return sol, np.zeros(own_count, dtype=self.dtype)
@@ -106,8 +127,8 @@ class ALS(_ALSBase):
         """One user half-step in place (item side fixed); returns ``user_factors_``."""
         targets = ratings.ratings - self.global_mean_
         self.user_factors_, self.user_bias_ = self._half_step(
-            self.item_factors_, self.item_bias_, ratings.n_users, ratings.items, ratings.indptr,
-            targets)
+            self.item_factors_, self.item_bias_, self.user_factors_, self.user_bias_, ratings.items,
+            ratings.indptr, targets)
         return self.user_factors_
 
     def step_items(self, ratings):
@@ -115,7 +136,8 @@ class ALS(_ALSBase):
         t = self._transposed(ratings)
         targets = ratings.ratings[t.order] - self.global_mean_
         self.item_factors_, self.item_bias_ = self._half_step(
-            self.user_factors_, self.user_bias_, ratings.n_items, t.users, t.indptr, targets)
+            self.user_factors_, self.user_bias_, self.item_factors_, self.item_bias_, t.users,
+            t.indptr, targets)
         return self.item_factors_
 
     def _predict_index(self, u, i):
@@ -129,7 +151,8 @@ class ALS(_ALSBase):
     def _config(self):
         return {"rank": self.rank, "reg": self.reg, "iterations": self.iterations,
                 "biases": self.biases,
-                "weighted_reg": self.weighted_reg, "seed": self.seed, "dtype": self.dtype.name}
+                "weighted_reg": self.weighted_reg, "seed": self.seed, "dtype": self.dtype.name,
+                **self._solver_config()}
 
     def _arrays(self):
         return {"user_factors": self.user_factors_, "item_factors": self.item_factors_,
@@ -147,34 +170,37 @@ class ImplicitALS(_ALSBase):
 
     ``YᵀY`` (k × k) is computed once per half-step and shared; ``Yᵀ(C_u − I)Y`` sums
     ``alpha·r_ui y_i y_iᵀ`` over the user's few items only. Scores ``x_u·y_i`` rank items
-    (they are not ratings). Ratings of 0 or less count as no interaction.
+    (they are not ratings). Ratings of 0 or less count as no interaction. ``solver="cg"``
+    (the default, as in `implicit`) takes ``cg_steps`` conjugate-gradient steps from the
+    current factors; ``solver="exact"`` solves each system exactly.
     """
 
     predicts_ratings = False
 
-    def __init__(self, rank=32, reg=0.1, iterations=15, alpha=40.0, seed=0, dtype=np.float32):
-        super().__init__(rank, reg, iterations, seed, dtype)
+    def __init__(self, rank=32, reg=0.1, iterations=15, alpha=40.0, seed=0, dtype=np.float32,
+                 solver="cg", cg_steps=3):
+        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps)
         if alpha <= 0:
             raise GlassnetValueError(f"ImplicitALS: alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
 
-    def _half_step(self, F, indices, indptr, values):
+    def _half_step(self, F, own, indices, indptr, values):
         r = np.maximum(values, 0.0).astype(self.dtype)
         W = csr(self.alpha * r, indices, indptr, F.shape[0])                 # C_u − I
         V = csr(np.where(r > 0, 1.0 + self.alpha * r, 0.0).astype(self.dtype),  # C_u p_u
                 indices, indptr, F.shape[0])
-        return solve_rows(W, V, F, self.reg, base=F.T @ F)
+        return self._solve(W, V, F, own, base=F.T @ F)
 
     def step_users(self, ratings):
         """One user half-step in place; returns ``user_factors_``."""
-        self.user_factors_ = self._half_step(self.item_factors_, ratings.items, ratings.indptr,
-                                             ratings.ratings)
+        self.user_factors_ = self._half_step(self.item_factors_, self.user_factors_, ratings.items,
+                                             ratings.indptr, ratings.ratings)
         return self.user_factors_
 
     def step_items(self, ratings):
         """One item half-step in place; returns ``item_factors_``."""
         t = self._transposed(ratings)
-        self.item_factors_ = self._half_step(self.user_factors_, t.users, t.indptr,
+        self.item_factors_ = self._half_step(self.user_factors_, self.item_factors_, t.users, t.indptr,
                                              ratings.ratings[t.order])
         return self.item_factors_
 
@@ -186,7 +212,8 @@ class ImplicitALS(_ALSBase):
 
     def _config(self):
         return {"rank": self.rank, "reg": self.reg, "iterations": self.iterations,
-                "alpha": self.alpha, "seed": self.seed, "dtype": self.dtype.name}
+                "alpha": self.alpha, "seed": self.seed, "dtype": self.dtype.name,
+                **self._solver_config()}
 
     def _arrays(self):
         return {"user_factors": self.user_factors_, "item_factors": self.item_factors_}

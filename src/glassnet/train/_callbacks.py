@@ -100,7 +100,7 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         path = self.path.format(epoch=epoch)
-        save(run.model.state_dict(), path, metadata={"epoch": epoch, "logs": logs})
+        save(run.model, path, metadata={"epoch": epoch, "logs": logs})  # config too, if any
         self.saved.append(path)
 
 
