@@ -91,7 +91,8 @@ def _tiny():
 @pytest.mark.parametrize("biases", [False, True])
 def test_als_step_is_the_closed_form_normal_equations(biases):
     data = _tiny()
-    model = rec.ALS(rank=3, reg=0.7, iterations=0, biases=biases, dtype=np.float64).fit(data)
+    model = rec.ALS(rank=3, reg=0.7, iterations=0, biases=biases, dtype=np.float64,
+                    solver="exact").fit(data)
     Y, c = model.item_factors_.copy(), model.item_bias_.copy()
     X = model.step_users(data)
     R = data.matrix.toarray()
@@ -109,7 +110,8 @@ def test_als_step_is_the_closed_form_normal_equations(biases):
 
 def test_implicit_als_matches_direct_weighted_least_squares():
     data = _tiny()
-    model = rec.ImplicitALS(rank=3, reg=0.5, alpha=2.0, iterations=1, dtype=np.float64).fit(data)
+    model = rec.ImplicitALS(rank=3, reg=0.5, alpha=2.0, iterations=1, dtype=np.float64,
+                            solver="exact").fit(data)
     X, Y = model.user_factors_, model.step_items(data)
     R = data.matrix.toarray()
     P, C = (R > 0).astype(float), 1 + 2.0 * R

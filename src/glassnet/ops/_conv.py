@@ -14,6 +14,12 @@ product of the kernel with the patch under it. Written as matrices:
   ``col2im`` adds each kernel position's column block back onto the input positions it
   came from: a loop over the ``k₁·k₂`` kernel positions, never over pixels.
 
+**Two layouts, one matrix.** Long patches (C/G·∏kernel > ``PER_SAMPLE_MAX_COLS``) use
+the rows above, built from a channels-last copy so the whole batch is one GEMM. Short
+patches (first layers, few channels) use the same im2col transposed per sample: ``cols[n]`` is
+``(C·∏kernel, ∏out)`` and ``Y[n] = W₂ · cols[n]`` is already ``(out_c, ∏out)``, channels
+first, so neither the input, the output nor the gradient needs a layout copy.
+
 With ``groups = G`` the channels split into G independent convolutions: one GEMM per
 group (a batched matmul). The same code serves 1-D (N, C, L) and 2-D (N, C, H, W) inputs.
 """
@@ -25,8 +31,17 @@ from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
 
-__all__ = ["Conv", "conv", "output_size", "windows", "pad_input", "kernel_positions",
+__all__ = ["PER_SAMPLE_MAX_COLS", "Conv", "conv", "output_size", "windows", "pad_input", "kernel_positions",
            "window_slice", "im2col_bytes"]
+
+PER_SAMPLE_MAX_COLS = 96
+"""Convolutions whose patches hold at most this many values (C/G·∏kernel: first layers,
+thin layers) take the per-sample layout: the im2col matrix per sample is
+(C·∏kernel, ∏out), read from the channels-first input, and the GEMM writes channels-first
+output directly. There the layout copies of the rows layout (input, output, gradient; each
+as large as the data) cost more than the thin GEMMs. Longer patches make the GEMMs the
+bulk of the work, and one GEMM on rows of the whole batch is faster (measured, 1 thread:
+3 channels 3×3 per-sample 3.8× faster; 32 channels 3×3 even; 64 channels 3×3 rows 2×)."""
 
 
 def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
@@ -120,16 +135,19 @@ class Conv(Function):
 
     def forward(self, x, w, stride, padding, dilation, groups):
         xp = namespace(x)
-        d = w.ndim - 2
         self.x_shape, self.w_shape = x.shape, w.shape
+        self.out = tuple(output_size(s, k, st, lo, hi, dl) for s, k, st, (lo, hi), dl
+                         in zip(x.shape[2:], w.shape[2:], stride, padding, dilation, strict=True))
+        self.per_sample = w.shape[1] * math.prod(w.shape[2:]) <= PER_SAMPLE_MAX_COLS
+        if self.per_sample:
+            return self._forward_per_sample(xp, x, w)
         n, c = x.shape[:2]
-        kernel = w.shape[2:]
+        d, kernel = w.ndim - 2, w.shape[2:]
         buf = _padded_channels_last(xp, x, padding)  # (N, *padded, C)
         span = tuple(dl * (k - 1) + 1 for k, dl in zip(kernel, dilation, strict=True))
         view = xp.lib.stride_tricks.sliding_window_view(buf, span, axis=tuple(range(1, d + 1)))
         view = view[(slice(None), *(slice(None, None, s) for s in stride), slice(None),
                      *(slice(None, None, dl) for dl in dilation))]  # (N, *out, C, *kernel)
-        self.out = view.shape[1:1 + d]
         view = view.reshape(n, *self.out, groups, c // groups, *kernel)
         order = (*range(d + 2), *range(d + 3, 2 * d + 3), d + 2)  # (N, *out, G, *kernel, C/G)
         rows = n * math.prod(self.out)
@@ -138,8 +156,22 @@ class Conv(Function):
         y2 = _grouped_matmul(xp, self.cols, self.w2, groups)  # (N·∏out, out_c): one GEMM
         return xp.ascontiguousarray(y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d)))
 
+    def _forward_per_sample(self, xp, x, w):
+        """Short patches: per sample, ``Y[n] = W₂ · cols[n]`` with ``cols[n]`` of shape
+        (C·∏kernel, ∏out), read straight from the channels-first input; the output comes out
+        as (N, out_c, *out) with no transpose copy (a batched GEMM over samples and groups)."""
+        p, n, groups = self.params, x.shape[0], self.params["groups"]
+        d = len(self.out)
+        view = windows(xp, pad_input(xp, x, p["padding"]), self.w_shape[2:], p["stride"], p["dilation"])
+        order = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))  # (N, C, *kernel, *out)
+        self.cols = xp.ascontiguousarray(view.transpose(order)).reshape(n, groups, -1, math.prod(self.out))
+        self.w3 = w.reshape(groups, w.shape[0] // groups, -1)  # (G, O/G, C/G·∏kernel)
+        return xp.matmul(self.w3, self.cols).reshape(n, w.shape[0], *self.out)  # (N, G, O/G, ∏out)
+
     def backward(self, g):
         xp = namespace(g)
+        if self.per_sample:
+            return self._backward_per_sample(xp, g)
         d, groups = len(self.out), self.params["groups"]
         o, cg, *kernel = self.w_shape
         g2 = xp.ascontiguousarray(g.transpose(_channels_last(d))).reshape(-1, o)  # dY₂ (M, out_c)
@@ -148,26 +180,50 @@ class Conv(Function):
             dw2 = _grouped_matmul(xp, g2.T, self.cols, groups, transpose_out=True)  # (out_c, ∏k·C/G)
             dw = xp.ascontiguousarray(dw2.reshape(o, -1, cg).transpose(0, 2, 1)).reshape(self.w_shape)
         if self.needs_grad[0]:
-            dcols = _grouped_matmul(xp, g2, self.w2, groups, weight_side=True)
-            dx = self._col2im(xp, dcols)
+            dx = self._col2im(xp, g2)
         return dx, dw
 
-    def _col2im(self, xp, dcols):
-        """Add each kernel position's block of ``dcols`` back onto the input positions it
-        read: a loop over kernel positions, accumulated in a channels-last buffer."""
+    def _backward_per_sample(self, xp, g):
+        """``dW₂ = Σₙ dY[n] · cols[n]ᵀ`` and ``dcols[n] = W₂ᵀ · dY[n]`` (batched GEMMs), then
+        col2im straight into a channels-first buffer."""
+        n, groups, p = self.x_shape[0], self.params["groups"], self.params
+        g4 = g.reshape(n, groups, -1, self.cols.shape[-1])  # (N, G, O/G, ∏out)
+        dx = dw = None
+        if self.needs_grad[1]:
+            dw = xp.matmul(g4, self.cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.w_shape)
+        if self.needs_grad[0]:
+            dcols = xp.matmul(self.w3.transpose(0, 2, 1), g4)  # (N, G, C/G·∏kernel, ∏out)
+            c, *spatial = self.x_shape[1:]
+            blocks = dcols.reshape(n, c, *self.w_shape[2:], *self.out)
+            padded = [s + lo + hi for s, (lo, hi) in zip(spatial, p["padding"], strict=True)]
+            dxp = xp.zeros((n, c, *padded), dtype=dcols.dtype)
+            for pos in kernel_positions(self.w_shape[2:]):
+                dxp[(slice(None), slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))] \
+                    += blocks[(slice(None), slice(None), *pos)]
+            dx = dxp[(slice(None), slice(None), *(slice(lo, lo + s) for s, (lo, _)
+                                                  in zip(spatial, p["padding"], strict=True)))]
+        return dx, dw
+
+    def _col2im(self, xp, g2):
+        """``dcols = dY₂ · W₂`` one kernel position's block (rows, C/G per group) at a time,
+        each a GEMM into one reused buffer, then added onto the input positions that kernel
+        position read (a channels-last buffer): contiguous runs, no full dcols matrix."""
         p = self.params
         n, c, *spatial = self.x_shape
-        kernel, groups, d = self.w_shape[2:], p["groups"], len(self.out)
-        blocks = dcols.reshape(n, *self.out, groups, *kernel, c // groups)
+        o, cg, *kernel = self.w_shape
+        groups, rows = p["groups"], g2.shape[0]
+        wk = xp.ascontiguousarray(self.w2.reshape(groups, o // groups, -1, cg).transpose(2, 0, 1, 3))
+        g3 = g2.reshape(rows, groups, o // groups).transpose(1, 0, 2)  # (G, M, O/G)
+        block = xp.empty((groups, rows, cg), dtype=g2.dtype)
+        block_view = xp.moveaxis(block.reshape(groups, n, *self.out, cg), 0, -2)  # (N, *out, G, C/G)
         padded = [s + lo + hi for s, (lo, hi) in zip(spatial, p["padding"], strict=True)]
-        dxp = xp.zeros((n, *padded, groups, c // groups), dtype=dcols.dtype)
-        lead = (slice(None),) * (d + 2)
-        for pos in kernel_positions(kernel):
-            dxp[(slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))] += \
-                blocks[(*lead, *pos)]
+        dxp = xp.zeros((n, *padded, groups, cg), dtype=g2.dtype)
+        for k, pos in enumerate(kernel_positions(kernel)):
+            xp.matmul(g3, wk[k], out=block)  # (G, M, O/G) · (G, O/G, C/G)
+            dxp[(slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))] += block_view
         crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, p["padding"], strict=True))
         dx = dxp.reshape(n, *padded, c)[(slice(None), *crop)]
-        return xp.ascontiguousarray(dx.transpose(_channels_first(d)))
+        return xp.ascontiguousarray(dx.transpose(_channels_first(len(self.out))))
 
     def shape_error(self, inputs, exc):
         x, w = (tuple(t.shape) for t in inputs)

@@ -42,9 +42,12 @@ class MaxPool(Function):
         positions = list(kernel_positions(kernel))
         best = view[(..., *positions[0])].copy()  # running maximum, one kernel position at a time
         self.idx = xp.zeros(best.shape, dtype=np.uint8 if len(positions) <= 255 else np.int32)
+        greater, step = xp.empty(best.shape, dtype=bool), xp.empty_like(self.idx)
         for flat_pos, pos in enumerate(positions[1:], start=1):
             candidate = view[(..., *pos)]
-            xp.putmask(self.idx, candidate > best, flat_pos)  # strict: the first maximum wins
+            xp.greater(candidate, best, out=greater)  # strict: the first maximum wins
+            # positions come in increasing order, so "idx = flat_pos where greater" is a max
+            xp.maximum(self.idx, xp.multiply(greater, self.idx.dtype.type(flat_pos), out=step), out=self.idx)
             xp.maximum(best, candidate, out=best)
         return best
 
@@ -52,16 +55,16 @@ class MaxPool(Function):
         xp = namespace(g)
         p = self.params
         dxp = xp.zeros(self.padded_shape, dtype=g.dtype)
-        zero = xp.zeros((), dtype=g.dtype)
         spans = [dl * (k - 1) + 1 for k, dl in zip(p["kernel"], p["dilation"], strict=True)]
         disjoint = all(s >= span for s, span in zip(p["stride"], spans, strict=True))
+        chosen, share = xp.empty(g.shape, dtype=bool), None if disjoint else xp.empty_like(g)
         for flat_pos, pos in enumerate(kernel_positions(p["kernel"])):
             where = (slice(None), slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))
-            share = xp.where(self.idx == flat_pos, g, zero)
-            if disjoint:  # windows do not overlap: each input position gets one value
-                dxp[where] = share
+            xp.equal(self.idx, flat_pos, out=chosen)
+            if disjoint:  # windows do not overlap: write dy·[chosen] straight into its slice
+                xp.multiply(g, chosen, out=dxp[where])
             else:
-                dxp[where] += share
+                dxp[where] += xp.multiply(g, chosen, out=share)
         return _crop(dxp, p["padding"])
 
     def shape_error(self, inputs, exc):

@@ -8,6 +8,8 @@ products and a batched ``np.linalg.solve`` (:func:`~glassnet.recommend._normal.s
 with ``solver="cg"`` (the default) ``cg_steps`` conjugate-gradient steps warm-started from
 the previous sweep's factors (:func:`~glassnet.recommend._normal.cg_rows`), which never
 form a k × k matrix and cost O(nnz·k) per step instead of O(nnz·k² + n·k³).
+With ``tol > 0`` fitting records ``training_loss`` after every sweep in ``history_`` and
+stops once a sweep lowers it by less than ``tol`` (relative); ``iterations`` caps the sweeps.
 """
 
 import numpy as np
@@ -30,11 +32,12 @@ class _Transposed:
 
 
 class _ALSBase(Recommender):
-    def __init__(self, rank, reg, iterations, seed, dtype, solver="cg", cg_steps=3):
-        if solver not in ("cg", "exact") or cg_steps < 1:
-            raise GlassnetValueError(f"{type(self).__name__}: solver must be 'cg' or 'exact' and "
-                                     f"cg_steps ≥ 1, got solver={solver!r}, cg_steps={cg_steps}")
-        self.solver, self.cg_steps = solver, int(cg_steps)
+    def __init__(self, rank, reg, iterations, seed, dtype, solver="cg", cg_steps=3, tol=0.0):
+        if solver not in ("cg", "exact") or cg_steps < 1 or not tol >= 0:
+            raise GlassnetValueError(f"{type(self).__name__}: solver must be 'cg' or 'exact', "
+                                     f"cg_steps ≥ 1 and tol ≥ 0, got solver={solver!r}, "
+                                     f"cg_steps={cg_steps}, tol={tol}")
+        self.solver, self.cg_steps, self.tol = solver, int(cg_steps), float(tol)
         if rank < 1 or iterations < 0:
             raise GlassnetValueError(f"{type(self).__name__}: rank must be ≥ 1 and iterations ≥ 0, "
                                      f"got rank={rank}, iterations={iterations}")
@@ -53,9 +56,12 @@ class _ALSBase(Recommender):
     def _fit(self, ratings):
         self._init_factors(ratings)
         self._prepare(ratings)
+        self.history_ = []  # training loss after each sweep (recorded only when tol > 0)
         for _ in range(self.iterations):
             self.step_users(ratings)
             self.step_items(ratings)
+            if self.tol > 0 and self._converged(ratings):
+                break
         self._t = None  # the transposed index is only needed while fitting
 
     def _prepare(self, ratings):
@@ -75,8 +81,19 @@ class _ALSBase(Recommender):
             return solve_rows(W, V, F, self.reg, **kwargs)
         return cg_rows(W, V, F, self.reg, x0, steps=self.cg_steps, **kwargs)
 
+    def _converged(self, ratings):
+        """Record the training loss; True once a sweep lowered it by less than ``tol`` (relative)."""
+        self.history_.append(float(self.training_loss(ratings)))
+        if len(self.history_) < 2:
+            return False
+        before, after = self.history_[-2:]
+        return before - after <= self.tol * abs(before)
+
+    def _penalty(self):
+        return self.reg * sum(float(np.vdot(a, a)) for a in self._arrays().values())
+
     def _solver_config(self):
-        return {"solver": self.solver, "cg_steps": self.cg_steps}
+        return {"solver": self.solver, "cg_steps": self.cg_steps, "tol": self.tol}
 
 
 class ALS(_ALSBase):
@@ -97,8 +114,8 @@ class ALS(_ALSBase):
     """
 
     def __init__(self, rank=32, reg=1.0, iterations=15, biases=True, weighted_reg=False, seed=0,
-                 dtype=np.float32, solver="cg", cg_steps=3):
-        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps)
+                 dtype=np.float32, solver="cg", cg_steps=3, tol=0.0):
+        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps, tol)
         self.biases, self.weighted_reg = bool(biases), bool(weighted_reg)
 
     def _init_factors(self, ratings):
@@ -140,6 +157,12 @@ class ALS(_ALSBase):
             t.indptr, targets)
         return self.item_factors_
 
+    def training_loss(self, ratings):
+        """``Σ_(u,i)∈R (r_ui − r̂_ui)² + reg·(‖X‖² + ‖Y‖² + ‖b‖² + ‖c‖²)`` (the penalty
+        unweighted also with ``weighted_reg``)."""
+        err = ratings.ratings - self._predict_index(ratings.users, ratings.items)
+        return float(np.vdot(err, err)) + self._penalty()
+
     def _predict_index(self, u, i):
         dots = np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
         return self.global_mean_ + self.user_bias_[u] + self.item_bias_[i] + dots
@@ -178,8 +201,8 @@ class ImplicitALS(_ALSBase):
     predicts_ratings = False
 
     def __init__(self, rank=32, reg=0.1, iterations=15, alpha=40.0, seed=0, dtype=np.float32,
-                 solver="cg", cg_steps=3):
-        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps)
+                 solver="cg", cg_steps=3, tol=0.0):
+        super().__init__(rank, reg, iterations, seed, dtype, solver, cg_steps, tol)
         if alpha <= 0:
             raise GlassnetValueError(f"ImplicitALS: alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
@@ -203,6 +226,17 @@ class ImplicitALS(_ALSBase):
         self.item_factors_ = self._half_step(self.user_factors_, self.item_factors_, t.users, t.indptr,
                                              ratings.ratings[t.order])
         return self.item_factors_
+
+    def training_loss(self, ratings):
+        """``Σ_all c_ui (p_ui − s_ui)² + reg·(‖X‖² + ‖Y‖²)`` without the dense matrix:
+        ``Σ_all s_ui² = Σ (XᵀX) ∘ (YᵀY)`` plus, over the interactions only,
+        ``c_ui (1 − s_ui)² − s_ui²``."""
+        X, Y = self.user_factors_, self.item_factors_
+        s = self._predict_index(ratings.users, ratings.items)
+        c = 1.0 + self.alpha * np.maximum(ratings.ratings, 0.0)
+        seen = ratings.ratings > 0
+        observed = np.sum(np.where(seen, c * (1.0 - s) ** 2 - s ** 2, 0.0))
+        return float(np.sum((X.T @ X) * (Y.T @ Y))) + float(observed) + self._penalty()
 
     def _predict_index(self, u, i):
         return np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])

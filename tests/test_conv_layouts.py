@@ -1,0 +1,108 @@
+"""The two im2col layouts of Conv (batch rows, channels-last / per sample, channels-first)
+and the fast max-pool paths give the same numbers as each other, as NumPy and as PyTorch.
+
+The op registry's shapes mostly take the per-sample layout (few channels); here every registered
+convolution is rerun with ``PER_SAMPLE_MAX_COLS`` forced to each side."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.ops._conv as conv_ops
+from op_registry import REGISTRY, make_inputs, to_torch
+
+torch = pytest.importorskip("torch")
+
+CONV_CASES = [pytest.param(spec, shapes, id=f"{spec.name}-{'x'.join(map(str, shapes))}")
+              for spec in REGISTRY if spec.covers in ("Conv", "conv1d", "conv2d")
+              for shapes in (*spec.shapes, spec.large_shapes)]
+LAYOUTS = {"per_sample": 10**9, "rows": 0}
+
+
+def _run_with_grads(run, arrays, weights):
+    xs = [gn.tensor(a, requires_grad=True) for a in arrays]
+    out = run(*xs)
+    (out * gn.tensor(weights, dtype=out.dtype)).sum().backward()
+    return out.numpy(), [x.grad.numpy() for x in xs]
+
+
+def test_registry_has_convolutions_to_check():
+    assert len({c.values[0].name for c in CONV_CASES}) >= 8
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("spec, shapes", CONV_CASES)
+def test_each_layout_gradchecks_and_matches_torch(spec, shapes, layout, monkeypatch):
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_MAX_COLS", LAYOUTS[layout])
+    arrays = make_inputs(spec, shapes, seed=5)
+    assert gn.testing.gradcheck(spec.run, [gn.tensor(a, requires_grad=True) for a in arrays],
+                                eps=spec.eps, atol=spec.atol)
+    out = spec.run(*[gn.tensor(a) for a in arrays])
+    weights = np.random.default_rng(6).standard_normal(out.shape)
+    mine, grads = _run_with_grads(spec.run, arrays, weights)
+    ts = [to_torch(a, requires_grad=True) for a in arrays]
+    with warnings.catch_warnings():  # torch: "padding='same' with even kernel lengths … copy"
+        warnings.simplefilter("ignore", UserWarning)
+        ref = spec.run_torch(*ts)
+    (ref * to_torch(weights)).sum().backward()
+    np.testing.assert_allclose(mine, ref.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for g, t in zip(grads, ts, strict=True):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding": 1, "stride": 2}, {"groups": 2, "dilation": 2},
+                                    {"padding": (2, 0), "stride": (1, 3)}])
+def test_layouts_agree_in_float32_on_a_large_map(kwargs, monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 21, 19), dtype=np.float32)
+    w = rng.standard_normal((6, 4 // kwargs.get("groups", 1), 3, 3), dtype=np.float32)
+    run = lambda a, b: gn.nn.functional.conv2d(a, b, **kwargs)  # noqa: E731
+    results = {}
+    for name, threshold in LAYOUTS.items():
+        monkeypatch.setattr(conv_ops, "PER_SAMPLE_MAX_COLS", threshold)
+        out = run(gn.tensor(x), gn.tensor(w))
+        results[name] = _run_with_grads(run, [x, w], np.ones(out.shape, dtype=np.float32))
+    (y1, (dx1, dw1)), (y2, (dx2, dw2)) = results["per_sample"], results["rows"]
+    assert y1.dtype == dx1.dtype == dw1.dtype == np.float32
+    assert y1.flags.c_contiguous
+    np.testing.assert_allclose(y1, y2, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dx1, dx2, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dw1, dw2, rtol=1e-4, atol=1e-3)
+
+
+def test_first_layer_takes_the_per_sample_layout_and_a_wide_one_the_rows():
+    seen = []
+    x = gn.tensor(np.ones((2, 1, 28, 28), dtype=np.float32))
+    w = gn.tensor(np.ones((4, 1, 3, 3), dtype=np.float32))
+    with gn.observe(lambda event: seen.append(event.op)):
+        y = gn.nn.functional.conv2d(x, w)
+    ops = [op for op in seen if type(op).__name__ == "Conv"]
+    assert len(ops) == 1 and ops[0].per_sample and ops[0].cols.shape == (2, 1, 9, 26 * 26)
+    np.testing.assert_array_equal(y.numpy(), 9.0)
+    seen.clear()
+    with gn.observe(lambda event: seen.append(event.op)):
+        gn.nn.functional.conv2d(gn.tensor(np.ones((2, 16, 6, 6))), gn.tensor(np.ones((3, 16, 3, 3))))
+    rows = [op for op in seen if type(op).__name__ == "Conv"][0]
+    assert not rows.per_sample and rows.cols.shape == (2 * 4 * 4, 9 * 16)
+
+
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1},
+                                    {"kernel_size": 3, "stride": 3}])
+def test_max_pool_sends_ties_to_the_first_maximum_like_torch(kwargs):
+    """After ReLU most windows tie at 0: the gradient goes to the first one only."""
+    rng = np.random.default_rng(1)
+    x = np.maximum(rng.standard_normal((2, 3, 9, 10)), 0).round(1)  # many ties, at 0 and above
+    g = rng.standard_normal(torch.nn.functional.max_pool2d(torch.from_numpy(x), **kwargs).shape)
+    xs = gn.tensor(x, requires_grad=True)
+    out = gn.nn.functional.max_pool2d(xs, **kwargs)
+    (out * gn.tensor(g)).sum().backward()
+    ts = to_torch(x, requires_grad=True)
+    ref = torch.nn.functional.max_pool2d(ts, **kwargs)
+    (ref * to_torch(g)).sum().backward()
+    np.testing.assert_array_equal(out.numpy(), ref.detach().numpy())
+    np.testing.assert_allclose(xs.grad.numpy(), ts.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(xs.grad.numpy() != 0, ts.grad.numpy() != 0)
+    if kwargs["kernel_size"] == kwargs.get("stride", kwargs["kernel_size"]):  # disjoint windows
+        assert (xs.grad.numpy() != 0).sum() == (g != 0).sum()  # each window's gradient lands once
