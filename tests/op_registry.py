@@ -24,7 +24,7 @@ import numpy as np
 
 import conv_reference as CR
 import glassnet as gn
-from glassnet.ops._loss import SoftmaxCrossEntropy
+from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 from rnn_reference import (
     np_gru_scan,
@@ -195,6 +195,24 @@ def _np_softmax_xent(z):
 def _torch_softmax_xent(z):
     target = T.tensor(_soft_targets(tuple(z.shape)), dtype=z.dtype)
     return _F().cross_entropy(z, target, reduction="none")
+
+
+def _labels(shape):
+    return np.arange(shape[0]) % shape[1]
+
+
+def _gn_xent_index(z, reduction="none"):
+    return SoftmaxCrossEntropyIndex.apply(z, labels=_labels(z.shape), reduction=reduction)
+
+
+def _np_xent_index(z, reduction="none"):
+    losses = -_np_log_softmax(z)[np.arange(z.shape[0]), _labels(z.shape)]
+    return {"none": losses, "mean": losses.mean(), "sum": losses.sum()}[reduction]
+
+
+def _torch_xent_index(z, reduction="none"):
+    target = T.tensor(_labels(tuple(z.shape)))
+    return _F().cross_entropy(z, target, reduction=reduction)
 
 
 def _torch_logsumexp(x, dim=None, keepdim=False):
@@ -466,6 +484,12 @@ REGISTRY = [
       "log_softmax", domain="smooth", shapes=ND2),
     O("softmax_cross_entropy", _gn_softmax_xent, _np_softmax_xent, _torch_softmax_xent,
       "SoftmaxCrossEntropy", domain="smooth", shapes=ND2),
+    O("softmax_cross_entropy_index", _gn_xent_index, _np_xent_index, _torch_xent_index,
+      "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2),
+    O("softmax_cross_entropy_index_mean", _gn_xent_index, _np_xent_index, _torch_xent_index,
+      "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "mean"}),
+    O("softmax_cross_entropy_index_sum", _gn_xent_index, _np_xent_index, _torch_xent_index,
+      "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "sum"}),
     # -- recurrent scans (T=3, N=2, H=2) and the embedding lookup ---------------------------
     O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 4, "smooth",
       shapes=(((3, 2, 2), (2, 2), (2, 2), (2,)),), large=((5, 3, 4), (3, 4), (4, 4), (4,))),

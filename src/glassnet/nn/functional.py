@@ -25,7 +25,7 @@ from glassnet.nn._functional_conv import (
 from glassnet.nn._functional_seq import cosine_similarity, embedding, normalize
 from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from glassnet.ops._linear import linear
-from glassnet.ops._loss import SoftmaxCrossEntropy
+from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -189,6 +189,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                 f"cross_entropy: logits {(n, n_classes)} need class targets of shape ({n},), "
                 f"got {tuple(y.shape)}"
             )
+        if w is None and eps == 0 and reduction in _REDUCTIONS and bool(valid.all()):
+            return SoftmaxCrossEntropyIndex.apply(input, labels=y, reduction=reduction)
         coef = xp.zeros((n, n_classes), dtype=input.dtype)
         rows = xp.arange(n)[valid]
         coef[rows, y[valid]] = 1.0 - eps
