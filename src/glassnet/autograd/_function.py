@@ -48,14 +48,17 @@ class Function:
             if n == 2:
                 a, b = inputs
                 out = op.forward(a.data, b.data, **params)
-                requires = a._requires_grad or b._requires_grad
+                needs = (a._requires_grad, b._requires_grad)
+                requires = needs[0] or needs[1]
             elif n == 1:
                 a = inputs[0]
                 out = op.forward(a.data, **params)
                 requires = a._requires_grad
+                needs = (requires,)
             else:
                 out = op.forward(*[t.data for t in inputs], **params)
-                requires = any(t._requires_grad for t in inputs)
+                needs = tuple([t._requires_grad for t in inputs])
+                requires = True in needs
         except ValueError as exc:
             if isinstance(exc, GlassnetError):
                 raise
@@ -64,7 +67,7 @@ class Function:
             out = np.asarray(out)  # NumPy turns 0-d results into scalars
         if requires and state.grad_enabled:
             op.inputs = inputs
-            op.needs_grad = tuple(t._requires_grad for t in inputs)
+            op.needs_grad = needs
             result = _wrap(out, True, op)
         else:
             result = _wrap(out, False, None)
