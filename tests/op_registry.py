@@ -41,12 +41,25 @@ SAME = "same"
 
 
 class _LazyTorch:
-    """``T.where(...)`` imports torch at call time, so this module never needs torch."""
+    """``T.where`` is a stand-in that imports torch only when called (or when a further
+    attribute is read inside a call), so this module loads without torch installed."""
+
+    def __init__(self, path=()):
+        self._path = path
 
     def __getattr__(self, name):
+        return _LazyTorch((*self._path, name))
+
+    def _resolve(self):
         import torch
 
-        return getattr(torch, name)
+        obj = torch
+        for name in self._path:
+            obj = getattr(obj, name)
+        return obj
+
+    def __call__(self, *args, **kwargs):
+        return self._resolve()(*args, **kwargs)
 
 
 T = _LazyTorch()

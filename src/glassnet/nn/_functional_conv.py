@@ -2,16 +2,17 @@
 
 ``conv1d``/``conv2d`` and the pools turn PyTorch's argument forms (ints, tuples,
 ``"same"``/``"valid"``) into per-axis tuples and call the primitives in
-:mod:`glassnet.ops._conv` and :mod:`glassnet.ops._pool`. ``adaptive_avg_pool2d``,
-``batch_norm`` and ``dropout2d`` are composed from existing primitives.
+:mod:`glassnet.ops._conv` and :mod:`glassnet.ops._pool`. ``batch_norm`` calls the
+fused primitive in :mod:`glassnet.ops._batchnorm`; ``adaptive_avg_pool2d`` and
+``dropout2d`` are composed from existing primitives.
 """
 
 import numpy as np
 
-from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.ops._batchnorm import RunningStats, batch_norm_op
 from glassnet.ops._conv import conv, output_size
 from glassnet.ops._pool import avg_pool, max_pool
 
@@ -208,47 +209,34 @@ def adaptive_avg_pool2d(input, output_size):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """``y = (x − μ) / √(σ² + ε) · γ + β`` per channel (axis 1) of (N, C, …).
+    """``y = (x − μ) / √(σ² + ε) · γ + β`` per channel (axis 1) of (N, C, …); γ, β, the
+    running statistics (C,).
 
     Training: μ, σ² are the batch's (biased variance) and the running statistics, when
     given, move towards them: ``r ← (1 − m)·r + m·batch`` (the running variance uses the
-    unbiased batch variance, as PyTorch). Evaluation: the running statistics are used."""
+    unbiased batch variance, as PyTorch). Evaluation: the running statistics are used.
+    One fused primitive, :class:`glassnet.ops._batchnorm.BatchNorm`, does either."""
     if input.ndim < 2:
         raise ShapeError(f"batch_norm: expected input (N, C, …), got {tuple(input.shape)}")
     c = input.shape[1]
-    axes = (0, *range(2, input.ndim))
-    shape = (c, *(1,) * (input.ndim - 2))
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"batch_norm: {name} must be ({c},) for input {tuple(input.shape)}, "
+                             f"got {tuple(t.shape)}")
     if training:
-        count = input.data.size // c
-        if count <= 1:
+        if input.data.size // max(c, 1) <= 1:
             raise GlassnetValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"{tuple(input.shape)} (use a batch larger than 1, or eval mode)")
-        mean = ops.mean(input, dim=axes, keepdim=True)
-        var = ops.var(input, dim=axes, correction=0, keepdim=True)
-        _update_running(running_mean, running_var, mean.data, var.data, count, momentum)
-    else:
-        if running_mean is None or running_var is None:
-            raise GlassnetValueError("batch_norm: evaluation needs running_mean and running_var")
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    y = (input - mean) / ops.sqrt(var + eps)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
-
-
-def _update_running(running_mean, running_var, mean, var, count, momentum):
-    """In place, outside the graph: exponential moving averages of the batch statistics."""
-    if running_mean is not None:
-        m = running_mean.data
-        m *= 1 - momentum
-        m += momentum * mean.reshape(m.shape).astype(m.dtype, copy=False)
-    if running_var is not None:
-        v = running_var.data
-        v *= 1 - momentum
-        v += (momentum * count / (count - 1)) * var.reshape(v.shape).astype(v.dtype, copy=False)
+        tracked = running_mean is not None or running_var is not None
+        running = RunningStats(None if running_mean is None else running_mean.data,
+                               None if running_var is None else running_var.data,
+                               momentum) if tracked else None
+        return batch_norm_op(input, weight=weight, bias=bias, eps=eps, running=running)
+    if running_mean is None or running_var is None:
+        raise GlassnetValueError("batch_norm: evaluation needs running_mean and running_var")
+    return batch_norm_op(input, running_mean, running_var, weight, bias, eps=eps)
 
 
 def dropout2d(input, p=0.5, training=True):
