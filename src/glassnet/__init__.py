@@ -6,9 +6,11 @@ multiplications.
 >>> (a @ a).sum().backward()
 """
 
+import importlib as _importlib
+
 import numpy as _np
 
-from glassnet import data, explain, io, models, nn, ops, optim, recommend, testing, train
+from glassnet import data, io, models, nn, ops, optim, testing, train
 from glassnet._backend import get_default_dtype, manual_seed, set_default_dtype
 from glassnet._creation import (
     arange,
@@ -212,7 +214,19 @@ __all__ = [
     "transpose",
     "unsqueeze",
     "var",
+    "web",
     "where",
     "zeros",
     "zeros_like",
 ]
+
+
+_LAZY_SUBPACKAGES = ("explain", "recommend", "web")
+
+
+def __getattr__(name):
+    """``gn.explain``, ``gn.recommend`` and ``gn.web`` load on first use, so importing
+    glassnet (and training) never pays for them."""
+    if name in _LAZY_SUBPACKAGES:
+        return _importlib.import_module(f"glassnet.{name}")
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
