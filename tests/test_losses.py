@@ -19,7 +19,7 @@ WEIGHT = np.array([0.5, 2.0, 1.0, 1.5])
 REDUCTIONS = ["mean", "sum", "none"]
 
 
-def _compare(gn_fn, torch_fn, x, *rest):
+def _check_matches_torch(gn_fn, torch_fn, x, *rest):
     xg = gn.tensor(x, requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)
     out_g, out_t = gn_fn(xg, *rest), torch_fn(xt, *rest)
@@ -43,7 +43,7 @@ def test_cross_entropy_class_targets(reduction, smoothing, weight):
         return TF.cross_entropy(x, torch.tensor(LABELS), weight=w, reduction=reduction,
                                 label_smoothing=smoothing)
 
-    _compare(g, t, LOGITS)
+    _check_matches_torch(g, t, LOGITS)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -59,7 +59,7 @@ def test_cross_entropy_ignore_index(reduction, smoothing):
         return torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)(
             x, torch.tensor(labels))
 
-    _compare(g, t, LOGITS)
+    _check_matches_torch(g, t, LOGITS)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -75,15 +75,15 @@ def test_cross_entropy_probability_targets(reduction, smoothing, weight):
         return TF.cross_entropy(x, torch.tensor(PROBS), weight=w, reduction=reduction,
                                 label_smoothing=smoothing)
 
-    _compare(g, t, LOGITS)
+    _check_matches_torch(g, t, LOGITS)
 
 
 def test_cross_entropy_spatial_and_unbatched():
     x = RNG.standard_normal((2, 3, 4, 5))
     y = RNG.integers(0, 3, (2, 4, 5))
-    _compare(lambda a: F.cross_entropy(a, gn.tensor(y)),
+    _check_matches_torch(lambda a: F.cross_entropy(a, gn.tensor(y)),
              lambda a: TF.cross_entropy(a, torch.tensor(y)), x)
-    _compare(lambda a: F.cross_entropy(a, gn.tensor(2)),
+    _check_matches_torch(lambda a: F.cross_entropy(a, gn.tensor(2)),
              lambda a: TF.cross_entropy(a, torch.tensor(2)), LOGITS[0])
 
 
@@ -99,7 +99,7 @@ def test_nll_loss(reduction):
     labels = LABELS.copy()
     labels[2] = -100
     logp = np.log(PROBS)
-    _compare(lambda a: F.nll_loss(a, gn.tensor(labels), weight=WEIGHT, reduction=reduction),
+    _check_matches_torch(lambda a: F.nll_loss(a, gn.tensor(labels), weight=WEIGHT, reduction=reduction),
              lambda a: TF.nll_loss(a, torch.tensor(labels), weight=torch.tensor(WEIGHT),
                                    reduction=reduction), logp)
 
@@ -115,19 +115,19 @@ BINARY = (RNG.random((6, 4)) > 0.5).astype(np.float64)
     (nn.HuberLoss, torch.nn.HuberLoss, TARGET),
 ], ids=["mse", "l1", "huber"])
 def test_regression_losses(reduction, gn_loss, torch_loss, target):
-    _compare(lambda a: gn_loss(reduction=reduction)(a, gn.tensor(target)),
+    _check_matches_torch(lambda a: gn_loss(reduction=reduction)(a, gn.tensor(target)),
              lambda a: torch_loss(reduction=reduction)(a, torch.tensor(target)), LOGITS)
 
 
 def test_huber_delta():
-    _compare(lambda a: F.huber_loss(a, gn.tensor(TARGET), delta=0.5),
+    _check_matches_torch(lambda a: F.huber_loss(a, gn.tensor(TARGET), delta=0.5),
              lambda a: TF.huber_loss(a, torch.tensor(TARGET), delta=0.5), LOGITS)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce(reduction):
     probs = 1 / (1 + np.exp(-LOGITS))
-    _compare(lambda a: nn.BCELoss(reduction=reduction)(a, gn.tensor(BINARY)),
+    _check_matches_torch(lambda a: nn.BCELoss(reduction=reduction)(a, gn.tensor(BINARY)),
              lambda a: torch.nn.BCELoss(reduction=reduction)(a, torch.tensor(BINARY)), probs)
 
 
@@ -145,7 +145,7 @@ def test_bce_with_logits(reduction, pos_weight):
         return torch.nn.BCEWithLogitsLoss(reduction=reduction, pos_weight=pw)(
             a, torch.tensor(BINARY))
 
-    _compare(g, t, big)
+    _check_matches_torch(g, t, big)
 
 
 def test_cross_entropy_label_out_of_range_names_the_problem():

@@ -43,7 +43,7 @@ def _with_header(header, data=b""):
     return struct.pack("<Q", len(raw)) + raw + data
 
 
-def _expect_error(path, pattern):
+def _check_rejected(path, pattern):
     tracemalloc.start()
     try:
         for reader in (gn.load, io.load_metadata, train.Checkpoint.load):
@@ -64,12 +64,12 @@ def test_the_valid_file_loads(tmp_path):
 
 @pytest.mark.parametrize("size", [0, 3, 8, 20, len(VALID) - 1])
 def test_truncated_files(tmp_path, size):
-    _expect_error(_file(tmp_path, VALID[:size]), "truncated|header|claim|bytes")
+    _check_rejected(_file(tmp_path, VALID[:size]), "truncated|header|claim|bytes")
 
 
 def test_huge_claimed_header_size(tmp_path):
-    _expect_error(_file(tmp_path, struct.pack("<Q", 2**63) + b"{}"), "over the .* limit")
-    _expect_error(_file(tmp_path, struct.pack("<Q", 10_000) + b"{}"), "only 2 bytes follow")
+    _check_rejected(_file(tmp_path, struct.pack("<Q", 2**63) + b"{}"), "over the .* limit")
+    _check_rejected(_file(tmp_path, struct.pack("<Q", 10_000) + b"{}"), "only 2 bytes follow")
 
 
 @pytest.mark.parametrize("shape", [[10**12], [2**31, 2**31], [2**62, 2**62, 2**62]])
@@ -77,13 +77,13 @@ def test_header_claiming_huge_shapes_allocates_nothing(tmp_path, shape):
     nbytes = int(np.prod(shape, dtype=object)) * 4
     path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": shape,
                                                "data_offsets": [0, nbytes]}}, b"\0" * 16))
-    _expect_error(path, "claim .* data bytes but the file holds 16")
+    _check_rejected(path, "claim .* data bytes but the file holds 16")
 
 
 def test_shape_and_offsets_that_disagree(tmp_path):
     path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": [1000],
                                                "data_offsets": [0, 8]}}, b"\0" * 8))
-    _expect_error(path, r"needs 4,000 bytes but its offsets span 8")
+    _check_rejected(path, r"needs 4,000 bytes but its offsets span 8")
 
 
 @pytest.mark.parametrize("dtype, pattern", [("BF16", "bfloat16"), ("F8_E4M3", "dtype"),
@@ -91,7 +91,7 @@ def test_shape_and_offsets_that_disagree(tmp_path):
 def test_wrong_dtypes(tmp_path, dtype, pattern):
     path = _file(tmp_path, _with_header({"w": {"dtype": dtype, "shape": [2],
                                                "data_offsets": [0, 4]}}, b"\0" * 4))
-    _expect_error(path, pattern)
+    _check_rejected(path, pattern)
 
 
 @pytest.mark.parametrize("entry", [
@@ -104,26 +104,26 @@ def test_wrong_dtypes(tmp_path, dtype, pattern):
     [1, 2, 3],
 ])
 def test_malformed_entries(tmp_path, entry):
-    _expect_error(_file(tmp_path, _with_header({"w": entry}, b"\0" * 4)), "tensor 'w'")
+    _check_rejected(_file(tmp_path, _with_header({"w": entry}, b"\0" * 4)), "tensor 'w'")
 
 
 def test_overlapping_tensors(tmp_path):
     header = {"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
               "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}}
-    _expect_error(_file(tmp_path, _with_header(header, b"\0" * 6)), "overlapping")
+    _check_rejected(_file(tmp_path, _with_header(header, b"\0" * 6)), "overlapping")
 
 
 def test_duplicate_names_and_bad_metadata(tmp_path):
     raw = b'{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},' \
           b'"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
-    _expect_error(_file(tmp_path, struct.pack("<Q", len(raw)) + raw + b"\0"), "appears twice")
-    _expect_error(_file(tmp_path, _with_header({"__metadata__": {"a": 1}})), "__metadata__")
+    _check_rejected(_file(tmp_path, struct.pack("<Q", len(raw)) + raw + b"\0"), "appears twice")
+    _check_rejected(_file(tmp_path, _with_header({"__metadata__": {"a": 1}})), "__metadata__")
 
 
 @pytest.mark.parametrize("data", [b"", b"hello world, not a model", b"\xff" * 64,
                                   b"PK\x03\x04" + b"\0" * 40, b"\x89PNG\r\n\x1a\n" + b"\0" * 40])
 def test_non_safetensors_files(tmp_path, data):
-    _expect_error(_file(tmp_path, data), "not a safetensors|truncated")
+    _check_rejected(_file(tmp_path, data), "not a safetensors|truncated")
 
 
 class _Boom:
@@ -133,7 +133,7 @@ class _Boom:
 
 def test_a_pickle_file_is_refused_without_running_it(tmp_path):
     path = _file(tmp_path, pickle.dumps({"weight": _Boom()}, protocol=2))
-    _expect_error(path, "pickle")
+    _check_rejected(path, "pickle")
 
 
 def test_missing_file_and_directory(tmp_path):
