@@ -16,6 +16,7 @@ This module imports neither NumPy nor PyTorch at import time, so the parent can 
 before any thread variable is set.
 """
 
+import argparse
 import contextlib
 import datetime
 import json
@@ -34,6 +35,7 @@ __all__ = [
     "REPORT_PATH",
     "THREAD_VARS",
     "UNSET_VARS",
+    "bench_parser",
     "compare",
     "cpu_model",
     "fmt",
@@ -44,6 +46,9 @@ __all__ = [
     "noisy",
     "now_utc",
     "paired_ratio",
+    "peak_mb",
+    "publish",
+    "run_cases",
     "run_worker",
     "set_torch_threads",
     "thread_env",
@@ -86,6 +91,46 @@ def run_worker(script, threads, extra_args=()):
                "--json-out", str(out), *extra_args]
         subprocess.run(cmd, env=thread_env(threads), check=True, cwd=REPO_ROOT)
         return json.loads(out.read_text())
+
+
+def bench_parser(doc, quick_help="smoke run, prints only"):
+    """The command line every benchmark script shares: ``--quick``, ``--threads N``,
+    ``--output PATH`` and the hidden worker flags ``--worker``, ``--case``, ``--json-out``
+    (set by :func:`run_worker`). ``doc`` is the script's docstring; its first paragraph
+    becomes the description. Scripts add their own flags to the returned parser."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help=quick_help)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--case", help=argparse.SUPPRESS)
+    p.add_argument("--json-out", help=argparse.SUPPRESS)
+    return p
+
+
+def run_cases(script, args, cases):
+    """Run ``script --worker --case CASE`` once per case (in order, each in a fresh
+    interpreter with ``args.threads`` BLAS threads, passing ``--quick`` on) and return the
+    list of their JSON results."""
+    extra = ["--quick"] if args.quick else []
+    return [run_worker(Path(script), args.threads, ["--case", case, *extra]) for case in cases]
+
+
+def publish(name, section, args):
+    """Print a rendered report section; unless ``args.quick``, also write it as section
+    ``name`` of the report at ``args.output`` (default :data:`REPORT_PATH`)."""
+    print(section)
+    if not args.quick:
+        update_report({name: section}, args.output or REPORT_PATH)
+
+
+def peak_mb():
+    """This process's peak resident memory so far, in MiB (``ru_maxrss``, KiB on Linux).
+    Each benchmark case runs in its own worker process, so the growth of this value over a
+    run is that run's peak memory."""
+    import resource  # POSIX only: imported here so the parent stays importable elsewhere
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def try_import_torch(threads):

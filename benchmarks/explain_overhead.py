@@ -16,14 +16,14 @@ import sys
 from pathlib import Path
 
 from _common import (
-    REPORT_PATH,
+    bench_parser,
     compare,
     fmt,
     load_average,
     markdown_table,
     now_utc,
+    publish,
     run_worker,
-    update_report,
     worker_facts,
 )
 
@@ -90,19 +90,12 @@ def parent(args):
             f"alternating. Goal: the second row within noise (≈1.00) of the first — observing costs "
             f"one attribute check per op when nobody listens.\n\n"
             + markdown_table(["case", "µs / step", "ratio"], rows) + f"\n\nMeasured {now_utc()}.")
-    print(text)
-    if not args.quick:
-        update_report({"explain_overhead": text}, args.output)
+    publish("explain_overhead", text, args)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap = bench_parser(__doc__)
     ap.add_argument("--explain", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
-    ap.add_argument("--json-out", help=argparse.SUPPRESS)
-    ap.add_argument("--output", default=str(REPORT_PATH))
     args = ap.parse_args()
     if args.worker:
         worker(args)

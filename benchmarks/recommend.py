@@ -14,16 +14,14 @@ ALS and faster than `surprise`'s SVD.
     python benchmarks/recommend.py --quick    # tiny smoke run, prints only
 """
 
-import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import REPORT_PATH, fmt, markdown_table, now_utc, run_worker, update_report, worker_facts
+from _common import bench_parser, fmt, markdown_table, now_utc, peak_mb, publish, run_cases, worker_facts
 
 EARLY = "glassnet ALS (tol 0.02, 2 CG steps)"
 CASES = ("glassnet ALS", "glassnet ALS (exact solver)", EARLY, "glassnet MF (autograd)", "surprise SVD",
@@ -43,10 +41,6 @@ def _data(quick):
 def _rss_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def _peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- the fits (each returns (fit function, score function)) ---------------------------
@@ -121,7 +115,7 @@ def worker(case, quick, threads, json_out):
         before, start = _rss_mb(), time.perf_counter()
         fit()
         seconds = time.perf_counter() - start
-        result = {"case": case, "fit_s": seconds, "peak_mb": max(0.0, _peak_mb() - before),
+        result = {"case": case, "fit_s": seconds, "peak_mb": max(0.0, peak_mb() - before),
                   "metrics": score(), "nnz": train.nnz}
     result.update(threads=threads, facts=worker_facts())
     Path(json_out).write_text(json.dumps(result))
@@ -170,22 +164,10 @@ def _goals(by_case):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="tiny data, print only")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--case", help=argparse.SUPPRESS)
-    p.add_argument("--json-out", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    args = bench_parser(__doc__, "tiny data, print only").parse_args(argv)
     if args.worker:
         return worker(args.case, args.quick, args.threads, args.json_out)
-    extra = ["--quick"] if args.quick else []
-    results = [run_worker(Path(__file__), args.threads, ["--case", case, *extra]) for case in CASES]
-    section = render(results)
-    print(section)
-    if not args.quick:
-        update_report({"recommend": section}, args.output or REPORT_PATH)
+    publish("recommend", render(run_cases(__file__, args, CASES)), args)
 
 
 if __name__ == "__main__":

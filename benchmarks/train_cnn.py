@@ -15,24 +15,23 @@ Goals (issue #5): step time ≤ 1.5 × PyTorch's, peak memory ≤ PyTorch's.
     python benchmarks/train_cnn.py --quick    # smoke run, prints only
 """
 
-import argparse
 import json
 import math
-import resource
 import sys
 import time
 from pathlib import Path
 
 from _common import (
-    REPORT_PATH,
+    bench_parser,
     compare,
     fmt,
     load_average,
     markdown_table,
     now_utc,
-    run_worker,
+    peak_mb,
+    publish,
+    run_cases,
     try_import_torch,
-    update_report,
     worker_facts,
 )
 
@@ -119,10 +118,6 @@ def _case(np, gn, torch, case, timing):
 
 
 # -- full training --------------------------------------------------------------------
-def _peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _batches(n, epoch, size=100):
     import numpy as np
 
@@ -141,7 +136,7 @@ def train_mnist1d(framework, epochs, threads):
     xte, yte = (a.numpy() for a in test_set.get_batch(np.arange(len(test_set))))
     torch = try_import_torch(threads) if framework == "torch" else None
     mine, ref = _models(gn, torch, "cnn1d")
-    before, start = _peak_mb(), time.perf_counter()
+    before, start = peak_mb(), time.perf_counter()
     if framework == "glassnet":
         opt, loss_fn = gn.optim.Adam(mine.parameters(), lr=0.01), gn.nn.CrossEntropyLoss()
         for epoch in range(epochs):
@@ -163,7 +158,7 @@ def train_mnist1d(framework, epochs, threads):
         with torch.no_grad():
             pred = ref(torch.from_numpy(xte).unsqueeze(1)).argmax(-1).numpy()
     return {"accuracy": float((pred == yte).mean()), "seconds": time.perf_counter() - start,
-            "peak_mb": max(0.0, _peak_mb() - before), "peak_total_mb": _peak_mb(), "epochs": epochs}
+            "peak_mb": max(0.0, peak_mb() - before), "peak_total_mb": peak_mb(), "epochs": epochs}
 
 
 # -- worker / parent -----------------------------------------------------------------
@@ -222,23 +217,11 @@ def render(steps, trains, quick):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run, prints only")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--case", help=argparse.SUPPRESS)
-    p.add_argument("--json-out", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    args = bench_parser(__doc__).parse_args(argv)
     if args.worker:
         return worker(args.case, args.quick, args.threads, args.json_out)
-    extra = ["--quick"] if args.quick else []
-    results = [run_worker(Path(__file__), args.threads, ["--case", c, *extra])
-               for c in ("steps", "glassnet", "torch")]
-    section = render(results[0], results[1:], args.quick)
-    print(section)
-    if not args.quick:
-        update_report({"train_cnn": section}, args.output or REPORT_PATH)
+    results = run_cases(__file__, args, ("steps", "glassnet", "torch"))
+    publish("train_cnn", render(results[0], results[1:], args.quick), args)
     return 0
 
 

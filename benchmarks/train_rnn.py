@@ -15,23 +15,22 @@ Goal (issue #6): step time ≤ 1.5 × PyTorch's.
     python benchmarks/train_rnn.py --quick    # smoke run, prints only
 """
 
-import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 from _common import (
-    REPORT_PATH,
+    bench_parser,
     compare,
     fmt,
     load_average,
     markdown_table,
     now_utc,
-    run_worker,
+    peak_mb,
+    publish,
+    run_cases,
     try_import_torch,
-    update_report,
     worker_facts,
 )
 
@@ -150,10 +149,6 @@ def bench_steps(np, gn, torch, timing):
 
 
 # -- full training --------------------------------------------------------------------
-def _peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def train_mnist1d(framework, epochs, threads):
     import numpy as np
 
@@ -162,13 +157,13 @@ def train_mnist1d(framework, epochs, threads):
     train_set, test_set = data.load("mnist1d", "train"), data.load("mnist1d", "test")
     xtr, ytr = (a.numpy() for a in train_set.get_batch(np.arange(len(train_set))))
     xte, yte = (a.numpy() for a in test_set.get_batch(np.arange(len(test_set))))
-    before, start = _peak_mb(), time.perf_counter()
+    before, start = peak_mb(), time.perf_counter()
     if framework == "glassnet":
         acc = _train_glassnet(xtr, ytr, xte, yte, epochs)
     else:
         acc = _train_torch(try_import_torch(threads), xtr, ytr, xte, yte, epochs)
     return {"accuracy": acc, "seconds": time.perf_counter() - start,
-            "peak_mb": max(0.0, _peak_mb() - before), "epochs": epochs}
+            "peak_mb": max(0.0, peak_mb() - before), "epochs": epochs}
 
 
 def _batches(n, epoch):
@@ -265,23 +260,11 @@ def render(steps, trains, quick):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run, prints only")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--case", help=argparse.SUPPRESS)
-    p.add_argument("--json-out", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    args = bench_parser(__doc__).parse_args(argv)
     if args.worker:
         return worker(args.case, args.quick, args.threads, args.json_out)
-    extra = ["--quick"] if args.quick else []
-    results = [run_worker(Path(__file__), args.threads, ["--case", c, *extra])
-               for c in ("steps", "glassnet", "torch")]
-    section = render(results[0], results[1:], args.quick)
-    print(section)
-    if not args.quick:
-        update_report({"train_rnn": section}, args.output or REPORT_PATH)
+    results = run_cases(__file__, args, ("steps", "glassnet", "torch"))
+    publish("train_rnn", render(results[0], results[1:], args.quick), args)
     return 0
 
 
