@@ -75,7 +75,8 @@ def dropout(x, p=0.5, training=True):
         return x
     xp = namespace(x.data)
     draw = default_generator().random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
-    mask = xp.asarray((draw >= p) * (1.0 / (1.0 - p)), dtype=x.dtype)
+    mask = xp.asarray(draw >= p).astype(x.dtype)
+    mask *= x.dtype.type(1.0 / (1.0 - p))
     return x * Tensor._wrap(mask, False, None)
 
 
@@ -130,7 +131,8 @@ def one_hot(labels, num_classes=-1):
     y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
     xp = namespace(y)
     if num_classes < 0:
-        num_classes = int(y.max()) + 1
+        num_classes = int(y.max()) + 1 if y.size else 0
+    y, _ = _class_targets(y, num_classes, None, "one_hot")
     return Tensor._wrap(xp.eye(num_classes, dtype=np.int64)[y], False, None)
 
 

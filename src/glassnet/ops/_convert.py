@@ -1,5 +1,6 @@
 """Turning operands into tensors, dtype and device moves, and non-differentiable tests."""
 
+import builtins
 import operator
 
 import numpy as np
@@ -9,7 +10,7 @@ from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueErro
 from glassnet.autograd._function import Function, broadcast_message
 from glassnet.autograd._tensor import Tensor, as_array
 
-__all__ = ["as_tensor_like", "pair", "cast", "to_device", "compare", "any", "all",
+__all__ = ["as_tensor_like", "pair", "promote", "cast", "to_device", "compare", "any", "all",
            "normalize_dims"]
 
 _PY_SCALARS = (bool, int, float)
@@ -35,22 +36,44 @@ def as_tensor_like(value, like):
 
 
 def pair(a, b):
-    """Both operands of a binary op as tensors (at least one must already be)."""
+    """Both operands of a binary op as tensors of a common dtype (at least one must
+    already be a tensor); mixed dtypes follow PyTorch (:func:`promote`)."""
     if isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            return a, b
-        return a, as_tensor_like(b, a)
-    if isinstance(b, Tensor):
-        return as_tensor_like(a, b), b
-    a = Tensor(a)
-    return a, as_tensor_like(b, a)
+        if not isinstance(b, Tensor):
+            b = as_tensor_like(b, a)
+    elif isinstance(b, Tensor):
+        a = as_tensor_like(a, b)
+    else:
+        a = Tensor(a)
+        b = as_tensor_like(b, a)
+    if a.data.dtype != b.data.dtype:
+        return promote(a, b)
+    return a, b
+
+
+def promote(a, b):
+    """PyTorch's rule for mixed dtypes: a floating operand's dtype wins over an integer or
+    bool one (``float32 + int64 → float32``); between two floating dtypes a 0-d tensor
+    does not widen one with dimensions (``float32 · 0-d float64 → float32``). Integer
+    mixes keep NumPy's promotion, which agrees with PyTorch's."""
+    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if fa != fb:
+        return (a, cast(b, a.data.dtype)) if fa else (cast(a, b.data.dtype), b)
+    if fa and a.ndim == 0 and b.ndim:
+        return cast(a, b.data.dtype), b
+    if fa and b.ndim == 0 and a.ndim:
+        return a, cast(b, a.data.dtype)
+    return a, b
 
 
 def normalize_dims(dim, ndim, op_name):
     """``dim`` (None, int or sequence) as None or a sorted tuple of non-negative axes."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim) if isinstance(
+        dim, (tuple, list)) else None
+    if dims is None or not builtins.all(isinstance(d, (int, np.integer)) for d in dims):
+        raise GlassnetTypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
     out = []
     for d in dims:
         if not -max(ndim, 1) <= d < max(ndim, 1):
@@ -143,7 +166,8 @@ def _reduce_bool(x, dim, keepdim, reducer, name):
     if not isinstance(x, Tensor):
         raise GlassnetTypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     dims = normalize_dims(dim, x.ndim, name)
-    return Tensor._wrap(reducer(x.data, axis=dims, keepdims=keepdim), False, None)
+    xp = namespace(x.data)
+    return Tensor._wrap(xp.asarray(reducer(x.data, axis=dims, keepdims=keepdim)), False, None)
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001

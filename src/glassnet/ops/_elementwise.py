@@ -4,10 +4,10 @@ Binary ops broadcast like NumPy; their backward returns output-shaped gradients 
 engine sums them back to each input's shape.
 """
 
-from glassnet._backend import namespace
+from glassnet._backend import get_default_dtype, namespace
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
-from glassnet.ops._convert import as_tensor_like, pair
+from glassnet.ops._convert import as_tensor_like, cast, pair
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs",
            "maximum", "minimum", "where", "clip", "clamp"]
@@ -270,8 +270,11 @@ def mul(x, y):
 
 
 def div(x, y):
-    """``x / y`` elementwise, broadcasting."""
-    return Div.apply(*pair(x, y))
+    """``x / y`` elementwise, broadcasting; integers divide as the default float dtype."""
+    x, y = pair(x, y)
+    if x.data.dtype.kind != "f":
+        x, y = cast(x, get_default_dtype()), cast(y, get_default_dtype())
+    return Div.apply(x, y)
 
 
 def neg(x):

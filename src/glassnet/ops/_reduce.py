@@ -11,7 +11,8 @@ from glassnet._backend import namespace
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
-from glassnet.ops._elementwise import maximum, minimum, sqrt
+from glassnet.ops._elementwise import _quiet, maximum, minimum, sqrt
+from glassnet.ops._shape import getitem, squeeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
            "var", "std"]
@@ -77,7 +78,7 @@ class Max(Function):
         axes = self.params["axes"]
         hit = self.x == self.y
         g = _spread(g, self.y.shape, axes, self.params["keepdim"])
-        return g * hit / hit.sum(axis=axes, keepdims=True)
+        return g * hit / hit.sum(axis=axes, keepdims=True).astype(g.dtype)
 
 
 class Min(Max):
@@ -97,8 +98,10 @@ class LogSumExp(Function):
     def forward(self, x, axes, keepdim):
         xp = namespace(x)
         m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # an all -inf slice gives -inf, not NaN
         self.x = x
-        self.y = m + xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True))
+        with _quiet(xp):
+            self.y = m + xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True))
         return self.y if keepdim else self.y.reshape(_dropped(x.shape, axes))
 
     def backward(self, g):
@@ -163,7 +166,8 @@ def argmin(x, dim=None, keepdim=False):
 
 def _arg(x, dim, keepdim, name):
     if dim is None:
-        return Tensor._wrap(getattr(x.data, name)(), False, None)
+        xp = namespace(x.data)
+        return Tensor._wrap(xp.asarray(getattr(x.data, name)()), False, None)
     (axis,) = normalize_dims(dim, x.ndim, name)
     return Tensor._wrap(getattr(x.data, name)(axis=axis, keepdims=keepdim), False, None)
 
@@ -175,7 +179,7 @@ def max(x, dim=None, keepdim=False):  # noqa: A001
         return maximum(x, dim)
     if dim is None:
         return amax(x)
-    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    return _at_index(x, argmax(x, dim, keepdim=True), dim, keepdim)
 
 
 def min(x, dim=None, keepdim=False):  # noqa: A001
@@ -184,7 +188,21 @@ def min(x, dim=None, keepdim=False):  # noqa: A001
         return minimum(x, dim)
     if dim is None:
         return amin(x)
-    return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+    return _at_index(x, argmin(x, dim, keepdim=True), dim, keepdim)
+
+
+def _at_index(x, indices, dim, keepdim):
+    """``(values, indices)`` with values picked at ``indices`` along ``dim``, so that the
+    gradient goes to that one position even when several elements tie (PyTorch's rule
+    for ``max(dim)``; ``amax`` shares it among ties instead)."""
+    (axis,) = normalize_dims(dim, x.ndim, "max")
+    xp = namespace(x.data)
+    grids = list(xp.ogrid[tuple(slice(n) for n in indices.shape)])
+    grids[axis] = indices.data
+    values = getitem(x, tuple(grids))
+    if not keepdim:
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
+    return MaxResult(values, indices)
 
 
 def logsumexp(x, dim=None, keepdim=False):

@@ -7,11 +7,12 @@ import time
 
 import numpy as np
 
-from glassnet._backend import namespace
+from glassnet._backend import get_default_dtype, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
 from glassnet.data import DataLoader, Dataset, TensorDataset
+from glassnet.nn._loss import BCELoss
 from glassnet.train._checkpoint import Checkpoint, as_manager, resume_run
 from glassnet.train._history import History
 from glassnet.train._metrics import resolve_metric
@@ -29,12 +30,13 @@ class TrainingRun:
         self.step = 0  # optimizer steps taken so far
 
 
-def as_loader(data, batch_size, shuffle, seed=None, who="fit"):
-    """A DataLoader from a DataLoader, a Dataset, or an ``(X, y)`` pair."""
+def as_loader(data, batch_size, shuffle, seed=None, who="fit", dtype=None):
+    """A DataLoader from a DataLoader, a Dataset, or an ``(X, y)`` pair (whose float
+    arrays are converted to ``dtype``, by default glassnet's default dtype)."""
     if isinstance(data, DataLoader):
         return data
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        data = TensorDataset(*data)
+        data = TensorDataset(*(_as_float(a, dtype) for a in data))
     if not isinstance(data, Dataset):
         raise GlassnetTypeError(
             f"{who}: data must be a DataLoader, a Dataset or an (X, y) pair; got "
@@ -43,6 +45,24 @@ def as_loader(data, batch_size, shuffle, seed=None, who="fit"):
     if len(data) == 0:
         raise GlassnetValueError(f"{who}: the dataset is empty")
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+def _as_float(array, dtype=None):
+    """Float data in the model's dtype (float64 from NumPy or pandas would otherwise run
+    a float32 model in float64, slower); other data unchanged."""
+    dtype = dtype or get_default_dtype()
+    data = array.data if isinstance(array, Tensor) else np.asarray(array)
+    if data.dtype.kind == "f" and data.dtype != dtype:
+        return data.astype(dtype)
+    return array
+
+
+def _model_dtype(model):
+    """The dtype of the model's first floating parameter (None for a model without)."""
+    for p in model.parameters():
+        if p.dtype.kind == "f":
+            return p.dtype
+    return None
 
 
 def _check_finite_batch(x, who):
@@ -55,8 +75,9 @@ def _check_finite_batch(x, who):
 
 
 class _Meter:
-    def __init__(self, metrics):
-        self.metrics = [resolve_metric(m) for m in metrics]
+    def __init__(self, metrics, loss_fn=None):
+        probabilities = isinstance(loss_fn, BCELoss)
+        self.metrics = [resolve_metric(m, probabilities) for m in metrics]
         self.loss_total, self.count = 0.0, 0
         self.totals = {name: [0.0, 0] for name, _ in self.metrics}
 
@@ -143,8 +164,10 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     the next epoch, ending bitwise identical to a run that was never interrupted (given
     the same model, data, seed and arguments). Callback state is not saved.
     """
-    loader = as_loader(train_data, batch_size, shuffle, seed)
+    dtype = _model_dtype(model)
+    loader = as_loader(train_data, batch_size, shuffle, seed, dtype=dtype)
     val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
+                                                         dtype=dtype,
                                                          who="fit (val_data)")
     history = History()
     run = TrainingRun(model, optimizer, history)
@@ -157,7 +180,7 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     for epoch in range(first, int(epochs) + 1):
         run.epoch = epoch
         start = time.perf_counter()
-        meter = _Meter(metrics)
+        meter = _Meter(metrics, loss_fn)
         run.step += _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
                                  progress)
         logs = {"epoch": epoch, **meter.results()}
@@ -193,10 +216,10 @@ def _epoch_line(logs, epochs):
 def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256, prefix=""):
     """Average loss (when ``loss_fn`` is given) and metrics over ``data``, in eval mode
     without recording a graph. Restores the model's previous mode."""
-    loader = as_loader(data, batch_size, False, who="evaluate")
+    loader = as_loader(data, batch_size, False, who="evaluate", dtype=_model_dtype(model))
     was_training = model.training
     model.eval()
-    meter = _Meter(metrics)
+    meter = _Meter(metrics, loss_fn)
     try:
         with no_grad():
             for x, y in loader:
@@ -214,7 +237,7 @@ def predict(model, data, batch_size=256):
     if isinstance(data, Tensor) or isinstance(data, np.ndarray):
         x = data if isinstance(data, Tensor) else Tensor(data)
         data = TensorDataset(x, np.zeros(len(x), dtype=np.int64))
-    loader = as_loader(data, batch_size, False, who="predict")
+    loader = as_loader(data, batch_size, False, who="predict", dtype=_model_dtype(model))
     was_training = model.training
     model.eval()
     outputs = []
