@@ -154,7 +154,7 @@ def load(path, key_map=None):
 def _decode(key, value, path):
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FileFormatError(f"load {path}: metadata {key!r} is not valid JSON") from None
 
 

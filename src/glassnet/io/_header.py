@@ -115,9 +115,9 @@ def _check_entry(name, entry, path):
         raise _fail(path, f"tensor {name!r} has dtype {code!r}; glassnet reads "
                           f"{', '.join(DTYPES)}{extra}")
     if (not isinstance(shape, list) or len(shape) > MAX_NDIM
-            or not all(type(s) is int and s >= 0 for s in shape)):
+            or not all(type(s) is int and 0 <= s < 2**48 for s in shape)):
         raise _fail(path, f"tensor {name!r} has shape {shape!r}; a shape is a list of at most "
-                          f"{MAX_NDIM} non-negative integers")
+                          f"{MAX_NDIM} non-negative integers below 2**48")
     if (not isinstance(offsets, list) or len(offsets) != 2
             or not all(type(o) is int and o >= 0 for o in offsets) or offsets[0] > offsets[1]):
         raise _fail(path, f"tensor {name!r} has data_offsets {offsets!r}; expected [begin, end]")

@@ -4,13 +4,14 @@ This is the one place where ``io`` reaches up to ``models`` (imported when calle
 that a model file alone is enough to get a working model back.
 """
 
+import math
 import os
 
 import numpy as np
 
 from glassnet._errors import GlassnetError
 from glassnet.io._files import load_into, load_metadata
-from glassnet.io._header import FileFormatError
+from glassnet.io._header import FileFormatError, read_header
 
 __all__ = ["load_model"]
 
@@ -33,6 +34,7 @@ def load_model(path, dtype=None):
             f"load_model {path}: the file has no model config (it holds a bare state dict); "
             "build the model yourself and call gn.io.load_into(model, path)"
         )
+    _check_config_fits_file(config, read_header(path), path)
     try:
         model = from_config(config)
     except GlassnetError as exc:
@@ -43,3 +45,30 @@ def load_model(path, dtype=None):
     model.to(target)
     load_into(model, path)
     return model.eval()
+
+
+def _config_integers(value):
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in _config_integers(v)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _config_integers(v)]
+    return []
+
+
+def _check_config_fits_file(config, header, path):
+    """Refuse a config that would build a model far larger than the weights the file
+    holds, before anything is allocated. The two largest sizes in the config multiplied
+    are a lower bound on the elements of the biggest layer (a weight matrix, or an input
+    plane); they must fit within the file's element count, with slack for tiny models.
+    A real model passes easily; a 200-byte file claiming a 10⁵ × 10⁵ layer does not."""
+    elements = sum(math.prod(shape) for _, shape, _, _ in header.tensors.values())
+    sizes = sorted(_config_integers(config), reverse=True) + [1, 1]
+    if sizes[0] * sizes[1] > 4 * elements + 4096:
+        raise FileFormatError(
+            f"load_model {path}: the config asks for sizes up to {sizes[0]} but the file "
+            f"holds only {elements:,} weights; the config does not describe these weights"
+        )
