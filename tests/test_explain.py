@@ -331,3 +331,12 @@ def test_worksheet_is_deterministic_per_seed():
     assert ex.worksheet(model, seed=1).to_text() == spec.to_text()
     with pytest.raises(gn.GlassnetValueError, match="kind must be one of"):
         ex.worksheet("conv")
+
+
+def test_backprop_takes_class_indices_for_mse_too():
+    gn.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).double()
+    x = [[0.5, 0.3, 0.2], [1, 0, -1], [0, 1, 0]]
+    by_index = gn.explain.backprop(net, x, [0, 1, 1], loss="mse", step=False)
+    one_hot = gn.explain.backprop(net, x, [[1, 0], [0, 1], [0, 1]], loss="mse", step=False)
+    assert by_index.to_text() == one_hot.to_text()

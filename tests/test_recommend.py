@@ -174,3 +174,13 @@ def test_implicit_als_and_popularity_rank_held_out_items(split):
     chance = rec.evaluate(rec.GlobalMean().fit(train), test)
     assert "rmse" not in implicit and implicit["precision@10"] > 2 * chance["precision@10"]
     assert popular["ndcg@10"] > 2 * chance["ndcg@10"]
+
+
+def test_ranking_metrics_count_repeated_items_once():
+    from glassnet.recommend import map_at_k, ndcg_at_k, precision_at_k, recall_at_k
+
+    assert recall_at_k([[1, 1]], [[1]], 2) == 1.0
+    assert ndcg_at_k([[1, 1]], [[1]], 2) == 1.0
+    assert map_at_k([[1, 1]], [[1]], 2) == 1.0
+    assert precision_at_k([[1, 1]], [[1]], 2) == 0.5
+    assert recall_at_k([[1]], [[1, 1]], 1) == 1.0  # the relevant list is a set

@@ -213,6 +213,7 @@ def test_bad_states_get_400_naming_the_field(server, default, path, value, field
     ("POST", "/api/compute", b"[" * 30000 + b"]" * 30000, {}, 400, ""),
     ("POST", "/api/compute", b"\xff\xfe", {}, 400, "not valid JSON"),
     ("POST", "/api/compute", b"{}", {"Content-Type": "text/plain"}, 415, "application/json"),
+    ("POST", "/api/compute", b"{}", {"Content-Type": "text/plain; x=json"}, 415, "application/json"),
     ("POST", "/api/nothing", b"{}", {}, 404, "no such endpoint"),
     ("GET", "/etc/passwd", None, {}, 404, "no such page"),
     ("GET", "/static/../_server.py", None, {}, 404, "no such page"),
@@ -285,3 +286,30 @@ def test_cli_playground_rejects_a_bad_port(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["playground", "--port", "70000"])
     assert exit_info.value.code == 2 and "0..65535" in capsys.readouterr().err
+
+
+def test_a_diverging_network_gets_400_naming_lr(server):
+    state = web.init_state([2, 4, 2], ["relu", "none"], seed=0, lr=10.0)
+    for layer in state["layers"]:
+        layer["W"] = (np.array(layer["W"]) * 1e6).tolist()
+    state["loss"] = "mse"
+    status, _, answer = request(server, "POST", "/api/train",
+                                {"state": state, "dataset": "xor", "steps": 50})
+    assert status == 400 and answer["field"] == "lr" and "diverged" in answer["error"]
+    assert request(server, "GET", "/api/datasets")[0] == 200
+
+
+def test_a_stalled_client_is_dropped_and_others_are_served(server, monkeypatch):
+    import socket
+
+    from glassnet.web import _server
+
+    monkeypatch.setattr(_server._Handler, "timeout", 0.5)
+    host, port = server.server_address[:2]
+    stalled = socket.create_connection((host, port))
+    stalled.sendall(b"POST /api/compute HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{")
+    assert request(server, "GET", "/api/datasets")[0] == 200
+    stalled.settimeout(5)
+    assert stalled.recv(1) == b""  # the server closed it after its timeout
+    stalled.close()

@@ -12,6 +12,8 @@ import json
 import os
 import time
 
+from glassnet.io._atomic import atomic_write_text
+
 __all__ = ["MODELS", "add_recommend_parser", "run_recommend"]
 
 MODELS = ("als", "bias", "implicit-als", "mean", "mf", "popularity")
@@ -104,8 +106,7 @@ def run_fit(args, print_fn=print):
     results = {"model": type(model).__name__, "fit_seconds": seconds, "metrics": dict(table),
                "baseline_rmse": baseline["rmse"], "n_users": data.n_users,
                "n_items": data.n_items, "n_interactions": data.nnz}
-    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
-        json.dump(results, f, indent=2)
+    atomic_write_text(os.path.join(args.out, "results.json"), json.dumps(results, indent=2))
     print_fn(f"wrote {os.path.join(args.out, _FILE)} and results.json")
     return results
 

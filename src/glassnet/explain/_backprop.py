@@ -83,10 +83,14 @@ def _derivative_words(name, k):
 
 def _targets(y, out_shape, single, loss):
     Y = to_numpy(y)
-    if loss == "cross_entropy" and (Y.ndim == 0 or (Y.ndim == 1 and not single)):
-        labels = Y.reshape(-1).astype(np.int64)
+    one_per_input = Y.ndim == 0 or (Y.ndim == 1 and not single)
+    whole = bool(np.all(Y == np.round(Y)))
+    if one_per_input and out_shape[1] > 1 and (loss == "cross_entropy" or whole):
+        labels = Y.reshape(-1).astype(np.int64)  # class indices, for every loss
         return np.eye(out_shape[1])[labels]
     Y = Y.reshape(1, -1) if single else Y
+    if Y.ndim == 1 and out_shape[1] == 1:
+        Y = Y.reshape(-1, 1)  # one regression target per input
     if Y.shape != tuple(out_shape):
         raise GlassnetValueError(f"explain.backprop: targets of shape {Y.shape} do not fit outputs "
                                  f"{tuple(out_shape)} (class indices (N,) or one row per input)")

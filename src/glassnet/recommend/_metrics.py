@@ -63,15 +63,27 @@ def _hits_from_lists(recommended, relevant, k):
         raise GlassnetValueError(f"ranking metrics: k={k} but only {recommended.shape[1]} "
                                  "recommendations per user")
     top = recommended[:, :k]
-    sizes = np.array([len(r) for r in relevant], dtype=np.int64)
-    flat = [np.asarray(r).reshape(-1) for r in relevant]
+    flat = [np.unique(np.asarray(r).reshape(-1)) for r in relevant]  # relevant items: a set
+    sizes = np.array([len(r) for r in flat], dtype=np.int64)
     items = np.concatenate([top.reshape(-1), *flat])
     codes = np.unique(items, return_inverse=True)[1].reshape(-1)            # ids → 0..m-1
     m = int(codes.max()) + 1 if codes.size else 1
     rel_keys = np.repeat(np.arange(len(relevant)), sizes) * m + codes[top.size:]
     top_keys = np.repeat(np.arange(top.shape[0]), k) * m + codes[:top.size]
-    hits = np.isin(top_keys, rel_keys)
-    return hits.reshape(top.shape), sizes
+    hits = np.isin(top_keys, rel_keys).reshape(top.shape)
+    hits &= _first_occurrence(codes[:top.size].reshape(top.shape))  # a repeat is not a new hit
+    return hits, sizes
+
+
+def _first_occurrence(codes):
+    """True where an item appears in its row for the first time (rows ranked left to right)."""
+    order = np.argsort(codes, axis=1, kind="stable")
+    ranked = np.take_along_axis(codes, order, axis=1)
+    first_sorted = np.ones_like(ranked, dtype=bool)
+    first_sorted[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    first = np.empty_like(first_sorted)
+    np.put_along_axis(first, order, first_sorted, axis=1)
+    return first
 
 
 def precision_at_k(recommended, relevant, k):

@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
+
 from glassnet._errors import GlassnetError
 from glassnet.web._compute import compute, default_state, explain_trace, init_state, sgd_step
 from glassnet.web._state import ACTIVATIONS, LIMITS, LOSSES, PlaygroundError
@@ -76,6 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "glassnet-playground"
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed ACK
+    timeout = 10  # seconds a client may stall mid-request before its connection is dropped
 
     def log_message(self, format, *args):
         if not self.server.quiet:
@@ -95,7 +98,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, status, obj):
-        self._send(status, json.dumps(obj, allow_nan=False).encode(), "application/json")
+        try:
+            body = json.dumps(obj, allow_nan=False)
+        except ValueError:  # NaN or Inf in the numbers: the network diverged
+            status, body = HTTPStatus.BAD_REQUEST, json.dumps({
+                "error": "the computation diverged (NaN or Inf); lower the learning rate or "
+                         "the weights", "field": "lr"})
+        self._send(status, body.encode(), "application/json")
 
     def _error(self, status, message, field=None):
         self.close_connection = True
@@ -110,7 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HTTPError(HTTPStatus.FORBIDDEN, f"unexpected Host header {host!r}")
 
     def _body(self):
-        if "json" not in (self.headers.get("Content-Type") or ""):
+        media_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media_type != "application/json":
             raise _HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json")
         try:
             length = int(self.headers.get("Content-Length", ""))
@@ -128,13 +138,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, handler):
         try:
             self._check_host()
-            handler()
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                handler()  # a diverging network is answered with a 400, not warnings
         except _HTTPError as exc:
             self._error(exc.status, str(exc), exc.field)
         except PlaygroundError as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc), exc.field)
         except (GlassnetError, RecursionError) as exc:
             self._error(HTTPStatus.BAD_REQUEST, str(exc))
+        except TimeoutError:
+            self.close_connection = True  # a stalled client: drop it, keep serving others
         except Exception as exc:  # never take the server down; report and keep serving
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(exc).__name__}: {exc}")
 
@@ -197,12 +210,26 @@ class PlaygroundServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer serving the playground; ``url`` is where it listens."""
 
     daemon_threads = True
+    max_connections = 64  # beyond this, new connections are closed at once
 
     def __init__(self, address, quiet=True):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
         self.quiet = quiet
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self):
