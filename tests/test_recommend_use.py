@@ -108,6 +108,18 @@ def test_load_rejects_other_files(tmp_path):
         rec.load(tmp_path / "plain.safetensors")
 
 
+def test_load_rejects_tampered_interactions(tmp_path):
+    data = rec.synthetic(12, 8, rank=2, density=0.5, seed=0)
+    path = rec.Popularity().fit(data).save(tmp_path / "m.safetensors")
+    arrays, meta = gn.load(path), gn.io.load_metadata(path)
+    arrays["seen_indices"] = gn.tensor(arrays["seen_indices"].numpy() + 100)
+    user_meta = {k: v for k, v in meta.items() if k not in ("format", "format_version",
+                                                            "glassnet_version", "dtype")}
+    gn.save(arrays, tmp_path / "bad.safetensors", metadata=user_meta)
+    with pytest.raises(gn.GlassnetError, match="seen_indices fall outside the 8 items"):
+        rec.load(tmp_path / "bad.safetensors")
+
+
 def test_cli_fit_top_similar(tmp_path, capsys):
     csv = tmp_path / "r.csv"
     data = rec.synthetic(80, 40, rank=2, density=0.3, seed=0)

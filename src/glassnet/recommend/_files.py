@@ -59,11 +59,32 @@ def load(path):
         raise GlassnetError(f"recommend.load {path}: not a glassnet recommender file "
                             f"(recommender={name!r}; expected one of {sorted(classes)})")
     arrays, _ = read_arrays(path)
-    model = classes[name]._restore(meta["recommender_config"], arrays)
-    for side in ("user", "item"):
-        blob = meta[f"{side}_ids"]
-        ids = arrays.pop(f"{side}_ids") if blob["ids"] is None else ids_from_json(blob)
-        setattr(model, f"{side}_ids", ids)
-    model.seen_indptr, model.seen_indices = arrays["seen_indptr"], arrays["seen_indices"]
-    model.global_mean_ = float(meta["global_mean"])
+    try:
+        config = meta["recommender_config"]
+        if not isinstance(config, dict):
+            raise TypeError(f"recommender_config is a {type(config).__name__}, not a dict")
+        model = classes[name]._restore(config, arrays)
+        for side in ("user", "item"):
+            blob = meta[f"{side}_ids"]
+            ids = arrays.pop(f"{side}_ids") if blob["ids"] is None else ids_from_json(blob)
+            setattr(model, f"{side}_ids", ids)
+        model.seen_indptr, model.seen_indices = arrays["seen_indptr"], arrays["seen_indices"]
+        model.global_mean_ = float(meta["global_mean"])
+        _check_seen(model)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, GlassnetError):
+            raise
+        raise GlassnetError(f"recommend.load {path}: damaged or inconsistent recommender file "
+                            f"({type(exc).__name__}: {exc})") from None
     return model
+
+
+def _check_seen(model):
+    """The saved training interactions must index real users and items (CSR layout)."""
+    indptr, indices = model.seen_indptr, model.seen_indices
+    n_users, n_items = len(model.user_ids), len(model.item_ids)
+    if (indptr.ndim != 1 or len(indptr) != n_users + 1 or indptr[0] != 0
+            or np.any(np.diff(indptr) < 0) or indptr[-1] != len(indices)):
+        raise ValueError(f"seen_indptr does not describe {n_users} users' rows")
+    if indices.size and (indices.min() < 0 or indices.max() >= n_items):
+        raise ValueError(f"seen_indices fall outside the {n_items} items")
