@@ -93,3 +93,12 @@ def test_fit_converts_float64_arrays_to_the_model_dtype():
     seen.clear()
     train.evaluate(model, (X.astype(np.float32), np.zeros(8, dtype=np.int64)))
     assert set(seen) == {np.dtype(np.float64)}
+
+
+def test_unbatched_nll_loss_and_clear_errors_for_zero_dim_inputs():
+    logp = np.log(np.array([0.2, 0.5, 0.3]))
+    assert F.nll_loss(gn.tensor(logp), gn.tensor(1)).item() == pytest.approx(-np.log(0.5))
+    with pytest.raises(gn.ShapeError, match="cat: zero-dimensional tensors"):
+        gn.cat([gn.tensor(1.0), gn.tensor(2.0)])
+    with pytest.raises(gn.ShapeError, match="cross_entropy: logits need shape"):
+        F.cross_entropy(gn.tensor(1.0), gn.tensor(0))

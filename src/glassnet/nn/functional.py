@@ -175,6 +175,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """Cross-entropy of logits ``input`` (N, C) against class indices (N,) or class
     probabilities (N, C), as PyTorch: optional class ``weight`` (C,), ``ignore_index``,
     ``label_smoothing`` ε (targets become ``(1-ε)·y + ε/C``). Backward: ``Ŷ − Y``."""
+    if input.ndim == 0:
+        raise ShapeError("cross_entropy: logits need shape (C,), (N, C) or (N, C, d1, …); "
+                         "got a 0-d tensor")
     if input.ndim == 1:  # one unbatched sample
         out = cross_entropy(input.reshape(1, -1), _to_batch(target), weight, ignore_index,
                             reduction, label_smoothing)
@@ -235,6 +238,9 @@ def _array(value):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices."""
+    if input.ndim == 1:  # one unbatched sample
+        out = nll_loss(input.reshape(1, -1), _to_batch(target), weight, ignore_index, reduction)
+        return out.reshape(()) if reduction == "none" else out
     input, target = _flatten_classes(input, target)
     n, n_classes = input.shape
     y, valid = _class_targets(target, n_classes, ignore_index, "nll_loss")

@@ -166,6 +166,9 @@ class Concatenate(Function):
 def cat(tensors, dim=0):
     """Join tensors along an existing axis ``dim``."""
     tensors = _tensor_list(tensors, "cat")
+    if tensors[0].ndim == 0:
+        raise ShapeError("cat: zero-dimensional tensors cannot be concatenated (use stack to "
+                         "make a 1-D tensor of them)")
     (axis,) = normalize_dims(dim, tensors[0].ndim, "cat")
     return Concatenate.apply(*tensors, axis=axis)
 
