@@ -423,3 +423,23 @@ def test_load_state_dict_fills_missing_options_from_defaults():
     opt.load_state_dict({"state": {}, "param_groups": [{"lr": 0.3, "params": [0]}]})
     assert opt.param_groups[0]["lr"] == 0.3 and opt.param_groups[0]["momentum"] == 0.9
     assert opt.param_groups[0]["params"][0] is w
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_on_large_parameters_uses_the_same_update(dtype, momentum):
+    """Parameters above the BLAS-axpy size threshold follow p ← p − lr·d exactly as small
+    ones do (the in-place axpy path must not change the numbers)."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((80, 80)).astype(dtype)
+    grads = [rng.standard_normal((80, 80)).astype(dtype) for _ in range(3)]
+    p = gn.tensor(start.copy(), requires_grad=True)
+    opt = gn.optim.SGD([p], lr=0.1, momentum=momentum)
+    expected, buf = start.astype(np.float64), None
+    for g in grads:
+        p.grad = gn.tensor(g)
+        opt.step()
+        buf = g.astype(np.float64) if buf is None or momentum == 0 else momentum * buf + g
+        expected = expected - 0.1 * buf
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(p.numpy(), expected, rtol=tol, atol=tol)

@@ -2,7 +2,7 @@
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError
-from glassnet.optim._optimizer import Optimizer, check_nonnegative, directed_grad
+from glassnet.optim._optimizer import Optimizer, add_scaled_, check_nonnegative, directed_grad
 
 __all__ = ["SGD"]
 
@@ -48,11 +48,7 @@ class SGD(Optimizer):
             d, owned = directed_grad(xp, x, p.grad.data, weight_decay, maximize)
             if momentum != 0:
                 d, owned = self._momentum(p, xp, d, owned, momentum, dampening, nesterov)
-            if owned:
-                d *= lr
-                x -= d
-            else:
-                x -= lr * d
+            add_scaled_(x, d, -lr)
 
     def _momentum(self, p, xp, d, owned, momentum, dampening, nesterov):
         """Update the buffer ``v`` and return the direction to step along."""
