@@ -106,3 +106,35 @@ def test_max_pool_sends_ties_to_the_first_maximum_like_torch(kwargs):
     np.testing.assert_array_equal(xs.grad.numpy() != 0, ts.grad.numpy() != 0)
     if kwargs["kernel_size"] == kwargs.get("stride", kwargs["kernel_size"]):  # disjoint windows
         assert (xs.grad.numpy() != 0).sum() == (g != 0).sum()  # each window's gradient lands once
+
+
+def test_reused_scratch_buffers_never_leak_into_results():
+    """Conv/pool reuse internal scratch memory between calls; an output or a kept
+    intermediate must never be overwritten by a later call of the same shape."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((64, 1, 40, 40)).astype(np.float32) for _ in range(2)]
+    w = rng.standard_normal((1, 1, 11, 11)).astype(np.float32)
+    conv = gn.nn.functional.conv2d
+    first = conv(gn.tensor(xs[0]), gn.tensor(w), padding=2)
+    kept = first.numpy().copy()
+    conv(gn.tensor(xs[1]), gn.tensor(w), padding=2)
+    np.testing.assert_array_equal(first.numpy(), kept)
+    ref = torch.nn.functional.conv2d(torch.tensor(xs[0]), torch.tensor(w), padding=2).numpy()
+    np.testing.assert_allclose(kept, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_two_live_graphs_of_the_same_shape_give_torch_gradients():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    xs = [rng.standard_normal((16, 3, 20, 20)).astype(np.float32) for _ in range(2)]
+    weights = [gn.tensor(w, requires_grad=True) for _ in xs]
+    losses = [gn.nn.functional.max_pool2d(gn.nn.functional.conv2d(gn.tensor(x), wt), 2).sum()
+              for x, wt in zip(xs, weights, strict=True)]  # both graphs alive before backward
+    for loss in losses:
+        loss.backward()
+    for x, wt in zip(xs, weights, strict=True):
+        wt_t = torch.tensor(w, requires_grad=True)
+        torch.nn.functional.max_pool2d(torch.nn.functional.conv2d(torch.tensor(x), wt_t), 2).sum().backward()
+        np.testing.assert_allclose(wt.grad.numpy(), wt_t.grad.numpy(), rtol=1e-4, atol=1e-3)

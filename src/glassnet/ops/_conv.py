@@ -26,13 +26,16 @@ group (a batched matmul). The same code serves 1-D (N, C, L) and 2-D (N, C, H, W
 
 import itertools
 import math
+import threading
+import weakref
+from collections import OrderedDict
 
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
 
 __all__ = ["PER_SAMPLE_MAX_COLS", "Conv", "conv", "output_size", "windows", "pad_input", "kernel_positions",
-           "window_slice", "im2col_bytes"]
+           "window_slice", "im2col_bytes", "scratch", "owned_buffer"]
 
 PER_SAMPLE_MAX_COLS = 96
 """Convolutions whose patches hold at most this many values (C/G·∏kernel: first layers,
@@ -42,6 +45,69 @@ output directly. There the layout copies of the rows layout (input, output, grad
 as large as the data) cost more than the thin GEMMs. Longer patches make the GEMMs the
 bulk of the work, and one GEMM on rows of the whole batch is faster (measured, 1 thread:
 3 channels 3×3 per-sample 3.8× faster; 32 channels 3×3 even; 64 channels 3×3 rows 2×)."""
+
+
+REUSE_MIN_BYTES = 128 * 2**10
+"""Buffers smaller than this are allocated fresh (malloc reuses small blocks itself)."""
+
+SCRATCH_BYTES = 64 * 2**20
+"""At most this many bytes of :func:`scratch` buffers stay cached per thread."""
+
+FREE_BYTES = 64 * 2**20
+"""At most this many bytes of released :func:`owned_buffer` buffers wait for reuse."""
+
+_scratch_buffers = threading.local()
+_free_buffers = {}  # (shape, dtype) → released buffers of that shape
+_free_lock = threading.Lock()
+
+
+def _reusable(xp, shape, dtype):
+    return xp.__name__ == "numpy" and REUSE_MIN_BYTES <= math.prod(shape) * xp.dtype(dtype).itemsize
+
+
+def scratch(xp, tag, shape, dtype):
+    """An uninitialised buffer for a temporary that lives *within one call* (never
+    returned, never kept on the op): the same buffer comes back for the same ``tag``,
+    shape and dtype, so a training step stops paying page faults for fresh large arrays
+    (glibc maps big allocations freshly each time). Per thread; least recently used
+    dropped beyond ``SCRATCH_BYTES``. CuPy (which pools memory) gets ``xp.empty``."""
+    if not _reusable(xp, shape, dtype):
+        return xp.empty(shape, dtype=dtype)
+    cache = getattr(_scratch_buffers, "cache", None)
+    if cache is None:
+        cache = _scratch_buffers.cache = OrderedDict()
+    key = (tag, tuple(shape), xp.dtype(dtype).str)
+    buf = cache.pop(key, None)
+    if buf is None:
+        buf = xp.empty(shape, dtype=dtype)
+    cache[key] = buf
+    while sum(b.nbytes for b in cache.values()) > SCRATCH_BYTES:
+        cache.popitem(last=False)
+    return buf
+
+
+def owned_buffer(owner, xp, shape, dtype):
+    """An uninitialised buffer that ``owner`` (an op) keeps for itself, such as im2col
+    columns saved for backward: when ``owner`` is garbage-collected the buffer goes back
+    to a free list and the next op asking for that shape and dtype gets it, without a
+    fresh allocation's page faults. Only for arrays no one else sees (never returned)."""
+    if not _reusable(xp, shape, dtype):
+        return xp.empty(shape, dtype=dtype)
+    key = (tuple(shape), xp.dtype(dtype).str)
+    with _free_lock:
+        free = _free_buffers.get(key)
+        buf = free.pop() if free else None
+    if buf is None:
+        buf = xp.empty(shape, dtype=dtype)
+    weakref.finalize(owner, _release, key, buf).atexit = False
+    return buf
+
+
+def _release(key, buf):
+    with _free_lock:
+        held = sum(b.nbytes for bufs in _free_buffers.values() for b in bufs)
+        if held + buf.nbytes <= FREE_BYTES:
+            _free_buffers.setdefault(key, []).append(buf)
 
 
 def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
@@ -104,13 +170,13 @@ def _padded_channels_last(xp, x, padding):
     """x (N, C, *spatial) copied once into a zero-padded channels-last buffer
     (N, *padded, C): every window then reads runs of C contiguous values."""
     d = x.ndim - 2
-    moved = x.transpose(_channels_last(d))
-    if not any(lo or hi for lo, hi in padding):
-        return xp.ascontiguousarray(moved)
     n, c, *spatial = x.shape
     padded = [s + lo + hi for s, (lo, hi) in zip(spatial, padding, strict=True)]
-    buf = xp.zeros((n, *padded, c), dtype=x.dtype)
-    buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(spatial, padding, strict=True)))] = moved
+    buf = scratch(xp, "conv.x_last", (n, *padded, c), x.dtype)  # a temporary of forward
+    if any(lo or hi for lo, hi in padding):
+        buf.fill(0)
+    buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(spatial, padding, strict=True)))] = \
+        x.transpose(_channels_last(d))
     return buf
 
 
@@ -151,10 +217,16 @@ class Conv(Function):
         view = view.reshape(n, *self.out, groups, c // groups, *kernel)
         order = (*range(d + 2), *range(d + 3, 2 * d + 3), d + 2)  # (N, *out, G, *kernel, C/G)
         rows = n * math.prod(self.out)
-        self.cols = xp.ascontiguousarray(view.transpose(order)).reshape(rows, -1)  # the im2col copy
+        cols = owned_buffer(self, xp, (n, *self.out, groups, *kernel, c // groups), x.dtype)
+        cols[...] = view.transpose(order)  # the im2col copy
+        self.cols = cols.reshape(rows, -1)
         self.w2 = _weight_rows(w)
-        y2 = _grouped_matmul(xp, self.cols, self.w2, groups)  # (N·∏out, out_c): one GEMM
-        return xp.ascontiguousarray(y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d)))
+        if groups == 1:  # (N·∏out, out_c): one GEMM
+            y2 = xp.matmul(self.cols, self.w2.T, out=scratch(xp, "conv.y2", (rows, w.shape[0]), x.dtype))
+        else:
+            y2 = _grouped_matmul(xp, self.cols, self.w2, groups)
+        # a copy even when the transpose is already contiguous (out_c 1): y2 may be scratch
+        return y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d)).copy()
 
     def _forward_per_sample(self, xp, x, w):
         """Short patches: per sample, ``Y[n] = W₂ · cols[n]`` with ``cols[n]`` of shape
@@ -164,7 +236,9 @@ class Conv(Function):
         d = len(self.out)
         view = windows(xp, pad_input(xp, x, p["padding"]), self.w_shape[2:], p["stride"], p["dilation"])
         order = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))  # (N, C, *kernel, *out)
-        self.cols = xp.ascontiguousarray(view.transpose(order)).reshape(n, groups, -1, math.prod(self.out))
+        cols = owned_buffer(self, xp, tuple(view.shape[i] for i in order), x.dtype)
+        cols[...] = view.transpose(order)  # the im2col copy
+        self.cols = cols.reshape(n, groups, -1, math.prod(self.out))
         self.w3 = w.reshape(groups, w.shape[0] // groups, -1)  # (G, O/G, C/G·∏kernel)
         return xp.matmul(self.w3, self.cols).reshape(n, w.shape[0], *self.out)  # (N, G, O/G, ∏out)
 
@@ -174,7 +248,9 @@ class Conv(Function):
             return self._backward_per_sample(xp, g)
         d, groups = len(self.out), self.params["groups"]
         o, cg, *kernel = self.w_shape
-        g2 = xp.ascontiguousarray(g.transpose(_channels_last(d))).reshape(-1, o)  # dY₂ (M, out_c)
+        g2 = scratch(xp, "conv.g2", (g.shape[0], *self.out, o), g.dtype)
+        g2[...] = g.transpose(_channels_last(d))
+        g2 = g2.reshape(-1, o)  # dY₂ (M, out_c)
         dx = dw = None
         if self.needs_grad[1]:
             dw2 = _grouped_matmul(xp, g2.T, self.cols, groups, transpose_out=True)  # (out_c, ∏k·C/G)
@@ -214,16 +290,17 @@ class Conv(Function):
         groups, rows = p["groups"], g2.shape[0]
         wk = xp.ascontiguousarray(self.w2.reshape(groups, o // groups, -1, cg).transpose(2, 0, 1, 3))
         g3 = g2.reshape(rows, groups, o // groups).transpose(1, 0, 2)  # (G, M, O/G)
-        block = xp.empty((groups, rows, cg), dtype=g2.dtype)
+        block = scratch(xp, "conv.block", (groups, rows, cg), g2.dtype)
         block_view = xp.moveaxis(block.reshape(groups, n, *self.out, cg), 0, -2)  # (N, *out, G, C/G)
         padded = [s + lo + hi for s, (lo, hi) in zip(spatial, p["padding"], strict=True)]
-        dxp = xp.zeros((n, *padded, groups, cg), dtype=g2.dtype)
+        dxp = scratch(xp, "conv.dx_last", (n, *padded, groups, cg), g2.dtype)
+        dxp.fill(0)
         for k, pos in enumerate(kernel_positions(kernel)):
             xp.matmul(g3, wk[k], out=block)  # (G, M, O/G) · (G, O/G, C/G)
             dxp[(slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))] += block_view
         crop = tuple(slice(lo, lo + s) for s, (lo, _) in zip(spatial, p["padding"], strict=True))
         dx = dxp.reshape(n, *padded, c)[(slice(None), *crop)]
-        return xp.ascontiguousarray(dx.transpose(_channels_first(len(self.out))))
+        return dx.transpose(_channels_first(len(self.out))).copy()  # a copy: dxp is scratch
 
     def shape_error(self, inputs, exc):
         x, w = (tuple(t.shape) for t in inputs)

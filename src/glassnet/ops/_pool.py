@@ -13,7 +13,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
-from glassnet.ops._conv import kernel_positions, pad_input, window_slice, windows
+from glassnet.ops._conv import kernel_positions, pad_input, scratch, window_slice, windows
 
 __all__ = ["MaxPool", "AvgPool", "max_pool", "avg_pool"]
 
@@ -42,7 +42,8 @@ class MaxPool(Function):
         positions = list(kernel_positions(kernel))
         best = view[(..., *positions[0])].copy()  # running maximum, one kernel position at a time
         self.idx = xp.zeros(best.shape, dtype=np.uint8 if len(positions) <= 255 else np.int32)
-        greater, step = xp.empty(best.shape, dtype=bool), xp.empty_like(self.idx)
+        greater = scratch(xp, "max_pool.greater", best.shape, bool)
+        step = scratch(xp, "max_pool.step", best.shape, self.idx.dtype)
         for flat_pos, pos in enumerate(positions[1:], start=1):
             candidate = view[(..., *pos)]
             xp.greater(candidate, best, out=greater)  # strict: the first maximum wins
@@ -54,10 +55,14 @@ class MaxPool(Function):
     def backward(self, g):
         xp = namespace(g)
         p = self.params
-        dxp = xp.zeros(self.padded_shape, dtype=g.dtype)
         spans = [dl * (k - 1) + 1 for k, dl in zip(p["kernel"], p["dilation"], strict=True)]
         disjoint = all(s >= span for s, span in zip(p["stride"], spans, strict=True))
-        chosen, share = xp.empty(g.shape, dtype=bool), None if disjoint else xp.empty_like(g)
+        # windows that tile the input exactly (stride = kernel, dilation 1) write every element
+        tiled = all(s == k == span and n * s == size for s, k, span, n, size
+                    in zip(p["stride"], p["kernel"], spans, self.out, self.padded_shape[2:], strict=True))
+        dxp = (xp.empty if tiled else xp.zeros)(self.padded_shape, dtype=g.dtype)
+        chosen = scratch(xp, "max_pool.chosen", g.shape, bool)
+        share = None if disjoint else scratch(xp, "max_pool.share", g.shape, g.dtype)
         for flat_pos, pos in enumerate(kernel_positions(p["kernel"])):
             where = (slice(None), slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))
             xp.equal(self.idx, flat_pos, out=chosen)

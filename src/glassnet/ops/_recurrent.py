@@ -12,7 +12,8 @@ end, ``dW_hh = dGATESᵀ·H_prev`` with (T·N)-row matrices — cuDNN's arrangem
 (``nn.GRUCell`` …) stay composed from ops and the reference tests check both agree.
 
 Layout: inside the loop the gates are GATE-MAJOR, (K, N, H) per step: GI (+ the foldable
-part of b_hh) is rearranged once to (T, K, N, H), and the step GEMM is a stack of K GEMMs
+part of b_hh) is rearranged once to (T, K, N, H) (LSTM: added per step from a strided view
+instead), and the step GEMM is a stack of K GEMMs
 ``h·W_kᵀ`` writing each gate block contiguously. Every elementwise op then runs on a
 contiguous (N, H) block and writes into a preallocated buffer (``out=``): on column slices
 of a (N, K·H) row the same ufuncs are 2–7× slower and the gate maths, not the GEMMs,
@@ -200,11 +201,24 @@ class GRUScan(Function):
         return dgi, dh, dw, db
 
 
+_IFOG = (0, 1, 3, 2)  # PyTorch's gate rows i, f, g, o ↔ internal order i, f, o, g
+
+
+def _add_ifog(a, gi_t):
+    """a (4, N, H) in order i, f, o, g  +=  gi_t (4, N, H) in PyTorch's order i, f, g, o."""
+    a[:2] += gi_t[:2]
+    a[2] += gi_t[3]
+    a[3] += gi_t[2]
+
+
 class LSTMScan(Function):
     """Output (T+1, N, H): rows 0..T-1 are h_t, row T is the final cell state c.
 
-    Gates are stored gate-major, (T, 4, N, H) i, f, g, o, so every elementwise op of the
-    loop runs on contiguous (N, H) blocks."""
+    Parameters keep PyTorch's gate order i, f, g, o; inside the loop the gates are stored
+    gate-major in the order i, f, o, g, (T, 4, N, H), so the three σ gates are one contiguous
+    (3, N, H) block (one σ call per step) and every elementwise op runs on contiguous
+    (N, H) blocks. GI is added each step from a strided view (no rearranged copy up front);
+    backward builds each step's dA in PyTorch's order and copies it into the row layout."""
 
     formula = ("i, f, g, o = σ, σ, tanh, σ of (GI + h·W_hhᵀ + b_hh),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
                "h_t = o ⊙ tanh(c_t)")
@@ -218,21 +232,22 @@ class LSTMScan(Function):
         T, N, G = gi.shape
         H = G // 4
         self.h0, self.c0, self.w = h0, c0, w_hh
-        gik, wk = _gate_major(xp, gi, b_hh, 4), _blocks_t(xp, w_hh, 4)
-        out, gates = xp.empty((T + 1, N, H), gi.dtype), xp.empty_like(gik)
+        wk = xp.ascontiguousarray(w_hh.reshape(4, H, H)[list(_IFOG)].transpose(0, 2, 1))
+        bk = xp.ascontiguousarray(b_hh.reshape(4, 1, H)[list(_IFOG)])
+        giv = gi.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # (T, 4, N, H) view, PyTorch order
+        out, gates = xp.empty((T + 1, N, H), gi.dtype), xp.empty((T, 4, N, H), gi.dtype)
         tc, cs, ig = xp.empty((T, N, H), gi.dtype), xp.empty((T, N, H), gi.dtype), xp.empty_like(h0)
         h, c = h0, c0
         for t in _steps(T, reverse):
-            a = xp.matmul(h, wk, out=gates[t])  # (4, N, H): h·W_kᵀ for k = i, f, g, o
-            a += gik[t]
-            i, f, gg, o = a
-            _sigmoid_(a[:2], xp)
-            xp.tanh(gg, out=gg)
-            _sigmoid_(o, xp)
-            c = xp.multiply(f, c, out=cs[t])
-            c += xp.multiply(i, gg, out=ig)
+            a = xp.matmul(h, wk, out=gates[t])  # (4, N, H): h·W_kᵀ for k = i, f, o, g
+            _add_ifog(a, giv[t])
+            a += bk
+            _sigmoid_(a[:3], xp)
+            xp.tanh(a[3], out=a[3])
+            c = xp.multiply(a[1], c, out=cs[t])
+            c += xp.multiply(a[0], a[3], out=ig)
             xp.tanh(c, out=tc[t])
-            h = xp.multiply(o, tc[t], out=out[t])
+            h = xp.multiply(a[2], tc[t], out=out[t])
         out[T] = c
         self.out, self.gates, self.tc, self.cs = out, gates, tc, cs
         return out
@@ -246,7 +261,7 @@ class LSTMScan(Function):
         dh, dc = xp.zeros_like(out[0]), g[T].copy()
         for t in _steps(T, not reverse):
             dh += g[t]
-            i, f, gg, o = gates[t]
+            i, f, o, gg = gates[t]
             xp.multiply(tc[t], tc[t], out=a)
             xp.subtract(1, a, out=a)
             a *= o
@@ -258,7 +273,7 @@ class LSTMScan(Function):
             xp.multiply(gg, gg, out=b)
             xp.subtract(1, b, out=b)
             b *= i
-            xp.multiply(b, dc, out=d[2])  # dA_g = dc·i·(1-g²)
+            xp.multiply(b, dc, out=d[2])  # dA_g = dc·i·(1-g²);  d is in PyTorch's order
             dc *= f
             _to_rows(xp, da[t], d)
             xp.matmul(da[t], self.w, out=dh)
