@@ -46,21 +46,24 @@ def _topological_order(root):
     """
     order, expanded = [], set()
     stack = [(root, False)]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, expanded.add
     while stack:
-        node, done = stack.pop()
+        node, done = pop()
         if done:
-            order.append(node)
+            emit(node)
             continue
-        if id(node) in expanded:
+        key = id(node)
+        if key in expanded:
             continue
-        expanded.add(id(node))
-        stack.append((node, True))
+        mark(key)
         op = node._ctx
-        if op is None:
+        if op is None:  # a leaf: nothing below it, so it is finished at once
+            emit(node)
             continue
+        push((node, True))
         for parent, needed in zip(op.inputs, op.needs_grad, strict=True):
             if needed and id(parent) not in expanded:
-                stack.append((parent, False))
+                push((parent, False))
     order.reverse()
     return order
 
@@ -71,12 +74,11 @@ def _store_leaf_grad(tensor, grad, handed_out):
     Ops may pass the same array to several inputs (``add``: dx = dy = dz) or return views
     and NumPy scalars; ``handed_out`` holds the ids of arrays already stored elsewhere.
     """
-    xp = namespace(grad)
     if tensor.grad is not None:
-        grad = xp.asarray(tensor.grad.data + grad)
-    elif (id(grad) in handed_out or isinstance(grad, np.generic) or grad.base is not None
+        grad = namespace(grad).asarray(tensor.grad.data + grad)
+    elif (grad.base is not None or id(grad) in handed_out or isinstance(grad, np.generic)
           or not getattr(grad.flags, "writeable", True)):
-        grad = xp.array(grad, order="C")
+        grad = namespace(grad).array(grad, order="C")
     handed_out.add(id(grad))
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
@@ -85,6 +87,7 @@ def run_backward(root, grad):
     """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
     pending = {id(root): grad}
     handed_out = {id(grad)}  # the seed may be the caller's own array
+    observed = state.slow_path
     for node in _topological_order(root):
         grad = pending.pop(id(node), None)
         if grad is None:
@@ -92,25 +95,31 @@ def run_backward(root, grad):
         op = node._ctx
         if op is None or node._retains_grad:
             _store_leaf_grad(node, grad, handed_out)
-        if op is None:
-            continue
+            if op is None:
+                continue
         grads = op.backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
-        if state.slow_path:
+        if observed:
             notify(op, "backward", op.inputs, node, grad, grads)
-        for parent, g, needed in zip(op.inputs, grads, op.needs_grad, strict=True):
-            if not needed or g is None:
-                continue
-            if g.shape != parent.shape:
-                g = unbroadcast(g, parent.shape, op.name)
-            if g.dtype != parent.dtype:
-                g = g.astype(parent.dtype)
-            key = id(parent)
-            if key in pending:
-                pending[key] = pending[key] + g
-            else:
-                pending[key] = g
+        _send_to_inputs(op, grads, pending)
+
+
+def _send_to_inputs(op, grads, pending):
+    """Reduce each input's gradient to its shape and dtype and add it to ``pending``."""
+    for parent, g, needed in zip(op.inputs, grads, op.needs_grad, strict=True):
+        if not needed or g is None:
+            continue
+        data = parent.data
+        if g.shape != data.shape:
+            g = unbroadcast(g, data.shape, op.name)
+        if g.dtype is not data.dtype and g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        key = id(parent)
+        if key in pending:
+            pending[key] = pending[key] + g
+        else:
+            pending[key] = g
 
 
 def as_grad_array(tensor, gradient):

@@ -6,11 +6,11 @@ import numpy as np
 
 from glassnet._backend import get_default_dtype
 from glassnet._errors import ShapeError
-from glassnet.nn import functional as F
 from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 from glassnet.ops import flatten
+from glassnet.ops._linear import LinearOp
 
 __all__ = ["Linear", "Identity", "Flatten"]
 
@@ -40,14 +40,18 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x):
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.shape
+        if not shape or shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear({self.in_features}→{self.out_features}): expected input "
                 f"(..., {self.in_features}), got {tuple(x.shape)} — the last dimension must "
                 f"equal in_features (did the previous layer output {x.shape[-1] if x.ndim else 1} "
                 "features, or does the input need flattening?)"
             )
-        return F.linear(x, self.weight, self.bias)
+        bias = self.bias
+        if bias is None:
+            return LinearOp.apply(x, self.weight)
+        return LinearOp.apply(x, self.weight, bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -23,7 +23,8 @@ class ReLU(Function):
         return namespace(x).maximum(x, 0)
 
     def backward(self, g):
-        return g * self.mask
+        # dtype=g's: the float loop (bool mask cast to 0/1) without a mixed-type lookup
+        return namespace(g).multiply(g, self.mask, dtype=g.dtype)
 
 
 class LeakyReLU(Function):

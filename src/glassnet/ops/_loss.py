@@ -51,8 +51,9 @@ class SoftmaxCrossEntropyIndex(Function):
         self.p = exp / total
         self.rows = xp.arange(z.shape[0])
         losses = xp.log(total[:, 0]) - shifted[self.rows, labels]
-        if reduction == "mean":
-            return xp.asarray(losses.mean())
+        if reduction == "mean":  # sum / N: what ndarray.mean computes, without its wrapper
+            n = losses.shape[0]
+            return xp.asarray(losses.sum() / n if n else losses.mean())
         if reduction == "sum":
             return xp.asarray(losses.sum())
         return losses

@@ -40,6 +40,12 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, nesterov, maximize = (
             group["weight_decay"], group["nesterov"], group["maximize"])
+        if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD: p ← p − lr·g
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    add_scaled_(p.data, grad.data, -lr)
+            return
         for p in group["params"]:
             if p.grad is None:
                 continue
