@@ -90,7 +90,7 @@ class Pair:
             np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=tol, atol=tol)
 
 
-def _run(pair, gn_opt, torch_opt, steps, start=0, skip=()):
+def _check_same_trajectory(pair, gn_opt, torch_opt, steps, start=0, skip=()):
     for step in range(start, start + steps):
         pair.set_grads(step, skip)
         gn_opt.step()
@@ -105,7 +105,7 @@ def test_trajectory_matches_torch(case):
     pair = Pair(torch, _initial_arrays())
     gn_opt = getattr(optim, name)(pair.gn_params, **options)
     torch_opt = getattr(torch.optim, name)(pair.torch_params, **options)
-    _run(pair, gn_opt, torch_opt, STEPS)
+    _check_same_trajectory(pair, gn_opt, torch_opt, STEPS)
     moved = [np.abs(g.data - a).max() for g, a in zip(pair.gn_params, _initial_arrays(),
                                                        strict=True)]
     assert min(moved) > 1e-3
@@ -121,7 +121,7 @@ def test_two_param_groups_match_torch(case):
     torch_opt = getattr(torch.optim, name)(
         [{"params": pair.torch_params[:1]}, {"params": pair.torch_params[1:], **second}],
         **defaults)
-    _run(pair, gn_opt, torch_opt, STEPS)
+    _check_same_trajectory(pair, gn_opt, torch_opt, STEPS)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
@@ -132,9 +132,9 @@ def test_params_without_grad_are_skipped(name):
     gn_opt = getattr(optim, name)(pair.gn_params, lr=0.05, **options)
     torch_opt = getattr(torch.optim, name)(pair.torch_params, lr=0.05, **options)
     frozen = pair.gn_params[1].data.copy()
-    _run(pair, gn_opt, torch_opt, 5, skip={1})
+    _check_same_trajectory(pair, gn_opt, torch_opt, 5, skip={1})
     np.testing.assert_array_equal(pair.gn_params[1].data, frozen)
-    _run(pair, gn_opt, torch_opt, 5, start=5)  # state appears late for parameter 1
+    _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)  # state appears late for parameter 1
 
 
 def test_added_param_group_matches_torch():
@@ -144,7 +144,7 @@ def test_added_param_group_matches_torch():
     torch_opt = torch.optim.Adam(pair.torch_params[:2], lr=0.02)
     gn_opt.add_param_group({"params": [pair.gn_params[2]], "lr": 0.1, "amsgrad": True})
     torch_opt.add_param_group({"params": [pair.torch_params[2]], "lr": 0.1, "amsgrad": True})
-    _run(pair, gn_opt, torch_opt, 10)
+    _check_same_trajectory(pair, gn_opt, torch_opt, 10)
 
 
 def test_training_with_autograd_matches_torch():
@@ -228,7 +228,7 @@ def test_state_dict_layout_matches_torch(case):
     torch_opt = getattr(torch.optim, name)(
         [{"params": pair.torch_params[:2]}, {"params": pair.torch_params[2:], "lr": 0.2}],
         **options)
-    _run(pair, gn_opt, torch_opt, 3, skip={1})
+    _check_same_trajectory(pair, gn_opt, torch_opt, 3, skip={1})
     ours, theirs = gn_opt.state_dict(), torch_opt.state_dict()
     assert [g["params"] for g in ours["param_groups"]] == [[0, 1], [2]]
     assert [g["params"] for g in theirs["param_groups"]] == [[0, 1], [2]]
@@ -257,7 +257,7 @@ def test_load_a_torch_state_dict(case):
         g.data[...] = t.detach().numpy()
     gn_opt = getattr(optim, name)(pair.gn_params, **options)
     gn_opt.load_state_dict(torch_opt.state_dict())
-    _run(pair, gn_opt, torch_opt, 5, start=5)
+    _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)
 
 
 def test_state_dict_is_plain_data_and_copies():
