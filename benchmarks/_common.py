@@ -4,11 +4,14 @@ the markdown report in docs/benchmarks.md.
 Every benchmark script follows one shape:
 
 * the parent process (``python benchmarks/NAME.py``) starts one fresh worker subprocess
-  per BLAS thread count with :func:`run_worker`, because OpenBLAS/MKL/OpenMP read their
-  thread variables when NumPy and PyTorch are first imported;
+  per BLAS thread count (``--threads``, default 1 and 2: every report shows both) with
+  :func:`run_worker`, or per thread count and case with :func:`run_cases`, because
+  OpenBLAS/MKL/OpenMP read their thread variables when NumPy and PyTorch are first
+  imported;
 * the worker times glassnet, hand-written NumPy and PyTorch side by side with
   :func:`compare` (interleaved batches, medians) and hands back JSON;
-* the parent renders markdown and rewrites only its own section of docs/benchmarks.md
+* the parent renders markdown (a ``threads`` column, one goal line per thread count:
+  :func:`goal_lines`) and rewrites only its own section of docs/benchmarks.md
   with :func:`update_report` (sections live between ``<!-- bench:begin NAME -->`` and
   ``<!-- bench:end NAME -->`` markers; the file is written atomically).
 
@@ -39,21 +42,27 @@ __all__ = [
     "compare",
     "cpu_model",
     "fmt",
+    "goal_lines",
     "load_average",
+    "load_span",
     "load_warning",
     "machine_markdown",
     "markdown_table",
     "noisy",
     "now_utc",
     "paired_ratio",
+    "parse_bench_args",
     "peak_mb",
     "publish",
     "run_cases",
     "run_worker",
     "set_torch_threads",
+    "thread_counts",
     "thread_env",
+    "threads_label",
     "try_import_torch",
     "update_report",
+    "verdict",
     "worker_facts",
 ]
 
@@ -93,14 +102,29 @@ def run_worker(script, threads, extra_args=()):
         return json.loads(out.read_text())
 
 
+def thread_counts(text):
+    """The ``--threads`` value: comma-separated BLAS thread counts, ``"1,2"`` → ``(1, 2)``
+    (repeats dropped, order kept)."""
+    try:
+        counts = tuple(dict.fromkeys(int(t) for t in text.split(",")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"thread counts must be at least 1, got {text!r}")
+    return counts
+
+
 def bench_parser(doc, quick_help="smoke run, prints only"):
-    """The command line every benchmark script shares: ``--quick``, ``--threads N``,
+    """The command line every benchmark script shares: ``--quick``, ``--threads 1,2``,
     ``--output PATH`` and the hidden worker flags ``--worker``, ``--case``, ``--json-out``
     (set by :func:`run_worker`). ``doc`` is the script's docstring; its first paragraph
-    becomes the description. Scripts add their own flags to the returned parser."""
+    becomes the description. Scripts add their own flags to the returned parser and
+    parse with :func:`parse_bench_args`."""
     p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help=quick_help)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=thread_counts, default="1,2",
+                   help="comma-separated BLAS/OpenMP thread counts, each run in fresh worker "
+                        "processes (default %(default)s)")
     p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--case", help=argparse.SUPPRESS)
@@ -108,12 +132,26 @@ def bench_parser(doc, quick_help="smoke run, prints only"):
     return p
 
 
+def parse_bench_args(parser, argv=None):
+    """Parse a :func:`bench_parser` command line. In the parent ``args.threads`` is the
+    tuple of thread counts; in a worker (``--worker``, started by :func:`run_worker` with
+    one count) it is that single count, an int."""
+    args = parser.parse_args(argv)
+    if args.worker:
+        if len(args.threads) != 1:
+            parser.error("a --worker runs with exactly one --threads count")
+        args.threads = args.threads[0]
+    return args
+
+
 def run_cases(script, args, cases):
-    """Run ``script --worker --case CASE`` once per case (in order, each in a fresh
-    interpreter with ``args.threads`` BLAS threads, passing ``--quick`` on) and return the
-    list of their JSON results."""
+    """Run ``script --worker --case CASE`` for every thread count in ``args.threads`` and
+    every case (count by count, cases in order, each in a fresh interpreter with that many
+    BLAS threads, passing ``--quick`` on). Return ``{threads: [JSON result of each case]}``
+    in the order of ``args.threads``."""
     extra = ["--quick"] if args.quick else []
-    return [run_worker(Path(script), args.threads, ["--case", case, *extra]) for case in cases]
+    return {threads: [run_worker(Path(script), threads, ["--case", case, *extra]) for case in cases]
+            for threads in args.threads}
 
 
 def publish(name, section, args):
@@ -360,6 +398,34 @@ def fmt(value, digits=3):
     if value == 0:
         return "0"
     return f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"
+
+
+def threads_label(threads):
+    """'1 thread', '2 threads'."""
+    return f"{threads} thread" + ("" if threads == 1 else "s")
+
+
+def verdict(ok):
+    """How a report states whether a goal was met."""
+    return "met" if ok else "**not met**"
+
+
+def goal_lines(worst, goal, what="step time", against="PyTorch"):
+    """One markdown bullet per thread count for a "ratio ≤ goal" target; ``worst`` maps a
+    thread count to its worst measured ratio, None where there was nothing to compare
+    against: ``- 1 thread: step time ≤ 1.5 × PyTorch — met (worst 1.23×)``."""
+    lines = []
+    for threads, ratio in worst.items():
+        outcome = (f"— ({against} not measured)" if ratio is None
+                   else f"— {verdict(ratio <= goal)} (worst {ratio:.2f}×)")
+        lines.append(f"- {threads_label(threads)}: {what} ≤ {goal:g} × {against} {outcome}")
+    return "\n".join(lines)
+
+
+def load_span(result):
+    """'start→end' of the 1-minute load average one worker saw (its ``facts`` and
+    ``load_end``)."""
+    return f"{fmt(result['facts'].get('load_start'))}→{fmt(result.get('load_end'))}"
 
 
 def markdown_table(headers, rows, align=None):

@@ -22,6 +22,7 @@ from _common import (
     load_average,
     markdown_table,
     now_utc,
+    parse_bench_args,
     publish,
     run_worker,
     worker_facts,
@@ -96,7 +97,7 @@ def parent(args):
 def main():
     ap = bench_parser(__doc__)
     ap.add_argument("--explain", action="store_true", help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = parse_bench_args(ap)
     if args.worker:
         worker(args)
     else:

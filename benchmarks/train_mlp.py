@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from _common import (
-    REPORT_PATH,
+    bench_parser,
     compare,
     fmt,
     load_average,
@@ -37,9 +37,11 @@ from _common import (
     noisy,
     now_utc,
     paired_ratio,
+    parse_bench_args,
+    publish,
     run_worker,
     try_import_torch,
-    update_report,
+    verdict,
     worker_facts,
 )
 
@@ -287,7 +289,7 @@ def _x(ratio):
 
 
 def _verdict(value, goal):
-    return "—" if value is None else ("met" if value <= goal else "**not met**")
+    return "—" if value is None else verdict(value <= goal)
 
 
 def render_steps(results):
@@ -364,20 +366,14 @@ def render(steps, trains, quick):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="smoke run, prints only")
-    p.add_argument("--threads", default="1,2", help="comma-separated BLAS thread counts")
-    p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--case", default="steps", help=argparse.SUPPRESS)
+    p = bench_parser(__doc__)
     p.add_argument("--data", help=argparse.SUPPRESS)
-    p.add_argument("--json-out", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
+    p.set_defaults(case="steps")
+    args = parse_bench_args(p, argv)
     if args.worker:
-        args.threads = int(args.threads)
         return worker(args)
     extra = ["--quick"] if args.quick else []
-    threads = [int(t) for t in args.threads.split(",")]
+    threads = args.threads
     script = Path(__file__)
     with tempfile.TemporaryDirectory() as tmp:
         data = str(Path(tmp) / "mnist1d.npz")
@@ -385,10 +381,7 @@ def main(argv=None):
         steps = [run_worker(script, t, extra) for t in threads]
         trains = [run_worker(script, t, ["--case", c, "--data", data, *extra])
                   for t in threads for c in ("glassnet", "torch")]
-    section = render(steps, trains, args.quick)
-    print(section)
-    if not args.quick:
-        update_report({"train_mlp": section}, args.output or REPORT_PATH)
+    publish("train_mlp", render(steps, trains, args.quick), args)
     return 0
 
 
