@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from glassnet._allocator import tune_host_allocator
 from glassnet._errors import GlassnetTypeError
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "default_generator",
     "to_numpy",
 ]
+
+tune_host_allocator()  # freed activation buffers stay in the heap (see glassnet._allocator)
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
 _generator = np.random.default_rng()
