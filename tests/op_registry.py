@@ -25,7 +25,7 @@ import numpy as np
 import conv_reference as CR
 import glassnet as gn
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
-from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_gate_layout, lstm_scan, rnn_scan
 from rnn_reference import (
     np_gru_scan,
     np_lstm_scan,
@@ -69,6 +69,17 @@ def _F():
     import torch.nn.functional
 
     return torch.nn.functional
+
+
+def _np_lstm_gate_layout(x, axis=0):
+    """Gate blocks i, f, g, o → o, i, f, g with σ blocks halved, written out block by block."""
+    i, f, g, o = np.split(x, 4, axis=axis)
+    return np.concatenate([o / 2, i / 2, f / 2, g], axis=axis)
+
+
+def _torch_lstm_gate_layout(x, axis=0):
+    i, f, g, o = x.chunk(4, dim=axis)
+    return T.cat([o / 2, i / 2, f / 2, g], dim=axis)
 
 
 # -- the shape battery ----------------------------------------------------------------
@@ -520,6 +531,10 @@ REGISTRY = [
     O("lstm_scan_reverse", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 5, "smooth",
       kwargs={"reverse": True}, shapes=(((3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)),),
       large=((5, 3, 16), (3, 4), (3, 4), (16, 4), (16,))),
+    O("lstm_gate_layout_rows", lstm_gate_layout, _np_lstm_gate_layout, _torch_lstm_gate_layout, "LSTMGateLayout",
+      domain="smooth", shapes=(((8, 2),), ((4,),)), large=((16, 3),)),
+    O("lstm_gate_layout_last_axis", lstm_gate_layout, _np_lstm_gate_layout, _torch_lstm_gate_layout, "LSTMGateLayout",
+      domain="smooth", kwargs={"axis": -1}, shapes=(((3, 2, 8),),), large=((2, 3, 16),)),
     O("embedding", lambda w: gn.nn.functional.embedding(_EMB_IDX, w), lambda w: w[_EMB_IDX],
       lambda w: _F().embedding(T.tensor(_EMB_IDX), w), "EmbeddingLookup", domain="smooth",
       shapes=(((3, 2),), ((4, 3),)), large=((5, 4),)),

@@ -1,11 +1,9 @@
 """The host-allocator tuning done at import: on by default on glibc, off on request."""
 
 import platform
-import resource
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from glassnet import _allocator

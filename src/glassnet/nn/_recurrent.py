@@ -26,7 +26,7 @@ from glassnet.nn import functional as F
 from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
-from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_gate_layout, lstm_scan_prepared, rnn_scan
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -111,13 +111,15 @@ class RNNBase(Module):
         """One layer in one direction: GI for all steps in one GEMM, then the scan."""
         w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
         T, N, width = x.shape
+        last = 0 if reverse else T - 1
+        if self.mode == "LSTM":  # the small weights take the scan's gate layout, not GI
+            bias = None if b_ih is None else lstm_gate_layout(b_ih + b_hh)
+            gp = F.linear(x.reshape(T * N, width), lstm_gate_layout(w_ih), bias).reshape(T, N, -1)
+            out = lstm_scan_prepared(gp, state[0], state[1], lstm_gate_layout(w_hh), reverse=reverse)
+            return out[:T], (out[last], out[T])
         gi = F.linear(x.reshape(T * N, width), w_ih, b_ih).reshape(T, N, -1)
         if b_hh is None:
             b_hh = Tensor._wrap(namespace(w_hh.data).zeros(w_hh.shape[0], w_hh.dtype), False, None)
-        last = 0 if reverse else T - 1
-        if self.mode == "LSTM":
-            out = lstm_scan(gi, state[0], state[1], w_hh, b_hh, reverse=reverse)
-            return out[:T], (out[last], out[T])
         if self.mode == "GRU":
             hs = gru_scan(gi, state[0], w_hh, b_hh, reverse=reverse)
         else:

@@ -11,14 +11,19 @@ its own Python overhead and its own gradient buffers, and backward does one smal
 end, ``dW_hh = dGATESᵀ·H_prev`` with (T·N)-row matrices — cuDNN's arrangement. The cells
 (``nn.GRUCell`` …) stay composed from ops and the reference tests check both agree.
 
-Layout: inside the loop the gates are GATE-MAJOR, (K, N, H) per step: GI (+ the foldable
-part of b_hh) is rearranged once to (T, K, N, H) (LSTM: added per step from a strided view
-instead), and the step GEMM is a stack of K GEMMs
-``h·W_kᵀ`` writing each gate block contiguously. Every elementwise op then runs on a
-contiguous (N, H) block and writes into a preallocated buffer (``out=``): on column slices
-of a (N, K·H) row the same ufuncs are 2–7× slower and the gate maths, not the GEMMs,
-dominated the step. Backward builds each step's dgates gate-major and copies them once
-into the row layout (T, N, K·H) that ``dGI`` and the ``dW_hh`` GEMM need.
+Layout: inside the loop the gates are GATE-MAJOR, (K, N, H) per step: GRU rearranges GI
+(+ the foldable part of b_hh) once to (T, K, N, H), LSTM reads GI per step through a
+strided view, and the step GEMM is a stack of K GEMMs ``h·W_kᵀ`` writing each gate block
+contiguously. Every elementwise op then runs on a contiguous (N, H) block and writes into
+a preallocated buffer (``out=``): on column slices of a (N, K·H) row the same ufuncs are
+2–7× slower and the gate maths, not the GEMMs, dominated the step. Backward writes each
+step's dgates into the row layout (T, N, K·H) that ``dGI`` and the ``dW_hh`` GEMM need.
+
+LSTM goes one step further (:class:`LSTMGateLayout`): its small weight matrices are put
+in the scan's layout before the input projection — blocks o, i, f, g, σ blocks halved,
+both biases summed — so a step is one GEMM, one add and ONE tanh over all four blocks,
+and forward (when a gradient is wanted) stores the products backward needs, which leaves
+backward two multiplies, three updates and one GEMM per step.
 
 σ(x) is computed as ``½·tanh(½x) + ½``: the same function, stable for any x, one call.
 """
@@ -26,8 +31,9 @@ into the row layout (T, N, K·H) that ``dGI`` and the ``dW_hh`` GEMM need.
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
+from glassnet.autograd._mode import state
 
-__all__ = ["rnn_scan", "lstm_scan", "gru_scan"]
+__all__ = ["rnn_scan", "lstm_scan", "lstm_scan_prepared", "lstm_gate_layout", "gru_scan"]
 
 
 def _sigmoid_(x, xp):
@@ -80,15 +86,15 @@ def _to_rows(xp, dst, blocks_nh):
     xp.copyto(dst.reshape(N, K, H).transpose(1, 0, 2), blocks_nh)
 
 
-def _weight_grads(xp, da, h0, hs, reverse):
+def _weight_grads(xp, da, h0, hs, reverse, bias=True):
     """dW_hh = Σ_t da_tᵀ·h_{t-1} (one GEMM over the (T-1)·N rows whose h_{t-1} is in
-    ``hs``, plus h0's step) and db_hh = Σ_t Σ_n da_t."""
+    ``hs``, plus h0's step) and db_hh = Σ_t Σ_n da_t (None unless ``bias``)."""
     T, N, G = da.shape
     first, rest, prev = (T - 1, slice(0, T - 1), slice(1, T)) if reverse else (0, slice(1, T),
                                                                              slice(0, T - 1))
     dw = da[rest].reshape(-1, G).T @ hs[prev].reshape(-1, hs.shape[-1])
     dw += da[first].T @ h0
-    return dw, da.reshape(-1, G).sum(axis=0)
+    return dw, (da.reshape(-1, G).sum(axis=0) if bias else None)
 
 
 def _check(name, gi, h0, w_hh, blocks):
@@ -201,84 +207,135 @@ class GRUScan(Function):
         return dgi, dh, dw, db
 
 
-_IFOG = (0, 1, 3, 2)  # PyTorch's gate rows i, f, g, o ↔ internal order i, f, o, g
+def _gate_rows(xp, G):
+    """Row order that turns PyTorch's LSTM gate blocks i, f, g, o into o, i, f, g, and
+    its inverse (a rotation by one block, so both are simple index arrays)."""
+    H = G // 4
+    order = xp.concatenate([xp.arange(3 * H, G), xp.arange(0, 3 * H)])
+    return order, xp.concatenate([xp.arange(H, G), xp.arange(0, H)])
 
 
-def _add_ifog(a, gi_t):
-    """a (4, N, H) in order i, f, o, g  +=  gi_t (4, N, H) in PyTorch's order i, f, g, o."""
-    a[:2] += gi_t[:2]
-    a[2] += gi_t[3]
-    a[3] += gi_t[2]
+def _gate_scale(xp, G, ndim, axis, dtype):
+    """½ on the σ blocks (o, i, f), 1 on g, shaped to broadcast along ``axis``."""
+    scale = xp.ones(G, dtype)
+    scale[: 3 * (G // 4)] = 0.5
+    shape = [1] * ndim
+    shape[axis] = G
+    return scale.reshape(shape)
+
+
+class LSTMGateLayout(Function):
+    """PyTorch's LSTM gate blocks (i, f, g, o) along one axis → the scan's layout: blocks
+    in the order o, i, f, g with the three σ blocks halved.
+
+    Why: σ(x) = ½ + ½·tanh(x/2), so with the σ pre-activations halved up front (in the
+    small weight matrices, before the input-projection GEMM) one ``tanh`` call covers all
+    four gate blocks of a step, and o, i, f, g puts the σ blocks together (o, i, f) and
+    the blocks that backward multiplies by dc together (i, f, g)."""
+
+    formula = "x' = S·P·x along the gate axis: blocks reordered (o, i, f, g), σ blocks × ½"
+    grad_formulas = ("dx = Pᵀ·(S·dx')",)
+
+    def forward(self, x, axis):
+        xp = namespace(x)
+        G = x.shape[axis]
+        if G % 4:
+            raise ShapeError(f"lstm_gate_layout: axis {axis} of {x.shape} has {G} entries; the 4 LSTM "
+                             f"gate blocks need a multiple of 4")
+        order, self.inverse = _gate_rows(xp, G)
+        self.scale = _gate_scale(xp, G, x.ndim, axis, x.dtype)
+        return xp.take(x, order, axis=axis) * self.scale
+
+    def backward(self, g):
+        xp = namespace(g)
+        return (xp.take(g * self.scale, self.inverse, axis=self.params["axis"]),)
 
 
 class LSTMScan(Function):
     """Output (T+1, N, H): rows 0..T-1 are h_t, row T is the final cell state c.
 
-    Parameters keep PyTorch's gate order i, f, g, o; inside the loop the gates are stored
-    gate-major in the order i, f, o, g, (T, 4, N, H), so the three σ gates are one contiguous
-    (3, N, H) block (one σ call per step) and every elementwise op runs on contiguous
-    (N, H) blocks. GI is added each step from a strided view (no rearranged copy up front);
-    backward builds each step's dA in PyTorch's order and copies it into the row layout."""
+    Inputs are in the scan's layout (:class:`LSTMGateLayout`): ``gp`` (T, N, 4H) holds the
+    pre-activations of the blocks o, i, f, g with the σ blocks halved (both biases folded
+    in), ``w_p`` (4H, H) the recurrent weight in the same layout. Per step, gate-major
+    (4, N, H) in one reused scratch block: one stacked GEMM ``h·W_kᵀ``, one add, one
+    ``tanh`` over all four blocks, then ``σ = ½ + ½·tanh`` on the first three.
 
-    formula = ("i, f, g, o = σ, σ, tanh, σ of (GI + h·W_hhᵀ + b_hh),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
+    When a gradient will be needed (``save``) forward also stores, per step, everything
+    backward multiplies by — (6, N, H): the four gate factors
+    ``M = [tanh c·σ'_o, g·σ'_i, c_{t-1}·σ'_f, i·tanh'_g]`` (derivatives with respect to
+    the scaled pre-activations), ``o·(1 - tanh²c)`` and ``f`` — so backward is two
+    products, three updates and one GEMM per step, writing dGP straight into its row layout."""
+
+    formula = ("o, i, f, g = σ, σ, σ, tanh of (GI + h·W_hhᵀ + b_hh),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
                "h_t = o ⊙ tanh(c_t)")
-    grad_formulas = ("dc += dh·o·(1 - tanh²c),  dA = [dc·g·i(1-i), dc·c_{t-1}·f(1-f), "
-                     "dc·i·(1-g²), dh·tanh c·o(1-o)],  dc_{t-1} = dc·f",
+    grad_formulas = ("dc += dh·o·(1 - tanh²c),  dA = [dh·tanh c·o(1-o), dc·g·i(1-i), dc·c_{t-1}·f(1-f), "
+                     "dc·i·(1-g²)],  dc_{t-1} = dc·f",
                      "dh_{t-1} = dA · W_hh,  dW_hh = dAᵀ · H_prev (one GEMM),  dGI = dA")
 
-    def forward(self, gi, h0, c0, w_hh, b_hh, reverse):
-        _check("lstm_scan", gi, h0, w_hh, 4)
-        xp = namespace(gi)
-        T, N, G = gi.shape
+    def forward(self, gp, h0, c0, w_p, reverse, save):
+        _check("lstm_scan", gp, h0, w_p, 4)
+        xp = namespace(gp)
+        T, N, G = gp.shape
         H = G // 4
-        self.h0, self.c0, self.w = h0, c0, w_hh
-        wk = xp.ascontiguousarray(w_hh.reshape(4, H, H)[list(_IFOG)].transpose(0, 2, 1))
-        bk = xp.ascontiguousarray(b_hh.reshape(4, 1, H)[list(_IFOG)])
-        giv = gi.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # (T, 4, N, H) view, PyTorch order
-        out, gates = xp.empty((T + 1, N, H), gi.dtype), xp.empty((T, 4, N, H), gi.dtype)
-        tc, cs, ig = xp.empty((T, N, H), gi.dtype), xp.empty((T, N, H), gi.dtype), xp.empty_like(h0)
+        self.h0, self.w = h0, w_p
+        wk = xp.ascontiguousarray(w_p.reshape(4, H, H).transpose(0, 2, 1))
+        gv = gp.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # (T, 4, N, H) view
+        out, a = xp.empty((T + 1, N, H), gp.dtype), xp.empty((4, N, H), gp.dtype)
+        tc, ig, cells = xp.empty_like(h0), xp.empty_like(h0), xp.empty((2, N, H), gp.dtype)
+        saved = xp.empty((T, 6, N, H), gp.dtype) if save else None
         h, c = h0, c0
-        for t in _steps(T, reverse):
-            a = xp.matmul(h, wk, out=gates[t])  # (4, N, H): h·W_kᵀ for k = i, f, o, g
-            _add_ifog(a, giv[t])
-            a += bk
-            _sigmoid_(a[:3], xp)
-            xp.tanh(a[3], out=a[3])
-            c = xp.multiply(a[1], c, out=cs[t])
-            c += xp.multiply(a[0], a[3], out=ig)
-            xp.tanh(c, out=tc[t])
-            h = xp.multiply(a[2], tc[t], out=out[t])
+        for step, t in enumerate(_steps(T, reverse)):
+            xp.matmul(h, wk, out=a)
+            a += gv[t]
+            xp.tanh(a, out=a)  # tanh of every block: σ blocks still need ½ + ½·(·)
+            if save:
+                m = saved[t]
+                _tanh_grad(xp, a, m[:4])
+                m[:3] *= 0.5  # dσ/dp = ½(1 - tanh²p) for the halved pre-activation p
+            a[:3] *= 0.5
+            a[:3] += 0.5
+            o, i, f, g = a
+            c_new = xp.multiply(f, c, out=cells[step % 2])
+            if save:
+                m[1] *= g
+                m[2] *= c
+                m[3] *= i
+                xp.copyto(m[5], f)
+            c_new += xp.multiply(i, g, out=ig)
+            c = c_new
+            xp.tanh(c, out=tc)
+            h = xp.multiply(o, tc, out=out[t])
+            if save:
+                m[0] *= tc
+                _tanh_grad(xp, tc, m[4])
+                m[4] *= o
         out[T] = c
-        self.out, self.gates, self.tc, self.cs = out, gates, tc, cs
+        self.saved, self.out = saved, out
         return out
 
     def backward(self, g):
         xp = namespace(g)
-        out, gates, tc, reverse = self.out, self.gates, self.tc, self.params["reverse"]
-        T, H = gates.shape[0], out.shape[-1]
-        da, d = xp.empty((T, out.shape[1], 4 * H), out.dtype), xp.empty_like(gates[0])
-        a, b = xp.empty_like(out[0]), xp.empty_like(out[0])
-        dh, dc = xp.zeros_like(out[0]), g[T].copy()
+        saved, reverse = self.saved, self.params["reverse"]
+        T, _, N, H = saved.shape
+        dp, tmp = xp.empty((T, N, 4 * H), g.dtype), xp.empty((N, H), g.dtype)
+        dh, dc = xp.zeros((N, H), g.dtype), g[T].copy()
         for t in _steps(T, not reverse):
             dh += g[t]
-            i, f, o, gg = gates[t]
-            xp.multiply(tc[t], tc[t], out=a)
-            xp.subtract(1, a, out=a)
-            a *= o
-            a *= dh
-            dc += a  # dc += dh·o·(1 - tanh²c)
-            _dsigmoid(xp, i, dc, gg, d[0], b)
-            _dsigmoid(xp, f, dc, _prev(self.cs, self.c0, t, reverse), d[1], b)
-            _dsigmoid(xp, o, dh, tc[t], d[3], b)
-            xp.multiply(gg, gg, out=b)
-            xp.subtract(1, b, out=b)
-            b *= i
-            xp.multiply(b, dc, out=d[2])  # dA_g = dc·i·(1-g²);  d is in PyTorch's order
-            dc *= f
-            _to_rows(xp, da[t], d)
-            xp.matmul(da[t], self.w, out=dh)
-        dw, db = _weight_grads(xp, da, self.h0, out[:T], reverse)
-        return da, dh, dc, dw, db
+            m = saved[t]
+            dc += xp.multiply(dh, m[4], out=tmp)  # dc += dh·o·(1 - tanh²c)
+            blocks = dp[t].reshape(N, 4, H).transpose(1, 0, 2)  # row layout, written gate by gate
+            xp.multiply(dh, m[0], out=blocks[0])
+            xp.multiply(dc, m[1:4], out=blocks[1:])
+            dc *= m[5]
+            xp.matmul(dp[t], self.w, out=dh)
+        dw, _ = _weight_grads(xp, dp, self.h0, self.out[:T], reverse, bias=False)
+        return dp, dh, dc, dw
+
+
+def _tanh_grad(xp, t, out):
+    """out = 1 - t² (the derivative of tanh, from its value t)."""
+    xp.multiply(t, t, out=out)
+    xp.subtract(1, out, out=out)
 
 
 def rnn_scan(gi, h0, w_hh, b_hh, nonlinearity="tanh", reverse=False):
@@ -291,7 +348,24 @@ def gru_scan(gi, h0, w_hh, b_hh, reverse=False):
     return GRUScan.apply(gi, h0, w_hh, b_hh, reverse=reverse)
 
 
-def lstm_scan(gi, h0, c0, w_hh, b_hh, reverse=False):
-    """LSTM recurrence (gates i, f, g, o) over ``gi`` (T, N, 4H) → (T+1, N, H): the states
-    h_t, then the final cell state."""
-    return LSTMScan.apply(gi, h0, c0, w_hh, b_hh, reverse=reverse)
+def lstm_gate_layout(x, axis=0):
+    """PyTorch's LSTM gate blocks (i, f, g, o) along ``axis`` → the scan's layout (o, i, f,
+    g, σ blocks halved): apply it to ``weight_ih``, ``weight_hh`` and the bias sum."""
+    return LSTMGateLayout.apply(x, axis=axis % x.ndim)
+
+
+def lstm_scan_prepared(gp, h0, c0, w_p, reverse=False):
+    """LSTM recurrence over pre-activations already in the scan's layout
+    (:func:`lstm_gate_layout`, biases included) → (T+1, N, H): the states h_t, then c."""
+    save = state.grad_enabled and (gp.requires_grad or h0.requires_grad or c0.requires_grad
+                                   or w_p.requires_grad)
+    return LSTMScan.apply(gp, h0, c0, w_p, reverse=reverse, save=save)
+
+
+def lstm_scan(gi, h0, c0, w_hh, b_hh=None, reverse=False):
+    """LSTM recurrence (PyTorch's gates i, f, g, o) over ``gi`` (T, N, 4H) → (T+1, N, H):
+    the states h_t, then the final cell state. Composed: the gate layout of ``gi + b_hh``
+    and of ``w_hh``, then :func:`lstm_scan_prepared` (``nn.LSTM`` lays out its small
+    weights instead, before the input projection)."""
+    gi = gi if b_hh is None else gi + b_hh
+    return lstm_scan_prepared(lstm_gate_layout(gi, -1), h0, c0, lstm_gate_layout(w_hh, 0), reverse)
