@@ -301,8 +301,10 @@ def worker_facts(torch=None):
     }
     try:
         import glassnet
+        from glassnet._allocator import host_allocator
 
         facts["glassnet"] = glassnet.__version__
+        facts["host_allocator"] = host_allocator()
     except (ImportError, AttributeError):
         facts["glassnet"] = None
     return facts
@@ -374,6 +376,12 @@ def machine_markdown(facts, parent_env=None):
             lines.append(f"- BLAS: {lib['internal_api']} {lib['version']}")
     if facts["torch"]:
         lines.append(f"- PyTorch BLAS: {facts['torch_blas']} (intra-op threads via OpenMP)")
+    allocator = facts.get("host_allocator")
+    if allocator:
+        tuned = ("glibc's mmap/trim thresholds raised at `import glassnet` (freed blocks ≤ 32 MiB are "
+                 "reused); every worker imports glassnet, so PyTorch and NumPy run with it too")
+        lines.append("- Host allocator: " + (tuned if allocator["tuned"]
+                                            else f"C library defaults ({allocator['reason']})"))
     seen = {v: parent_env.get(v) for v in UNSET_VARS if parent_env.get(v) is not None}
     shown = ", ".join(f"`{k}={v}`" for k, v in seen.items()) or "neither was set"
     lines.append(
