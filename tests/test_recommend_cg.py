@@ -7,7 +7,8 @@ import glassnet as gn
 from glassnet import recommend as rec
 
 pytest.importorskip("scipy")
-from glassnet.recommend._normal import cg_rows, csr, solve_rows  # noqa: E402
+from glassnet.recommend import _normal  # noqa: E402
+from glassnet.recommend._normal import cg_rows, csr, entry_dots, solve_rows  # noqa: E402
 
 
 def _systems(k=5, n_rows=7, n_cols=9, seed=0):
@@ -39,6 +40,45 @@ def test_cg_error_shrinks_every_step():
     errors = [np.abs(cg_rows(W, V, F, 0.1, x0, base=base, steps=s) - exact).max() for s in (1, 2, 4, 8)]
     assert errors[0] < np.abs(x0 - exact).max() and errors[-1] < 1e-7
     assert all(a > b for a, b in zip(errors, errors[1:], strict=False))
+
+
+def test_entry_dots_block_by_block_equal_the_dense_products(monkeypatch):
+    W, _, F, _, _, X = _systems(k=4, n_rows=9, n_cols=6)   # row 3 is empty
+    expected = (X @ F.T)[W.nonzero()]                      # (u, j) in CSR order
+    np.testing.assert_allclose(entry_dots(W, F, X), expected, rtol=1e-12)
+    monkeypatch.setattr(_normal, "_DOT_BLOCK_BYTES", 1)    # one row per block
+    np.testing.assert_allclose(entry_dots(W, F, X), expected, rtol=1e-12)
+
+
+def test_row_blocks_cover_every_row_once_and_never_split_one():
+    indptr = np.array([0, 3, 3, 4, 9, 9, 10])
+    for entries in (1, 2, 4, 100):
+        blocks = _normal._row_blocks(indptr, entries)
+        assert [b[0] for b in blocks[1:]] == [b[1] for b in blocks[:-1]]
+        assert blocks[0][0] == 0 and blocks[-1][1] == 6
+        assert all((indptr[r0], indptr[r1]) == (e0, e1) for r0, r1, e0, e1 in blocks)
+    assert _normal._row_blocks(indptr, 100) == [(0, 6, 0, 10)]
+    assert _normal._row_blocks(np.array([0, 0]), 4) == [(0, 1, 0, 0)]
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_cg_dots_tracked_through_the_steps_equal_a_fresh_pass(steps):
+    W, V, F, base, scale, x0 = _systems(k=6)
+    x = cg_rows(W, V, F, 0.3, x0, base=base, row_scale=scale, steps=steps)
+    x2, dots = cg_rows(W, V, F, 0.3, x0, base=base, row_scale=scale, steps=steps, with_dots=True)
+    np.testing.assert_array_equal(x2, x)
+    np.testing.assert_allclose(dots, entry_dots(W, F, x), rtol=1e-10, atol=1e-12)
+
+
+def test_cg_right_hand_side_with_its_own_sparsity():
+    W, V, F, _, _, x0 = _systems(k=5)
+    data = V.data.copy()
+    data[::3] = 0.0
+    sparser = csr(data, V.indices, V.indptr, V.shape[1])
+    sparser.eliminate_zeros()                              # fewer entries than W: the V @ F path
+    assert sparser.nnz < W.nnz
+    np.testing.assert_allclose(cg_rows(W, sparser, F, 0.3, x0, steps=5), solve_rows(W, sparser, F, 0.3),
+                               rtol=1e-8, atol=1e-10)
 
 
 def _tiny():
@@ -79,6 +119,33 @@ def test_tol_stops_early_on_a_non_increasing_training_loss(cls):
     early = cls(rank=4, iterations=30, tol=0.01).fit(data).history_
     assert 2 <= len(early) < 30 and early[-2] - early[-1] <= 0.01 * early[-2]
     assert cls(rank=4, iterations=3).fit(data).history_ == []  # tol=0: nothing recorded
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"solver": "exact"}, {"biases": False, "weighted_reg": True}])
+@pytest.mark.parametrize("cls", [rec.ALS, rec.ImplicitALS])
+def test_history_is_the_training_loss_after_each_sweep(cls, kwargs):
+    data = rec.synthetic(150, 60, rank=3, density=0.2, noise=0.3, seed=4)
+    if cls is rec.ImplicitALS:
+        kwargs = {k: v for k, v in kwargs.items() if k == "solver"}
+    model = cls(rank=4, iterations=3, tol=1e-12, dtype=np.float64, **kwargs).fit(data)
+    assert model.history_[-1] == pytest.approx(model.training_loss(data), rel=1e-12)
+    ref = cls(rank=4, iterations=0, dtype=np.float64, **kwargs).fit(data)
+    losses = []
+    for _ in range(3):                                      # the same sweeps by hand
+        ref.step_users(data)
+        ref.step_items(data)
+        losses.append(ref.training_loss(data))
+    assert 2 <= len(model.history_)  # (weighted_reg's objective is not this loss: it may stop)
+    np.testing.assert_allclose(model.history_, losses[:len(model.history_)], rtol=1e-12)
+
+
+def test_steps_by_hand_follow_the_ratings_they_are_given():
+    a = _tiny()
+    b = rec.Ratings(a.users, a.items, a.ratings[::-1].copy(), a.user_ids, a.item_ids)
+    model = rec.ALS(rank=3, reg=0.7, iterations=1, dtype=np.float64, solver="exact").fit(a)
+    other = rec.ALS(rank=3, reg=0.7, iterations=1, dtype=np.float64, solver="exact").fit(a)
+    model.step_users(a)                                     # a's sides, then b's (same mean)
+    np.testing.assert_array_equal(model.step_users(b), other.step_users(b))
 
 
 def test_solver_arguments_are_checked_and_saved(tmp_path):

@@ -16,19 +16,41 @@ import numpy as np
 
 from glassnet._errors import GlassnetValueError
 from glassnet.recommend._base import Recommender
-from glassnet.recommend._normal import cg_rows, csr, solve_rows
+from glassnet.recommend._normal import cg_rows, csr, entry_dots, solve_rows
 
 __all__ = ["ALS", "ImplicitALS"]
 
 
-class _Transposed:
-    """The item-major CSR of R (its transpose), plus where each entry came from."""
+class _Side:
+    """One side's half-step data, fixed for a fit: row ``u``'s entries are
+    ``indptr[u]:indptr[u+1]``, with the other side's ``indices`` and the ``values`` (ratings)
+    in row order. Models attach what else they derive once per fit (weights, targets)."""
 
-    def __init__(self, ratings):
-        self.order = np.lexsort((ratings.users, ratings.items))
-        self.users = ratings.users[self.order]
-        counts = np.bincount(ratings.items, minlength=ratings.n_items)
-        self.indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    def __init__(self, indices, indptr, values, n_cols):
+        small = max(indices.size, n_cols) < np.iinfo(np.int32).max  # SciPy's own index dtype
+        index = np.int32 if small else np.int64
+        self.indices, self.indptr = indices.astype(index), indptr.astype(index)
+        self.values, self.n_cols = values, n_cols
+        self.weights = self.targets = self.scale = None  # set by the model's _prepare_side
+
+    def csr(self, data):
+        """The (n_rows, n_cols) CSR matrix with this side's entries and ``data``."""
+        return csr(data, self.indices, self.indptr, self.n_cols)
+
+
+def _pair_dots(X, Y, u, i):
+    """(n,) ``x_u·y_i`` for index pairs (``take`` gathers rows about 2 × faster than ``X[u]``)."""
+    return np.einsum("nk,nk->n", X.take(u, axis=0), Y.take(i, axis=0))
+
+
+def _sides(ratings):
+    """(users' side, items' side) of ``ratings``: R by rows, then Rᵀ by rows."""
+    users = _Side(ratings.items, ratings.indptr, ratings.ratings, ratings.n_items)
+    order = np.argsort(ratings.items, kind="stable")  # R is sorted by user: users stay sorted per item
+    counts = np.bincount(ratings.items, minlength=ratings.n_items)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    items = _Side(ratings.users[order], indptr, ratings.ratings[order], ratings.n_users)
+    return users, items
 
 
 class _ALSBase(Recommender):
@@ -55,35 +77,46 @@ class _ALSBase(Recommender):
 
     def _fit(self, ratings):
         self._init_factors(ratings)
-        self._prepare(ratings)
+        self._cache = None  # sides are built afresh for every fit
         self.history_ = []  # training loss after each sweep (recorded only when tol > 0)
         for _ in range(self.iterations):
             self.step_users(ratings)
-            self.step_items(ratings)
-            if self.tol > 0 and self._converged(ratings):
+            if self.tol == 0:
+                self.step_items(ratings)
+            elif self._converged(self._step_items(ratings, with_loss=True)):
                 break
-        self._t = None  # the transposed index is only needed while fitting
+        self._cache = None  # the sides are only needed while fitting
 
-    def _prepare(self, ratings):
-        self._t = _Transposed(ratings)
+    def _sides(self, ratings):
+        """Both :class:`_Side` of ``ratings``, built once per fit (or, when stepping by hand,
+        once per ``ratings``)."""
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache[0] is not ratings or cache[1] != self.global_mean_:
+            sides = _sides(ratings)
+            for side in sides:
+                self._prepare_side(side)
+            self._cache = cache = (ratings, self.global_mean_, sides)
+        return cache[2]
 
-    def _transposed(self, ratings):
-        if getattr(self, "_t", None) is None or self._t.users.size != ratings.nnz:
-            self._prepare(ratings)
-        return self._t
+    def step_items(self, ratings):
+        """One item half-step in place (user side fixed); returns ``item_factors_``."""
+        self._step_items(ratings)
+        return self.item_factors_
 
     def item_vectors(self):
         return self.item_factors_
 
-    def _solve(self, W, V, F, x0, **kwargs):
-        """Every row's normal equations, exactly or by warm-started CG from ``x0``."""
+    def _solve(self, W, V, F, x0, with_dots=False, **kwargs):
+        """Every row's normal equations, exactly or by warm-started CG from ``x0``; with
+        ``with_dots`` also the solution's (nnz,) ``f_j·x_u`` (:func:`entry_dots`)."""
         if self.solver == "exact":
-            return solve_rows(W, V, F, self.reg, **kwargs)
-        return cg_rows(W, V, F, self.reg, x0, steps=self.cg_steps, **kwargs)
+            x = solve_rows(W, V, F, self.reg, **kwargs)
+            return (x, entry_dots(W, F, x)) if with_dots else x
+        return cg_rows(W, V, F, self.reg, x0, steps=self.cg_steps, with_dots=with_dots, **kwargs)
 
-    def _converged(self, ratings):
+    def _converged(self, loss):
         """Record the training loss; True once a sweep lowered it by less than ``tol`` (relative)."""
-        self.history_.append(float(self.training_loss(ratings)))
+        self.history_.append(loss)
         if len(self.history_) < 2:
             return False
         before, after = self.history_[-2:]
@@ -123,49 +156,57 @@ class ALS(_ALSBase):
         self.user_bias_ = np.zeros(ratings.n_users, dtype=self.dtype)
         self.item_bias_ = np.zeros(ratings.n_items, dtype=self.dtype)
 
-    def _half_step(self, F, other_bias, own, own_bias, indices, indptr, targets):
+    def _prepare_side(self, side):
+        """Once per fit: unit weights, targets ``r − μ`` and (``weighted_reg``) row counts."""
+        side.weights = side.csr(np.ones(side.indices.size, dtype=self.dtype))
+        side.targets = (side.values - self.global_mean_).astype(self.dtype)
+        side.scale = np.diff(side.indptr).astype(self.dtype) if self.weighted_reg else None
+
+    def _half_step(self, side, F, other_bias, own, own_bias, with_errors=False):
         """Solve one side: rows given the other side's factors F and biases (``own`` and
-        ``own_bias``, this side's current values, are CG's starting point)."""
-        own_count = own.shape[0]
+        ``own_bias``, this side's current values, are CG's starting point). Returns the new
+        factors, biases and, with ``with_errors``, the (nnz,) training errors ``r − r̂``."""
+        own_count, targets = own.shape[0], side.targets
         if self.biases:
             F = np.hstack([F, np.ones((F.shape[0], 1), dtype=F.dtype)])
             own = np.hstack([own, own_bias[:, None]])
-            targets = targets - other_bias[indices]
-        ones = np.ones(indices.size, dtype=self.dtype)
-        W = csr(ones, indices, indptr, F.shape[0])
-        V = csr(targets.astype(self.dtype), indices, indptr, F.shape[0])
-        scale = np.diff(indptr).astype(self.dtype) if self.weighted_reg else None
-        sol = self._solve(W, V, F, own, row_scale=scale)
+            targets = targets - other_bias.take(side.indices)
+        sol = self._solve(side.weights, side.csr(targets), F, own, row_scale=side.scale,
+                          with_dots=with_errors)
+        errors = None
+        if with_errors:  # r − μ − (other bias) − [f_j, 1]·[x_u, own bias]
+            sol, dots = sol
+            errors = targets - dots
         if self.biases:
-            return sol[:, :-1], sol[:, -1]
-        return sol, np.zeros(own_count, dtype=self.dtype)
+            return sol[:, :-1], sol[:, -1], errors
+        return sol, np.zeros(own_count, dtype=self.dtype), errors
 
     def step_users(self, ratings):
         """One user half-step in place (item side fixed); returns ``user_factors_``."""
-        targets = ratings.ratings - self.global_mean_
-        self.user_factors_, self.user_bias_ = self._half_step(
-            self.item_factors_, self.item_bias_, self.user_factors_, self.user_bias_, ratings.items,
-            ratings.indptr, targets)
+        users, _ = self._sides(ratings)
+        self.user_factors_, self.user_bias_, _ = self._half_step(
+            users, self.item_factors_, self.item_bias_, self.user_factors_, self.user_bias_)
         return self.user_factors_
 
-    def step_items(self, ratings):
-        """One item half-step in place (user side fixed); returns ``item_factors_``."""
-        t = self._transposed(ratings)
-        targets = ratings.ratings[t.order] - self.global_mean_
-        self.item_factors_, self.item_bias_ = self._half_step(
-            self.user_factors_, self.user_bias_, self.item_factors_, self.item_bias_, t.users,
-            t.indptr, targets)
-        return self.item_factors_
+    def _step_items(self, ratings, with_loss=False):
+        """The item half-step; with ``with_loss`` returns :meth:`training_loss` after it."""
+        _, items = self._sides(ratings)
+        self.item_factors_, self.item_bias_, errors = self._half_step(
+            items, self.user_factors_, self.user_bias_, self.item_factors_, self.item_bias_, with_loss)
+        return None if errors is None else self._loss(errors)
 
     def training_loss(self, ratings):
         """``Σ_(u,i)∈R (r_ui − r̂_ui)² + reg·(‖X‖² + ‖Y‖² + ‖b‖² + ‖c‖²)`` (the penalty
         unweighted also with ``weighted_reg``)."""
-        err = ratings.ratings - self._predict_index(ratings.users, ratings.items)
-        return float(np.vdot(err, err)) + self._penalty()
+        return self._loss(ratings.ratings - self._predict_index(ratings.users, ratings.items))
+
+    def _loss(self, errors):
+        errors = np.asarray(errors, dtype=np.float64)
+        return float(np.vdot(errors, errors)) + self._penalty()
 
     def _predict_index(self, u, i):
-        dots = np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
-        return self.global_mean_ + self.user_bias_[u] + self.item_bias_[i] + dots
+        dots = _pair_dots(self.user_factors_, self.item_factors_, u, i)
+        return self.global_mean_ + self.user_bias_.take(u) + self.item_bias_.take(i) + dots
 
     def _score_rows(self, u):
         scores = self.user_factors_[u] @ self.item_factors_.T               # (rows, n_items)
@@ -207,39 +248,47 @@ class ImplicitALS(_ALSBase):
             raise GlassnetValueError(f"ImplicitALS: alpha must be > 0, got {alpha}")
         self.alpha = float(alpha)
 
-    def _half_step(self, F, own, indices, indptr, values):
-        r = np.maximum(values, 0.0).astype(self.dtype)
-        W = csr(self.alpha * r, indices, indptr, F.shape[0])                 # C_u − I
-        V = csr(np.where(r > 0, 1.0 + self.alpha * r, 0.0).astype(self.dtype),  # C_u p_u
-                indices, indptr, F.shape[0])
-        return self._solve(W, V, F, own, base=F.T @ F)
+    def _prepare_side(self, side):
+        """Once per fit: weights ``C_u − I`` (``alpha·r``) and targets ``C_u p_u``."""
+        r = np.maximum(side.values, 0.0).astype(self.dtype)
+        side.weights = side.csr(self.alpha * r)
+        side.targets = np.where(r > 0, 1.0 + self.alpha * r, 0.0).astype(self.dtype)
+
+    def _half_step(self, side, F, own, with_dots=False):
+        return self._solve(side.weights, side.csr(side.targets), F, own, base=F.T @ F,
+                           with_dots=with_dots)
 
     def step_users(self, ratings):
         """One user half-step in place; returns ``user_factors_``."""
-        self.user_factors_ = self._half_step(self.item_factors_, self.user_factors_, ratings.items,
-                                             ratings.indptr, ratings.ratings)
+        users, _ = self._sides(ratings)
+        self.user_factors_ = self._half_step(users, self.item_factors_, self.user_factors_)
         return self.user_factors_
 
-    def step_items(self, ratings):
-        """One item half-step in place; returns ``item_factors_``."""
-        t = self._transposed(ratings)
-        self.item_factors_ = self._half_step(self.user_factors_, self.item_factors_, t.users, t.indptr,
-                                             ratings.ratings[t.order])
-        return self.item_factors_
+    def _step_items(self, ratings, with_loss=False):
+        """The item half-step; with ``with_loss`` returns :meth:`training_loss` after it."""
+        _, items = self._sides(ratings)
+        sol = self._half_step(items, self.user_factors_, self.item_factors_, with_dots=with_loss)
+        if not with_loss:
+            self.item_factors_ = sol
+            return None
+        self.item_factors_, scores = sol
+        return self._loss(items.values, scores)
 
     def training_loss(self, ratings):
         """``Σ_all c_ui (p_ui − s_ui)² + reg·(‖X‖² + ‖Y‖²)`` without the dense matrix:
         ``Σ_all s_ui² = Σ (XᵀX) ∘ (YᵀY)`` plus, over the interactions only,
         ``c_ui (1 − s_ui)² − s_ui²``."""
-        X, Y = self.user_factors_, self.item_factors_
-        s = self._predict_index(ratings.users, ratings.items)
-        c = 1.0 + self.alpha * np.maximum(ratings.ratings, 0.0)
-        seen = ratings.ratings > 0
-        observed = np.sum(np.where(seen, c * (1.0 - s) ** 2 - s ** 2, 0.0))
+        return self._loss(ratings.ratings, self._predict_index(ratings.users, ratings.items))
+
+    def _loss(self, ratings, scores):
+        """:meth:`training_loss` from the (nnz,) ``ratings`` and their scores ``s_ui``."""
+        X, Y, s = self.user_factors_, self.item_factors_, np.asarray(scores, dtype=np.float64)
+        c = 1.0 + self.alpha * np.maximum(ratings, 0.0)
+        observed = np.sum(np.where(ratings > 0, c * (1.0 - s) ** 2 - s ** 2, 0.0))
         return float(np.sum((X.T @ X) * (Y.T @ Y))) + float(observed) + self._penalty()
 
     def _predict_index(self, u, i):
-        return np.einsum("nk,nk->n", self.user_factors_[u], self.item_factors_[i])
+        return _pair_dots(self.user_factors_, self.item_factors_, u, i)
 
     def _score_rows(self, u):
         return self.user_factors_[u] @ self.item_factors_.T

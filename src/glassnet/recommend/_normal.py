@@ -20,9 +20,10 @@ rows, O(nnz·k) per step instead of the Gram matrices' O(nnz·k²) plus O(n·k³
 
 import numpy as np
 
-__all__ = ["cg_rows", "csr", "solve_rows"]
+__all__ = ["cg_rows", "csr", "entry_dots", "solve_rows"]
 
 _BLOCK_ELEMENTS = 1 << 22  # k × k entries per block: 32 MB of float64
+_DOT_BLOCK_BYTES = 1 << 19  # (entries, k) rows gathered per block of _RowOperator.dots: fit in L2
 
 
 def csr(data, indices, indptr, n_cols):
@@ -65,23 +66,74 @@ def solve_rows(W, V, F, reg, base=None, row_scale=None):
     return X
 
 
+def _repeat_rows(a, counts):
+    """``np.repeat(a, counts, axis=0)`` for a C-contiguous (n, k) ``a``, about 1.3 × faster:
+    each row moves as one opaque ``k·itemsize``-byte item."""
+    row = np.dtype((np.void, a.shape[1] * a.itemsize))
+    return a.view(row).ravel().repeat(counts).view(a.dtype).reshape(-1, a.shape[1])
+
+
+def _row_blocks(indptr, entries):
+    """``(r0, r1, e0, e1)``: consecutive row ranges of about ``entries`` entries each (a row
+    is never split; ``e0:e1`` are the entries of rows ``r0:r1``)."""
+    cuts = np.searchsorted(indptr, np.arange(entries, indptr[-1], entries))
+    rows = np.unique(np.concatenate([[0], cuts, [indptr.size - 1]])).tolist()
+    ends = indptr[rows].tolist()
+    return list(zip(rows[:-1], rows[1:], ends[:-1], ends[1:], strict=True))
+
+
 class _RowOperator:
-    """``p ↦ A p`` for all rows at once, ``A_u = base + s_u·reg·I + Σ_j W_uj f_j f_jᵀ``."""
+    """``p ↦ A p`` for all rows at once, ``A_u = base + s_u·reg·I + Σ_j W_uj f_j f_jᵀ``.
+
+    Built once per half-step (``F`` fixed); every product is two passes over the entries:
+    the dots ``f_j·p_u`` (:meth:`dots`), then one sparse product ``(W ∘ dots) @ F`` through
+    a CSR matrix whose ``data`` is reused."""
 
     def __init__(self, W, F, reg, base, row_scale):
-        self.W, self.F, self.base = W, F, base
-        self.gathered = F[W.indices]                                        # (nnz, k): f_j per entry
-        self.counts = np.diff(W.indptr)
+        self.F, self.base, self.weights = F, base, W.data
+        self.indices, self.counts = W.indices, np.diff(W.indptr)
+        self.blocks = _row_blocks(W.indptr, max(1, _DOT_BLOCK_BYTES // (F.shape[1] * F.itemsize)))
+        self.scatter = csr(np.zeros(W.nnz, dtype=F.dtype), W.indices, W.indptr, F.shape[0])
         reg = np.broadcast_to(np.asarray(reg, dtype=F.dtype), (F.shape[1],))
         self.ridge = reg if row_scale is None else row_scale[:, None] * reg  # (k,) or (n_rows, k)
 
-    def __call__(self, p):
-        dots = np.einsum("nk,nk->n", self.gathered, np.repeat(p, self.counts, axis=0))
-        out = np.asarray(csr(self.W.data * dots, self.W.indices, self.W.indptr, self.F.shape[0]) @ self.F)
-        out += self.ridge * p
+    def dots(self, p):
+        """(nnz,) ``f_j·p_u`` for every entry (u, j) of W; p (n_rows, k). A few thousand
+        entries at a time: the gathered ``f_j`` and repeated ``p_u`` of a block stay in cache,
+        where two (nnz, k) arrays would go through memory (~1.5 × slower)."""
+        p = np.ascontiguousarray(p)
+        out = np.empty(self.indices.size, dtype=self.F.dtype)
+        for r0, r1, e0, e1 in self.blocks:
+            f = self.F.take(self.indices[e0:e1], axis=0)                  # (entries, k): f_j
+            np.einsum("nk,nk->n", f, _repeat_rows(p[r0:r1], self.counts[r0:r1]), out=out[e0:e1])
+        return out
+
+    def _diagonal(self, p):
+        """``(base + s_u·reg·I) p_u`` for every row."""
+        out = self.ridge * p
         if self.base is not None:
             out += p @ self.base
         return out
+
+    def apply(self, p, p_dots):
+        """``A p`` given ``p_dots = self.dots(p)``."""
+        np.multiply(self.weights, p_dots, out=self.scatter.data)
+        out = np.asarray(self.scatter @ self.F)
+        out += self._diagonal(p)
+        return out
+
+    def residual(self, values, x, x_dots):
+        """``b − A x`` with ``b = V @ F`` (``values`` = V's data, W's sparsity) in one sparse
+        product: ``(V − W ∘ dots(x)) @ F − (base + s_u·reg·I) x``; ``x_dots = self.dots(x)``."""
+        np.subtract(values, self.weights * x_dots, out=self.scatter.data)
+        out = np.asarray(self.scatter @ self.F)
+        out -= self._diagonal(x)
+        return out
+
+
+def entry_dots(W, F, X):
+    """(nnz,) ``f_j·x_u`` for every entry (u, j) of CSR ``W``: F (n_cols, k), X (n_rows, k)."""
+    return _RowOperator(W, F, 0.0, None, None).dots(X)
 
 
 def _ratio(num, den):
@@ -89,7 +141,13 @@ def _ratio(num, den):
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)[:, None]
 
 
-def cg_rows(W, V, F, reg, x0, base=None, row_scale=None, steps=3):
+def _same_pattern(V, W):
+    """True when CSR ``V`` has exactly ``W``'s entries (the usual case: built together)."""
+    same = (V.indices is W.indices or np.array_equal(V.indices, W.indices))
+    return same and (V.indptr is W.indptr or np.array_equal(V.indptr, W.indptr))
+
+
+def cg_rows(W, V, F, reg, x0, base=None, row_scale=None, steps=3, with_dots=False):
     """``steps`` conjugate-gradient steps on the systems of :func:`solve_rows`, from ``x0``.
 
     Same arguments as :func:`solve_rows` plus ``x0`` (n_rows, k), the starting point (the
@@ -99,19 +157,29 @@ def cg_rows(W, V, F, reg, x0, base=None, row_scale=None, steps=3):
 
     With ``steps ≥ k`` it reaches the exact solution up to rounding (the systems are SPD);
     three steps per half-sweep are enough for ALS because the start is already close.
-    Returns X (n_rows, k) in ``F``'s dtype.
+    Returns X (n_rows, k) in ``F``'s dtype; with ``with_dots`` also :func:`entry_dots` of X
+    (what a training loss needs), kept up to date as ``x_dots += α_u·(f_j·p_u)`` from the
+    dots each step computes anyway instead of a pass of its own.
     """
     A = _RowOperator(W, F, reg, None if base is None else base.astype(F.dtype), row_scale)
     x = np.array(x0, dtype=F.dtype)
-    r = np.asarray(V @ F) - A(x)
+    x_dots = A.dots(x)
+    if _same_pattern(V, W):
+        r = A.residual(V.data, x, x_dots)
+    else:
+        r = np.asarray(V @ F) - A.apply(x, x_dots)
     p = r.copy()
     rr = np.einsum("nk,nk->n", r, r)
     for _ in range(steps):
-        Ap = A(p)
+        p_dots = A.dots(p)
+        Ap = A.apply(p, p_dots)
         alpha = _ratio(rr, np.einsum("nk,nk->n", p, Ap))
         x += alpha * p
+        if with_dots:
+            x_dots += np.repeat(alpha[:, 0], A.counts) * p_dots
         r -= alpha * Ap
         rr_next = np.einsum("nk,nk->n", r, r)
-        p = r + _ratio(rr_next, rr) * p
+        p *= _ratio(rr_next, rr)
+        p += r
         rr = rr_next
-    return x
+    return (x, x_dots) if with_dots else x
