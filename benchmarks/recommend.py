@@ -120,6 +120,8 @@ def _als_curve(train, test):
     sweeps sets the initial factors, then ``step_users`` / ``step_items``): the time of
     each sweep is measured, the test RMSE after it is computed with the clock stopped.
     Returns [(seconds so far, test RMSE), …] — how long ALS needs to reach an accuracy."""
+    import scipy.sparse  # noqa: F401  (imported before the timer, as for the other cases)
+
     from glassnet import recommend
 
     model = recommend.ALS(**{**EXPLICIT, "iterations": 0})
