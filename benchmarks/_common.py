@@ -57,6 +57,7 @@ __all__ = [
     "run_cases",
     "run_worker",
     "set_torch_threads",
+    "TWO_THREADS_NOTE",
     "thread_counts",
     "thread_env",
     "threads_label",
@@ -406,6 +407,18 @@ def fmt(value, digits=3):
     if value == 0:
         return "0"
     return f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"
+
+
+TWO_THREADS_NOTE = (
+    "With 2 threads only glassnet's GEMMs (OpenBLAS) use the second core: NumPy's ufuncs, copies "
+    "and strided adds run on one, while PyTorch's OpenMP kernels parallelise those too. Splitting "
+    "each op's batch across two Python threads was measured on this machine (2026-11-30) and did "
+    "not pay, so it was not kept: an LSTM scan step went from 26–30 to 29–35 ms (~20 small NumPy "
+    "calls per time step contend for the GIL), MaxPool2d forward from 2.97 to 2.63 ms but the "
+    "32→64 conv's backward from 7.7 to 9.3 ms, an ALS fit from 0.54–0.63 to 0.63–0.67 s. What "
+    "did pay was running the whole forward + backward of each half-batch in its own thread (the "
+    "conv stack: 31 → 21 ms) — a data-parallel step glassnet does not offer yet (it needs "
+    "per-thread gradients and grad mode).")
 
 
 def threads_label(threads):
