@@ -148,6 +148,28 @@ def test_steps_by_hand_follow_the_ratings_they_are_given():
     np.testing.assert_array_equal(model.step_users(b), other.step_users(b))
 
 
+def test_steps_by_hand_follow_changed_settings():
+    ratings = _tiny()
+    model = rec.ImplicitALS(rank=3, reg=0.5, alpha=2.0, iterations=0, dtype=np.float64).fit(ratings)
+    fresh = rec.ImplicitALS(rank=3, reg=0.5, alpha=40.0, iterations=0, dtype=np.float64).fit(ratings)
+    model.step_users(ratings)                               # sides built with alpha 2 …
+    model.user_factors_ = fresh.user_factors_.copy()
+    model.alpha = 40.0                                      # … must not serve alpha 40
+    np.testing.assert_array_equal(model.step_users(ratings), fresh.step_users(ratings))
+
+
+def test_cg_right_hand_side_of_a_wider_dtype_keeps_the_factors_dtype():
+    W, V, F, _, _, x0 = _systems(k=4)
+    F32, W32 = F.astype(np.float32), csr(W.data.astype(np.float32), W.indices, W.indptr, W.shape[1])
+    data = V.data.copy()
+    data[::2] = 0.0
+    sparser = csr(data, V.indices, V.indptr, V.shape[1])   # float64, its own sparsity
+    sparser.eliminate_zeros()
+    x = cg_rows(W32, sparser, F32, 0.3, x0.astype(np.float32), steps=4)
+    assert x.dtype == np.float32
+    np.testing.assert_allclose(x, cg_rows(W, sparser, F, 0.3, x0, steps=4), rtol=1e-3, atol=1e-4)
+
+
 def test_solver_arguments_are_checked_and_saved(tmp_path):
     with pytest.raises(gn.GlassnetValueError, match="solver must be 'cg' or 'exact'.*got solver='lu'"):
         rec.ALS(solver="lu")

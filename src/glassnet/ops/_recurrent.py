@@ -23,13 +23,13 @@ LSTM goes one step further (:class:`LSTMGateLayout`): its small weight matrices 
 in the scan's layout before the input projection — blocks o, i, f, g, σ blocks halved,
 both biases summed — so a step is one GEMM, one add and ONE tanh over all four blocks,
 and forward (when a gradient is wanted) stores the products backward needs, which leaves
-backward two multiplies, three updates and one GEMM per step.
+backward three multiplies, three updates and one GEMM per step.
 
 σ(x) is computed as ``½·tanh(½x) + ½``: the same function, stable for any x, one call.
 """
 
 from glassnet._backend import namespace
-from glassnet._errors import ShapeError
+from glassnet._errors import GlassnetError, ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._mode import state
 
@@ -51,6 +51,12 @@ def _dsigmoid(xp, s, x, y, out, buf):
     buf *= s
     buf *= y
     xp.multiply(buf, x, out=out)
+
+
+def _tanh_grad(xp, t, out):
+    """out = 1 - t² (the derivative of tanh, from its value t)."""
+    xp.multiply(t, t, out=out)
+    xp.subtract(1, out, out=out)
 
 
 def _steps(T, reverse):
@@ -134,8 +140,7 @@ class RNNScan(Function):
         for t in _steps(hs.shape[0], not reverse):
             dh += g[t]
             if self.params["nonlinearity"] == "tanh":
-                xp.multiply(hs[t], hs[t], out=buf)
-                xp.subtract(1, buf, out=buf)
+                _tanh_grad(xp, hs[t], buf)
             else:
                 xp.greater(hs[t], 0, out=buf)
             xp.multiply(dh, buf, out=da[t])
@@ -190,8 +195,7 @@ class GRUScan(Function):
         for t in _steps(T, not reverse):
             dh += g[t]
             r, z, n = gates[t]
-            xp.multiply(n, n, out=b)
-            xp.subtract(1, b, out=b)
+            _tanh_grad(xp, n, b)
             xp.subtract(1, z, out=a)
             a *= dh
             xp.multiply(a, b, out=d[2])  # dA_n = dh·(1-z)·(1-n²)
@@ -263,14 +267,14 @@ class LSTMScan(Function):
     When a gradient will be needed (``save``) forward also stores, per step, everything
     backward multiplies by — (6, N, H): the four gate factors
     ``M = [tanh c·σ'_o, g·σ'_i, c_{t-1}·σ'_f, i·tanh'_g]`` (derivatives with respect to
-    the scaled pre-activations), ``o·(1 - tanh²c)`` and ``f`` — so backward is two
+    the scaled pre-activations), ``o·(1 - tanh²c)`` and ``f`` — so backward is three
     products, three updates and one GEMM per step, writing dGP straight into its row layout."""
 
-    formula = ("o, i, f, g = σ, σ, σ, tanh of (GI + h·W_hhᵀ + b_hh),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
-               "h_t = o ⊙ tanh(c_t)")
-    grad_formulas = ("dc += dh·o·(1 - tanh²c),  dA = [dh·tanh c·o(1-o), dc·g·i(1-i), dc·c_{t-1}·f(1-f), "
+    formula = ("p = GP_t + h_{t-1}·W_pᵀ (blocks o, i, f, g; σ blocks pre-halved),  o, i, f = ½ + ½·tanh p,  "
+               "g = tanh p,  c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)")
+    grad_formulas = ("dc += dh·o·(1 - tanh²c),  dP = [dh·tanh c·2o(1-o), dc·g·2i(1-i), dc·c_{t-1}·2f(1-f), "
                      "dc·i·(1-g²)],  dc_{t-1} = dc·f",
-                     "dh_{t-1} = dA · W_hh,  dW_hh = dAᵀ · H_prev (one GEMM),  dGI = dA")
+                     "dh_{t-1} = dP · W_p,  dW_p = dPᵀ · H_prev (one GEMM),  dGP = dP")
 
     def forward(self, gp, h0, c0, w_p, reverse, save):
         _check("lstm_scan", gp, h0, w_p, 4)
@@ -316,6 +320,9 @@ class LSTMScan(Function):
     def backward(self, g):
         xp = namespace(g)
         saved, reverse = self.saved, self.params["reverse"]
+        if saved is None:
+            raise GlassnetError("lstm_scan: backward needs the products forward saves with save=True "
+                                "(lstm_scan_prepared sets it whenever a gradient is wanted)")
         T, _, N, H = saved.shape
         dp, tmp = xp.empty((T, N, 4 * H), g.dtype), xp.empty((N, H), g.dtype)
         dh, dc = xp.zeros((N, H), g.dtype), g[T].copy()
@@ -330,12 +337,6 @@ class LSTMScan(Function):
             xp.matmul(dp[t], self.w, out=dh)
         dw, _ = _weight_grads(xp, dp, self.h0, self.out[:T], reverse, bias=False)
         return dp, dh, dc, dw
-
-
-def _tanh_grad(xp, t, out):
-    """out = 1 - t² (the derivative of tanh, from its value t)."""
-    xp.multiply(t, t, out=out)
-    xp.subtract(1, out, out=out)
 
 
 def rnn_scan(gi, h0, w_hh, b_hh, nonlinearity="tanh", reverse=False):

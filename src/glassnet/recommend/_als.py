@@ -12,6 +12,8 @@ With ``tol > 0`` fitting records ``training_loss`` after every sweep in ``histor
 stops once a sweep lowers it by less than ``tol`` (relative); ``iterations`` caps the sweeps.
 """
 
+import weakref
+
 import numpy as np
 
 from glassnet._errors import GlassnetValueError
@@ -89,13 +91,15 @@ class _ALSBase(Recommender):
 
     def _sides(self, ratings):
         """Both :class:`_Side` of ``ratings``, built once per fit (or, when stepping by hand,
-        once per ``ratings``)."""
+        once per ``ratings`` and settings: changing ``alpha``, ``dtype``… between steps is
+        seen). Holds ``ratings`` only weakly."""
+        key = (self.global_mean_, repr(self._config()))
         cache = getattr(self, "_cache", None)
-        if cache is None or cache[0] is not ratings or cache[1] != self.global_mean_:
+        if cache is None or cache[0]() is not ratings or cache[1] != key:
             sides = _sides(ratings)
             for side in sides:
                 self._prepare_side(side)
-            self._cache = cache = (ratings, self.global_mean_, sides)
+            self._cache = cache = (weakref.ref(ratings), key, sides)
         return cache[2]
 
     def step_items(self, ratings):

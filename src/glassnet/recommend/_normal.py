@@ -167,7 +167,7 @@ def cg_rows(W, V, F, reg, x0, base=None, row_scale=None, steps=3, with_dots=Fals
     if _same_pattern(V, W):
         r = A.residual(V.data, x, x_dots)
     else:
-        r = np.asarray(V @ F) - A.apply(x, x_dots)
+        r = (np.asarray(V @ F) - A.apply(x, x_dots)).astype(F.dtype, copy=False)
     p = r.copy()
     rr = np.einsum("nk,nk->n", r, r)
     for _ in range(steps):
