@@ -62,6 +62,7 @@ __all__ = [
     "thread_env",
     "threads_label",
     "try_import_torch",
+    "tune_host_allocator_like_glassnet",
     "update_report",
     "verdict",
     "worker_facts",
@@ -170,6 +171,21 @@ def peak_mb():
     import resource  # POSIX only: imported here so the parent stays importable elsewhere
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def tune_host_allocator_like_glassnet():
+    """Apply glassnet's host-allocator settings (``glassnet._allocator``) in a process that
+    must not import glassnet itself (a PyTorch-only worker whose memory is measured), so both
+    sides of a comparison run with the same malloc thresholds. Returns what was applied."""
+    import importlib.util
+
+    package = importlib.util.find_spec("glassnet")
+    path = Path(package.origin).parent / "_allocator.py"
+    spec = importlib.util.spec_from_file_location("_glassnet_allocator_copy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.tune_host_allocator()
+    return module.host_allocator()
 
 
 def try_import_torch(threads):
@@ -409,10 +425,10 @@ def fmt(value, digits=3):
     return f"{value:.{digits}g}" if abs(value) < 10 ** digits else f"{value:.0f}"
 
 
-TWO_THREADS_NOTE = (
+TWO_THREADS_NOTE = (  # printed under the goals of a run that includes more than one thread
     "With 2 threads only glassnet's GEMMs (OpenBLAS) use the second core: NumPy's ufuncs, copies "
     "and strided adds run on one, while PyTorch's OpenMP kernels parallelise those too. Splitting "
-    "each op's batch across two Python threads was measured on this machine (2026-11-30) and did "
+    "each op's batch across two Python threads was measured on a 2-core Xeon VM (2026-11-30) and did "
     "not pay, so it was not kept: an LSTM scan step went from 26–30 to 29–35 ms (~20 small NumPy "
     "calls per time step contend for the GIL), MaxPool2d forward from 2.97 to 2.63 ms but the "
     "32→64 conv's backward from 7.7 to 9.3 ms, an ALS fit from 0.54–0.63 to 0.63–0.67 s. What "

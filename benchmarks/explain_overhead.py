@@ -72,25 +72,32 @@ def worker(args):
     Path(args.json_out).write_text(json.dumps(out))
 
 
-def parent(args):
-    rounds = 1 if args.quick else 3
+def _medians(threads, quick, rounds):
+    """Median µs per step (plain, explain imported, traced) over ``rounds`` alternating runs."""
     plain, imported, traced = [], [], []
     for _ in range(rounds):
         for explain in (False, True):
             extra = ["--explain"] if explain else []
-            res = run_worker(Path(__file__), 1, extra + (["--quick"] if args.quick else []))
+            res = run_worker(Path(__file__), threads, extra + (["--quick"] if quick else []))
             (imported if explain else plain).append(res["median"]["step"])
             if explain:
                 traced.append(res["median"]["traced"])
-    p, i, t = (statistics.median(v) for v in (plain, imported, traced))
-    rows = [["MLP training step, glassnet.explain never imported", fmt(p * 1e6), "1.00"],
-            ["… glassnet.explain imported, no trace active", fmt(i * 1e6), f"{i / p:.2f}"],
-            ["… inside `with gn.explain.trace(model):`", fmt(t * 1e6), f"{t / p:.2f}"]]
+    return [statistics.median(v) for v in (plain, imported, traced)]
+
+
+def parent(args):
+    rounds = 1 if args.quick else 3
+    rows = []
+    for threads in args.threads:
+        p, i, t = _medians(threads, args.quick, rounds)
+        rows += [["MLP training step, glassnet.explain never imported", threads, fmt(p * 1e6), "1.00"],
+                 ["… glassnet.explain imported, no trace active", threads, fmt(i * 1e6), f"{i / p:.2f}"],
+                 ["… inside `with gn.explain.trace(model):`", threads, fmt(t * 1e6), f"{t / p:.2f}"]]
     text = (f"## explain_overhead\n\nAn MLP {'→'.join(map(str, SIZES))} training step (batch {BATCH}, "
-            f"SGD, 1 BLAS thread), µs per step: median of {rounds} fresh-interpreter runs per side, "
-            f"alternating. Goal: the second row within noise (≈1.00) of the first — observing costs "
-            f"one attribute check per op when nobody listens.\n\n"
-            + markdown_table(["case", "µs / step", "ratio"], rows) + f"\n\nMeasured {now_utc()}.")
+            f"SGD), µs per step: median of {rounds} fresh-interpreter runs per side, alternating, "
+            f"per BLAS thread count. Goal: the second row within noise (≈1.00) of the first — "
+            f"observing costs one attribute check per op when nobody listens.\n\n"
+            + markdown_table(["case", "threads", "µs / step", "ratio"], rows) + f"\n\nMeasured {now_utc()}.")
     publish("explain_overhead", text, args)
 
 

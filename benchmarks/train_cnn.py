@@ -231,8 +231,8 @@ def render(runs, quick):
     return (f"## train_cnn\n\n_Measured {now_utc()}; 1-minute load average start→end of each "
             f"step run: {loads}" + (" — QUICK SMOKE RUN_" if quick else "_") +
             f"\n\nGoal: step time ≤ {GOAL} × PyTorch, per BLAS/OpenMP thread count:\n\n"
-            + goal_lines(worst, GOAL) + "\n\n" + TWO_THREADS_NOTE +
-            "\n\n### Forward + backward, float32 (median ms)\n\n" + table +
+            + goal_lines(worst, GOAL) + "\n\n" + (TWO_THREADS_NOTE + "\n\n" if max(runs) > 1 else "") +
+            "### Forward + backward, float32 (median ms)\n\n" + table +
             "\n\n### im2col buffer per conv layer (one copy per forward, kept for dW)\n\n" +
             im2col_table + "\n\n### MNIST-1D CNN training, Adam 0.01, batch 100\n\n" + train_table +
             "\n\n*Peak MB growth*: the rise of the process's peak resident memory during training "

@@ -41,6 +41,7 @@ from _common import (
     publish,
     run_worker,
     try_import_torch,
+    tune_host_allocator_like_glassnet,
     verdict,
     worker_facts,
 )
@@ -216,6 +217,7 @@ def train_mnist1d(framework, data_path, epochs, threads):
         import glassnet as lib
         torch = None
     else:
+        tune_host_allocator_like_glassnet()  # the same malloc thresholds as the glassnet process
         lib = torch = try_import_torch(threads)
         if torch is None:
             return None

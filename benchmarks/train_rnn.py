@@ -268,7 +268,7 @@ def render(runs, quick):
     return (f"## train_rnn\n\n_Measured {now_utc()}; 1-minute load average start→end of each "
             f"step run: {loads}" + (" — QUICK SMOKE RUN_" if quick else "_") +
             f"\n\nGoal: step time ≤ {GOAL} × PyTorch, per BLAS/OpenMP thread count:\n\n"
-            + goal_lines(worst, GOAL) + "\n\n" + TWO_THREADS_NOTE + "\n\n"
+            + goal_lines(worst, GOAL) + "\n\n" + (TWO_THREADS_NOTE + "\n\n" if max(runs) > 1 else "") +
             f"### One training step, hidden {H}, sequence {T}, batch {N}, float32 (median ms)\n\n"
             "Step = zero grads, forward, Linear on the last hidden state, cross-entropy, "
             "backward. *Composed from ops* is the same layer built from primitives with "
