@@ -192,6 +192,19 @@ def test_glassnet_train_model_recurrent(kind, tmp_path, capsys):
     assert model(gn.randn(3, 2)).shape == (3, 2)
 
 
+@pytest.mark.parametrize("kind, optimizer, lr", [("gru", "adam", "0.01"), ("lstm", "adam", "0.003"),
+                                                 ("rnn", "adam", "0.001"), ("lstm", "sgd", "0.03")])
+def test_glassnet_train_scales_the_default_lr_for_lstm_and_rnn(kind, optimizer, lr, tmp_path, capsys):
+    from glassnet.cli import main
+
+    assert main(["train", "--model", kind, "--dataset", "xor", "--epochs", "1", "--hidden", "4",
+                 "--optimizer", optimizer, "--out", str(tmp_path)]) == 0
+    assert f"{optimizer} lr={lr}\n" in capsys.readouterr().out
+    main(["train", "--model", kind, "--dataset", "xor", "--epochs", "1", "--hidden", "4", "--lr", "0.5",
+          "--optimizer", optimizer, "--out", str(tmp_path)])
+    assert f"{optimizer} lr=0.5\n" in capsys.readouterr().out  # an explicit --lr is used as given
+
+
 def test_build_model_reads_hidden_as_layers():
     from glassnet.models import build_model
 

@@ -51,7 +51,8 @@ def _add_train(commands):
     p.add_argument("--epochs", type=_positive(int), default=20)
     p.add_argument("--batch-size", type=_positive(int), default=100)
     p.add_argument("--lr", type=_positive(float), default=None,
-                   help="learning rate (default: 0.01 for adam/adamw/rmsprop, 0.1 for sgd)")
+                   help="learning rate (default: 0.01 for adam/adamw/rmsprop, 0.1 for sgd; "
+                        "× 0.3 for lstm, × 0.1 for rnn)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
     p.add_argument("--hidden", type=_hidden_sizes, default=(100, 100),
                    help="hidden layer widths for mlp, e.g. 256,256 (default 100,100)")
