@@ -34,6 +34,7 @@ from _common import (
     now_utc,
     paired_ratio,
     run_worker,
+    thread_counts,
     try_import_torch,
     update_report,
     worker_facts,
@@ -376,7 +377,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="smoke run: tiny sizes and repeats; prints only unless --output")
-    p.add_argument("--threads", default="1,2", help="BLAS thread counts, comma-separated")
+    p.add_argument("--threads", type=thread_counts, default="1,2", help="BLAS thread counts, comma-separated")
     p.add_argument("--output", type=Path, default=None,
                    help=f"report to update (default {REPORT_PATH} for a full run)")
     p.add_argument("--no-write", action="store_true", help="print only, write no report")
@@ -389,12 +390,11 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        worker(int(args.threads), args.quick, args.json_out)
+        worker(args.threads[0], args.quick, args.json_out)
         return 0
     start = time.perf_counter()
     extra = ["--quick"] if args.quick else []
-    threads = [int(t) for t in args.threads.split(",")]
-    results = [run_worker(Path(__file__), t, extra) for t in threads]
+    results = [run_worker(Path(__file__), t, extra) for t in args.threads]
     section = render(results, time.perf_counter() - start, args.quick)
     print(section)
     if args.json:
