@@ -6,6 +6,7 @@ live on a GPU. CuPy is never imported unless it is already loaded or a GPU is as
 """
 
 import sys
+import threading
 
 import numpy as np
 
@@ -26,6 +27,7 @@ tune_host_allocator()  # freed activation buffers stay in the heap (see glassnet
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
 _generator = np.random.default_rng()
+shard_rng = threading.local()  # .generator: a shard's own generator (glassnet._threads)
 
 
 def _cupy_ndarray():
@@ -85,5 +87,7 @@ def manual_seed(seed):
 
 
 def default_generator():
-    """The ``numpy.random.Generator`` every glassnet random draw comes from."""
-    return _generator
+    """The ``numpy.random.Generator`` every glassnet random draw comes from (inside a
+    data-parallel shard, that shard's own generator, seeded from this one)."""
+    shard = getattr(shard_rng, "generator", None)
+    return _generator if shard is None else shard

@@ -83,8 +83,12 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad):
-    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
+def run_backward(root, grad, sink=None):
+    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
+
+    With a ``sink`` dict, the gradients that reach leaves are summed into
+    ``sink[id(leaf)] = (leaf, grad)`` instead of ``leaf.grad`` (a data-parallel shard's
+    backward: the shards' sums are added once they all finish)."""
     pending = {id(root): grad}
     handed_out = {id(grad)}  # the seed may be the caller's own array
     observed = state.slow_path
@@ -93,6 +97,10 @@ def run_backward(root, grad):
         if grad is None:
             continue
         op = node._ctx
+        if op is None and sink is not None:
+            held = sink.get(id(node))
+            sink[id(node)] = (node, grad if held is None else held[1] + grad)
+            continue
         if op is None or node._retains_grad:
             _store_leaf_grad(node, grad, handed_out)
             if op is None:

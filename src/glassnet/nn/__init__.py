@@ -26,6 +26,7 @@ from glassnet.nn._loss import (
     NLLLoss,
 )
 from glassnet.nn._module import Module
+from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
@@ -44,6 +45,7 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Embedding",
     "Dropout2d",

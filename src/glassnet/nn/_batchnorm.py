@@ -10,6 +10,7 @@ import numpy as np
 
 from glassnet._backend import get_default_dtype
 from glassnet._errors import ShapeError
+from glassnet._threads import shard_index
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn import _functional_conv as FC
 from glassnet.nn._module import Module
@@ -55,12 +56,14 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}({self.num_features}): expected input "
                 f"{self._layouts.replace('C', str(self.num_features))}, got {tuple(x.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
+        # under nn.DataParallel every shard normalises with its own batch statistics and
+        # only shard 0 moves the running ones (PyTorch's DataParallel keeps replica 0's)
+        tracking = self.training and self.track_running_stats and shard_index() in (None, 0)
+        if tracking:
             self.num_batches_tracked.data += 1
             if self.momentum is None:  # cumulative moving average
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or not self.track_running_stats
-        tracking = self.training and self.track_running_stats
         return FC.batch_norm(x, self.running_mean if tracking or not use_batch else None,
                              self.running_var if tracking or not use_batch else None,
                              self.weight, self.bias, use_batch, momentum, self.eps)

@@ -1,0 +1,207 @@
+"""nn.DataParallel: shards of a batch on threads give the unsharded numbers (float64),
+with PyTorch's DataParallel semantics for BatchNorm and clear errors."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import _threads
+from glassnet.nn._parallel import ShardedForward
+
+nn = gn.nn
+
+
+def _cnn():
+    return nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 3, 3), nn.Flatten(), nn.Linear(3, 5))
+
+
+def _grads(model, x, weights):
+    model.zero_grad()
+    x.grad = None
+    out = model(x)
+    (out * gn.tensor(weights)).sum().backward()
+    return out.numpy(), x.grad.numpy(), {k: p.grad.numpy().copy() for k, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("threads,batch", [(2, 8), (3, 7), (4, 5), (5, 3)])
+def test_outputs_and_gradients_match_unsharded(threads, batch):
+    gn.manual_seed(0)
+    model = _cnn().double()
+    x = gn.tensor(np.random.default_rng(1).standard_normal((batch, 2, 6, 6)), requires_grad=True)
+    w = np.random.default_rng(2).standard_normal((batch, 5))
+    out, dx, dp = _grads(model, x, w)
+    sharded = nn.DataParallel(model, threads=threads)
+    out_s, dx_s, dp_s = _grads(sharded, x, w)
+    assert isinstance(sharded(x)._ctx, ShardedForward)
+    assert sharded(x)._ctx.sizes == [batch // min(threads, batch) + (s < batch % min(threads, batch))
+                                     for s in range(min(threads, batch))]
+    np.testing.assert_allclose(out_s, out, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(dx_s, dx, rtol=1e-12, atol=1e-13)
+    for name in dp:
+        np.testing.assert_allclose(dp_s["module." + name], dp[name], rtol=1e-10, atol=1e-12)
+
+
+def test_gradients_accumulate_and_optimizer_steps_match():
+    gn.manual_seed(0)
+    plain = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)).double()
+    gn.manual_seed(0)
+    twin = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3)).double()
+    sharded = nn.DataParallel(twin, threads=2)
+    opt_a, opt_b = gn.optim.Adam(plain.parameters(), lr=0.05), gn.optim.Adam(sharded.parameters(), lr=0.05)
+    rng = np.random.default_rng(0)
+    x, y = gn.tensor(rng.standard_normal((32, 4))), gn.tensor(rng.integers(0, 3, 32))
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(20):
+        for model, opt in ((plain, opt_a), (sharded, opt_b)):
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            loss_fn(model(x[:10]), y[:10]).backward()  # a second backward accumulates
+            opt.step()
+    for (_, a), (_, b) in zip(plain.named_parameters(), twin.named_parameters(), strict=True):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_shared_weights_and_captured_leaves_get_summed_gradients():
+    scale = gn.tensor(np.array([2.0, -1.0]), requires_grad=True)  # a leaf the module captures
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2).double()
+
+        def forward(self, x):
+            return self.fc(self.fc(x) * scale)  # the same weight twice
+
+    gn.manual_seed(0)
+    model = Tied()
+    x = gn.tensor(np.random.default_rng(0).standard_normal((6, 2)))
+    w = np.random.default_rng(1).standard_normal((6, 2))
+    _, _, ref = _grads(model, x.requires_grad_(), w)
+    ref_scale = scale.grad.numpy().copy()
+    scale.grad = None
+    _, _, got = _grads(nn.DataParallel(model, threads=3), x, w)
+    np.testing.assert_allclose(scale.grad.numpy(), ref_scale, rtol=1e-12)
+    for name in ref:
+        np.testing.assert_allclose(got["module." + name], ref[name], rtol=1e-12)
+
+
+def test_batchnorm_normalises_per_shard_and_shard_zero_moves_running_stats():
+    gn.manual_seed(0)
+    bn = nn.BatchNorm1d(3).double()
+    x = np.random.default_rng(0).standard_normal((8, 3)) * 3 + 1
+    out = nn.DataParallel(bn, threads=2)(gn.tensor(x)).numpy()
+    # each shard normalised with its own mean and biased variance
+    expected = np.concatenate([(h - h.mean(0)) / np.sqrt(h.var(0) + 1e-5) for h in (x[:4], x[4:])])
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x[:4].mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * x[:4].var(0, ddof=1), rtol=1e-12)
+    assert int(bn.num_batches_tracked.numpy()) == 1
+
+
+def test_eval_mode_and_no_grad_give_plain_outputs():
+    gn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)).double()
+    model(gn.tensor(np.random.default_rng(0).standard_normal((16, 3))))  # some running stats
+    model.eval()
+    x = gn.tensor(np.random.default_rng(1).standard_normal((9, 3)))
+    sharded = nn.DataParallel(model, threads=2)
+    with gn.no_grad():
+        out = sharded(x)
+    assert not out.requires_grad and out._ctx is None
+    np.testing.assert_allclose(out.numpy(), model(x).numpy(), rtol=1e-13)
+
+
+def test_dropout_is_reproducible_under_manual_seed():
+    model = nn.DataParallel(nn.Sequential(nn.Linear(5, 64), nn.Dropout(0.5)), threads=2)
+    x = gn.ones(6, 5)
+    gn.manual_seed(3)
+    a = model(x).numpy()
+    gn.manual_seed(3)
+    b = model(x).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert 0.3 < (a == 0).mean() < 0.7
+
+
+def test_shards_run_on_separate_threads_and_default_follows_blas_threads():
+    seen = set()
+
+    class Record(nn.Module):
+        def forward(self, x):
+            seen.add((_threads.shard_index(), threading.get_ident()))
+            return x * 2
+
+    x = gn.ones(4, 2)
+    nn.DataParallel(Record(), threads=2)(x)
+    assert {s for s, _ in seen} == {0, 1} and len({t for _, t in seen}) == 2
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen.clear()
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        out = nn.DataParallel(Record())(x)  # one BLAS thread: one shard, run directly
+    assert seen == {(None, threading.get_ident())} and out._ctx is None
+
+
+def test_blas_is_held_to_one_thread_inside_shards():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    inside = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            inside.append(_threads.blas_threads())
+            return x
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        before = _threads.blas_threads()
+        nn.DataParallel(Probe(), threads=2)(gn.ones(2, 1))
+        after = _threads.blas_threads()
+    assert inside == [1, 1] and before == after
+
+
+def test_observed_runs_unsharded():
+    model = nn.DataParallel(nn.Linear(2, 2), threads=2)
+    with gn.autograd.observe(lambda event: None):
+        out = model(gn.ones(4, 2))
+    assert not isinstance(out._ctx, ShardedForward)
+
+
+def test_nested_data_parallel():
+    gn.manual_seed(0)
+    inner = nn.Sequential(nn.Linear(3, 3), nn.Tanh()).double()
+    x = gn.tensor(np.random.default_rng(0).standard_normal((8, 3)))
+    w = np.random.default_rng(1).standard_normal((8, 3))
+    out, _, ref = _grads(inner, x.requires_grad_(), w)
+    model = nn.DataParallel(nn.DataParallel(inner, threads=2), threads=2)
+    out_n, _, got = _grads(model, x, w)
+    np.testing.assert_allclose(out_n, out, rtol=1e-13)
+    for name in ref:
+        np.testing.assert_allclose(got["module.module." + name], ref[name], rtol=1e-12)
+
+
+def test_errors_name_the_problem():
+    with pytest.raises(gn.GlassnetTypeError, match="expected an nn.Module"):
+        nn.DataParallel(lambda x: x)
+    with pytest.raises(gn.GlassnetValueError, match="threads must be a positive int"):
+        nn.DataParallel(nn.Identity(), threads=0)
+    with pytest.raises(gn.ShapeError, match="argument 0 has 4, argument 1 has 3"):
+        nn.DataParallel(_Two(), threads=2)(gn.ones(4, 2), gn.ones(3, 2))
+    with pytest.raises(gn.GlassnetTypeError, match="returned tuple"):
+        nn.DataParallel(_Pair(), threads=2)(gn.ones(4, 2))
+    with pytest.raises(gn.GlassnetTypeError, match="needs at least one tensor"):
+        nn.DataParallel(nn.Identity(), threads=2)(3)
+
+
+def test_an_error_inside_a_shard_reaches_the_caller():
+    with pytest.raises(gn.ShapeError, match="Linear"):
+        nn.DataParallel(nn.Linear(3, 2), threads=2)(gn.ones(4, 5))
+
+
+class _Two(nn.Module):
+    def forward(self, a, b):
+        return a + b
+
+
+class _Pair(nn.Module):
+    def forward(self, x):
+        return x, x
