@@ -76,10 +76,10 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, d, name):
     dilation = tuple_arg(dilation, d, name, "dilation")
     pads = conv_padding(padding, d, kernel, stride, dilation, name)
     _check_output(x, kernel, stride, pads, dilation, name)
-    y = conv(x, weight, stride, pads, dilation, groups)
-    if bias is not None:
-        y = y + bias.reshape(out_c, *(1,) * d)
-    return y
+    if bias is not None and tuple(bias.shape) != (out_c,):
+        raise ShapeError(
+            f"{name}: bias must be ({out_c},) — one per output channel — got {tuple(bias.shape)}")
+    return conv(x, weight, stride, pads, dilation, groups, bias)
 
 
 def _check_output(x, kernel, stride, pads, dilation, name):

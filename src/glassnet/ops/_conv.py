@@ -189,24 +189,30 @@ def _weight_rows(w):
 
 class Conv(Function):
     """N-d convolution (cross-correlation, as PyTorch) of x (N, C, *spatial) with
-    w (out_c, C/groups, *kernel) → (N, out_c, *out). Bias is added outside (composed).
+    w (out_c, C/groups, *kernel) → (N, out_c, *out), plus an optional bias (out_c,) added
+    to every output position while the output is laid out (no separate pass).
 
     im2col row r holds the patch of output position r (n, i, j) as (group, kernel
     position, channel-in-group): with a channels-last copy of x, each kernel position
     contributes a contiguous run of channels."""
 
-    formula = "Y₂ = im2col(X) · W₂ᵀ   (rows: patches of C·k values; W₂ = W as (out_c, C·k))"
+    formula = "Y₂ = im2col(X) · W₂ᵀ + b   (rows: patches of C·k values; W₂ = W as (out_c, C·k))"
     grad_formulas = ("dX = col2im(dY₂ · W₂)  (each kernel position's block added back)",
-                     "dW₂ = dY₂ᵀ · im2col(X)")
+                     "dW₂ = dY₂ᵀ · im2col(X)",
+                     "db = dY₂ᵀ · 1  (each channel summed over batch and positions)")
 
-    def forward(self, x, w, stride, padding, dilation, groups):
+    def forward(self, x, w, *bias, stride, padding, dilation, groups):
         xp = namespace(x)
+        b = bias[0] if bias else None
         self.x_shape, self.w_shape = x.shape, w.shape
         self.out = tuple(output_size(s, k, st, lo, hi, dl) for s, k, st, (lo, hi), dl
                          in zip(x.shape[2:], w.shape[2:], stride, padding, dilation, strict=True))
         self.per_sample = w.shape[1] * math.prod(w.shape[2:]) <= PER_SAMPLE_MAX_COLS
         if self.per_sample:
-            return self._forward_per_sample(xp, x, w)
+            y = self._forward_per_sample(xp, x, w)
+            if b is not None:
+                y.reshape(x.shape[0], w.shape[0], -1)[...] += b[:, None]
+            return y
         n, c = x.shape[:2]
         d, kernel = w.ndim - 2, w.shape[2:]
         buf = _padded_channels_last(xp, x, padding)  # (N, *padded, C)
@@ -225,8 +231,15 @@ class Conv(Function):
             y2 = xp.matmul(self.cols, self.w2.T, out=scratch(xp, "conv.y2", (rows, w.shape[0]), x.dtype))
         else:
             y2 = _grouped_matmul(xp, self.cols, self.w2, groups)
-        # a copy even when the transpose is already contiguous (out_c 1): y2 may be scratch
-        return y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d)).copy()
+        # laid out channels first by a copy (even when the transpose is already contiguous,
+        # out_c 1: y2 may be scratch); the bias is added by the same pass
+        y = xp.empty((n, w.shape[0], *self.out), dtype=y2.dtype)
+        y2 = y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d))
+        if b is None:
+            y[...] = y2
+        else:
+            xp.add(y2, b.reshape(-1, *(1,) * d), out=y)
+        return y
 
     def _forward_per_sample(self, xp, x, w):
         """Short patches: per sample, ``Y[n] = W₂ · cols[n]`` with ``cols[n]`` of shape
@@ -252,12 +265,13 @@ class Conv(Function):
         g2[...] = g.transpose(_channels_last(d))
         g2 = g2.reshape(-1, o)  # dY₂ (M, out_c)
         dx = dw = None
+        db = (_column_sums(xp, g2),) if len(self.needs_grad) == 3 else ()
         if self.needs_grad[1]:
             dw2 = _grouped_matmul(xp, g2.T, self.cols, groups, transpose_out=True)  # (out_c, ∏k·C/G)
             dw = xp.ascontiguousarray(dw2.reshape(o, -1, cg).transpose(0, 2, 1)).reshape(self.w_shape)
         if self.needs_grad[0]:
             dx = self._col2im(xp, g2)
-        return dx, dw
+        return (dx, dw, *db)
 
     def _backward_per_sample(self, xp, g):
         """``dW₂ = Σₙ dY[n] · cols[n]ᵀ`` and ``dcols[n] = W₂ᵀ · dY[n]`` (batched GEMMs), then
@@ -265,6 +279,9 @@ class Conv(Function):
         n, groups, p = self.x_shape[0], self.params["groups"], self.params
         g4 = g.reshape(n, groups, -1, self.cols.shape[-1])  # (N, G, O/G, ∏out)
         dx = dw = None
+        db = ()
+        if len(self.needs_grad) == 3:  # Σ over positions (a GEMV on (N·O, ∏out)), then over N
+            db = (_column_sums(xp, g.reshape(-1, g4.shape[-1]).T).reshape(n, -1).sum(axis=0),)
         if self.needs_grad[1]:
             dw = xp.matmul(g4, self.cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.w_shape)
         if self.needs_grad[0]:
@@ -278,7 +295,7 @@ class Conv(Function):
                     += blocks[(slice(None), slice(None), *pos)]
             dx = dxp[(slice(None), slice(None), *(slice(lo, lo + s) for s, (lo, _)
                                                   in zip(spatial, p["padding"], strict=True)))]
-        return dx, dw
+        return (dx, dw, *db)
 
     def _col2im(self, xp, g2):
         """``dcols = dY₂ · W₂`` one kernel position's block (rows, C/G per group) at a time,
@@ -303,8 +320,14 @@ class Conv(Function):
         return dx.transpose(_channels_first(len(self.out))).copy()  # a copy: dxp is scratch
 
     def shape_error(self, inputs, exc):
-        x, w = (tuple(t.shape) for t in inputs)
+        x, w = (tuple(t.shape) for t in inputs[:2])
         return ShapeError(f"conv: input {x} and weight {w} do not fit: {exc}")
+
+
+def _column_sums(xp, a):
+    """``1ᵀ · a``: the sum of each column of a 2-D array, as one GEMV (BLAS reads ``a``
+    once, where ``a.sum(axis=0)`` of a tall array makes NumPy pass over it row by row)."""
+    return xp.ones(a.shape[0], dtype=a.dtype) @ a
 
 
 def _grouped_matmul(xp, a, b, groups, weight_side=False, transpose_out=False):
@@ -328,12 +351,14 @@ def _grouped_matmul(xp, a, b, groups, weight_side=False, transpose_out=False):
     return out.transpose(1, 0, 2).reshape(a.shape[0], -1)
 
 
-def conv(x, weight, stride, padding, dilation, groups=1):
-    """Convolution of x (N, C, *spatial) with weight (out_c, C/groups, *kernel).
+def conv(x, weight, stride, padding, dilation, groups=1, bias=None):
+    """Convolution of x (N, C, *spatial) with weight (out_c, C/groups, *kernel), plus
+    ``bias`` (out_c,) when given.
 
     ``stride`` and ``dilation`` are tuples (one per spatial axis), ``padding`` a tuple of
     (lo, hi) pairs. Argument checking and PyTorch's forms (``"same"``, ints) live in
     :func:`glassnet.nn.functional.conv2d` and friends.
     """
-    return Conv.apply(x, weight, stride=tuple(stride), padding=tuple(padding),
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return Conv.apply(*inputs, stride=tuple(stride), padding=tuple(padding),
                       dilation=tuple(dilation), groups=int(groups))
