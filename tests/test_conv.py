@@ -189,3 +189,38 @@ def test_cli_trains_a_cnn(tmp_path, capsys, one_blas_thread):
     assert accuracy > 60
     saved = gn.io.load(str(tmp_path / "model.safetensors"))
     assert saved["0.weight"].shape == (32, 1, 3, 3) and "1.running_var" in saved
+
+
+def _first_max_pool2d(x, k, s, p, d):
+    """Brute force: each window's value and the row-major first position of its maximum."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=-np.inf)
+    ho, wo = ((h + 2 * p - d * (k[0] - 1) - 1) // s + 1, (w + 2 * p - d * (k[1] - 1) - 1) // s + 1)
+    out, where = np.empty((n, c, ho, wo)), np.empty((n, c, ho, wo, 2), dtype=int)
+    for i, j in np.ndindex(ho, wo):
+        taps = [(i * s + a * d, j * s + b * d) for a in range(k[0]) for b in range(k[1])]
+        values = np.stack([xp[:, :, r, q] for r, q in taps], axis=-1)
+        first = values.argmax(axis=-1)  # argmax returns the first maximum
+        out[:, :, i, j] = values.max(axis=-1)
+        where[:, :, i, j] = np.array(taps)[first] - p
+    return out, where
+
+
+@pytest.mark.parametrize("k,s,p,d", [((2, 2), 2, 0, 1), ((2, 2), 3, 0, 2), ((2, 2), 1, 1, 1),
+                                     ((3, 3), 2, 1, 1), ((2, 3), 2, 1, 2), ((3, 2), 3, 0, 1)])
+def test_max_pool2d_gives_ties_to_the_first_maximum(k, s, p, d):
+    """Separable pooling (row maxima, then their maximum) on inputs full of ties: the
+    output and the gradient's position are those of the first maximum in row-major order."""
+    x = np.random.default_rng(0).integers(-1, 2, (2, 3, 9, 10)).astype(np.float64)
+    expected, where = _first_max_pool2d(x, k, s, p, d)
+    xt = gn.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xt, k, s, p, d)
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    with pytest.MonkeyPatch.context() as patch:  # uninitialised memory reads as NaN
+        patch.setattr(np, "empty", lambda shape, dtype=float, **kw: np.full(shape, np.nan, dtype))
+        y.backward(g)
+    np.testing.assert_array_equal(y.numpy(), expected)
+    dx = np.zeros_like(x)
+    for idx in np.ndindex(g.shape):
+        dx[idx[0], idx[1], where[idx][0], where[idx][1]] += g[idx]
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12, atol=1e-15)

@@ -13,7 +13,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
-from glassnet.ops._conv import kernel_positions, pad_input, scratch, window_slice, windows
+from glassnet.ops._conv import kernel_positions, output_size, pad_input, scratch, window_slice, windows
 
 __all__ = ["MaxPool", "AvgPool", "max_pool", "avg_pool"]
 
@@ -27,53 +27,95 @@ class MaxPool(Function):
     """Largest value of each window; x (N, C, *spatial) → (N, C, *out).
 
     Padding counts as −∞ (never chosen). The gradient goes to the first maximum of each
-    window (PyTorch's choice on ties)."""
+    window in row-major order (PyTorch's choice on ties).
 
-    formula = "y[n,c,i,j] = max over the window at (i,j) of x"
+    Separable: the maximum over a 2-D window is the maximum over its rows of each row's
+    maximum, so forward pools the last axis first (every input row), then the one before,
+    keeping one index per stage: which kernel column won in each row, which row won in each
+    window. Taking the first maximum at both stages is the first maximum in row-major
+    order. A k₁×k₂ window then costs k₁ + k₂ comparisons instead of k₁·k₂."""
+
+    formula = "y[n,c,i,j] = max over the window at (i,j) of x   (row maxima, then their maximum)"
     grad_formulas = ("dx[argmax of each window] += dy",)
 
     def forward(self, x, kernel, stride, padding, dilation):
         xp = namespace(x)
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        padded = pad_input(xp, x, padding, fill)
-        self.padded_shape = padded.shape
-        view = windows(xp, padded, kernel, stride, dilation)
-        self.out = view.shape[2:2 + len(kernel)]
-        positions = list(kernel_positions(kernel))
-        best = view[(..., *positions[0])].copy()  # running maximum, one kernel position at a time
-        self.idx = xp.zeros(best.shape, dtype=np.uint8 if len(positions) <= 255 else np.int32)
-        greater = scratch(xp, "max_pool.greater", best.shape, bool)
-        step = scratch(xp, "max_pool.step", best.shape, self.idx.dtype)
-        for flat_pos, pos in enumerate(positions[1:], start=1):
-            candidate = view[(..., *pos)]
-            xp.greater(candidate, best, out=greater)  # strict: the first maximum wins
-            # positions come in increasing order, so "idx = flat_pos where greater" is a max
-            xp.maximum(self.idx, xp.multiply(greater, self.idx.dtype.type(flat_pos), out=step), out=self.idx)
-            xp.maximum(best, candidate, out=best)
+        best = pad_input(xp, x, padding, fill)
+        self.stages = []  # (axis, shape entering the stage, index of the winner), last axis first
+        for axis in reversed(range(2, x.ndim)):
+            a = axis - 2
+            entering = best.shape
+            best, winner = _max_along(xp, best, axis, kernel[a], stride[a], dilation[a])
+            self.stages.append((axis, entering, winner))
+        self.out = best.shape[2:]
         return best
 
     def backward(self, g):
         xp = namespace(g)
         p = self.params
-        spans = [dl * (k - 1) + 1 for k, dl in zip(p["kernel"], p["dilation"], strict=True)]
-        disjoint = all(s >= span for s, span in zip(p["stride"], spans, strict=True))
-        # windows that tile the input exactly (stride = kernel, dilation 1) write every element
-        tiled = all(s == k == span and n * s == size for s, k, span, n, size
-                    in zip(p["stride"], p["kernel"], spans, self.out, self.padded_shape[2:], strict=True))
-        dxp = (xp.empty if tiled else xp.zeros)(self.padded_shape, dtype=g.dtype)
-        chosen = scratch(xp, "max_pool.chosen", g.shape, bool)
-        share = None if disjoint else scratch(xp, "max_pool.share", g.shape, g.dtype)
-        for flat_pos, pos in enumerate(kernel_positions(p["kernel"])):
-            where = (slice(None), slice(None), *window_slice(pos, self.out, p["stride"], p["dilation"]))
-            xp.equal(self.idx, flat_pos, out=chosen)
-            if disjoint:  # windows do not overlap: write dy·[chosen] straight into its slice
-                xp.multiply(g, chosen, out=dxp[where])
-            else:
-                dxp[where] += xp.multiply(g, chosen, out=share)
-        return _crop(dxp, p["padding"])
+        for axis, entering, winner in reversed(self.stages):
+            a = axis - 2
+            g = _route_along(xp, g, entering, winner, axis, p["kernel"][a], p["stride"][a], p["dilation"][a])
+        return _crop(g, p["padding"])
 
     def shape_error(self, inputs, exc):
         return ShapeError(f"max_pool: input {tuple(inputs[0].shape)} rejected: {exc}")
+
+
+def _along(axis, ndim, position, count, stride, dilation):
+    """The index that picks kernel ``position`` of every window along ``axis``."""
+    start = position * dilation
+    return (slice(None),) * axis + (slice(start, start + stride * (count - 1) + 1, stride),) + \
+        (slice(None),) * (ndim - axis - 1)
+
+
+def _max_along(xp, x, axis, kernel, stride, dilation):
+    """Max over windows along one axis: (best, index of the first maximum in each window).
+
+    A kernel of 2 needs one comparison and one maximum; longer kernels keep a running
+    maximum and raise the index where a later position is strictly greater."""
+    count = output_size(x.shape[axis], kernel, stride, 0, 0, dilation)
+    candidate = [x[_along(axis, x.ndim, k, count, stride, dilation)] for k in range(kernel)]
+    if kernel == 1:
+        return candidate[0], xp.zeros(candidate[0].shape, dtype=np.uint8)
+    if kernel == 2:
+        return xp.maximum(candidate[0], candidate[1]), xp.greater(candidate[1], candidate[0]).view(np.uint8)
+    best = candidate[0].copy()
+    winner = xp.zeros(best.shape, dtype=np.uint8 if kernel <= 255 else np.int32)
+    greater = scratch(xp, "max_pool.greater", best.shape, bool)
+    step = scratch(xp, "max_pool.step", best.shape, winner.dtype)
+    for k in range(1, kernel):
+        xp.greater(candidate[k], best, out=greater)  # strict: the first maximum wins
+        # positions come in increasing order, so "winner = k where greater" is a maximum
+        xp.maximum(winner, xp.multiply(greater, winner.dtype.type(k), out=step), out=winner)
+        xp.maximum(best, candidate[k], out=best)
+    return best, winner
+
+
+def _route_along(xp, g, entering, winner, axis, kernel, stride, dilation):
+    """The gradient of one :func:`_max_along` stage: each window's ``g`` goes to the
+    position that won; an array shaped like the stage's input."""
+    count = g.shape[axis]
+    span = dilation * (kernel - 1) + 1
+    disjoint = stride >= span
+    # windows that tile the axis exactly write every element (dilation 1: no gaps inside)
+    tiled = dilation == 1 and stride == kernel and count * stride == entering[axis]
+    dx = (xp.empty if tiled else xp.zeros)(entering, dtype=g.dtype)
+    where = [_along(axis, g.ndim, k, count, stride, dilation) for k in range(kernel)]
+    if kernel == 2 and disjoint:  # winner is 0/1: dx₁ = g·w, dx₀ = g − dx₁ (exactly g or 0)
+        xp.multiply(g, winner, out=dx[where[1]], dtype=g.dtype)
+        xp.subtract(g, dx[where[1]], out=dx[where[0]])
+        return dx
+    chosen = scratch(xp, "max_pool.chosen", g.shape, bool)
+    share = None if disjoint else scratch(xp, "max_pool.share", g.shape, g.dtype)
+    for k in range(kernel):
+        xp.equal(winner, k, out=chosen)
+        if disjoint:  # windows do not overlap: write dy·[chosen] straight into its slice
+            xp.multiply(g, chosen, out=dx[where[k]])
+        else:
+            dx[where[k]] += xp.multiply(g, chosen, out=share)
+    return dx
 
 
 class AvgPool(Function):
