@@ -432,9 +432,10 @@ TWO_THREADS_NOTE = (  # printed under the goals of a run that includes more than
     "not pay, so it was not kept: an LSTM scan step went from 26–30 to 29–35 ms (~20 small NumPy "
     "calls per time step contend for the GIL), MaxPool2d forward from 2.97 to 2.63 ms but the "
     "32→64 conv's backward from 7.7 to 9.3 ms, an ALS fit from 0.54–0.63 to 0.63–0.67 s. What "
-    "did pay was running the whole forward + backward of each half-batch in its own thread (the "
-    "conv stack: 31 → 21 ms) — a data-parallel step glassnet does not offer yet (it needs "
-    "per-thread gradients and grad mode).")
+    "did pay was running the whole forward + backward of each half-batch in its own thread: "
+    "`nn.DataParallel` does that (a shard per thread, BLAS at one thread each); it pays where "
+    "each shard's arrays are large (the 2-D conv stack in train_cnn) and costs where a step is "
+    "many small ops (the MNIST-1D CNN, GIL-bound).")
 
 
 def threads_label(threads):

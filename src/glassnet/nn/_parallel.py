@@ -82,8 +82,9 @@ class DataParallel(Module):
             in parallel. Never more shards than rows in the batch.
         dim: the batch axis that tensor arguments are split along and outputs joined on.
 
-    The state dict keys carry the ``module.`` prefix, as PyTorch's. While an observer
-    (``gn.explain``) or anomaly detection is on, the module runs unsharded.
+    The state dict keys carry the ``module.`` prefix, as PyTorch's. The module runs
+    unsharded while an observer (``gn.explain``) or anomaly detection is on, and on CuPy
+    arrays (a GPU already runs each op in parallel).
     """
 
     def __init__(self, module, threads=None, dim=0):
@@ -101,7 +102,8 @@ class DataParallel(Module):
             raise GlassnetTypeError("DataParallel: forward needs at least one tensor argument to split")
         batch = self._batch_size(inputs, split_at)
         n = min(self.threads or blas_threads(), batch)
-        if n <= 1 or state.slow_path:
+        on_host = namespace(inputs[split_at[0]].data).__name__ == "numpy"  # a GPU runs one stream
+        if n <= 1 or state.slow_path or not on_host:
             return self.module(*inputs, **kwargs)
         sizes = [batch // n + (s < batch % n) for s in range(n)]
         shards = {i: self._split(inputs[i], sizes) for i in split_at}
