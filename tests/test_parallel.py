@@ -205,3 +205,45 @@ class _Two(nn.Module):
 class _Pair(nn.Module):
     def forward(self, x):
         return x, x
+
+
+def test_no_grad_inside_one_shard_does_not_stop_recording_in_another():
+    """Grad mode is per thread (as PyTorch): a module that computes a target under
+    ``no_grad`` (a teacher, an EMA copy) must not switch recording off in the other shard."""
+    gate = threading.Barrier(2)
+
+    class Teacher(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.student, self.teacher = nn.Linear(3, 3).double(), nn.Linear(3, 3).double()
+
+        def forward(self, x):
+            if _threads.shard_index() == 0:
+                with gn.no_grad():
+                    gate.wait(timeout=5)  # shard 1 runs its forward while shard 0 is in no_grad
+                    target = self.teacher(x)
+                    gate.wait(timeout=5)
+            else:
+                gate.wait(timeout=5)
+                out = self.student(x)
+                gate.wait(timeout=5)
+                return out
+            return self.student(x) - target
+
+    gn.manual_seed(0)
+    model = Teacher()
+    out = nn.DataParallel(model, threads=2)(gn.ones(4, 3, dtype=gn.float64))
+    out.sum().backward()
+    assert gn.is_grad_enabled()
+    np.testing.assert_allclose(model.student.weight.grad.numpy(), np.full((3, 3), 4.0))
+    assert model.teacher.weight.grad is None
+
+
+def test_a_new_thread_records_and_a_shard_takes_the_callers_grad_mode():
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(gn.is_grad_enabled()))
+    with gn.no_grad():
+        worker.start()
+        worker.join()
+        out = nn.DataParallel(nn.Linear(2, 2), threads=2)(gn.ones(4, 2))
+    assert seen == [True] and not out.requires_grad

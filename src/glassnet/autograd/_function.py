@@ -11,7 +11,7 @@ import numpy as np
 
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
 from glassnet.autograd._hooks import notify
-from glassnet.autograd._mode import state
+from glassnet.autograd._mode import grad_mode, state
 from glassnet.autograd._tensor import Tensor
 
 __all__ = ["Function", "broadcast_message"]
@@ -65,7 +65,7 @@ class Function:
             raise op.shape_error(inputs, exc) from exc
         if type(out) is not _ndarray and isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy turns 0-d results into scalars
-        if requires and state.grad_enabled:
+        if requires and grad_mode.enabled:
             op.inputs = inputs
             op.needs_grad = needs
             result = _wrap(out, True, op)

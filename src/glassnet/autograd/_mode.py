@@ -6,19 +6,41 @@ single attribute check.
 """
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "observe",
            "detect_anomaly", "state"]
 
 
+class _ThreadGradMode(threading.local):
+    """Grad mode is per thread, as in PyTorch: ``no_grad`` in one thread (say, inside a
+    data-parallel shard) never switches recording off in another. A new thread starts
+    with recording on (the class attribute)."""
+
+    enabled = True
+
+
+grad_mode = _ThreadGradMode()
+
+
 class _State:
-    __slots__ = ("grad_enabled", "observers", "anomaly", "slow_path")
+    """Process-wide switches (observers, anomaly detection) and, as ``grad_enabled``, the
+    calling thread's grad mode."""
+
+    __slots__ = ("observers", "anomaly", "slow_path")
 
     def __init__(self):
-        self.grad_enabled = True
         self.observers = []
         self.anomaly = False
         self.slow_path = False
+
+    @property
+    def grad_enabled(self):
+        return grad_mode.enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, mode):
+        grad_mode.enabled = mode
 
     def refresh(self):
         self.slow_path = bool(self.observers) or self.anomaly
@@ -28,8 +50,8 @@ state = _State()
 
 
 def is_grad_enabled():
-    """True when new operations record the graph for backward."""
-    return state.grad_enabled
+    """True when new operations record the graph for backward (in the calling thread)."""
+    return grad_mode.enabled
 
 
 class _GradMode:

@@ -22,7 +22,7 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet._threads import blas_threads, run_shards
 from glassnet.autograd._engine import _topological_order, run_backward
 from glassnet.autograd._function import Function
-from glassnet.autograd._mode import state
+from glassnet.autograd._mode import is_grad_enabled, set_grad_enabled, state
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._module import Module
 
@@ -107,14 +107,16 @@ class DataParallel(Module):
             return self.module(*inputs, **kwargs)
         sizes = [batch // n + (s < batch % n) for s in range(n)]
         shards = {i: self._split(inputs[i], sizes) for i in split_at}
+        recording = is_grad_enabled()  # grad mode is per thread: the shards take the caller's
 
         def shard_forward(s):
             args = [shards[i][s] if i in shards else a for i, a in enumerate(inputs)]
-            return self.module(*args, **kwargs)
+            with set_grad_enabled(recording):
+                return self.module(*args, **kwargs)
 
         outputs = run_shards(shard_forward, n)
         return self._join(outputs, sizes, [shards[i] for i in split_at if inputs[i]._requires_grad],
-                          [inputs[i] for i in split_at if inputs[i]._requires_grad])
+                          [inputs[i] for i in split_at if inputs[i]._requires_grad], recording)
 
     def _batch_size(self, inputs, split_at):
         sizes = {}
@@ -140,7 +142,7 @@ class DataParallel(Module):
             start += size
         return pieces
 
-    def _join(self, outputs, sizes, shard_leaves, split_inputs):
+    def _join(self, outputs, sizes, shard_leaves, split_inputs, recording):
         for s, out in enumerate(outputs):
             if not isinstance(out, Tensor) or out.ndim <= self.dim or out.shape[self.dim] != sizes[s]:
                 got = type(out).__name__ if not isinstance(out, Tensor) else f"shape {tuple(out.shape)}"
@@ -148,7 +150,7 @@ class DataParallel(Module):
                     f"DataParallel: the module returned {got} for a shard of {sizes[s]} rows; it must return "
                     f"one tensor with the shard's rows along dim={self.dim} to join the shards")
         data = namespace(outputs[0].data).concatenate([o.data for o in outputs], axis=self.dim)
-        if not (state.grad_enabled and any(o._requires_grad for o in outputs)):
+        if not (recording and any(o._requires_grad for o in outputs)):
             return Tensor._wrap(data, False, None)
         own = {id(leaf) for leaves in shard_leaves for leaf in leaves}
         others = {}
