@@ -2,6 +2,7 @@
 with PyTorch's DataParallel semantics for BatchNorm and clear errors."""
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -247,3 +248,22 @@ def test_a_new_thread_records_and_a_shard_takes_the_callers_grad_mode():
         worker.join()
         out = nn.DataParallel(nn.Linear(2, 2), threads=2)(gn.ones(4, 2))
     assert seen == [True] and not out.requires_grad
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_shards_on_a_fresh_pool():
+    import os
+
+    model = nn.DataParallel(nn.Linear(2, 2), threads=2)
+    model(gn.ones(4, 2))  # the parent's pool exists now
+    with warnings.catch_warnings():  # Python ≥ 3.12 warns about forking with threads alive
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # child: would hang on the parent's (absent) pool threads
+        import signal
+
+        signal.alarm(20)  # a hang ends the child with SIGALRM instead of the test run
+        code = 0 if model(gn.ones(4, 2)).shape == (4, 2) else 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

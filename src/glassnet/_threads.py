@@ -15,6 +15,7 @@ from the global one before the shards start, so random draws (dropout) do not de
 which thread runs first.
 """
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,6 +58,16 @@ def _executor(workers):
         if _pool is None or _pool._max_workers < workers:
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="glassnet-shard")
         return _pool
+
+
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a fresh pool on demand."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _in_shard(fn, i, seed):
