@@ -224,3 +224,30 @@ def test_max_pool2d_gives_ties_to_the_first_maximum(k, s, p, d):
     for idx in np.ndindex(g.shape):
         dx[idx[0], idx[1], where[idx][0], where[idx][1]] += g[idx]
     np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12, atol=1e-15)
+
+
+def test_max_pool_with_kernel_one_owns_its_output():
+    x = gn.tensor(np.arange(8.0).reshape(1, 1, 2, 4))
+    for stride in (1, 2):
+        y = F.max_pool2d(x, 1, stride)
+        assert not np.shares_memory(y.numpy(), x.numpy())
+    np.testing.assert_array_equal(x.numpy().ravel(), np.arange(8.0))
+
+
+def test_conv_bias_frozen_or_wider():
+    """A frozen bias gets no gradient; a float64 bias on float32 data widens the output
+    (NumPy's promotion, as ``y + b`` would), and its gradient keeps its dtype."""
+    rng = np.random.default_rng(0)
+    for c_in in (1, 16):  # the per-sample and the rows layout
+        x = gn.tensor(rng.standard_normal((2, c_in, 5, 5)).astype(np.float32))
+        w = gn.tensor(rng.standard_normal((3, c_in, 3, 3)).astype(np.float32), requires_grad=True)
+        frozen = gn.tensor(rng.standard_normal(3).astype(np.float32))
+        F.conv2d(x, w, frozen).sum().backward()
+        assert frozen.grad is None and w.grad is not None
+        wide = gn.tensor(rng.standard_normal(3), requires_grad=True)
+        y = F.conv2d(x, w, wide)
+        assert y.dtype == np.float64
+        np.testing.assert_allclose(y.numpy(), F.conv2d(x, w).numpy() + wide.numpy()[:, None, None], rtol=1e-6)
+        y.sum().backward()
+        np.testing.assert_allclose(wide.grad.numpy(), np.full(3, 2 * 3 * 3.0))
+        assert wide.grad.dtype == np.float64

@@ -267,3 +267,90 @@ def test_a_forked_child_runs_shards_on_a_fresh_pool():
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("dim,shape", [(-2, (6, 3)), (1, (2, 6, 3)), (-1, (3, 6))])
+def test_batch_axis_may_be_any_axis_and_negative(dim, shape):
+    x = gn.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    w = np.random.default_rng(1).standard_normal(shape)
+    model = nn.Tanh()
+    out, dx, _ = _grads(model, x, w)
+    out_s, dx_s, _ = _grads(nn.DataParallel(model, threads=3, dim=dim), x, w)
+    assert out_s.shape == shape
+    np.testing.assert_allclose(out_s, out, rtol=1e-13)
+    np.testing.assert_allclose(dx_s, dx, rtol=1e-13)
+
+
+def test_tensor_keyword_arguments_are_split_too():
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 2).double()
+
+        def forward(self, x, mask=None, scale=1.0):
+            return self.fc(x) * mask * scale
+
+    gn.manual_seed(0)
+    model = Masked()
+    rng = np.random.default_rng(0)
+    x, mask = gn.tensor(rng.standard_normal((5, 3))), gn.tensor(rng.integers(0, 2, (5, 2)).astype(float))
+    expected = model(x, mask=mask, scale=3.0).numpy()
+    got = nn.DataParallel(model, threads=2)(x, mask=mask, scale=3.0).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-13)
+    with pytest.raises(gn.ShapeError, match="argument 0 has 5, argument 'mask' has 4"):
+        nn.DataParallel(model, threads=2)(x, mask=mask[:4])
+
+
+def test_a_tensor_computed_outside_is_back_propagated_once():
+    calls = []
+
+    class Doubled(gn.autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, g):
+            calls.append(threading.get_ident())
+            return g * 2
+
+    scale = gn.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    doubled = Doubled.apply(scale)  # made before the shards run; every shard uses it
+
+    class Scaled(nn.Module):
+        def forward(self, x):
+            return x * doubled
+
+    out = nn.DataParallel(Scaled(), threads=3)(gn.ones(6, 2, dtype=gn.float64))
+    out.sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(scale.grad.numpy(), [12.0, 12.0])
+
+
+def test_nested_data_parallel_moves_batchnorm_statistics_once():
+    bn = nn.BatchNorm1d(2).double()
+    x = np.random.default_rng(0).standard_normal((8, 2))
+    nn.DataParallel(nn.DataParallel(bn, threads=2), threads=2)(gn.tensor(x))
+    assert int(bn.num_batches_tracked.numpy()) == 1
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x[:2].mean(0), rtol=1e-12)
+
+
+def test_overlapping_blas_limits_restore_the_original_thread_count():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        before = _threads.blas_threads()
+        _threads._hold_one_blas_thread()  # caller A
+        _threads._hold_one_blas_thread()  # caller B, while A holds the limit
+        _threads._release_blas()  # A leaves first
+        assert _threads.blas_threads() == 1
+        _threads._release_blas()  # B leaves: the original count, not A's 1
+        assert _threads.blas_threads() == before
+
+
+def test_backward_draws_no_random_numbers():
+    model = nn.DataParallel(nn.Linear(2, 2), threads=2)
+    x = gn.ones(4, 2)
+    gn.manual_seed(0)
+    model(x).sum().backward()
+    after_backward = gn.rand(3).numpy()
+    gn.manual_seed(0)
+    model(x)
+    np.testing.assert_array_equal(gn.rand(3).numpy(), after_backward)

@@ -38,11 +38,12 @@ def unbroadcast(grad, shape, op_name="op"):
     return grad
 
 
-def _topological_order(root):
+def _topological_order(root, stop=()):
     """Tensors that need a gradient, each after every tensor computed from it.
 
     Depth-first post-order: a node is marked when it is expanded (not when it is first
-    pushed), so it is emitted only after everything reachable from it.
+    pushed), so it is emitted only after everything reachable from it. Nodes whose id is
+    in ``stop`` are emitted like leaves: nothing below them is visited.
     """
     order, expanded = [], set()
     stack = [(root, False)]
@@ -57,7 +58,7 @@ def _topological_order(root):
             continue
         mark(key)
         op = node._ctx
-        if op is None:  # a leaf: nothing below it, so it is finished at once
+        if op is None or key in stop:  # a leaf (or a stop): nothing below it is visited
             emit(node)
             continue
         push((node, True))
@@ -83,21 +84,22 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad, sink=None):
+def run_backward(root, grad, sink=None, stop=()):
     """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
 
-    With a ``sink`` dict, the gradients that reach leaves are summed into
-    ``sink[id(leaf)] = (leaf, grad)`` instead of ``leaf.grad`` (a data-parallel shard's
-    backward: the shards' sums are added once they all finish)."""
+    With a ``sink`` dict, the gradients that reach leaves, and tensors whose id is in
+    ``stop`` (not propagated further), are summed into ``sink[id(t)] = (t, grad)`` instead
+    of ``.grad`` (a data-parallel shard's backward: the shards' sums are combined once they
+    all finish)."""
     pending = {id(root): grad}
     handed_out = {id(grad)}  # the seed may be the caller's own array
     observed = state.slow_path
-    for node in _topological_order(root):
+    for node in _topological_order(root, stop):
         grad = pending.pop(id(node), None)
         if grad is None:
             continue
         op = node._ctx
-        if op is None and sink is not None:
+        if sink is not None and (op is None or id(node) in stop):
             held = sink.get(id(node))
             sink[id(node)] = (node, grad if held is None else held[1] + grad)
             continue

@@ -210,8 +210,11 @@ class Conv(Function):
         self.per_sample = w.shape[1] * math.prod(w.shape[2:]) <= PER_SAMPLE_MAX_COLS
         if self.per_sample:
             y = self._forward_per_sample(xp, x, w)
-            if b is not None:
-                y.reshape(x.shape[0], w.shape[0], -1)[...] += b[:, None]
+            if b is None:
+                return y
+            if xp.result_type(y, b) != y.dtype:  # a wider bias widens the output (as y + b)
+                return y + b.reshape(-1, *(1,) * (x.ndim - 2))
+            y.reshape(x.shape[0], w.shape[0], -1)[...] += b[:, None]
             return y
         n, c = x.shape[:2]
         d, kernel = w.ndim - 2, w.shape[2:]
@@ -233,7 +236,7 @@ class Conv(Function):
             y2 = _grouped_matmul(xp, self.cols, self.w2, groups)
         # laid out channels first by a copy (even when the transpose is already contiguous,
         # out_c 1: y2 may be scratch); the bias is added by the same pass
-        y = xp.empty((n, w.shape[0], *self.out), dtype=y2.dtype)
+        y = xp.empty((n, w.shape[0], *self.out), dtype=y2.dtype if b is None else xp.result_type(y2, b))
         y2 = y2.reshape(n, *self.out, w.shape[0]).transpose(_channels_first(d))
         if b is None:
             y[...] = y2
@@ -265,7 +268,7 @@ class Conv(Function):
         g2[...] = g.transpose(_channels_last(d))
         g2 = g2.reshape(-1, o)  # dY₂ (M, out_c)
         dx = dw = None
-        db = (_column_sums(xp, g2),) if len(self.needs_grad) == 3 else ()
+        db = () if len(self.needs_grad) < 3 else (_column_sums(xp, g2) if self.needs_grad[2] else None,)
         if self.needs_grad[1]:
             dw2 = _grouped_matmul(xp, g2.T, self.cols, groups, transpose_out=True)  # (out_c, ∏k·C/G)
             dw = xp.ascontiguousarray(dw2.reshape(o, -1, cg).transpose(0, 2, 1)).reshape(self.w_shape)
@@ -279,8 +282,8 @@ class Conv(Function):
         n, groups, p = self.x_shape[0], self.params["groups"], self.params
         g4 = g.reshape(n, groups, -1, self.cols.shape[-1])  # (N, G, O/G, ∏out)
         dx = dw = None
-        db = ()
-        if len(self.needs_grad) == 3:  # Σ over positions (a GEMV on (N·O, ∏out)), then over N
+        db = () if len(self.needs_grad) < 3 else (None,)
+        if db and self.needs_grad[2]:  # Σ over positions (a GEMV on (N·O, ∏out)), then over N
             db = (_column_sums(xp, g.reshape(-1, g4.shape[-1]).T).reshape(n, -1).sum(axis=0),)
         if self.needs_grad[1]:
             dw = xp.matmul(g4, self.cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(self.w_shape)
@@ -320,8 +323,9 @@ class Conv(Function):
         return dx.transpose(_channels_first(len(self.out))).copy()  # a copy: dxp is scratch
 
     def shape_error(self, inputs, exc):
-        x, w = (tuple(t.shape) for t in inputs[:2])
-        return ShapeError(f"conv: input {x} and weight {w} do not fit: {exc}")
+        x, w, *b = (tuple(t.shape) for t in inputs)
+        bias = f" and bias {b[0]}" if b else ""
+        return ShapeError(f"conv: input {x}, weight {w}{bias} do not fit: {exc}")
 
 
 def _column_sums(xp, a):
