@@ -1,6 +1,7 @@
 """nn.DataParallel: shards of a batch on threads give the unsharded numbers (float64),
 with PyTorch's DataParallel semantics for BatchNorm and clear errors."""
 
+import math
 import threading
 import warnings
 
@@ -354,3 +355,19 @@ def test_backward_draws_no_random_numbers():
     gn.manual_seed(0)
     model(x)
     np.testing.assert_array_equal(gn.rand(3).numpy(), after_backward)
+
+
+def test_a_cnn_with_batchnorm_trains_on_digits_through_data_parallel():
+    """The digits CNN of test_conv, trained through gn.train.fit wrapped in DataParallel:
+    per-shard BatchNorm statistics in training, shard 0's running statistics in eval."""
+    from glassnet.models import CNN2d
+
+    gn.manual_seed(0)
+    train_set = gn.data.load("digits", "train", flatten=False)
+    test_set = gn.data.load("digits", "test", flatten=False)
+    model = nn.DataParallel(CNN2d(8, 8, channels=(8, 8, 16)), threads=2)
+    optimizer = gn.optim.Adam(model.parameters(), lr=0.02)
+    gn.train.fit(model, train_set, nn.CrossEntropyLoss(), optimizer, epochs=2, batch_size=64,
+                 seed=0, progress=False)
+    assert gn.train.evaluate(model, test_set)["accuracy"] >= 0.93
+    assert int(model.module[1].num_batches_tracked.numpy()) == 2 * math.ceil(len(train_set) / 64)
