@@ -78,8 +78,8 @@ def _max_along(xp, x, axis, kernel, stride, dilation):
     maximum and raise the index where a later position is strictly greater."""
     count = output_size(x.shape[axis], kernel, stride, 0, 0, dilation)
     candidate = [x[_along(axis, x.ndim, k, count, stride, dilation)] for k in range(kernel)]
-    if kernel == 1:
-        return candidate[0], xp.zeros(candidate[0].shape, dtype=np.uint8)
+    if kernel == 1:  # every window is one value: nothing to compare
+        return candidate[0], None
     if kernel == 2:
         return xp.maximum(candidate[0], candidate[1]), xp.greater(candidate[1], candidate[0]).view(np.uint8)
     best = candidate[0].copy()
@@ -104,6 +104,9 @@ def _route_along(xp, g, entering, winner, axis, kernel, stride, dilation):
     tiled = dilation == 1 and stride == kernel and count * stride == entering[axis]
     dx = (xp.empty if tiled else xp.zeros)(entering, dtype=g.dtype)
     where = [_along(axis, g.ndim, k, count, stride, dilation) for k in range(kernel)]
+    if kernel == 1:
+        dx[where[0]] = g
+        return dx
     if kernel == 2 and disjoint:  # winner is 0/1: dx₁ = g·w, dx₀ = g − dx₁ (exactly g or 0)
         xp.multiply(g, winner, out=dx[where[1]], dtype=g.dtype)
         xp.subtract(g, dx[where[1]], out=dx[where[0]])
