@@ -243,7 +243,9 @@ def render(runs, quick):
                             "DataParallel / PyTorch"], rows)
     plain_note = ("Per network the faster glassnet variant counts; without `nn.DataParallel` the worst "
                   "ratio is " + ", ".join(f"{fmt(r)}× at {threads_label(t)}" for t, r in worst_plain.items()
-                                          if r is not None) + ".")
+                                          if r is not None) + ". DataParallel is timed against PyTorch in "
+                  "an interleaved run of its own (*PyTorch ms beside it*): OpenBLAS's idle threads spin "
+                  "for a while after a multi-threaded GEMM and slow whatever runs next on the two cores.")
     first = next(iter(runs.values()))[0]  # im2col shapes do not depend on the thread count
     im2col = [[r["case"], c["layer"], c["shape"], fmt(c["mb"])] for r in first["steps"] for c in r["im2col"]]
     im2col_table = markdown_table(["network", "layer", "im2col rows × columns", "MB (float32)"],
