@@ -55,7 +55,7 @@ class ShardedForward(Function):
         grads = [self._joined(xp, sinks, leaves, axis) for leaves, axis in self.shard_leaves]
         for t in self.inputs[len(self.shard_leaves):]:
             found = [sink[id(t)][1] for sink in sinks if id(t) in sink]
-            grads.append(None if not found else _total(found))
+            grads.append(sum(found[1:], found[0]) if found else None)
         return tuple(grads)
 
     @staticmethod
@@ -64,13 +64,6 @@ class ShardedForward(Function):
         parts = [sink[id(leaf)][1] if id(leaf) in sink else xp.zeros(leaf.shape, dtype=leaf.dtype)
                  for sink, leaf in zip(sinks, leaves, strict=True)]
         return xp.concatenate(parts, axis=axis)
-
-
-def _total(arrays):
-    total = arrays[0]
-    for a in arrays[1:]:
-        total = total + a
-    return total
 
 
 class DataParallel(Module):
@@ -193,8 +186,10 @@ def _boundary(outputs, own):
         for node in _topological_order(out):
             seen.setdefault(id(node), [node, 0])[1] += 1
     stop = frozenset(key for key, (node, count) in seen.items() if count > 1 and node._ctx is not None)
+    if not stop:  # the usual case: the shards share only leaves (parameters), all reached already
+        return stop, [node for key, (node, _) in seen.items() if node._ctx is None and key not in own]
     boundary = {}
-    for out in outputs:
+    for out in outputs:  # walk again, stopping where the shards' graphs meet
         for node in _topological_order(out, stop):
             if (node._ctx is None or id(node) in stop) and id(node) not in own:
                 boundary.setdefault(id(node), node)
