@@ -107,7 +107,7 @@ def run_backward(root, grad, sink=None, stop=()):
             _store_leaf_grad(node, grad, handed_out)
             if op is None:
                 continue
-        grads = op.backward(grad)
+        grads = op.backward(grad) if op.kernel is None else op.kernel.backward(op, grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if observed:

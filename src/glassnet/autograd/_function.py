@@ -10,6 +10,7 @@ to each input's shape in one place (:func:`glassnet.autograd._engine.unbroadcast
 import numpy as np
 
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
+from glassnet.autograd._dispatch import active_kernels
 from glassnet.autograd._hooks import notify
 from glassnet.autograd._mode import grad_mode, state
 from glassnet.autograd._tensor import Tensor
@@ -18,20 +19,26 @@ __all__ = ["Function", "broadcast_message"]
 
 _ndarray = np.ndarray
 _wrap = Tensor._wrap
+_kernels = active_kernels()  # filled by glassnet.kernels; empty under the reference tier
 
 
 class Function:
     """Base class of every differentiable primitive.
 
     Subclasses define ``forward(self, *arrays, **params) -> array`` and
-    ``backward(self, grad) -> tuple of arrays (or None for inputs needing no gradient)``.
-    ``self.needs_grad[i]`` tells backward which gradients anyone wants.
+    ``backward(self, grad) -> tuple of arrays (or None for inputs needing no gradient)``:
+    the *reference* implementation, written to be checked line by line against
+    ``formula`` and ``grad_formulas``. ``self.needs_grad[i]`` tells backward which
+    gradients anyone wants. A faster implementation of the same primitive lives in
+    :mod:`glassnet.kernels`; when one applies, ``self.kernel`` names it and it runs in
+    place of forward and backward (``gn.kernels.use("reference")`` turns them off).
     """
 
     formula = ""
     grad_formulas = ()
     inputs = ()
     needs_grad = ()
+    kernel = None
 
     @property
     def name(self):
@@ -45,7 +52,11 @@ class Function:
         op.params = params
         try:
             n = len(inputs)
-            if n == 2:
+            if cls.__name__ in _kernels:
+                out = op._run_kernel(inputs, params)
+                needs = tuple([t._requires_grad for t in inputs])
+                requires = True in needs
+            elif n == 2:
                 a, b = inputs
                 out = op.forward(a.data, b.data, **params)
                 needs = (a._requires_grad, b._requires_grad)
@@ -74,6 +85,21 @@ class Function:
         if state.slow_path:
             notify(op, "forward", inputs, result, None, None)
         return result
+
+    def _run_kernel(self, inputs, params):
+        """Forward through the first enabled kernel that applies, else the reference."""
+        arrays = [t.data for t in inputs]
+        for kernel in _kernels[type(self).__name__]:
+            if kernel.applies(*arrays, **params):
+                self.kernel = kernel
+                return kernel.forward(self, *arrays, **params)
+        return self.forward(*arrays, **params)
+
+    def run_backward(self, grad):
+        """The gradients of this op's inputs: its kernel's backward if a kernel ran the
+        forward, else the reference ``backward``."""
+        kernel = self.kernel
+        return self.backward(grad) if kernel is None else kernel.backward(self, grad)
 
     def shape_error(self, inputs, exc):
         """The error raised when forward rejects its inputs' shapes (override to teach)."""

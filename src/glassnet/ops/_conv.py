@@ -26,13 +26,11 @@ group (a batched matmul). The same code serves 1-D (N, C, L) and 2-D (N, C, H, W
 
 import itertools
 import math
-import threading
-import weakref
-from collections import OrderedDict
 
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
+from glassnet.kernels._memory import owned_buffer, scratch
 
 __all__ = ["PER_SAMPLE_MAX_COLS", "Conv", "conv", "output_size", "windows", "pad_input", "kernel_positions",
            "window_slice", "im2col_bytes", "scratch", "owned_buffer"]
@@ -45,69 +43,6 @@ output directly. There the layout copies of the rows layout (input, output, grad
 as large as the data) cost more than the thin GEMMs. Longer patches make the GEMMs the
 bulk of the work, and one GEMM on rows of the whole batch is faster (measured, 1 thread:
 3 channels 3×3 per-sample 3.8× faster; 32 channels 3×3 even; 64 channels 3×3 rows 2×)."""
-
-
-REUSE_MIN_BYTES = 128 * 2**10
-"""Buffers smaller than this are allocated fresh (malloc reuses small blocks itself)."""
-
-SCRATCH_BYTES = 64 * 2**20
-"""At most this many bytes of :func:`scratch` buffers stay cached per thread."""
-
-FREE_BYTES = 64 * 2**20
-"""At most this many bytes of released :func:`owned_buffer` buffers wait for reuse."""
-
-_scratch_buffers = threading.local()
-_free_buffers = {}  # (shape, dtype) → released buffers of that shape
-_free_lock = threading.Lock()
-
-
-def _reusable(xp, shape, dtype):
-    return xp.__name__ == "numpy" and REUSE_MIN_BYTES <= math.prod(shape) * xp.dtype(dtype).itemsize
-
-
-def scratch(xp, tag, shape, dtype):
-    """An uninitialised buffer for a temporary that lives *within one call* (never
-    returned, never kept on the op): the same buffer comes back for the same ``tag``,
-    shape and dtype, so a training step stops paying page faults for fresh large arrays
-    (glibc maps big allocations freshly each time). Per thread; least recently used
-    dropped beyond ``SCRATCH_BYTES``. CuPy (which pools memory) gets ``xp.empty``."""
-    if not _reusable(xp, shape, dtype):
-        return xp.empty(shape, dtype=dtype)
-    cache = getattr(_scratch_buffers, "cache", None)
-    if cache is None:
-        cache = _scratch_buffers.cache = OrderedDict()
-    key = (tag, tuple(shape), xp.dtype(dtype).str)
-    buf = cache.pop(key, None)
-    if buf is None:
-        buf = xp.empty(shape, dtype=dtype)
-    cache[key] = buf
-    while sum(b.nbytes for b in cache.values()) > SCRATCH_BYTES:
-        cache.popitem(last=False)
-    return buf
-
-
-def owned_buffer(owner, xp, shape, dtype):
-    """An uninitialised buffer that ``owner`` (an op) keeps for itself, such as im2col
-    columns saved for backward: when ``owner`` is garbage-collected the buffer goes back
-    to a free list and the next op asking for that shape and dtype gets it, without a
-    fresh allocation's page faults. Only for arrays no one else sees (never returned)."""
-    if not _reusable(xp, shape, dtype):
-        return xp.empty(shape, dtype=dtype)
-    key = (tuple(shape), xp.dtype(dtype).str)
-    with _free_lock:
-        free = _free_buffers.get(key)
-        buf = free.pop() if free else None
-    if buf is None:
-        buf = xp.empty(shape, dtype=dtype)
-    weakref.finalize(owner, _release, key, buf).atexit = False
-    return buf
-
-
-def _release(key, buf):
-    with _free_lock:
-        held = sum(b.nbytes for bufs in _free_buffers.values() for b in bufs)
-        if held + buf.nbytes <= FREE_BYTES:
-            _free_buffers.setdefault(key, []).append(buf)
 
 
 def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
