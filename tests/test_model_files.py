@@ -74,7 +74,7 @@ def test_load_model_rebuilds_from_the_config(kind, dtype, tmp_path):
     model.eval()
     gn.save(model, tmp_path / "m.safetensors")
     gn.manual_seed(1)
-    back = io.load_model(tmp_path / "m.safetensors")
+    back = gn.models.load_model(tmp_path / "m.safetensors")
     assert type(back) is type(model) and back.config == model.config and not back.training
     assert {k: v.dtype for k, v in back.state_dict().items()} == \
         {k: v.dtype for k, v in model.state_dict().items()}
@@ -85,7 +85,7 @@ def test_load_model_rebuilds_from_the_config(kind, dtype, tmp_path):
 def test_load_model_without_config_says_what_to_do(tmp_path):
     gn.save(nn.Linear(2, 2), tmp_path / "m.safetensors")
     with pytest.raises(gn.GlassnetError, match="no model config.*load_into"):
-        io.load_model(tmp_path / "m.safetensors")
+        gn.models.load_model(tmp_path / "m.safetensors")
 
 
 def test_single_tensor_round_trip(tmp_path):

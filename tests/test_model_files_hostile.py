@@ -230,7 +230,7 @@ def test_config_claiming_a_huge_model_is_refused_before_building(tmp_path):
     tracemalloc.start()
     try:
         with pytest.raises(gn.GlassnetError, match="sizes up to 100000 but the file holds only 2"):
-            io.load_model(path)
+            gn.models.load_model(path)
         assert tracemalloc.get_traced_memory()[1] < 1_000_000
     finally:
         tracemalloc.stop()

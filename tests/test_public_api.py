@@ -59,14 +59,17 @@ def _fresh(code):
     return result.stdout.strip()
 
 
-def test_import_is_fast():
-    """Best of up to 5 fresh interpreters (at least 3), robust to a busy machine."""
-    code = ("import time; t = time.perf_counter(); import glassnet; "
-            "print(time.perf_counter() - t)")
-    times = []
-    while len(times) < 3 or (min(times) >= 0.3 and len(times) < 5):
-        times.append(float(_fresh(code)))
-    assert min(times) < 0.3, f"import glassnet took {min(times):.3f} s (best of {len(times)})"
+def test_import_loads_only_the_core():
+    """Subpackages load on first use (the import time itself is measured in
+    benchmarks/import_time.py, never asserted here)."""
+    code = ("import sys, glassnet; print(','.join(sorted(m.split('.')[1] for m in sys.modules "
+            "if m.startswith('glassnet.') and m.count('.') == 1 and not m.split('.')[1].startswith('_'))))")
+    assert _fresh(code) == "autograd,kernels,ops"
+
+
+def test_lazy_names_load_on_first_use():
+    code = "import glassnet as gn; print(gn.nn.Linear.__name__, gn.save.__module__, gn.load_model.__name__)"
+    assert _fresh(code) == "Linear glassnet.io._files load_model"
 
 
 def test_import_pulls_in_no_heavy_optional_dependency():

@@ -10,7 +10,7 @@ import importlib as _importlib
 
 import numpy as _np
 
-from glassnet import data, io, models, nn, ops, optim, testing, train
+from glassnet import autograd, kernels, ops
 from glassnet._backend import get_default_dtype, manual_seed, set_default_dtype
 from glassnet._creation import (
     arange,
@@ -51,7 +51,6 @@ from glassnet.autograd import (
     observe,
     set_grad_enabled,
 )
-from glassnet.io import load, save
 from glassnet.ops import (
     abs,
     add,
@@ -131,6 +130,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "backend",
     "bool_",
     "broadcast_to",
     "cat",
@@ -142,6 +142,7 @@ __all__ = [
     "div",
     "dot",
     "empty",
+    "empty_cache",
     "enable_grad",
     "exp",
     "expand",
@@ -160,9 +161,11 @@ __all__ = [
     "int64",
     "io",
     "is_grad_enabled",
+    "kernels",
     "leaky_relu",
     "linspace",
     "load",
+    "load_model",
     "log",
     "log_softmax",
     "logsumexp",
@@ -171,6 +174,7 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "memory_stats",
     "min",
     "minimum",
     "models",
@@ -221,12 +225,28 @@ __all__ = [
 ]
 
 
-_LAZY_SUBPACKAGES = ("explain", "recommend", "web")
+_LAZY_SUBPACKAGES = ("backend", "data", "explain", "io", "models", "nn", "optim", "recommend",
+                     "testing", "train", "web")
+_LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
+    "empty_cache": "glassnet.kernels",
+    "load": "glassnet.io",
+    "load_model": "glassnet.models",
+    "memory_stats": "glassnet.kernels",
+    "save": "glassnet.io",
+}
 
 
 def __getattr__(name):
-    """``gn.explain``, ``gn.recommend`` and ``gn.web`` load on first use, so importing
-    glassnet (and training) never pays for them."""
+    """Subpackages (``gn.nn``, ``gn.data``, ``gn.explain``, …) and the functions they
+    define load on first use, so ``import glassnet`` costs little more than NumPy."""
     if name in _LAZY_SUBPACKAGES:
         return _importlib.import_module(f"glassnet.{name}")
+    if name in _LAZY_FUNCTIONS:
+        value = getattr(_importlib.import_module(_LAZY_FUNCTIONS[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

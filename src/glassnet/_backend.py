@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from glassnet._allocator import tune_host_allocator
+from glassnet._allocator import tune_if_requested
 from glassnet._errors import GlassnetTypeError
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
     "to_numpy",
 ]
 
-tune_host_allocator()  # freed activation buffers stay in the heap (see glassnet._allocator)
+tune_if_requested()  # only when GLASSNET_HOST_ALLOCATOR=tuned asks (see glassnet._allocator)
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
 _generator = np.random.default_rng()

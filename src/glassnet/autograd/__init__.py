@@ -1,11 +1,5 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
-# isort: off
-# Tensor first: its module finishes by importing glassnet.ops, whose primitives need
-# Function; loading _function first would close that circle too early.
-from glassnet.autograd._tensor import Tensor
-
-# isort: on
 from glassnet.autograd._engine import unbroadcast
 from glassnet.autograd._function import Function
 from glassnet.autograd._hooks import OpEvent
@@ -17,6 +11,7 @@ from glassnet.autograd._mode import (
     observe,
     set_grad_enabled,
 )
+from glassnet.autograd._tensor import Tensor
 
 __all__ = [
     "Function",

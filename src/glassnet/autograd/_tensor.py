@@ -2,15 +2,36 @@
 
 Arithmetic, reductions and shape methods are thin: each calls the function of the same
 name in :mod:`glassnet.ops`, where the primitive lives with its forward and backward.
+Imports flow one way (ops build on Tensor), so this module never imports ops: the ops
+layer hands itself over with :func:`install_ops` when it loads, and the methods look
+their function up there at call time.
 """
 
 import numpy as np
 
 from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
-from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._engine import as_grad_array, run_backward
 
-__all__ = ["Tensor", "as_array"]
+__all__ = ["Tensor", "as_array", "install_ops"]
+
+
+class _OpsNotLoaded:
+    """Stands in for the ops layer until :func:`install_ops` runs (``import glassnet``
+    always loads ops, so users never meet it)."""
+
+    def __getattr__(self, name):
+        raise GlassnetError(f"Tensor: the operation {name!r} lives in glassnet.ops, which is not "
+                            "loaded yet; import glassnet first")
+
+
+_ops = _OpsNotLoaded()
+
+
+def install_ops(ops_module):
+    """Called by :mod:`glassnet.ops` once loaded: Tensor methods call its functions."""
+    global _ops
+    _ops = ops_module
 
 _NUMERIC_KINDS = "biuf"
 
@@ -497,5 +518,3 @@ class Tensor:
     def where(self, condition, other):
         return _ops.where(condition, self, other)
 
-
-from glassnet import ops as _ops  # noqa: E402  (ops build on Tensor; methods resolve at call time)

@@ -68,7 +68,7 @@ def save(obj, path, metadata=None):
     atomically in the safetensors format (readable by ``safetensors.torch.load_file``).
 
     A Module with a ``config`` dict (``glassnet.models`` have one) stores it in the
-    header, so :func:`glassnet.io.load_model` can rebuild the model. ``metadata``
+    header, so :func:`glassnet.models.load_model` can rebuild the model. ``metadata``
     (JSON-serialisable values) is stored too and returned by :func:`load_metadata`.
     """
     from safetensors.numpy import save as to_bytes

@@ -2,7 +2,7 @@
 
 Every ready-made model sets ``self.config = {"kind": ..., <constructor arguments>}``;
 ``gn.save(model, path)`` stores it in the file's header and
-``gn.io.load_model(path)`` calls :func:`from_config` to build the same architecture.
+``gn.load_model(path)`` calls :func:`from_config` to build the same architecture.
 A new model kind = one line in ``CONFIG_KINDS``.
 """
 

@@ -1,6 +1,12 @@
 """Primitive operations, each a :class:`~glassnet.autograd.Function` with forward and
-backward side by side, and the functions users call (``gn.exp(x)``, ``gn.matmul(a, b)``)."""
+backward side by side, and the functions users call (``gn.exp(x)``, ``gn.matmul(a, b)``).
 
+Loading this package installs it as the table that ``Tensor``'s operator methods call
+(:func:`glassnet.autograd._tensor.install_ops`): ``a + b`` is ``ops.add(a, b)``."""
+
+import sys as _sys
+
+from glassnet.autograd._tensor import install_ops as _install_ops
 from glassnet.ops._activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from glassnet.ops._convert import all, any, cast, compare, to_device
 from glassnet.ops._elementwise import (
@@ -60,3 +66,5 @@ __all__ = [
     "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "swapaxes", "tanh", "to_device", "transpose", "unsqueeze", "var", "where",
 ]
+
+_install_ops(_sys.modules[__name__])

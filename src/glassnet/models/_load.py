@@ -1,7 +1,7 @@
 """``load_model(path)``: rebuild a ready-made model from the config in its file's header.
 
-This is the one place where ``io`` reaches up to ``models`` (imported when called), so
-that a model file alone is enough to get a working model back.
+It lives with the models (which build on ``io``'s file reading), so that a model file
+alone is enough to get a working model back while ``io`` stays below ``models``.
 """
 
 import math
@@ -12,6 +12,7 @@ import numpy as np
 from glassnet._errors import GlassnetError
 from glassnet.io._files import load_into, load_metadata
 from glassnet.io._header import FileFormatError, read_header
+from glassnet.models._config import from_config
 
 __all__ = ["load_model"]
 
@@ -20,12 +21,10 @@ def load_model(path, dtype=None):
     """The model saved at ``path`` by ``gn.save(model, path)``, rebuilt and loaded.
 
     Works for models that describe themselves with a ``config`` dict — the kinds in
-    ``glassnet.models.CONFIG_KINDS`` (``mlp``, ``logreg``, ``cnn1d``, ``cnn2d``, ``rnn``,
+    :data:`glassnet.models.CONFIG_KINDS` (``mlp``, ``logreg``, ``cnn1d``, ``cnn2d``, ``rnn``,
     ``lstm``, ``gru``). The floating dtype is the
     file's (float32 or float64) unless ``dtype`` is given. Returns the model in eval mode.
     """
-    from glassnet.models import from_config
-
     path = os.fspath(path)
     meta = load_metadata(path)
     config = meta.get("config")
