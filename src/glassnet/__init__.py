@@ -10,7 +10,7 @@ import importlib as _importlib
 
 import numpy as _np
 
-from glassnet import autograd, kernels, ops
+from glassnet import kernels, ops
 from glassnet._backend import get_default_dtype, manual_seed, set_default_dtype
 from glassnet._creation import (
     arange,
