@@ -46,16 +46,10 @@ MODULES = [
     ModuleSpec("MLP", lambda: MLP(6, (5, 4), 3, activation="tanh"), (6,),
                lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(6, 5), t.nn.Tanh(),
                                          t.nn.Linear(5, 4), t.nn.Tanh(), t.nn.Linear(4, 3))),
-    ModuleSpec("DataParallel",  # two shards in threads; PyTorch's on CPU runs the module whole
-               lambda: nn.DataParallel(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)), threads=2),
+    ModuleSpec("DataParallel",  # as PyTorch's on a machine without GPUs: the module runs whole
+               lambda: nn.DataParallel(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))),
                (3,), lambda t: t.nn.DataParallel(
                    t.nn.Sequential(t.nn.Linear(3, 4), t.nn.ReLU(), t.nn.Linear(4, 2)))),
-    ModuleSpec("DataParallel-conv",
-               lambda: nn.DataParallel(nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(),
-                                                     nn.MaxPool2d(2), nn.Flatten()), threads=3),
-               (2, 4, 4), lambda t: t.nn.DataParallel(
-                   t.nn.Sequential(t.nn.Conv2d(2, 3, 3, padding=1), t.nn.ReLU(), t.nn.MaxPool2d(2),
-                                   t.nn.Flatten()))),
     ModuleSpec("LogisticRegression", lambda: LogisticRegression(4, 3), (2, 2),
                lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(4, 3))),
 ]

@@ -6,7 +6,6 @@ live on a GPU. CuPy is never imported unless it is already loaded or a GPU is as
 """
 
 import sys
-import threading
 
 import numpy as np
 
@@ -27,7 +26,6 @@ tune_if_requested()  # only when GLASSNET_HOST_ALLOCATOR=tuned asks (see glassne
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
 _generator = np.random.default_rng()
-shard_rng = threading.local()  # .generator: a shard's own generator (glassnet._threads)
 
 
 def _cupy_ndarray():
@@ -87,7 +85,5 @@ def manual_seed(seed):
 
 
 def default_generator():
-    """The ``numpy.random.Generator`` every glassnet random draw comes from (inside a
-    data-parallel shard, that shard's own generator, seeded from this one)."""
-    shard = getattr(shard_rng, "generator", None)
-    return _generator if shard is None else shard
+    """The ``numpy.random.Generator`` every glassnet random draw comes from."""
+    return _generator

@@ -38,12 +38,11 @@ def unbroadcast(grad, shape, op_name="op"):
     return grad
 
 
-def _topological_order(root, stop=()):
+def _topological_order(root):
     """Tensors that need a gradient, each after every tensor computed from it.
 
     Depth-first post-order: a node is marked when it is expanded (not when it is first
-    pushed), so it is emitted only after everything reachable from it. Nodes whose id is
-    in ``stop`` are emitted like leaves: nothing below them is visited.
+    pushed), so it is emitted only after everything reachable from it.
     """
     order, expanded = [], set()
     stack = [(root, False)]
@@ -58,7 +57,7 @@ def _topological_order(root, stop=()):
             continue
         mark(key)
         op = node._ctx
-        if op is None or key in stop:  # a leaf (or a stop): nothing below it is visited
+        if op is None:  # a leaf: nothing below it
             emit(node)
             continue
         push((node, True))
@@ -84,25 +83,16 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad, sink=None, stop=()):
-    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
-
-    With a ``sink`` dict, the gradients that reach leaves, and tensors whose id is in
-    ``stop`` (not propagated further), are summed into ``sink[id(t)] = (t, grad)`` instead
-    of ``.grad`` (a data-parallel shard's backward: the shards' sums are combined once they
-    all finish)."""
+def run_backward(root, grad):
+    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
     pending = {id(root): grad}
     handed_out = {id(grad)}  # the seed may be the caller's own array
     observed = state.slow_path
-    for node in _topological_order(root, stop):
+    for node in _topological_order(root):
         grad = pending.pop(id(node), None)
         if grad is None:
             continue
         op = node._ctx
-        if sink is not None and (op is None or id(node) in stop):
-            held = sink.get(id(node))
-            sink[id(node)] = (node, grad if held is None else held[1] + grad)
-            continue
         if op is None or node._retains_grad:
             _store_leaf_grad(node, grad, handed_out)
             if op is None:

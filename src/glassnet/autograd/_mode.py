@@ -13,8 +13,8 @@ __all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "obs
 
 
 class _ThreadGradMode(threading.local):
-    """Grad mode is per thread, as in PyTorch: ``no_grad`` in one thread (say, inside a
-    data-parallel shard) never switches recording off in another. A new thread starts
+    """Grad mode is per thread, as in PyTorch: ``no_grad`` in one thread never switches
+    recording off in another. A new thread starts
     with recording on (the class attribute)."""
 
     enabled = True

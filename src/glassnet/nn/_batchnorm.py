@@ -10,7 +10,6 @@ import numpy as np
 
 from glassnet._backend import get_default_dtype
 from glassnet._errors import ShapeError
-from glassnet._threads import shard_index
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn import _functional_conv as FC
 from glassnet.nn._module import Module
@@ -56,9 +55,7 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}({self.num_features}): expected input "
                 f"{self._layouts.replace('C', str(self.num_features))}, got {tuple(x.shape)}")
         momentum = 0.0 if self.momentum is None else self.momentum
-        # under nn.DataParallel every shard normalises with its own batch statistics and
-        # only shard 0 moves the running ones (PyTorch's DataParallel keeps replica 0's)
-        tracking = self.training and self.track_running_stats and shard_index() in (None, 0)
+        tracking = self.training and self.track_running_stats
         if tracking:
             self.num_batches_tracked.data += 1
             if self.momentum is None:  # cumulative moving average
