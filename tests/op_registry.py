@@ -25,7 +25,7 @@ import numpy as np
 import conv_reference as CR
 import glassnet as gn
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
-from glassnet.ops._recurrent import gru_scan, lstm_gate_layout, lstm_scan, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 from rnn_reference import (
     np_gru_scan,
     np_lstm_scan,
@@ -71,15 +71,12 @@ def _F():
     return torch.nn.functional
 
 
-def _np_lstm_gate_layout(x, axis=0):
-    """Gate blocks i, f, g, o → o, i, f, g with σ blocks halved, written out block by block."""
-    i, f, g, o = np.split(x, 4, axis=axis)
-    return np.concatenate([o / 2, i / 2, f / 2, g], axis=axis)
-
-
-def _torch_lstm_gate_layout(x, axis=0):
-    i, f, g, o = x.chunk(4, dim=axis)
-    return T.cat([o / 2, i / 2, f / 2, g], dim=axis)
+def _scan_shapes(blocks, inputs, T=3, N=2, H=2):
+    """Input shapes of a recurrent scan with ``blocks`` gate blocks: x (T, N, I), the
+    state(s) (N, H) (an LSTM has two), w_ih (K·H, I), w_hh (K·H, H), b_ih, b_hh (K·H,)."""
+    G = blocks * H
+    states = ((N, H),) * (2 if blocks == 4 else 1)
+    return ((T, N, inputs), *states, (G, inputs), (G, H), (G,), (G,))
 
 
 # -- the shape battery ----------------------------------------------------------------
@@ -518,43 +515,36 @@ REGISTRY = [
       "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "mean"}),
     O("softmax_cross_entropy_index_sum", _gn_xent_index, _np_xent_index, _torch_xent_index,
       "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "sum"}),
-    # -- recurrent scans (T=3, N=2, H=2) and the embedding lookup ---------------------------
-    O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 4, "smooth",
-      shapes=(((3, 2, 2), (2, 2), (2, 2), (2,)),), large=((5, 3, 4), (3, 4), (4, 4), (4,))),
-    O("rnn_scan_relu_reverse", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 4, "smooth",
+    # -- recurrent scans (T=3, N=2, I=3 or 1, H=2) and the embedding lookup ------------------
+    O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 6, "smooth",
+      shapes=(_scan_shapes(1, 3),), large=_scan_shapes(1, 4, T=5, N=3, H=4)),
+    O("rnn_scan_relu_reverse", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 6, "smooth",
       kwargs={"nonlinearity": "relu", "reverse": True},
-      shapes=(((3, 2, 2), (2, 2), (2, 2), (2,)),), large=((5, 3, 4), (3, 4), (4, 4), (4,))),
-    O("gru_scan", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 4, "smooth",
-      shapes=(((3, 2, 6), (2, 2), (6, 2), (6,)),), large=((5, 3, 12), (3, 4), (12, 4), (12,))),
-    O("gru_scan_reverse", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 4, "smooth",
-      kwargs={"reverse": True}, shapes=(((3, 2, 6), (2, 2), (6, 2), (6,)),),
-      large=((5, 3, 12), (3, 4), (12, 4), (12,))),
-    O("lstm_scan", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 5, "smooth",
-      shapes=(((3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)),),
-      large=((5, 3, 16), (3, 4), (3, 4), (16, 4), (16,))),
-    O("lstm_scan_reverse", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 5, "smooth",
-      kwargs={"reverse": True}, shapes=(((3, 2, 8), (2, 2), (2, 2), (8, 2), (8,)),),
-      large=((5, 3, 16), (3, 4), (3, 4), (16, 4), (16,))),
-    O("lstm_gate_layout_rows", lstm_gate_layout, _np_lstm_gate_layout, _torch_lstm_gate_layout,
-      "LSTMGateLayout", domain="smooth", shapes=(((8, 2),), ((4,),)), large=((16, 3),)),
-    O("lstm_gate_layout_last_axis", lstm_gate_layout, _np_lstm_gate_layout, _torch_lstm_gate_layout,
-      "LSTMGateLayout", domain="smooth", kwargs={"axis": -1}, shapes=(((3, 2, 8),),), large=((2, 3, 16),)),
+      shapes=(_scan_shapes(1, 3),), large=_scan_shapes(1, 4, T=5, N=3, H=4)),
+    O("gru_scan", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 6, "smooth",
+      shapes=(_scan_shapes(3, 3), _scan_shapes(3, 1)), large=_scan_shapes(3, 4, T=5, N=3, H=4)),
+    O("gru_scan_reverse", gru_scan, np_gru_scan, torch_gru_scan, "GRUScan", 6, "smooth",
+      kwargs={"reverse": True}, shapes=(_scan_shapes(3, 3),), large=_scan_shapes(3, 4, T=5, N=3, H=4)),
+    O("lstm_scan", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 7, "smooth",
+      shapes=(_scan_shapes(4, 3), _scan_shapes(4, 1)), large=_scan_shapes(4, 4, T=5, N=3, H=4)),
+    O("lstm_scan_reverse", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 7, "smooth",
+      kwargs={"reverse": True}, shapes=(_scan_shapes(4, 3),), large=_scan_shapes(4, 4, T=5, N=3, H=4)),
     O("embedding", lambda w: gn.nn.functional.embedding(_EMB_IDX, w), lambda w: w[_EMB_IDX],
       lambda w: _F().embedding(T.tensor(_EMB_IDX), w), "EmbeddingLookup", domain="smooth",
       shapes=(((3, 2),), ((4, 3),)), large=((5, 4),)),
     # -- convolution and pooling (im2col + GEMM; NumPy references in conv_reference.py) -----
     O("conv2d", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, b: _F().conv2d(x, w, b), "Conv", 3,
       "smooth", shapes=(((2, 2, 5, 5), (3, 2, 3, 3), (3,)), ((1, 1, 4, 3), (2, 1, 2, 2), (2,))),
-      large=((2, 3, 7, 6), (4, 3, 3, 3), (4,))),
+      large=((2, 12, 7, 6), (4, 12, 3, 3), (4,))),  # C·∏k = 108 > 96: the rows kernel, with bias
     O("conv2d_stride_pad", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
       "Conv", 2, "smooth", kwargs={"stride": (2, 1), "padding": 1},
       shapes=(((2, 2, 5, 4), (3, 2, 3, 3)),), large=((2, 3, 8, 7), (4, 3, 3, 3))),
     O("conv2d_dilation", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
       "Conv", 2, "smooth", kwargs={"dilation": (2, 1), "padding": (1, 0), "stride": 2},
-      shapes=(((1, 2, 6, 5), (2, 2, 3, 2)),), large=((2, 3, 9, 8), (4, 3, 3, 3))),
+      shapes=(((1, 2, 6, 5), (2, 2, 3, 2)),), large=((2, 12, 9, 8), (4, 12, 3, 3))),
     O("conv2d_groups", gn.nn.functional.conv2d, CR.conv2d, lambda x, w, **k: _F().conv2d(x, w, **k),
       "Conv", 2, "smooth", kwargs={"groups": 2, "padding": 1},
-      shapes=(((2, 4, 4, 4), (6, 2, 3, 3)),), large=((2, 4, 7, 6), (4, 2, 3, 3))),
+      shapes=(((2, 4, 4, 4), (6, 2, 3, 3)),), large=((2, 24, 7, 6), (4, 12, 3, 3))),
     O("conv2d_same_even_kernel", gn.nn.functional.conv2d, CR.conv2d, _torch_conv_quiet("conv2d"), "Conv", 2,
       "smooth", kwargs={"padding": "same"},
       shapes=(((1, 2, 4, 5), (2, 2, 2, 3)),), large=((2, 3, 7, 6), (4, 3, 4, 3))),
@@ -563,7 +553,7 @@ REGISTRY = [
     O("conv1d_stride_pad_dilation", gn.nn.functional.conv1d, CR.conv1d,
       lambda x, w, **k: _F().conv1d(x, w, **k), "Conv", 2, "smooth",
       kwargs={"stride": 2, "padding": 2, "dilation": 2}, shapes=(((2, 2, 9), (3, 2, 3)),),
-      large=((4, 3, 20), (5, 3, 5))),
+      large=((4, 20, 20), (5, 20, 5))),
     O("conv1d_groups_same", gn.nn.functional.conv1d, CR.conv1d, _torch_conv_quiet("conv1d"), "Conv", 2,
       "smooth",
       kwargs={"groups": 3, "padding": "same"}, shapes=(((2, 3, 6), (6, 1, 4)),),
@@ -579,6 +569,12 @@ REGISTRY = [
       lambda x, **k: _F().max_pool2d(x, **k), "MaxPool",
       kwargs={"kernel_size": (2, 3), "stride": 2, "dilation": (2, 1), "ceil_mode": True},
       shapes=(((1, 2, 6, 6),),), large=((2, 3, 9, 8),)),
+    O("max_pool2d_kernel_1x2_overlap", gn.nn.functional.max_pool2d, CR.max_pool2d,
+      lambda x, **k: _F().max_pool2d(x, **k), "MaxPool", kwargs={"kernel_size": (1, 2), "stride": (2, 1)},
+      shapes=(((2, 2, 5, 6),),), large=((2, 3, 9, 8),)),
+    O("max_pool1d_kernel1", gn.nn.functional.max_pool1d, CR.max_pool1d,
+      lambda x, **k: _F().max_pool1d(x, **k), "MaxPool", kwargs={"kernel_size": 1, "stride": 2},
+      shapes=(((2, 3, 7),),), large=((4, 3, 20),)),
     O("max_pool1d", gn.nn.functional.max_pool1d, CR.max_pool1d, lambda x, **k: _F().max_pool1d(x, **k),
       "MaxPool", kwargs={"kernel_size": 3, "stride": 2, "padding": 1}, shapes=(((2, 3, 7),),),
       large=((4, 3, 20),)),

@@ -5,7 +5,10 @@ For each layer k and direction (suffix ``_reverse`` for the backward one):
 - ``weight_ih_l{k}`` (G·H, input) and ``bias_ih_l{k}`` (G·H,): the input projection of
   ALL time steps in one GEMM, ``GI = X·W_ihᵀ + b_ih`` with X (T·N, input);
 - ``weight_hh_l{k}`` (G·H, H) and ``bias_hh_l{k}`` (G·H,): one GEMM per time step for all
-  gates inside the scan primitive (:mod:`glassnet.ops._recurrent`).
+  gates, ``h_{t-1}·W_hhᵀ + b_hh``.
+
+Both happen inside one scan primitive per layer-direction (``rnn_scan``, ``gru_scan``,
+``lstm_scan`` in :mod:`glassnet.ops._recurrent`), which takes these parameters as they are.
 
 G = 1 (RNN), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n with PyTorch's reset
 placement ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``). All weights start as
@@ -26,7 +29,7 @@ from glassnet.nn import functional as F
 from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
-from glassnet.ops._recurrent import gru_scan, lstm_gate_layout, lstm_scan_prepared, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -108,23 +111,18 @@ class RNNBase(Module):
         return self._package(x, finals, batched)
 
     def _run_direction(self, x, state, suffix, reverse):
-        """One layer in one direction: GI for all steps in one GEMM, then the scan."""
+        """One layer in one direction: the scan primitive projects every step's input in one
+        GEMM, then runs the time loop (one GEMM per step for all gates)."""
         w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
-        T, N, width = x.shape
-        last = 0 if reverse else T - 1
-        if self.mode == "LSTM":  # the small weights take the scan's gate layout, not GI
-            bias = None if b_ih is None else lstm_gate_layout(b_ih + b_hh)
-            gp = F.linear(x.reshape(T * N, width), lstm_gate_layout(w_ih), bias).reshape(T, N, -1)
-            out = lstm_scan_prepared(gp, state[0], state[1], lstm_gate_layout(w_hh), reverse=reverse)
-            return out[:T], (out[last], out[T])
-        gi = F.linear(x.reshape(T * N, width), w_ih, b_ih).reshape(T, N, -1)
-        if b_hh is None:
-            b_hh = Tensor._wrap(namespace(w_hh.data).zeros(w_hh.shape[0], w_hh.dtype), False, None)
+        last = 0 if reverse else x.shape[0] - 1
+        if self.mode == "LSTM":
+            out = lstm_scan(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+            return out[:-1], (out[last], out[-1])
         if self.mode == "GRU":
-            hs = gru_scan(gi, state[0], w_hh, b_hh, reverse=reverse)
+            hs = gru_scan(x, state[0], w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         else:
             act = "tanh" if self.mode == "RNN_TANH" else "relu"
-            hs = rnn_scan(gi, state[0], w_hh, b_hh, nonlinearity=act, reverse=reverse)
+            hs = rnn_scan(x, state[0], w_ih, w_hh, b_ih, b_hh, nonlinearity=act, reverse=reverse)
         return hs, (hs[last],)
 
     def _package(self, output, finals, batched):

@@ -1,62 +1,46 @@
-"""Recurrent scans: one primitive runs the time loop of one RNN / LSTM / GRU layer-direction.
+"""Recurrent scans: one primitive runs one RNN, GRU or LSTM layer in one direction.
 
-The layer computes the input projection of every time step in one GEMM before the scan,
-``GI = X·W_ihᵀ + b_ih`` of shape (T, N, G) (G = K·H with K = 1, 3 or 4 gate blocks). The
-scan then loops over time steps only, with one GEMM per step for all gates, ``h_{t-1}·W_hhᵀ``.
+Each primitive takes the whole input sequence ``x`` (T, N, I), the initial state(s)
+(N, H) and the layer-direction's four PyTorch parameters — ``w_ih`` (G, I), ``w_hh``
+(G, H), ``b_ih`` and ``b_hh`` (G,), where G = K·H for K = 1 (RNN), 3 (GRU: blocks r, z, n)
+or 4 (LSTM: blocks i, f, g, o) — and computes, as matrix multiplications:
 
-Why primitives and not a composition: composed from ops, a GRU step is ~15 ops, each with
-its own Python overhead and its own gradient buffers, and backward does one small
-``dW_hh += dgatesᵀ·h`` GEMM per step. Here backward runs the recurrence for ``dh`` only
-(one ``dgates·W_hh`` GEMM per step) and computes ``dW_hh`` for all steps in ONE GEMM at the
-end, ``dW_hh = dGATESᵀ·H_prev`` with (T·N)-row matrices — cuDNN's arrangement. The cells
-(``nn.GRUCell`` …) stay composed from ops and the reference tests check both agree.
+1. the input projection of every time step in ONE GEMM before the loop:
+   ``GI = X·W_ihᵀ + b_ih``, (T·N, I)·(I, G) → (T, N, G);
+2. a plain loop over the time steps, with ONE GEMM per step for all the gates,
+   ``h_{t-1}·W_hhᵀ + b_hh`` (N, H)·(H, G), and the cell's equations on the gate blocks.
 
-Layout: inside the loop the gates are GATE-MAJOR, (K, N, H) per step: GRU rearranges GI
-(+ the foldable part of b_hh) once to (T, K, N, H), LSTM reads GI per step through a
-strided view, and the step GEMM is a stack of K GEMMs ``h·W_kᵀ`` writing each gate block
-contiguously. Every elementwise op then runs on a contiguous (N, H) block and writes into
-a preallocated buffer (``out=``): on column slices of a (N, K·H) row the same ufuncs are
-2–7× slower and the gate maths, not the GEMMs, dominated the step. Backward writes each
-step's dgates into the row layout (T, N, K·H) that ``dGI`` and the ``dW_hh`` GEMM need.
+Backward is textbook backpropagation through time, written step by step from the last
+step to the first: ``dh`` (and the LSTM's ``dc``) carried back, the step's gate
+gradients ``dA_t`` kept as a row block of ``dGI``, ``dW_hh += dA_tᵀ·h_{t-1}`` and
+``dh_{t-1} = dA_t·W_hh``; then the projection's gradients ``dX = dGI·W_ih``,
+``dW_ih = dGIᵀ·X``, ``db_ih = Σ dGI``, each one GEMM (or one sum) over all steps.
 
-LSTM goes one step further (:class:`LSTMGateLayout`): its small weight matrices are put
-in the scan's layout before the input projection — blocks o, i, f, g, σ blocks halved,
-both biases summed — so a step is one GEMM, one add and ONE tanh over all four blocks,
-and forward (when a gradient is wanted) stores the products backward needs, which leaves
-backward three multiplies, three updates and one GEMM per step.
+This is the reference tier: read it against ``formula`` and ``grad_formulas``. The fast
+tier (:mod:`glassnet.kernels._recurrent`) computes the same numbers with gate-major
+blocks, reused buffers and, for the LSTM, its own gate layout; ``gn.kernels.use
+("reference")`` runs this code instead.
 
-σ(x) is computed as ``½·tanh(½x) + ½``: the same function, stable for any x, one call.
+Why primitives rather than a composition of ops: composed, a GRU step is ~15 ops, each
+with its own Python overhead and gradient buffers (benchmarks/train_rnn.py, "composed
+from ops": ~3.5× the primitive's step). The cells (``nn.GRUCell`` …) stay composed from
+ops, and a test checks that one step of a layer equals its cell. Why the input
+projection is inside the primitive: the fast LSTM lays out ``W_ih``'s rows in its own
+gate order, so that this GEMM already yields the gates in the order its loop wants, and
+the two biases, which only ever appear as a sum, are added once.
 """
 
 from glassnet._backend import namespace
-from glassnet._errors import GlassnetError, ShapeError
+from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function
-from glassnet.autograd._mode import state
+from glassnet.autograd._tensor import Tensor
 
-__all__ = ["rnn_scan", "lstm_scan", "lstm_scan_prepared", "lstm_gate_layout", "gru_scan"]
-
-
-def _sigmoid_(x, xp):
-    """σ in place: x ← ½·tanh(½x) + ½ (no temporaries)."""
-    x *= 0.5
-    xp.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
+__all__ = ["rnn_scan", "gru_scan", "lstm_scan"]
 
 
-def _dsigmoid(xp, s, x, y, out, buf):
-    """out = x·y·s(1-s): the gradient through the σ gate s, no temporaries."""
-    xp.subtract(1, s, out=buf)
-    buf *= s
-    buf *= y
-    xp.multiply(buf, x, out=out)
-
-
-def _tanh_grad(xp, t, out):
-    """out = 1 - t² (the derivative of tanh, from its value t)."""
-    xp.multiply(t, t, out=out)
-    xp.subtract(1, out, out=out)
+def _sigmoid(xp, x):
+    """σ(x) = 1 / (1 + e⁻ˣ), computed as ½·(1 + tanh(x/2)): the same function, no overflow."""
+    return 0.5 * (1 + xp.tanh(0.5 * x))
 
 
 def _steps(T, reverse):
@@ -64,309 +48,207 @@ def _steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
-def _prev(seq, init, t, reverse):
-    """The state step t started from: its neighbour in ``seq``, or ``init`` at the start."""
+def _prev(hs, h0, t, reverse):
+    """h_{t-1}: the state step t starts from — its neighbour in time order, or h0 first."""
     if reverse:
-        return seq[t + 1] if t + 1 < len(seq) else init
-    return seq[t - 1] if t else init
+        return hs[t + 1] if t + 1 < len(hs) else h0
+    return hs[t - 1] if t else h0
 
 
-def _gate_major(xp, gi, bias, blocks):
-    """GI (T, N, K·H) + bias (K·H,) → contiguous (T, K, N, H), in one pass."""
-    T, N, G = gi.shape
-    H = G // blocks
-    out = xp.empty((T, blocks, N, H), gi.dtype)
-    xp.add(gi.reshape(T, N, blocks, H).transpose(0, 2, 1, 3), bias.reshape(blocks, 1, H), out=out)
-    return out
+def _project(x, w_ih, b_ih):
+    """GI = X·W_ihᵀ + b_ih for all steps in one GEMM: x (T, N, I) → (T, N, G)."""
+    T, N, I = x.shape
+    return (x.reshape(T * N, I) @ w_ih.T + b_ih).reshape(T, N, -1)
 
 
-def _blocks_t(xp, w_hh, blocks):
-    """W_hh (K·H, H) → contiguous (K, H, H) stack of W_kᵀ: ``h @ it`` is (K, N, H)."""
+def _projection_grads(x, w_ih, dgi):
+    """The projection's backward, one GEMM each: dX = dGI·W_ih, dW_ih = dGIᵀ·X, db_ih = Σ dGI."""
+    T, N, I = x.shape
+    dgi = dgi.reshape(T * N, -1)
+    return (dgi @ w_ih).reshape(T, N, I), dgi.T @ x.reshape(T * N, I), dgi.sum(axis=0)
+
+
+def _check(name, blocks, x, states, w_ih, w_hh, b_ih, b_hh):
+    """Shapes that fit: x (T, N, I), states (N, H), w_ih (K·H, I), w_hh (K·H, H), biases (K·H,)."""
     H = w_hh.shape[-1]
-    return xp.ascontiguousarray(w_hh.reshape(blocks, H, H).transpose(0, 2, 1))
-
-
-def _to_rows(xp, dst, blocks_nh):
-    """Copy gate blocks (K, N, H) into one row-layout step (N, K·H)."""
-    K, N, H = blocks_nh.shape
-    xp.copyto(dst.reshape(N, K, H).transpose(1, 0, 2), blocks_nh)
-
-
-def _weight_grads(xp, da, h0, hs, reverse, bias=True):
-    """dW_hh = Σ_t da_tᵀ·h_{t-1} (one GEMM over the (T-1)·N rows whose h_{t-1} is in
-    ``hs``, plus h0's step) and db_hh = Σ_t Σ_n da_t (None unless ``bias``)."""
-    T, N, G = da.shape
-    first, rest, prev = (T - 1, slice(0, T - 1), slice(1, T)) if reverse else (0, slice(1, T),
-                                                                             slice(0, T - 1))
-    dw = da[rest].reshape(-1, G).T @ hs[prev].reshape(-1, hs.shape[-1])
-    dw += da[first].T @ h0
-    return dw, (da.reshape(-1, G).sum(axis=0) if bias else None)
-
-
-def _check(name, gi, h0, w_hh, blocks):
-    T, N, G = gi.shape
-    H = h0.shape[-1]
-    if G != blocks * H or h0.shape != (N, H) or w_hh.shape != (G, H):
-        raise ShapeError(
-            f"{name}: gates {gi.shape} need h0 (N, H) = ({N}, {G // blocks}) and w_hh "
-            f"({G}, {G // blocks}) for {blocks} gate block(s); got h0 {h0.shape}, w_hh {w_hh.shape}"
-        )
+    G, got = blocks * H, (x.shape, *(s.shape for s in states), w_ih.shape, w_hh.shape, b_ih.shape,
+                          b_hh.shape)
+    if x.ndim == 3:
+        T, N, I = x.shape
+        want = ((T, N, I), *[(N, H)] * len(states), (G, I), (G, H), (G,), (G,))
+        if got == want:
+            return
+    names = "x, h0, c0" if len(states) == 2 else "x, h0"
+    raise ShapeError(f"{name}: {blocks} gate block(s) of hidden size H = {H} (from w_hh's last axis) need "
+                     f"x (T, N, I), states (N, {H}), w_ih ({G}, I), w_hh ({G}, {H}), biases ({G},); got "
+                     f"{names}, w_ih, w_hh, b_ih, b_hh of shapes {', '.join(map(str, got))}")
 
 
 class RNNScan(Function):
-    formula = "h_t = act(GI_t + h_{t-1}·W_hhᵀ + b_hh),  act = tanh or relu"
-    grad_formulas = ("dA_t = dh_t · act'(A_t),  dh_{t-1} = dA_t · W_hh",
-                     "dW_hh = dAᵀ · H_prev (one GEMM over all steps),  db_hh = Σ dA,  dGI = dA")
+    """Elman layer-direction: x (T, N, I), h0 (N, H), w_ih (H, I), w_hh (H, H), b_ih, b_hh (H,)
+    → every state h_t, (T, N, H)."""
 
-    def forward(self, gi, h0, w_hh, b_hh, nonlinearity, reverse):
-        _check("rnn_scan", gi, h0, w_hh, 1)
-        xp = namespace(gi)
-        self.h0, self.w = h0, w_hh
-        hs = xp.empty_like(gi)
-        w_t, h = xp.ascontiguousarray(w_hh.T), h0
-        for t in _steps(gi.shape[0], reverse):
-            h = xp.matmul(h, w_t, out=hs[t])
-            h += gi[t]
-            h += b_hh
-            xp.tanh(h, out=h) if nonlinearity == "tanh" else xp.maximum(h, 0, out=h)
-        self.hs = hs
+    formula = ("GI = X·W_ihᵀ + b_ih (all steps, one GEMM);  each step t:  "
+               "A_t = GI_t + h_{t-1}·W_hhᵀ + b_hh,  h_t = act(A_t),  act = tanh or relu")
+    grad_formulas = ("each step t, last to first:  dh += dY_t,  dA_t = dh ⊙ act'(A_t) (tanh: 1 - h_t²; "
+                     "relu: h_t > 0),  dW_hh += dA_tᵀ·h_{t-1},  dh = dA_t·W_hh",
+                     "dh_0 = dh,  db_hh = Σ dA,  dGI = dA:  dX = dGI·W_ih,  dW_ih = dGIᵀ·X,  db_ih = Σ dGI")
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse):
+        _check("rnn_scan", 1, x, [h0], w_ih, w_hh, b_ih, b_hh)
+        xp = namespace(x)
+        gi = _project(x, w_ih, b_ih)
+        hs = xp.empty(gi.shape, gi.dtype)
+        h = h0
+        for t in _steps(len(gi), reverse):
+            a = gi[t] + h @ w_hh.T + b_hh
+            h = xp.tanh(a) if nonlinearity == "tanh" else xp.maximum(a, 0)
+            hs[t] = h
+        self.x, self.h0, self.w_ih, self.w_hh, self.hs = x, h0, w_ih, w_hh, hs
         return hs
 
-    def backward(self, g):
-        xp = namespace(g)
+    def backward(self, dy):
+        xp = namespace(dy)
         hs, reverse = self.hs, self.params["reverse"]
-        da, buf = xp.empty_like(hs), xp.empty_like(hs[0])
-        dh = xp.zeros_like(hs[0])
-        for t in _steps(hs.shape[0], not reverse):
-            dh += g[t]
-            if self.params["nonlinearity"] == "tanh":
-                _tanh_grad(xp, hs[t], buf)
-            else:
-                xp.greater(hs[t], 0, out=buf)
-            xp.multiply(dh, buf, out=da[t])
-            xp.matmul(da[t], self.w, out=dh)
-        dw, db = _weight_grads(xp, da, self.h0, hs, reverse)
-        return da, dh, dw, db
+        da, dw_hh, dh = xp.empty_like(hs), xp.zeros_like(self.w_hh), xp.zeros_like(self.h0)
+        for t in _steps(len(hs), not reverse):
+            dh = dh + dy[t]
+            h = hs[t]
+            da[t] = dh * (1 - h * h) if self.params["nonlinearity"] == "tanh" else dh * (h > 0)
+            dw_hh += da[t].T @ _prev(hs, self.h0, t, reverse)
+            dh = da[t] @ self.w_hh
+        dx, dw_ih, db = _projection_grads(self.x, self.w_ih, da)
+        return dx, dh, dw_ih, dw_hh, db, db
 
 
 class GRUScan(Function):
-    """Gates are stored gate-major, (T, 3, N, H) r, z, n, so every elementwise op of the
-    loop runs on contiguous (N, H) blocks (2–7× faster than on column slices of (N, 3H))."""
+    """GRU layer-direction (blocks r, z, n; PyTorch's reset placement): x (T, N, I), h0 (N, H),
+    w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,) → every state h_t, (T, N, H)."""
 
-    formula = ("r, z = σ(GI_rz + h·W_hrzᵀ + b_hrz),  n = tanh(GI_n + r ⊙ (h·W_hnᵀ + b_hn)),  "
+    formula = ("GI = X·W_ihᵀ + b_ih (all steps, one GEMM);  each step t:  GH = h_{t-1}·W_hhᵀ + b_hh,  "
+               "r = σ(GI_r + GH_r),  z = σ(GI_z + GH_z),  n = tanh(GI_n + r ⊙ GH_n),  "
                "h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}")
-    grad_formulas = ("dn = dh·(1-z),  dz = dh·(h_{t-1} - n),  dA_n = dn·(1-n²),  "
-                     "dA_r = dA_n·(h·W_hnᵀ + b_hn)·r(1-r),  dA_z = dz·z(1-z)",
-                     "dh_{t-1} = dh·z + [dA_r, dA_z, dA_n·r] · W_hh,  "
-                     "dW_hh = dGHᵀ · H_prev (one GEMM),  dGI = [dA_r, dA_z, dA_n]")
+    grad_formulas = ("each step t, last to first:  dh += dY_t,  dA_n = dh ⊙ (1 - z) ⊙ (1 - n²),  "
+                     "dA_r = dA_n ⊙ GH_n ⊙ r(1 - r),  dA_z = dh ⊙ (h_{t-1} - n) ⊙ z(1 - z)",
+                     "dGI_t = [dA_r, dA_z, dA_n],  dGH = [dA_r, dA_z, dA_n ⊙ r],  dW_hh += dGHᵀ·h_{t-1},  "
+                     "db_hh += Σ dGH,  dh = dh ⊙ z + dGH·W_hh",
+                     "dh_0 = dh,  dX = dGI·W_ih,  dW_ih = dGIᵀ·X,  db_ih = Σ dGI")
 
-    def forward(self, gi, h0, w_hh, b_hh, reverse):
-        _check("gru_scan", gi, h0, w_hh, 3)
-        xp = namespace(gi)
-        T, N, G = gi.shape
-        H = G // 3
-        self.h0, self.w = h0, w_hh
-        fold = xp.concatenate([b_hh[: 2 * H], xp.zeros(H, b_hh.dtype)])  # b_hn stays inside r ⊙ (·)
-        gik, wk = _gate_major(xp, gi, fold, 3), _blocks_t(xp, w_hh, 3)
-        hs, gates, ghn = xp.empty((T, N, H), gi.dtype), xp.empty_like(gik), xp.empty((T, N, H), gi.dtype)
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+        _check("gru_scan", 3, x, [h0], w_ih, w_hh, b_ih, b_hh)
+        xp = namespace(x)
+        gi = _project(x, w_ih, b_ih)
+        H = h0.shape[-1]
+        hs, self.saved = xp.empty((len(gi), *h0.shape), gi.dtype), [None] * len(gi)
         h = h0
-        for t in _steps(T, reverse):
-            a = xp.matmul(h, wk, out=gates[t])  # (3, N, H): h·W_rᵀ, h·W_zᵀ, h·W_nᵀ
-            a[:2] += gik[t, :2]
-            _sigmoid_(a[:2], xp)
-            r, z, n = a
-            xp.add(n, b_hh[2 * H :], out=ghn[t])
-            xp.multiply(r, ghn[t], out=n)
-            n += gik[t, 2]
-            xp.tanh(n, out=n)
-            h = xp.subtract(h, n, out=hs[t])
-            h *= z
-            h += n  # n + z·(h - n)
-        self.hs, self.gates, self.ghn = hs, gates, ghn
+        for t in _steps(len(gi), reverse):
+            gh = h @ w_hh.T + b_hh  # (N, 3H): h's share of r, z, n
+            r = _sigmoid(xp, gi[t, :, :H] + gh[:, :H])
+            z = _sigmoid(xp, gi[t, :, H : 2 * H] + gh[:, H : 2 * H])
+            n = xp.tanh(gi[t, :, 2 * H :] + r * gh[:, 2 * H :])
+            h = (1 - z) * n + z * h
+            hs[t], self.saved[t] = h, (r, z, n, gh[:, 2 * H :])
+        self.x, self.h0, self.w_ih, self.w_hh, self.hs = x, h0, w_ih, w_hh, hs
         return hs
 
-    def backward(self, g):
-        xp = namespace(g)
-        hs, gates, reverse = self.hs, self.gates, self.params["reverse"]
-        T, N, H = hs.shape
-        dgi, dgh = xp.empty((T, N, 3 * H), hs.dtype), xp.empty((T, N, 3 * H), hs.dtype)
-        d, a, b = xp.empty_like(gates[0]), xp.empty_like(hs[0]), xp.empty_like(hs[0])
-        dh = xp.zeros_like(hs[0])
-        for t in _steps(T, not reverse):
-            dh += g[t]
-            r, z, n = gates[t]
-            _tanh_grad(xp, n, b)
-            xp.subtract(1, z, out=a)
-            a *= dh
-            xp.multiply(a, b, out=d[2])  # dA_n = dh·(1-z)·(1-n²)
-            _dsigmoid(xp, r, d[2], self.ghn[t], d[0], a)  # dA_r
-            xp.subtract(_prev(hs, self.h0, t, reverse), n, out=b)
-            _dsigmoid(xp, z, dh, b, d[1], a)  # dA_z = dh·(h_{t-1} - n)·z(1-z)
-            _to_rows(xp, dgi[t], d)
-            d[2] *= r
-            _to_rows(xp, dgh[t], d)
-            dh *= z
-            dh += xp.matmul(dgh[t], self.w, out=a)
-        dw, db = _weight_grads(xp, dgh, self.h0, hs, reverse)
-        return dgi, dh, dw, db
-
-
-def _gate_rows(xp, G):
-    """Row order that turns PyTorch's LSTM gate blocks i, f, g, o into o, i, f, g, and
-    its inverse (a rotation by one block, so both are simple index arrays)."""
-    H = G // 4
-    order = xp.concatenate([xp.arange(3 * H, G), xp.arange(0, 3 * H)])
-    return order, xp.concatenate([xp.arange(H, G), xp.arange(0, H)])
-
-
-def _gate_scale(xp, G, ndim, axis, dtype):
-    """½ on the σ blocks (o, i, f), 1 on g, shaped to broadcast along ``axis``."""
-    scale = xp.ones(G, dtype)
-    scale[: 3 * (G // 4)] = 0.5
-    shape = [1] * ndim
-    shape[axis] = G
-    return scale.reshape(shape)
-
-
-class LSTMGateLayout(Function):
-    """PyTorch's LSTM gate blocks (i, f, g, o) along one axis → the scan's layout: blocks
-    in the order o, i, f, g with the three σ blocks halved.
-
-    Why: σ(x) = ½ + ½·tanh(x/2), so with the σ pre-activations halved up front (in the
-    small weight matrices, before the input-projection GEMM) one ``tanh`` call covers all
-    four gate blocks of a step, and o, i, f, g puts the σ blocks together (o, i, f) and
-    the blocks that backward multiplies by dc together (i, f, g)."""
-
-    formula = "x' = S·P·x along the gate axis: blocks reordered (o, i, f, g), σ blocks × ½"
-    grad_formulas = ("dx = Pᵀ·(S·dx')",)
-
-    def forward(self, x, axis):
-        xp = namespace(x)
-        G = x.shape[axis]
-        if G % 4:
-            raise ShapeError(f"lstm_gate_layout: axis {axis} of {x.shape} has {G} entries; the 4 LSTM "
-                             f"gate blocks need a multiple of 4")
-        order, self.inverse = _gate_rows(xp, G)
-        self.scale = _gate_scale(xp, G, x.ndim, axis, x.dtype)
-        return xp.take(x, order, axis=axis) * self.scale
-
-    def backward(self, g):
-        xp = namespace(g)
-        return (xp.take(g * self.scale, self.inverse, axis=self.params["axis"]),)
+    def backward(self, dy):
+        xp = namespace(dy)
+        hs, reverse = self.hs, self.params["reverse"]
+        dgi = xp.empty((*hs.shape[:2], 3 * hs.shape[2]), hs.dtype)
+        dw_hh, db_hh = xp.zeros_like(self.w_hh), xp.zeros(self.w_hh.shape[0], hs.dtype)
+        dh = xp.zeros_like(self.h0)
+        for t in _steps(len(hs), not reverse):
+            r, z, n, gh_n = self.saved[t]
+            h_prev = _prev(hs, self.h0, t, reverse)
+            dh = dh + dy[t]
+            da_n = dh * (1 - z) * (1 - n * n)  # through h_t's (1 - z) ⊙ n, then n = tanh(·)
+            da_r = da_n * gh_n * r * (1 - r)  # through r ⊙ GH_n, then r = σ(·)
+            da_z = dh * (h_prev - n) * z * (1 - z)
+            dgi[t] = xp.concatenate([da_r, da_z, da_n], axis=1)
+            dgh = xp.concatenate([da_r, da_z, da_n * r], axis=1)
+            dw_hh += dgh.T @ h_prev
+            db_hh += dgh.sum(axis=0)
+            dh = dh * z + dgh @ self.w_hh
+        dx, dw_ih, db_ih = _projection_grads(self.x, self.w_ih, dgi)
+        return dx, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
 class LSTMScan(Function):
-    """Output (T+1, N, H): rows 0..T-1 are h_t, row T is the final cell state c.
+    """LSTM layer-direction (blocks i, f, g, o): x (T, N, I), h0, c0 (N, H), w_ih (4H, I),
+    w_hh (4H, H), b_ih, b_hh (4H,) → (T+1, N, H): rows 0..T-1 are the states h_t, row T is
+    the last cell state c (after the last step in time order)."""
 
-    Inputs are in the scan's layout (:class:`LSTMGateLayout`): ``gp`` (T, N, 4H) holds the
-    pre-activations of the blocks o, i, f, g with the σ blocks halved (both biases folded
-    in), ``w_p`` (4H, H) the recurrent weight in the same layout. Per step, gate-major
-    (4, N, H) in one reused scratch block: one stacked GEMM ``h·W_kᵀ``, one add, one
-    ``tanh`` over all four blocks, then ``σ = ½ + ½·tanh`` on the first three.
+    formula = ("GI = X·W_ihᵀ + b_ih (all steps, one GEMM);  each step t:  A = GI_t + h_{t-1}·W_hhᵀ + b_hh,  "
+               "i = σ(A_i),  f = σ(A_f),  g = tanh(A_g),  o = σ(A_o),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
+               "h_t = o ⊙ tanh(c_t)")
+    grad_formulas = ("dc = dC_last;  each step t, last to first:  dh += dY_t,  "
+                     "dc += dh ⊙ o ⊙ (1 - tanh²c_t),  dA = [dc ⊙ g ⊙ i(1 - i),  dc ⊙ c_{t-1} ⊙ f(1 - f),  "
+                     "dc ⊙ i ⊙ (1 - g²),  dh ⊙ tanh c_t ⊙ o(1 - o)]",
+                     "dGI_t = dA,  dW_hh += dAᵀ·h_{t-1},  dh = dA·W_hh,  dc = dc ⊙ f",
+                     "dh_0 = dh,  dc_0 = dc,  db_hh = Σ dA,  dX = dGI·W_ih,  dW_ih = dGIᵀ·X,  db_ih = Σ dGI")
 
-    When a gradient will be needed (``save``) forward also stores, per step, everything
-    backward multiplies by — (6, N, H): the four gate factors
-    ``M = [tanh c·σ'_o, g·σ'_i, c_{t-1}·σ'_f, i·tanh'_g]`` (derivatives with respect to
-    the scaled pre-activations), ``o·(1 - tanh²c)`` and ``f`` — so backward is three
-    products, three updates and one GEMM per step, writing dGP straight into its row layout."""
-
-    formula = ("p = GP_t + h_{t-1}·W_pᵀ (blocks o, i, f, g; σ blocks pre-halved),  o, i, f = ½ + ½·tanh p,  "
-               "g = tanh p,  c_t = f ⊙ c_{t-1} + i ⊙ g,  h_t = o ⊙ tanh(c_t)")
-    grad_formulas = ("dc += dh·o·(1 - tanh²c),  dP = [dh·tanh c·2o(1-o), dc·g·2i(1-i), dc·c_{t-1}·2f(1-f), "
-                     "dc·i·(1-g²)],  dc_{t-1} = dc·f",
-                     "dh_{t-1} = dP · W_p,  dW_p = dPᵀ · H_prev (one GEMM),  dGP = dP")
-
-    def forward(self, gp, h0, c0, w_p, reverse, save):
-        _check("lstm_scan", gp, h0, w_p, 4)
-        xp = namespace(gp)
-        T, N, G = gp.shape
-        H = G // 4
-        self.h0, self.w = h0, w_p
-        wk = xp.ascontiguousarray(w_p.reshape(4, H, H).transpose(0, 2, 1))
-        gv = gp.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # (T, 4, N, H) view
-        out, a = xp.empty((T + 1, N, H), gp.dtype), xp.empty((4, N, H), gp.dtype)
-        tc, ig, cells = xp.empty_like(h0), xp.empty_like(h0), xp.empty((2, N, H), gp.dtype)
-        saved = xp.empty((T, 6, N, H), gp.dtype) if save else None
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+        _check("lstm_scan", 4, x, [h0, c0], w_ih, w_hh, b_ih, b_hh)
+        xp = namespace(x)
+        gi = _project(x, w_ih, b_ih)
+        H = h0.shape[-1]
+        out, self.saved = xp.empty((len(gi) + 1, *h0.shape), gi.dtype), [None] * len(gi)
         h, c = h0, c0
-        for step, t in enumerate(_steps(T, reverse)):
-            xp.matmul(h, wk, out=a)
-            a += gv[t]
-            xp.tanh(a, out=a)  # tanh of every block: σ blocks still need ½ + ½·(·)
-            if save:
-                m = saved[t]
-                _tanh_grad(xp, a, m[:4])
-                m[:3] *= 0.5  # dσ/dp = ½(1 - tanh²p) for the halved pre-activation p
-            a[:3] *= 0.5
-            a[:3] += 0.5
-            o, i, f, g = a
-            c_new = xp.multiply(f, c, out=cells[step % 2])
-            if save:
-                m[1] *= g
-                m[2] *= c
-                m[3] *= i
-                xp.copyto(m[5], f)
-            c_new += xp.multiply(i, g, out=ig)
-            c = c_new
-            xp.tanh(c, out=tc)
-            h = xp.multiply(o, tc, out=out[t])
-            if save:
-                m[0] *= tc
-                _tanh_grad(xp, tc, m[4])
-                m[4] *= o
-        out[T] = c
-        self.saved, self.out = saved, out
+        for t in _steps(len(gi), reverse):
+            a = gi[t] + h @ w_hh.T + b_hh  # (N, 4H): blocks i, f, g, o
+            i = _sigmoid(xp, a[:, :H])
+            f = _sigmoid(xp, a[:, H : 2 * H])
+            g = xp.tanh(a[:, 2 * H : 3 * H])
+            o = _sigmoid(xp, a[:, 3 * H :])
+            c_prev, c = c, f * c + i * g
+            h = o * xp.tanh(c)
+            out[t], self.saved[t] = h, (i, f, g, o, c_prev, c)
+        out[-1] = c
+        self.x, self.h0, self.w_ih, self.w_hh, self.hs = x, h0, w_ih, w_hh, out[:-1]
         return out
 
-    def backward(self, g):
-        xp = namespace(g)
-        saved, reverse = self.saved, self.params["reverse"]
-        if saved is None:
-            raise GlassnetError("lstm_scan: backward needs the products forward saves with save=True "
-                                "(lstm_scan_prepared sets it whenever a gradient is wanted)")
-        T, _, N, H = saved.shape
-        dp, tmp = xp.empty((T, N, 4 * H), g.dtype), xp.empty((N, H), g.dtype)
-        dh, dc = xp.zeros((N, H), g.dtype), g[T].copy()
-        for t in _steps(T, not reverse):
-            dh += g[t]
-            m = saved[t]
-            dc += xp.multiply(dh, m[4], out=tmp)  # dc += dh·o·(1 - tanh²c)
-            blocks = dp[t].reshape(N, 4, H).transpose(1, 0, 2)  # row layout, written gate by gate
-            xp.multiply(dh, m[0], out=blocks[0])
-            xp.multiply(dc, m[1:4], out=blocks[1:])
-            dc *= m[5]
-            xp.matmul(dp[t], self.w, out=dh)
-        dw, _ = _weight_grads(xp, dp, self.h0, self.out[:T], reverse, bias=False)
-        return dp, dh, dc, dw
+    def backward(self, dy):
+        xp = namespace(dy)
+        hs, reverse = self.hs, self.params["reverse"]
+        dgi = xp.empty((*hs.shape[:2], 4 * hs.shape[2]), hs.dtype)
+        dw_hh, dh, dc = xp.zeros_like(self.w_hh), xp.zeros_like(self.h0), dy[-1]
+        for t in _steps(len(hs), not reverse):
+            i, f, g, o, c_prev, c = self.saved[t]
+            dh = dh + dy[t]
+            tanh_c = xp.tanh(c)
+            dc = dc + dh * o * (1 - tanh_c * tanh_c)
+            da = xp.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
+                                 dh * tanh_c * o * (1 - o)], axis=1)
+            dgi[t] = da
+            dw_hh += da.T @ _prev(hs, self.h0, t, reverse)
+            dh = da @ self.w_hh
+            dc = dc * f
+        dx, dw_ih, db = _projection_grads(self.x, self.w_ih, dgi)
+        return dx, dh, dc, dw_ih, dw_hh, db, db
 
 
-def rnn_scan(gi, h0, w_hh, b_hh, nonlinearity="tanh", reverse=False):
-    """Elman recurrence over precomputed input gates ``gi`` (T, N, H) → all states (T, N, H)."""
-    return RNNScan.apply(gi, h0, w_hh, b_hh, nonlinearity=nonlinearity, reverse=reverse)
+def _bias(b, w_hh):
+    """The bias to use: ``b``, or zeros (needing no gradient) for a layer without biases."""
+    if b is not None:
+        return b
+    return Tensor._wrap(namespace(w_hh.data).zeros(w_hh.shape[0], w_hh.dtype), False, None)
 
 
-def gru_scan(gi, h0, w_hh, b_hh, reverse=False):
-    """GRU recurrence (gates r, z, n) over ``gi`` (T, N, 3H) → all states (T, N, H)."""
-    return GRUScan.apply(gi, h0, w_hh, b_hh, reverse=reverse)
+def rnn_scan(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+    """One Elman RNN layer-direction over ``x`` (T, N, I) from ``h0`` (N, H) → every state
+    (T, N, H); ``reverse`` runs from the last step to the first."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise GlassnetValueError(f"rnn_scan: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return RNNScan.apply(x, h0, w_ih, w_hh, _bias(b_ih, w_hh), _bias(b_hh, w_hh),
+                         nonlinearity=nonlinearity, reverse=bool(reverse))
 
 
-def lstm_gate_layout(x, axis=0):
-    """PyTorch's LSTM gate blocks (i, f, g, o) along ``axis`` → the scan's layout (o, i, f,
-    g, σ blocks halved): apply it to ``weight_ih``, ``weight_hh`` and the bias sum."""
-    return LSTMGateLayout.apply(x, axis=axis % x.ndim)
+def gru_scan(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """One GRU layer-direction (gates r, z, n) over ``x`` (T, N, I) → every state (T, N, H)."""
+    return GRUScan.apply(x, h0, w_ih, w_hh, _bias(b_ih, w_hh), _bias(b_hh, w_hh), reverse=bool(reverse))
 
 
-def lstm_scan_prepared(gp, h0, c0, w_p, reverse=False):
-    """LSTM recurrence over pre-activations already in the scan's layout
-    (:func:`lstm_gate_layout`, biases included) → (T+1, N, H): the states h_t, then c."""
-    save = state.grad_enabled and (gp.requires_grad or h0.requires_grad or c0.requires_grad
-                                   or w_p.requires_grad)
-    return LSTMScan.apply(gp, h0, c0, w_p, reverse=reverse, save=save)
-
-
-def lstm_scan(gi, h0, c0, w_hh, b_hh=None, reverse=False):
-    """LSTM recurrence (PyTorch's gates i, f, g, o) over ``gi`` (T, N, 4H) → (T+1, N, H):
-    the states h_t, then the final cell state. Composed: the gate layout of ``gi + b_hh``
-    and of ``w_hh``, then :func:`lstm_scan_prepared` (``nn.LSTM`` lays out its small
-    weights instead, before the input projection)."""
-    gi = gi if b_hh is None else gi + b_hh
-    return lstm_scan_prepared(lstm_gate_layout(gi, -1), h0, c0, lstm_gate_layout(w_hh, 0), reverse)
+def lstm_scan(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """One LSTM layer-direction (PyTorch's gates i, f, g, o) over ``x`` (T, N, I) →
+    (T+1, N, H): the states h_t, then the last cell state."""
+    return LSTMScan.apply(x, h0, c0, w_ih, w_hh, _bias(b_ih, w_hh), _bias(b_hh, w_hh), reverse=bool(reverse))
