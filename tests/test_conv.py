@@ -206,18 +206,28 @@ def _first_max_pool2d(x, k, s, p, d):
     return out, where
 
 
+def _poison(dtype):
+    """What uninitialised memory reads as in the tie test: NaN, the largest integer, True."""
+    dtype = np.dtype(dtype)
+    return np.nan if dtype.kind in "fc" else True if dtype.kind == "b" else np.iinfo(dtype).max
+
+
+@pytest.mark.parametrize("tier", ["fast", "reference"])
 @pytest.mark.parametrize("k,s,p,d", [((2, 2), 2, 0, 1), ((2, 2), 3, 0, 2), ((2, 2), 1, 1, 1),
-                                     ((3, 3), 2, 1, 1), ((2, 3), 2, 1, 2), ((3, 2), 3, 0, 1)])
-def test_max_pool2d_gives_ties_to_the_first_maximum(k, s, p, d):
-    """Separable pooling (row maxima, then their maximum) on inputs full of ties: the
-    output and the gradient's position are those of the first maximum in row-major order."""
+                                     ((3, 3), 2, 1, 1), ((2, 3), 2, 1, 2), ((3, 2), 3, 0, 1),
+                                     ((1, 3), 1, 0, 1), ((1, 1), 2, 0, 1)])
+def test_max_pool2d_gives_ties_to_the_first_maximum(k, s, p, d, tier):
+    """Both tiers — the reference's argmax over each window's values, the separable kernel
+    (row maxima, then their maximum) — on inputs full of ties: the output and the
+    gradient's position are those of the first maximum in row-major order."""
     x = np.random.default_rng(0).integers(-1, 2, (2, 3, 9, 10)).astype(np.float64)
     expected, where = _first_max_pool2d(x, k, s, p, d)
     xt = gn.tensor(x, requires_grad=True)
-    y = F.max_pool2d(xt, k, s, p, d)
-    g = np.random.default_rng(1).standard_normal(y.shape)
-    with pytest.MonkeyPatch.context() as patch:  # uninitialised memory reads as NaN
-        patch.setattr(np, "empty", lambda shape, dtype=float, **kw: np.full(shape, np.nan, dtype))
+    with gn.kernels.use(tier), pytest.MonkeyPatch.context() as patch:  # uninitialised memory is poisoned
+        patch.setattr(np, "empty", lambda shape, dtype=float, **kw: np.full(shape, _poison(dtype), dtype))
+        y = F.max_pool2d(xt, k, s, p, d)
+        assert (y.grad_fn.kernel is None) == (tier == "reference")
+        g = np.random.default_rng(1).standard_normal(y.shape)
         y.backward(g)
     np.testing.assert_array_equal(y.numpy(), expected)
     dx = np.zeros_like(x)
@@ -226,28 +236,33 @@ def test_max_pool2d_gives_ties_to_the_first_maximum(k, s, p, d):
     np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12, atol=1e-15)
 
 
-def test_max_pool_with_kernel_one_owns_its_output():
+@pytest.mark.parametrize("tier", ["fast", "reference"])
+def test_max_pool_with_kernel_one_owns_its_output(tier):
     x = gn.tensor(np.arange(8.0).reshape(1, 1, 2, 4))
     for stride in (1, 2):
-        y = F.max_pool2d(x, 1, stride)
+        with gn.kernels.use(tier):
+            y = F.max_pool2d(x, 1, stride)
         assert not np.shares_memory(y.numpy(), x.numpy())
     np.testing.assert_array_equal(x.numpy().ravel(), np.arange(8.0))
 
 
-def test_conv_bias_frozen_or_wider():
+@pytest.mark.parametrize("tier", ["fast", "reference"])
+def test_conv_bias_frozen_or_wider(tier):
     """A frozen bias gets no gradient; a float64 bias on float32 data widens the output
     (NumPy's promotion, as ``y + b`` would), and its gradient keeps its dtype."""
     rng = np.random.default_rng(0)
-    for c_in in (1, 16):  # the per-sample and the rows layout
-        x = gn.tensor(rng.standard_normal((2, c_in, 5, 5)).astype(np.float32))
-        w = gn.tensor(rng.standard_normal((3, c_in, 3, 3)).astype(np.float32), requires_grad=True)
-        frozen = gn.tensor(rng.standard_normal(3).astype(np.float32))
-        F.conv2d(x, w, frozen).sum().backward()
-        assert frozen.grad is None and w.grad is not None
-        wide = gn.tensor(rng.standard_normal(3), requires_grad=True)
-        y = F.conv2d(x, w, wide)
-        assert y.dtype == np.float64
-        np.testing.assert_allclose(y.numpy(), F.conv2d(x, w).numpy() + wide.numpy()[:, None, None], rtol=1e-6)
-        y.sum().backward()
-        np.testing.assert_allclose(wide.grad.numpy(), np.full(3, 2 * 3 * 3.0))
-        assert wide.grad.dtype == np.float64
+    with gn.kernels.use(tier):
+        for c_in in (1, 16):  # the per-sample and the rows kernel
+            x = gn.tensor(rng.standard_normal((2, c_in, 5, 5)).astype(np.float32))
+            w = gn.tensor(rng.standard_normal((3, c_in, 3, 3)).astype(np.float32), requires_grad=True)
+            frozen = gn.tensor(rng.standard_normal(3).astype(np.float32))
+            F.conv2d(x, w, frozen).sum().backward()
+            assert frozen.grad is None and w.grad is not None
+            wide = gn.tensor(rng.standard_normal(3), requires_grad=True)
+            y = F.conv2d(x, w, wide)
+            assert y.dtype == np.float64
+            expected = F.conv2d(x, w).numpy() + wide.numpy()[:, None, None]
+            np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+            y.sum().backward()
+            np.testing.assert_allclose(wide.grad.numpy(), np.full(3, 2 * 3 * 3.0))
+            assert wide.grad.dtype == np.float64
