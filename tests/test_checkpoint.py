@@ -1,6 +1,8 @@
 """Checkpoints and exact resume: interrupted runs end bitwise equal to uninterrupted ones,
 even when the process is killed with SIGKILL in the middle of writing a checkpoint."""
 
+import dataclasses
+import json
 import os
 import pathlib
 import signal
@@ -162,6 +164,53 @@ def test_cli_resume_continues_the_run(tmp_path, capsys):
 def test_cli_resume_of_an_empty_directory_fails_cleanly(tmp_path, capsys):
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_train_resume_continues_a_run_from_the_config_in_its_checkpoints(tmp_path):
+    config = train.RunConfig(dataset="xor", hidden=(8,), epochs=4, out=str(tmp_path / "full"))
+    full = train.run(config, progress=False)
+    ckpt = tmp_path / "ckpt"
+    cut = dataclasses.replace(config, epochs=2, keep_last=1, out=str(tmp_path / "cut"))
+    assert train.run(cut, checkpoint_dir=ckpt, progress=False)["epochs"] == 2
+    assert train.RunConfig.from_checkpoint(ckpt) == cut
+    # make it the checkpoint of a 4-epoch run that was killed during epoch 3
+    c = train.Checkpoint.load(ckpt / "checkpoint-000002.safetensors")
+    c.extra["args"]["epochs"] = 4
+    c.save(ckpt / "checkpoint-000002.safetensors")
+    lines = []
+    resumed = train.resume(ckpt, print_fn=lines.append)
+    assert lines[1] == f"resuming from {ckpt / 'checkpoint-000002.safetensors'} (epoch 2, step 16)"
+    assert [line.split()[1] for line in lines[2:]] == ["3/4", "4/4"]  # 800 samples / 100 = 8 steps
+    assert os.listdir(ckpt) == ["checkpoint-000004.safetensors"]
+    assert resumed["epochs"] == 4 and resumed["files"]["model"] == str(tmp_path / "cut" / "model.safetensors")
+    for key in ("train_accuracy", "test_accuracy", "train_loss", "test_loss", "parameters"):
+        assert resumed[key] == full[key], key
+    a, b = gn.load(full["files"]["model"]), gn.load(resumed["files"]["model"])
+    _assert_bitwise_equal({k: v.numpy() for k, v in a.items()}, {k: v.numpy() for k, v in b.items()})
+
+
+def test_train_run_and_resume_refuse_the_wrong_directory(tmp_path):
+    with pytest.raises(gn.GlassnetValueError, match="no checkpoint-"):
+        train.resume(tmp_path)
+    fit(tmp_path, 1, progress=False)  # a checkpoint of a plain fit holds no RunConfig
+    with pytest.raises(gn.GlassnetValueError, match="was not written by glassnet train"):
+        train.resume(tmp_path)
+    with pytest.raises(gn.GlassnetValueError, match="already holds checkpoints.*--resume"):
+        train.run(train.RunConfig(dataset="xor", epochs=1), checkpoint_dir=tmp_path, progress=False)
+
+
+def test_run_config_round_trips_through_json_and_checks_its_fields():
+    config = train.RunConfig(model="gru", hidden=[16, 16], lr=0.003, optimizer="sgd")
+    assert config.hidden == (16, 16) and config.learning_rate == 0.003
+    assert train.RunConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert train.RunConfig(model="lstm").learning_rate == 0.003  # 0.01 × 0.3
+    assert train.RunConfig(model="rnn", optimizer="sgd").learning_rate == 0.01  # 0.1 × 0.1
+    with pytest.raises(gn.GlassnetValueError, match="unknown keys"):
+        train.RunConfig.from_dict({**config.to_dict(), "epochz": 3})
+    with pytest.raises(gn.GlassnetValueError, match="optimizer must be one of"):
+        train.RunConfig(optimizer="lbfgs")
+    with pytest.raises(gn.GlassnetValueError, match="epochs must be positive, got 0"):
+        train.RunConfig(epochs=0)
 
 
 def test_optimizer_and_scheduler_state_round_trip_through_a_file(tmp_path):

@@ -1,5 +1,6 @@
 """The glassnet command end to end (tiny runs)."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -75,3 +76,72 @@ def test_demo_prints_the_matmul(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "[[19., 22.]," in out and "C[0,0] = 1·5 + 2·7 = 19" in out
+
+
+def _one_error_line(result):
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_an_unknown_option_points_at_the_subcommands_help():
+    line = _one_error_line(_run("train", "--epocs", "3"))
+    assert line == ("glassnet train: error: unrecognized arguments: --epocs 3 — did you mean --epochs? "
+                    "(see glassnet train --help)")
+    line = _one_error_line(_run("recommend", "fit", "--bogus"))
+    assert line == ("glassnet recommend fit: error: unrecognized arguments: --bogus "
+                    "(see glassnet recommend fit --help)")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["train", "--epoch", "2", "--dataset", "xor"],
+     "glassnet train: error: unrecognized arguments: --epoch 2 — did you mean --epochs? "
+     "(see glassnet train --help)"),
+    (["recommend", "fit", "--iter", "1"],  # (the 1 is taken for the ratings file)
+     "glassnet recommend fit: error: unrecognized arguments: --iter — did you mean --iterations? "
+     "(see glassnet recommend fit --help)"),
+    (["--vers"], "glassnet: error: unrecognized arguments: --vers (see glassnet --help)"),
+])
+def test_abbreviated_options_are_rejected(args, line, tmp_path):
+    assert _one_error_line(_run(*args, "--out", str(tmp_path)) if args[0] != "--vers"
+                           else _run(*args)) == line
+    assert list(tmp_path.iterdir()) == []
+
+
+def _parsers(parser):
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _parsers(sub)
+
+
+def test_every_parser_refuses_abbreviations():
+    from glassnet.cli import build_parser
+
+    parsers = list(_parsers(build_parser()))
+    assert len(parsers) == 1 + 9 + 3  # glassnet, its nine commands, recommend's three actions
+    assert [p.prog for p in parsers if p.allow_abbrev] == []
+
+
+def test_help_lists_every_registered_command(capsys):
+    from glassnet.cli import COMMANDS
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    listing = " ".join(capsys.readouterr().out.split())  # help lines are wrapped
+    assert [c.NAME for c in COMMANDS] == ["demo", "datasets", "train", "inspect", "tour", "explain",
+                                          "worksheet", "playground", "recommend"]
+    for command in COMMANDS:
+        assert command.NAME in listing and command.HELP in listing
+
+
+def test_the_console_script_is_cli_main():
+    from importlib.metadata import entry_points
+
+    scripts = [ep for ep in entry_points(group="console_scripts") if ep.name == "glassnet"]
+    if not scripts:
+        pytest.skip("glassnet is not installed (no console script metadata)")
+    assert scripts[0].value == "glassnet.cli:main" and scripts[0].load() is main

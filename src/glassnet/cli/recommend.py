@@ -12,21 +12,33 @@ import json
 import os
 import time
 
-from glassnet.io._atomic import atomic_write_text
+from glassnet.cli._parser import positive
 
-__all__ = ["MODELS", "add_recommend_parser", "run_recommend"]
-
+NAME = "recommend"
+HELP = "matrix-factorisation recommenders (fit, top, similar)"
+DESCRIPTION = "Fit a recommender on user,item,rating rows and use it."
 MODELS = ("als", "bias", "implicit-als", "mean", "mf", "popularity")
 _FILE = "model.safetensors"
 
 
-def add_recommend_parser(commands, positive):
-    """Register ``recommend fit|top|similar`` on the main parser's subcommands."""
-    p = commands.add_parser("recommend", help="matrix-factorisation recommenders (fit, top, similar)",
-                            description="Fit a recommender on user,item,rating rows and use it.")
-    sub = p.add_subparsers(dest="recommend_command", metavar="ACTION", required=True,
-                           parser_class=type(p))
-    fit = sub.add_parser("fit", help="fit on a ratings file (or synthetic data) and evaluate")
+def add_arguments(parser):
+    """The actions ``fit``, ``top`` and ``similar``, each with its own options."""
+    sub = parser.add_subparsers(dest="recommend_command", metavar="ACTION", required=True,
+                                parser_class=type(parser))
+    _add_fit(sub.add_parser("fit", help="fit on a ratings file (or synthetic data) and evaluate"))
+    for action, what in (("top", "user"), ("similar", "item")):
+        q = sub.add_parser(action, help=f"the top-k items for a {what}" if action == "top"
+                           else "the k items most similar to an item (cosine of factors)")
+        q.add_argument("--model", required=True, help="a directory written by `recommend fit`")
+        q.add_argument(f"--{what}", required=True)
+        q.add_argument("--k", type=positive(int), default=10)
+        if action == "top":
+            q.add_argument("--include-seen", action="store_true",
+                           help="also list items the user rated in training")
+
+
+def _add_fit(fit):
+    """``recommend fit``: the ratings (or a synthetic demo), the model and its options."""
     fit.add_argument("ratings", nargs="?", default=None,
                      help="user,item[,rating[,timestamp]] file (omit for a synthetic demo)")
     fit.add_argument("--model", choices=MODELS, default="als")
@@ -43,18 +55,10 @@ def add_recommend_parser(commands, positive):
     for name, default in (("--users", 2000), ("--items", 1000)):
         fit.add_argument(name, type=positive(int), default=default, help="synthetic demo size")
     fit.add_argument("--density", type=positive(float), default=0.05, help="synthetic demo density")
-    for action, what in (("top", "user"), ("similar", "item")):
-        q = sub.add_parser(action, help=f"the top-k items for a {what}" if action == "top"
-                           else "the k items most similar to an item (cosine of factors)")
-        q.add_argument("--model", required=True, help="a directory written by `recommend fit`")
-        q.add_argument(f"--{what}", required=True)
-        q.add_argument("--k", type=positive(int), default=10)
-        if action == "top":
-            q.add_argument("--include-seen", action="store_true",
-                           help="also list items the user rated in training")
 
 
 def _build(args):
+    """The recommender ``--model`` names, with the options given."""
     from glassnet import recommend as rec
 
     reg = {} if args.reg is None else {"reg": args.reg}
@@ -82,8 +86,10 @@ def _load_data(args, print_fn):
 
 
 def run_fit(args, print_fn=print):
+    """Fit, evaluate against a bias baseline, save the model and ``results.json``."""
     import glassnet as gn
     from glassnet import recommend as rec
+    from glassnet.io._atomic import atomic_write_text
 
     if not 0 < args.test_fraction < 1:
         raise gn.GlassnetValueError(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
@@ -118,6 +124,7 @@ def _open(path):
 
 
 def run_query(args, print_fn=print):
+    """``top``: a user's top-k items; ``similar``: the items nearest to an item."""
     model = _open(args.model)
     if args.recommend_command == "top":
         items, scores = model.recommend(args.user, k=args.k, exclude_seen=not args.include_seen)
@@ -130,7 +137,7 @@ def run_query(args, print_fn=print):
     return items, scores
 
 
-def run_recommend(args, print_fn=print):
+def run(args, print_fn=print):
     if args.recommend_command == "fit":
         return run_fit(args, print_fn)
     return run_query(args, print_fn)

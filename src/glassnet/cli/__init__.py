@@ -1,0 +1,55 @@
+"""The ``glassnet`` command: a thin front over the library (no logic lives only here).
+
+One module per command. Each has ``NAME``, ``HELP`` (its line in ``glassnet --help``),
+``DESCRIPTION`` (the top of its own ``--help``, or None), ``add_arguments(parser)`` and
+``run(args)``. :data:`COMMANDS` lists them once, in the order ``glassnet --help`` shows
+them: adding a command is writing its module and naming it there.
+"""
+
+import sys
+
+from glassnet._version import __version__
+from glassnet.cli import (
+    datasets,
+    demo,
+    explain,
+    inspect,
+    playground,
+    recommend,
+    tour,
+    train,
+    worksheet,
+)
+from glassnet.cli._parser import CommandParser, Parser
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS = (demo, datasets, train, inspect, tour, explain, worksheet, playground, recommend)
+DEFAULT = demo  # what plain ``glassnet`` runs
+
+
+def build_parser():
+    """The ``glassnet`` argument parser with every command of :data:`COMMANDS`."""
+    parser = Parser(prog="glassnet",
+                    description="glassnet: deep learning as visible matrix multiplications")
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+    for command in COMMANDS:
+        command.add_arguments(commands.add_parser(command.NAME, help=command.HELP,
+                                                  description=command.DESCRIPTION))
+    return parser
+
+
+def main(argv=None):
+    """Entry point: parse ``argv`` (default ``sys.argv[1:]``), run the command and return
+    the process exit code (0; 2 for bad arguments or a glassnet error, printed as one line)."""
+    from glassnet._errors import GlassnetError
+
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    command = {c.NAME: c for c in COMMANDS}[args.command] if args.command else DEFAULT
+    try:
+        command.run(args)
+    except GlassnetError as exc:
+        print(f"glassnet {command.NAME}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

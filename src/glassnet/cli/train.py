@@ -1,0 +1,84 @@
+"""``glassnet train``: a training run (:func:`glassnet.train.run`) from the command line,
+or the continuation of one from its checkpoints (:func:`glassnet.train.resume`)."""
+
+import argparse
+
+from glassnet.cli._parser import positive
+
+NAME = "train"
+HELP = "train a model on a built-in dataset or a file"
+DESCRIPTION = "Train a model and write it, its history and a plot."
+DATASET_HELP = ("a built-in dataset (see `glassnet datasets`; default mnist1d) or a .csv/.npz "
+                "file whose last column / 'y' array holds integer labels")
+
+
+def _hidden_sizes(text):
+    try:
+        sizes = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden wants comma-separated integers, got {text!r}"
+        ) from None
+    if not sizes or min(sizes) <= 0:
+        raise argparse.ArgumentTypeError(f"--hidden wants positive sizes, got {text!r}")
+    return sizes
+
+
+def add_arguments(parser):
+    """One option per :class:`glassnet.train.RunConfig` field (its defaults), and where to
+    checkpoint or what to resume."""
+    from glassnet.models import MODELS
+    from glassnet.train import OPTIMIZERS, RunConfig
+
+    default = RunConfig()
+    p = parser
+    p.add_argument("--model", choices=sorted(MODELS), default=default.model)
+    p.add_argument("--dataset", default=default.dataset, help=DATASET_HELP)
+    p.add_argument("--epochs", type=positive(int), default=default.epochs)
+    p.add_argument("--batch-size", type=positive(int), default=default.batch_size)
+    p.add_argument("--lr", type=positive(float), default=default.lr,
+                   help="learning rate (default: 0.01 for adam/adamw/rmsprop, 0.1 for sgd; "
+                        "× 0.3 for lstm, × 0.1 for rnn)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=default.optimizer)
+    p.add_argument("--hidden", type=_hidden_sizes, default=default.hidden,
+                   help="hidden layer widths for mlp, e.g. 256,256 (default 100,100)")
+    p.add_argument("--seed", type=int, default=default.seed)
+    p.add_argument("--out", default=default.out, help="output directory (default runs/latest)")
+    p.add_argument("--no-progress", action="store_true", help="print nothing per epoch")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="write a checkpoint after every epoch into this directory")
+    p.add_argument("--keep-last", type=positive(int), default=default.keep_last,
+                   help="checkpoints to keep in --checkpoint-dir (default 3)")
+    p.add_argument("--resume", metavar="DIR", default=None,
+                   help="continue the run whose checkpoints are in DIR, with its arguments")
+
+
+def run(args, print_fn=print):
+    """Train (or with ``--resume``, continue the saved run), then print the results table
+    and the files written; returns the results."""
+    import dataclasses
+
+    from glassnet import train
+
+    progress = not args.no_progress
+    if args.resume is not None:
+        results = train.resume(args.resume, progress=progress, print_fn=print_fn)
+    else:
+        config = train.RunConfig(**{f.name: getattr(args, f.name)
+                                    for f in dataclasses.fields(train.RunConfig)})
+        results = train.run(config, checkpoint_dir=args.checkpoint_dir, progress=progress,
+                            print_fn=print_fn)
+    print_fn(_table(results))
+    for label, path in results["files"].items():
+        print_fn(f"{label:8s} {path}")
+    return results
+
+
+def _table(r):
+    rows = [("train accuracy", f"{r['train_accuracy']:.2%}"),
+            ("test accuracy", f"{r['test_accuracy']:.2%}"),
+            ("train loss", f"{r['train_loss']:.4f}"), ("test loss", f"{r['test_loss']:.4f}"),
+            ("epochs", str(r["epochs"])), ("time", f"{r['seconds']:.1f} s"),
+            ("parameters", f"{r['parameters']:,}")]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
