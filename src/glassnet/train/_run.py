@@ -72,7 +72,8 @@ class RunConfig:
         if self.optimizer not in OPTIMIZERS:
             raise GlassnetValueError(f"RunConfig: optimizer must be one of {sorted(OPTIMIZERS)}, "
                                      f"got {self.optimizer!r}")
-        for name in ("epochs", "batch_size", "keep_last", *(["lr"] if self.lr is not None else [])):
+        positive = ("epochs", "batch_size", "keep_last") + (("lr",) if self.lr is not None else ())
+        for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise GlassnetValueError(f"RunConfig: {name} must be positive, got {value!r}")
