@@ -1,4 +1,5 @@
-"""RNN / LSTM / GRU and their cells: PyTorch equality (float64, 1e-10), shapes, errors."""
+"""RNN / LSTM / GRU and their cells: PyTorch equality (float64, 1e-10) under both kernel
+tiers, shapes, errors."""
 
 import itertools
 
@@ -12,6 +13,8 @@ LAYERS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 CASES = [(kind, layers, bi, bf, init) for kind in LAYERS
          for layers, bi, bf, init in itertools.product((1, 2), (False, True), (False, True),
                                                        (False, True))]
+TIERS = ("fast", "reference")
+SCANS = {"RNN": "RNNScan", "LSTM": "LSTMScan", "GRU": "GRUScan"}
 
 
 def _pair(torch, kind, **kw):
@@ -30,9 +33,15 @@ def _states(kind, rng, shape, torch):
     return mine, ref, pack
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("kind, layers, bi, bf, init", CASES,
                          ids=["-".join(map(str, c)) for c in CASES])
-def test_matches_pytorch(kind, layers, bi, bf, init):
+def test_matches_pytorch(kind, layers, bi, bf, init, tier):
+    with gn.kernels.use(tier):
+        _compare_with_pytorch(kind, layers, bi, bf, init)
+
+
+def _compare_with_pytorch(kind, layers, bi, bf, init):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     rng = np.random.default_rng(1)
@@ -59,6 +68,77 @@ def test_matches_pytorch(kind, layers, bi, bf, init):
     pairs += [(p, grads_t[name]) for name, p in mine.named_parameters()]
     for a, b in pairs:
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _graph_ops(out):
+    seen, stack, ops = set(), [out], []
+    while stack:
+        op = stack.pop().grad_fn
+        if op is not None and id(op) not in seen:
+            seen.add(id(op))
+            ops.append(op)
+            stack.extend(op.inputs)
+    return ops
+
+
+@pytest.mark.parametrize("kind", LAYERS)
+def test_a_layer_direction_is_one_scan_and_the_tiers_agree(kind):
+    """One scan primitive per layer and direction, given PyTorch's parameters as they are;
+    the fast kernel runs it by default, the reference under use("reference"), same numbers."""
+    gn.manual_seed(0)
+    layer = LAYERS[kind](3, 4, num_layers=2, bidirectional=True, batch_first=True).double()
+    x = gn.tensor(np.random.default_rng(0).standard_normal((2, 5, 3)), requires_grad=True)
+    results = {}
+    for tier in TIERS:
+        with gn.kernels.use(tier):
+            layer.zero_grad()
+            x.grad = None
+            out = layer(x)[0]
+            scans = [op for op in _graph_ops(out) if type(op).__name__ == SCANS[kind]]
+            assert len(scans) == 4
+            assert {op.kernel.name if op.kernel else None for op in scans} == (
+                {f"{kind.lower()}_scan_fused"} if tier == "fast" else {None})
+            (out * out).sum().backward()
+            results[tier] = [out.numpy(), x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]
+    for fast, ref in zip(*results.values(), strict=True):
+        np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-13)
+
+
+def test_lstm_forward_without_grad_mode_gives_the_same_numbers():
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 4)
+    x = gn.randn(6, 2, 3)
+    out, (h, c) = lstm(x)
+    with gn.no_grad():
+        out2, (h2, c2) = lstm(x)
+    assert out2.grad_fn is None
+    for a, b in ((out, out2), (h, h2), (c, c2)):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_scans_without_biases_match_zero_biases(tier):
+    from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+
+    rng = np.random.default_rng(0)
+    x, h, c = (gn.tensor(rng.standard_normal(s)) for s in ((4, 2, 3), (2, 5), (2, 5)))
+    for scan, k, states in ((rnn_scan, 1, (h,)), (gru_scan, 3, (h,)), (lstm_scan, 4, (h, c))):
+        w_ih, w_hh = gn.tensor(rng.standard_normal((k * 5, 3))), gn.tensor(rng.standard_normal((k * 5, 5)))
+        zeros = gn.zeros(k * 5, dtype=x.dtype)
+        with gn.kernels.use(tier):
+            np.testing.assert_array_equal(scan(x, *states, w_ih, w_hh).numpy(),
+                                          scan(x, *states, w_ih, w_hh, zeros, zeros).numpy())
+
+
+def test_scan_shape_errors_say_what_fits():
+    from glassnet.ops._recurrent import lstm_scan, rnn_scan
+
+    x, h = gn.zeros(4, 2, 3), gn.zeros(2, 5)
+    with pytest.raises(gn.ShapeError, match=r"lstm_scan: 4 gate block\(s\) of hidden size H = 5 .* "
+                                            r"w_ih \(20, 3\).* \(4, 2, 3\), \(2, 5\), \(2, 5\), \(20, 2\)"):
+        lstm_scan(x, h, h, gn.zeros(20, 2), gn.zeros(20, 5))
+    with pytest.raises(gn.GlassnetValueError, match="rnn_scan: nonlinearity must be 'tanh' or 'relu', got"):
+        rnn_scan(x, h, gn.zeros(5, 3), gn.zeros(5, 5), nonlinearity="gelu")
 
 
 def test_parameter_names_and_shapes_are_pytorchs():

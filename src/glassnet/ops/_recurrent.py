@@ -73,14 +73,12 @@ def _check(name, blocks, x, states, w_ih, w_hh, b_ih, b_hh):
     H = w_hh.shape[-1]
     G, got = blocks * H, (x.shape, *(s.shape for s in states), w_ih.shape, w_hh.shape, b_ih.shape,
                           b_hh.shape)
-    if x.ndim == 3:
-        T, N, I = x.shape
-        want = ((T, N, I), *[(N, H)] * len(states), (G, I), (G, H), (G,), (G,))
-        if got == want:
-            return
+    N, I = x.shape[1:] if x.ndim == 3 else ("N", "I")
+    if got == (x.shape, *[(N, H)] * len(states), (G, I), (G, H), (G,), (G,)):
+        return
     names = "x, h0, c0" if len(states) == 2 else "x, h0"
     raise ShapeError(f"{name}: {blocks} gate block(s) of hidden size H = {H} (from w_hh's last axis) need "
-                     f"x (T, N, I), states (N, {H}), w_ih ({G}, I), w_hh ({G}, {H}), biases ({G},); got "
+                     f"x (T, N, I), states ({N}, {H}), w_ih ({G}, {I}), w_hh ({G}, {H}), biases ({G},); got "
                      f"{names}, w_ih, w_hh, b_ih, b_hh of shapes {', '.join(map(str, got))}")
 
 
