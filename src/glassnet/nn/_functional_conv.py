@@ -11,9 +11,10 @@ import numpy as np
 
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._windows import output_size
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._batchnorm import RunningStats, batch_norm_op
-from glassnet.ops._conv import conv, output_size
+from glassnet.ops._conv import conv
 from glassnet.ops._pool import avg_pool, max_pool
 
 __all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",

@@ -53,23 +53,24 @@ class Conv(Function):
         view = windows(xp, pad_input(xp, x, padding), w.shape[2:], stride, dilation)  # (N, C, *out, *k)
         self.out = view.shape[2:2 + d]
         patches = view.transpose(0, *range(2, 2 + d), 1, *range(2 + d, 2 + 2 * d))  # (N, *out, C, *k)
-        self.cols = patches.reshape(n * math.prod(self.out), -1)  # im2col: (N·∏out, C·∏k), a copy
-        self.w2 = w.reshape(w.shape[0], -1)  # W₂ (out_c, C/G·∏k)
-        y2 = _per_group(xp, lambda cols, w2: cols @ w2.T, self.cols, 1, self.w2, 0, groups, axis=1)
+        cols = patches.reshape(n * math.prod(self.out), -1)  # im2col: (N·∏out, C·∏k), a copy
+        self.cols = xp.split(cols, groups, axis=1)  # per group: (N·∏out, C/G·∏k)
+        self.w2 = xp.split(w.reshape(w.shape[0], -1), groups)  # per group: W₂ (out_c/G, C/G·∏k)
+        y2 = _join(xp, [cols_g @ w2_g.T for cols_g, w2_g in zip(self.cols, self.w2, strict=True)], axis=1)
         if bias:
             y2 = y2 + bias[0]  # (N·∏out, out_c) + (out_c,)
         return xp.ascontiguousarray(xp.moveaxis(y2.reshape(n, *self.out, -1), -1, 1))  # (N, out_c, *out)
 
     def backward(self, g):
         xp = namespace(g)
-        groups = self.params["groups"]
         g2 = xp.moveaxis(g, 1, -1).reshape(-1, g.shape[1])  # dY₂ (N·∏out, out_c)
+        g2s = xp.split(g2, self.params["groups"], axis=1)  # per group: (N·∏out, out_c/G)
         dx = dw = db = None
         if self.needs_grad[0]:
-            dcols = _per_group(xp, lambda g2k, w2k: g2k @ w2k, g2, 1, self.w2, 0, groups, axis=1)
+            dcols = _join(xp, [g2_g @ w2_g for g2_g, w2_g in zip(g2s, self.w2, strict=True)], axis=1)
             dx = self._col2im(xp, dcols)
         if self.needs_grad[1]:
-            dw2 = _per_group(xp, lambda g2k, colsk: g2k.T @ colsk, g2, 1, self.cols, 1, groups, axis=0)
+            dw2 = _join(xp, [g2_g.T @ cols_g for g2_g, cols_g in zip(g2s, self.cols, strict=True)], axis=0)
             dw = dw2.reshape(self.w_shape)
         if len(self.needs_grad) == 3 and self.needs_grad[2]:
             db = g2.sum(axis=0)
@@ -95,13 +96,9 @@ class Conv(Function):
         return ShapeError(f"conv: input {x}, weight {w}{bias} do not fit: {exc}")
 
 
-def _per_group(xp, gemm, a, a_axis, b, b_axis, groups, axis):
-    """``gemm(a_g, b_g)`` for each group's block of ``a`` (split along ``a_axis``) and of
-    ``b`` (along ``b_axis``), joined along ``axis``; one GEMM when ``groups`` is 1."""
-    if groups == 1:
-        return gemm(a, b)
-    pairs = zip(xp.split(a, groups, axis=a_axis), xp.split(b, groups, axis=b_axis), strict=True)
-    return xp.concatenate([gemm(ak, bk) for ak, bk in pairs], axis=axis)
+def _join(xp, blocks, axis):
+    """The groups' blocks side by side along ``axis`` (the one block itself when G = 1)."""
+    return blocks[0] if len(blocks) == 1 else xp.concatenate(blocks, axis=axis)
 
 
 def im2col_bytes(x_shape, weight_shape, stride, padding, dilation, itemsize=4):

@@ -25,9 +25,10 @@ __all__ = ["MaxPool", "AvgPool", "max_pool", "avg_pool"]
 class MaxPool(Function):
     """Largest value of each window; x (N, C, *spatial) → (N, C, *out).
 
-    Padding counts as −∞ (never chosen). Each window's values are laid out in the
-    row-major order of the kernel positions; ``argmax`` returns the first maximum
-    (PyTorch's choice on ties), and the gradient goes there."""
+    Padding counts as −∞ (never chosen). Each window's values are stacked in the
+    row-major order of the kernel positions (one array per position, so that the maximum
+    is taken across arrays); ``argmax`` returns the first maximum (PyTorch's choice on
+    ties), and the gradient goes there."""
 
     formula = "y[n,c,i,j] = max over the window at (i,j) of x   (argmax: its first maximum, row-major)"
     grad_formulas = ("dx[argmax of each window] += dy",)
@@ -39,9 +40,9 @@ class MaxPool(Function):
         self.padded_shape = padded.shape
         view = windows(xp, padded, kernel, stride, dilation)  # (N, C, *out, *kernel)
         self.out = view.shape[2:2 + len(kernel)]
-        values = view.reshape(*view.shape[:2 + len(kernel)], -1)  # (N, C, *out, ∏kernel)
-        self.argmax = values.argmax(axis=-1)  # which kernel position holds the first maximum
-        return values.max(axis=-1)
+        values = xp.stack([view[(..., *pos)] for pos in kernel_positions(kernel)])  # (∏kernel, N, C, *out)
+        self.argmax = values.argmax(axis=0)  # which kernel position holds the first maximum
+        return values.max(axis=0)
 
     def backward(self, g):
         xp = namespace(g)
