@@ -143,6 +143,24 @@ def make_inputs(spec, shapes, dtype=np.float64, seed=0):
     return arrays
 
 
+def _np_setitem(index):
+    def ref(x, v):
+        y = x.copy()
+        y[index] = v
+        return y
+
+    return ref
+
+
+def _torch_setitem(index):
+    def run(x, v):
+        y = x.clone()
+        y[index] = v
+        return y
+
+    return run
+
+
 def to_torch(array, requires_grad=False):
     import torch
 
@@ -471,6 +489,11 @@ REGISTRY = [
     O("pad_numpy_form", lambda x: gn.pad(x, ((1, 0), (0, 2))),
       lambda x: np.pad(x, ((1, 0), (0, 2))), lambda x: _F().pad(x, (0, 2, 1, 0)), "pad",
       shapes=ND2),
+    O("setitem_slice", lambda x, v: gn.ops.setitem(x, (slice(0, 2),), v), _np_setitem((slice(0, 2),)),
+      _torch_setitem((slice(0, 2),)), "setitem", nargs=2, shapes=(((3, 2), (2,)), ((3, 2), (2, 2)))),
+    O("setitem_rows", lambda x, v: gn.ops.setitem(x, np.array([2, 0]), v), _np_setitem(np.array([2, 0])),
+      lambda x, v: _torch_setitem(T.tensor([2, 0]))(x, v), "setitem", nargs=2,
+      shapes=(((3, 2), (2, 2)), ((4,), (2,)))),
     O("getitem_slice", _gi["slice"], _gi["slice"], SAME, "getitem", shapes=(((3, 2),), ((2,),))),
     O("getitem_step", _gi["step"], _gi["step"], SAME, "getitem", shapes=(((3, 2),), ((5,),))),
     O("getitem_int", _gi["int"], _gi["int"], SAME, "getitem", shapes=ND1),

@@ -10,6 +10,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetError, GlassnetValueError
 from glassnet.autograd._hooks import notify
+from glassnet.autograd._inplace import inplace_state, prepare_for_backward
 from glassnet.autograd._mode import state
 
 __all__ = ["run_backward", "unbroadcast"]
@@ -61,6 +62,8 @@ def _topological_order(root):
             emit(node)
             continue
         push((node, True))
+        if inplace_state["updates"]:  # some tensor was changed in place: check, and follow history
+            prepare_for_backward(op, node)
         for parent, needed in zip(op.inputs, op.needs_grad, strict=True):
             if needed and id(parent) not in expanded:
                 push((parent, False))
@@ -83,8 +86,11 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad):
-    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root."""
+def run_backward(root, grad, retain_graph=False):
+    """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
+
+    Each op's backward runs once per call; unless ``retain_graph``, the ops are then
+    released, and a second backward through them raises (as PyTorch's does)."""
     pending = {id(root): grad}
     handed_out = {id(grad)}  # the seed may be the caller's own array
     observed = state.slow_path
@@ -93,6 +99,13 @@ def run_backward(root, grad):
         if grad is None:
             continue
         op = node._ctx
+        if op is not None:
+            if op.released:
+                raise GlassnetError(
+                    f"backward: the graph through {op.name} was already used by a backward call; pass "
+                    "retain_graph=True to the first backward to go through it again")
+            if not retain_graph:
+                op.released = True
         if op is None or node._retains_grad:
             _store_leaf_grad(node, grad, handed_out)
             if op is None:

@@ -12,6 +12,7 @@ import numpy as np
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
 from glassnet.autograd._dispatch import active_kernels
 from glassnet.autograd._hooks import notify
+from glassnet.autograd._inplace import inplace_state, version_of
 from glassnet.autograd._mode import grad_mode, state
 from glassnet.autograd._tensor import Tensor
 
@@ -39,6 +40,9 @@ class Function:
     inputs = ()
     needs_grad = ()
     kernel = None
+    versions = None  # the inputs' in-place versions when recorded, if any had been changed
+    output_modified = False  # the output was changed in place after this op made it
+    released = False  # backward ran and retain_graph was not asked for
 
     @property
     def name(self):
@@ -79,6 +83,8 @@ class Function:
         if requires and grad_mode.enabled:
             op.inputs = inputs
             op.needs_grad = needs
+            if inplace_state["updates"]:  # note the versions backward must still see
+                op.versions = tuple([version_of(t) for t in inputs])
             result = _wrap(out, True, op)
         else:
             result = _wrap(out, False, None)

@@ -11,7 +11,9 @@ import numpy as np
 
 from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
+from glassnet.autograd import _inplace
 from glassnet.autograd._engine import as_grad_array, run_backward
+from glassnet.autograd._inplace import InPlaceMethods
 
 __all__ = ["Tensor", "as_array", "install_ops"]
 
@@ -31,7 +33,7 @@ _ops = _OpsNotLoaded()
 def install_ops(ops_module):
     """Called by :mod:`glassnet.ops` once loaded: Tensor methods call its functions."""
     global _ops
-    _ops = ops_module
+    _ops = _inplace.ops = ops_module
 
 _NUMERIC_KINDS = "biuf"
 
@@ -81,7 +83,7 @@ def _preview(data, limit=60):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class Tensor:
+class Tensor(InPlaceMethods):
     """An n-dimensional array that records the operations applied to it.
 
     ``data`` is the backend array (NumPy or CuPy). ``requires_grad`` asks autograd to
@@ -151,17 +153,18 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def backward(self, gradient=None):
+    def backward(self, gradient=None, retain_graph=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf needing it.
 
         ``gradient`` (same shape as self) is required unless self holds one element.
+        The graph can be walked once; ``retain_graph=True`` keeps it for another backward.
         """
         if not self._requires_grad:
             raise GlassnetValueError(
                 "backward: this tensor does not require grad and has no graph; set "
                 "requires_grad=True on the inputs (leaf tensors) before computing it"
             )
-        run_backward(self, as_grad_array(self, gradient))
+        run_backward(self, as_grad_array(self, gradient), bool(retain_graph))
 
     def detach(self):
         """A tensor sharing this data, cut from the graph (requires_grad=False)."""
@@ -299,19 +302,7 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # -- in-place data updates (no graph: for init, optimisers, user edits) --------
-    def zero_(self):
-        self.data[...] = 0
-        return self
-
-    def fill_(self, value):
-        self.data[...] = value
-        return self
-
-    def copy_(self, src):
-        src = src.data if isinstance(src, Tensor) else src
-        self.data[...] = src
-        return self
+    # -- in-place updates: see glassnet.autograd._inplace (add_, zero_, x[i] = v, ...) --------
 
     # -- operators --------------------------------------------------------------
     def __add__(self, other):

@@ -41,6 +41,7 @@ from glassnet.ops._reduce import (
     sum,
     var,
 )
+from glassnet.ops._setitem import setitem
 from glassnet.ops._shape import (
     broadcast_to,
     cat,
@@ -63,7 +64,7 @@ __all__ = [
     "cat", "clamp", "clip", "compare", "concatenate", "div", "dot", "exp", "expand", "flatten",
     "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu",
-    "reshape", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum",
+    "reshape", "setitem", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum",
     "swapaxes", "tanh", "to_device", "transpose", "unsqueeze", "var", "where",
 ]
 
