@@ -182,3 +182,16 @@ def test_in_place_errors_name_dtype_and_shape():
         x.add_(gn.ones(2, 3))
     with pytest.raises(gn.GlassnetValueError, match=r"setitem: cannot write .* shape \(3,\)"):
         x[0:2] = gn.ones(3)
+
+
+def test_version_tracking_ends_when_the_changed_arrays_are_gone():
+    import gc
+
+    from glassnet.autograd._inplace import live_versions
+
+    x = gn.zeros(4)
+    x += 1
+    assert live_versions  # while x lives, recorded ops note versions
+    del x
+    gc.collect()
+    assert not live_versions  # nothing changed in place is alive: ops record nothing extra

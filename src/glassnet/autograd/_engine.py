@@ -10,7 +10,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetError, GlassnetValueError
 from glassnet.autograd._hooks import notify
-from glassnet.autograd._inplace import inplace_state, prepare_for_backward
+from glassnet.autograd._inplace import live_versions, prepare_for_backward
 from glassnet.autograd._mode import state
 
 __all__ = ["run_backward", "unbroadcast"]
@@ -62,7 +62,7 @@ def _topological_order(root):
             emit(node)
             continue
         push((node, True))
-        if inplace_state["updates"]:  # some tensor was changed in place: check, and follow history
+        if live_versions:  # some array was changed in place: check, and follow recorded history
             prepare_for_backward(op, node)
         for parent, needed in zip(op.inputs, op.needs_grad, strict=True):
             if needed and id(parent) not in expanded:

@@ -12,7 +12,7 @@ import numpy as np
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
 from glassnet.autograd._dispatch import active_kernels
 from glassnet.autograd._hooks import notify
-from glassnet.autograd._inplace import inplace_state, version_of
+from glassnet.autograd._inplace import live_versions, version_of
 from glassnet.autograd._mode import grad_mode, state
 from glassnet.autograd._tensor import Tensor
 
@@ -83,7 +83,7 @@ class Function:
         if requires and grad_mode.enabled:
             op.inputs = inputs
             op.needs_grad = needs
-            if inplace_state["updates"]:  # note the versions backward must still see
+            if live_versions:  # some array was changed in place: note the versions backward must see
                 op.versions = tuple([version_of(t) for t in inputs])
             result = _wrap(out, True, op)
         else:

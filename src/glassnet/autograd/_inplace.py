@@ -15,7 +15,7 @@
    (shared by every view of it, as in PyTorch: kept per base array). An op that
    recorded ``x`` as an input notes the version it saw; backward raises if an op that
    kept ``x``'s memory for its gradient (an attribute holding that array or a view of
-   it) finds the values changed (:func:`check_versions`), instead of computing with the
+   it) finds the values changed (:func:`prepare_for_backward`), instead of computing with the
    new values. The same holds for an op whose output memory it kept (``exp`` keeps
    ``eˣ``) when that output is changed in place.
 """
@@ -27,10 +27,9 @@ import numpy as np
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._mode import grad_mode, no_grad
 
-__all__ = ["InPlaceMethods", "holds_memory_of", "inplace_state", "prepare_for_backward", "version_of"]
+__all__ = ["InPlaceMethods", "holds_memory_of", "live_versions", "prepare_for_backward", "version_of"]
 
-inplace_state = {"updates": 0}  # in-place updates so far (versions are tracked once any happened)
-_versions = {}  # id(base array) → [version, weak reference to the base array]
+live_versions = {}  # id(base array) → [version, weak ref]: arrays changed in place that still exist
 
 
 def _base(array):
@@ -42,18 +41,17 @@ def _base(array):
 def version_of(tensor):
     """How many in-place updates ``tensor``'s memory (or any view of it) has had."""
     base = _base(tensor.data)
-    entry = _versions.get(id(base))
+    entry = live_versions.get(id(base))
     return 0 if entry is None or entry[1]() is not base else entry[0]
 
 
 def _bump_version(array):
     base = _base(array)
     key = id(base)
-    entry = _versions.get(key)
+    entry = live_versions.get(key)
     if entry is None or entry[1]() is not base:
-        entry = _versions[key] = [0, weakref.ref(base, lambda _, key=key: _versions.pop(key, None))]
+        entry = live_versions[key] = [0, weakref.ref(base, lambda _, key=key: live_versions.pop(key, None))]
     entry[0] += 1
-    inplace_state["updates"] += 1
 
 
 def prepare_for_backward(op, node):
