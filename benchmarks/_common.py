@@ -9,7 +9,13 @@ Every benchmark script follows one shape:
   OpenBLAS/MKL/OpenMP read their thread variables when NumPy and PyTorch are first
   imported;
 * the worker times glassnet, hand-written NumPy and PyTorch side by side with
-  :func:`compare` (interleaved batches, medians) and hands back JSON;
+  :func:`compare` (interleaved batches, medians) and hands back JSON; glassnet's step is
+  also timed under its reference tier (:func:`under_reference_tier`) where the report
+  shows what the kernels buy;
+* every worker, of every framework, runs with the same host allocator: the C library's
+  defaults unless ``--host-allocator tuned`` asks for glassnet's opt-in
+  (:func:`choose_host_allocator` in the parent, :func:`apply_host_allocator` in the
+  worker);
 * the parent renders markdown (a ``threads`` column, one goal line per thread count:
   :func:`goal_lines`) and rewrites only its own section of docs/benchmarks.md
   with :func:`update_report` (sections live between ``<!-- bench:begin NAME -->`` and
@@ -34,11 +40,16 @@ import timeit
 from pathlib import Path
 
 __all__ = [
+    "HOST_ALLOCATOR_CHOICES",
+    "HOST_ALLOCATOR_VAR",
     "REPO_ROOT",
     "REPORT_PATH",
     "THREAD_VARS",
     "UNSET_VARS",
+    "add_host_allocator_flag",
+    "apply_host_allocator",
     "bench_parser",
+    "choose_host_allocator",
     "compare",
     "cpu_model",
     "fmt",
@@ -62,7 +73,7 @@ __all__ = [
     "thread_env",
     "threads_label",
     "try_import_torch",
-    "tune_host_allocator_like_glassnet",
+    "under_reference_tier",
     "update_report",
     "verdict",
     "worker_facts",
@@ -76,6 +87,9 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # Kernel overrides some machines set; they slow NumPy's OpenBLAS, so benchmark workers run
 # without them (tests and CI leave them alone). threadpoolctl records the kernel in use.
 UNSET_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# glassnet's host-allocator opt-in (glassnet._allocator); the parent sets it for every worker.
+HOST_ALLOCATOR_VAR = "GLASSNET_HOST_ALLOCATOR"
+HOST_ALLOCATOR_CHOICES = ("system", "tuned")
 
 # -- processes and threads ------------------------------------------------------------
 
@@ -93,14 +107,15 @@ def thread_env(threads, base=None):
     return env
 
 
-def run_worker(script, threads, extra_args=()):
-    """Run ``script --worker`` in a fresh interpreter with ``threads`` BLAS threads and
-    return the JSON it writes. The worker's stderr (progress lines) passes through."""
+def run_worker(script, threads, extra_args=(), env=None):
+    """Run ``script --worker`` in a fresh interpreter with ``threads`` BLAS threads (and
+    the variables in ``env`` set on top) and return the JSON it writes. The worker's
+    stderr (progress lines) passes through."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, str(script), "--worker", "--threads", str(threads),
                "--json-out", str(out), *extra_args]
-        subprocess.run(cmd, env=thread_env(threads), check=True, cwd=REPO_ROOT)
+        subprocess.run(cmd, env={**thread_env(threads), **(env or {})}, check=True, cwd=REPO_ROOT)
         return json.loads(out.read_text())
 
 
@@ -128,6 +143,7 @@ def bench_parser(doc, quick_help="smoke run, prints only"):
                    help="comma-separated BLAS/OpenMP thread counts, each run in fresh worker "
                         "processes (default %(default)s)")
     p.add_argument("--output", type=Path, default=None, help=f"report path (default {REPORT_PATH})")
+    add_host_allocator_flag(p)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--case", help=argparse.SUPPRESS)
     p.add_argument("--json-out", help=argparse.SUPPRESS)
@@ -137,13 +153,56 @@ def bench_parser(doc, quick_help="smoke run, prints only"):
 def parse_bench_args(parser, argv=None):
     """Parse a :func:`bench_parser` command line. In the parent ``args.threads`` is the
     tuple of thread counts; in a worker (``--worker``, started by :func:`run_worker` with
-    one count) it is that single count, an int."""
+    one count) it is that single count, an int. The parent passes ``--host-allocator`` on
+    to its workers (:func:`choose_host_allocator`); a worker applies it before anything
+    else (:func:`apply_host_allocator`)."""
     args = parser.parse_args(argv)
     if args.worker:
         if len(args.threads) != 1:
             parser.error("a --worker runs with exactly one --threads count")
         args.threads = args.threads[0]
+        apply_host_allocator()
+    else:
+        choose_host_allocator(args.host_allocator)
     return args
+
+
+def add_host_allocator_flag(parser):
+    """``--host-allocator system|tuned``: the malloc settings of every worker, of every
+    framework alike (default: the C library's own)."""
+    parser.add_argument("--host-allocator", choices=HOST_ALLOCATOR_CHOICES, default="system",
+                        help="malloc settings in every worker process, for every framework alike: "
+                             "'system' = the C library's defaults (default), 'tuned' = glassnet's "
+                             "opt-in gn.backend.tune_host_allocator(); the host_allocator benchmark "
+                             "measures the difference")
+
+
+def choose_host_allocator(choice):
+    """In the parent: set ``GLASSNET_HOST_ALLOCATOR`` to ``choice`` in this process's
+    environment, which every worker inherits (glassnet reads it at import, and
+    :func:`apply_host_allocator` in workers that never import glassnet). ``"system"`` is
+    set explicitly, so a ``tuned`` left in the shell does not leak into one side only."""
+    if choice not in HOST_ALLOCATOR_CHOICES:
+        raise ValueError(f"host allocator: got {choice!r}, expected one of {HOST_ALLOCATOR_CHOICES}")
+    os.environ[HOST_ALLOCATOR_VAR] = choice
+
+
+def apply_host_allocator():
+    """In a worker, before NumPy or PyTorch allocate: tune malloc as glassnet's opt-in
+    does when the parent chose ``tuned``, also in processes that never import glassnet (a
+    PyTorch-only worker), so every framework runs with the same settings. glassnet's own
+    import applies the same variable again (the same two ``mallopt`` calls). Returns what
+    was applied, ``{"tuned": bool, "reason": str}``."""
+    if os.environ.get(HOST_ALLOCATOR_VAR, "").strip().lower() != "tuned":
+        return {"tuned": False, "reason": "C library defaults"}
+    import importlib.util  # glassnet's module by its path: the package itself is not imported
+
+    path = REPO_ROOT / "src" / "glassnet" / "_allocator.py"
+    spec = importlib.util.spec_from_file_location("_glassnet_allocator_copy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.tune_host_allocator()
+    return module.host_allocator()
 
 
 def run_cases(script, args, cases):
@@ -173,19 +232,16 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def tune_host_allocator_like_glassnet():
-    """Apply glassnet's host-allocator settings (``glassnet._allocator``) in a process that
-    must not import glassnet itself (a PyTorch-only worker whose memory is measured), so both
-    sides of a comparison run with the same malloc thresholds. Returns what was applied."""
-    import importlib.util
+def under_reference_tier(gn, step):
+    """``step`` run under glassnet's reference tier (``gn.kernels.use("reference")``: no
+    fast kernel), for a column that shows what the kernels buy. Switching the tier is a
+    few dict operations per call."""
 
-    package = importlib.util.find_spec("glassnet")
-    path = Path(package.origin).parent / "_allocator.py"
-    spec = importlib.util.spec_from_file_location("_glassnet_allocator_copy", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.tune_host_allocator()
-    return module.host_allocator()
+    def reference_step():
+        with gn.kernels.use("reference"):
+            return step()
+
+    return reference_step
 
 
 def try_import_torch(threads):
@@ -318,7 +374,7 @@ def worker_facts(torch=None):
     }
     try:
         import glassnet
-        from glassnet._allocator import host_allocator
+        from glassnet.backend import host_allocator
 
         facts["glassnet"] = glassnet.__version__
         facts["host_allocator"] = host_allocator()
@@ -395,10 +451,11 @@ def machine_markdown(facts, parent_env=None):
         lines.append(f"- PyTorch BLAS: {facts['torch_blas']} (intra-op threads via OpenMP)")
     allocator = facts.get("host_allocator")
     if allocator:
-        tuned = ("glibc's mmap/trim thresholds raised at `import glassnet` (freed blocks ≤ 32 MiB are "
-                 "reused); every worker imports glassnet, so PyTorch and NumPy run with it too")
-        lines.append("- Host allocator: " + (tuned if allocator["tuned"]
-                                            else f"C library defaults ({allocator['reason']})"))
+        tuned = ("glassnet's opt-in (`--host-allocator tuned`: glibc's mmap/trim thresholds raised, "
+                 "freed blocks ≤ 32 MiB reused), applied in every worker, PyTorch's and NumPy's too")
+        plain = ("the C library's defaults in every worker, for every framework (glassnet's opt-in "
+                 "`gn.backend.tune_host_allocator()` is measured in its own section, host_allocator)")
+        lines.append("- Host allocator: " + (tuned if allocator["tuned"] else plain))
     seen = {v: parent_env.get(v) for v in UNSET_VARS if parent_env.get(v) is not None}
     shown = ", ".join(f"`{k}={v}`" for k, v in seen.items()) or "neither was set"
     lines.append(
@@ -431,11 +488,11 @@ TWO_THREADS_NOTE = (  # printed under the goals of a run that includes more than
     "each op's batch across two Python threads was measured on a 2-core Xeon VM (2026-11-30) and did "
     "not pay, so it was not kept: an LSTM scan step went from 26–30 to 29–35 ms (~20 small NumPy "
     "calls per time step contend for the GIL), MaxPool2d forward from 2.97 to 2.63 ms but the "
-    "32→64 conv's backward from 7.7 to 9.3 ms, an ALS fit from 0.54–0.63 to 0.63–0.67 s. What "
-    "did pay was running the whole forward + backward of each half-batch in its own thread: "
-    "`nn.DataParallel` does that (a shard per thread, BLAS at one thread each); it pays where "
-    "each shard's arrays are large (the 2-D conv stack in train_cnn) and costs where a step is "
-    "many small ops (the MNIST-1D CNN, GIL-bound).")
+    "32→64 conv's backward from 7.7 to 9.3 ms, an ALS fit from 0.54–0.63 to 0.63–0.67 s. Running "
+    "the whole forward + backward of each half-batch in its own thread (a thread-sharded "
+    "`nn.DataParallel`) was removed too: against the same model unwrapped it paid 0.84–1.18× on "
+    "the 2-D conv stack and lost on the MNIST-1D CNN and the LSTM, below the 1.2× kept as the bar; "
+    "`nn.DataParallel` now just calls the module, as PyTorch's does without GPUs.")
 
 
 def threads_label(threads):

@@ -16,7 +16,17 @@ import sys
 import tempfile
 import time
 
-from _common import cpu_model, fmt, load_average, markdown_table, now_utc, update_report
+from _common import (
+    add_host_allocator_flag,
+    apply_host_allocator,
+    choose_host_allocator,
+    cpu_model,
+    fmt,
+    load_average,
+    markdown_table,
+    now_utc,
+    update_report,
+)
 
 
 def _median_time(fn, repeats):
@@ -66,7 +76,10 @@ def _cases(directory, quick):
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    add_host_allocator_flag(parser)
     args = parser.parse_args(argv)
+    choose_host_allocator(args.host_allocator)  # this process is the only one: set, then apply
+    apply_host_allocator()
     repeats = 3 if args.quick else 9
     with tempfile.TemporaryDirectory(dir=os.environ.get("GLASSNET_BENCH_DIR")) as directory:
         cases, n = _cases(directory, args.quick)

@@ -23,6 +23,9 @@ from pathlib import Path
 
 from _common import (
     REPORT_PATH,
+    add_host_allocator_flag,
+    apply_host_allocator,
+    choose_host_allocator,
     compare,
     cpu_model,
     fmt,
@@ -382,6 +385,7 @@ def parse_args(argv):
                    help=f"report to update (default {REPORT_PATH} for a full run)")
     p.add_argument("--no-write", action="store_true", help="print only, write no report")
     p.add_argument("--json", type=Path, default=None, help="also dump raw results as JSON")
+    add_host_allocator_flag(p)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--json-out", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -390,8 +394,10 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
+        apply_host_allocator()
         worker(args.threads[0], args.quick, args.json_out)
         return 0
+    choose_host_allocator(args.host_allocator)
     start = time.perf_counter()
     extra = ["--quick"] if args.quick else []
     results = [run_worker(Path(__file__), t, extra) for t in args.threads]

@@ -4,21 +4,18 @@
    a. Conv2d(1→32, 3×3) → ReLU → MaxPool2d(2) → Conv2d(32→64, 3×3) on a batch of 64 28×28
       images;
    b. the MNIST-1D CNN (glassnet.models.CNN1d) with cross-entropy, batch 100;
-   glassnet vs PyTorch (oneDNN), float32, medians of interleaved batches. With more than
-   one thread, glassnet also runs the same model wrapped in ``nn.DataParallel`` (one batch
-   shard per thread), timed against PyTorch in a second interleaved run of its own:
-   OpenBLAS's idle threads keep spinning for a while after a multi-threaded GEMM and slow
-   whatever runs next on the 2 cores, so timing plain glassnet, DataParallel and PyTorch
-   all together would charge each for the others (measured: PyTorch 14.7 ms next to
-   DataParallel only, 19.6 ms next to plain glassnet). The im2col buffer each glassnet
-   conv layer builds (rows × columns, MB) is listed.
+   glassnet vs PyTorch (oneDNN), float32, medians of interleaved batches, with glassnet's
+   step also run under its reference tier (``gn.kernels.use("reference")``: every fast
+   kernel off) in the same interleaving, so the report shows what the kernels buy. The
+   im2col matrix each glassnet conv layer builds (N·∏out rows × C·∏kernel columns, MB) is
+   listed.
 2. Full MNIST-1D CNN training (Adam 0.01, batch 100): test accuracy, wall time, peak
    memory (growth of the process's peak RSS over training), each in a fresh process.
 
-Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses.
-Goals (issue #5): step time ≤ 1.5 × PyTorch's, peak memory ≤ PyTorch's. A network's step
-counts as glassnet's faster variant (plain or DataParallel), the way a user would run it;
-the plain model's worst ratio is printed beside the verdict.
+Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses, every one with
+the C library's malloc settings unless ``--host-allocator tuned`` is given (then all alike).
+Goals (issue #5): step time ≤ 1.5 × PyTorch's (glassnet with its kernels, the default),
+peak memory ≤ PyTorch's.
 
     python benchmarks/train_cnn.py            # rewrites the "train_cnn" section
     python benchmarks/train_cnn.py --quick    # smoke run, prints only
@@ -40,12 +37,14 @@ from _common import (
     load_span,
     markdown_table,
     now_utc,
+    paired_ratio,
     parse_bench_args,
     peak_mb,
     publish,
     run_cases,
     threads_label,
     try_import_torch,
+    under_reference_tier,
     worker_facts,
 )
 
@@ -78,14 +77,14 @@ def _models(gn, torch, case):
 
 
 def _im2col_rows(gn, model, x):
-    """(layer, rows × cols, MB) of each conv's im2col buffer for input x."""
-    from glassnet.ops._conv import im2col_bytes
-
+    """(layer, rows × cols, MB) of each conv's im2col matrix for input x: one row per output
+    position of each sample (N·∏out), one column per input value a kernel sees (C·∏kernel)."""
     rows, shapes = [], {}
     convs = [(n, m) for n, m in model.named_modules() if isinstance(m, (gn.nn.Conv1d, gn.nn.Conv2d))]
+
     def recorder(name):
         def hook(module, inputs, output):
-            shapes[name] = inputs[0].shape  # returns None: the output is kept
+            shapes[name] = output.shape  # returns None: the output is kept
 
         return hook
 
@@ -95,15 +94,14 @@ def _im2col_rows(gn, model, x):
     for h in handles:
         h.remove()
     for name, m in convs:
-        pads = [(p, p) for p in m.padding]
-        nbytes = im2col_bytes(shapes[name], m.weight.shape, m.stride, pads, m.dilation, 4)
-        cols = m.weight.shape[1] * math.prod(m.kernel_size)
+        n, _, *out = shapes[name]
+        n_rows, n_cols = n * math.prod(out), m.in_channels * math.prod(m.kernel_size)
         rows.append({"layer": f"{name} {type(m).__name__}({m.in_channels}→{m.out_channels})",
-                     "shape": f"{nbytes // 4 // cols} × {cols}", "mb": nbytes / 2**20})
+                     "shape": f"{n_rows} × {n_cols}", "mb": n_rows * n_cols * 4 / 2**20})
     return rows
 
 
-def _case(np, gn, torch, case, timing, threads):
+def _case(np, gn, torch, case, timing):
     mine, ref = _models(gn, torch, case)
     rng = np.random.default_rng(0)
     shape = (64, 1, 28, 28) if case == "conv2d" else (100, 40)
@@ -120,7 +118,8 @@ def _case(np, gn, torch, case, timing, threads):
 
         return step
 
-    cases = {"glassnet": ("step()", {"step": stepper(mine)})}
+    cases = {"glassnet": ("step()", {"step": stepper(mine)}),
+             "reference": ("step()", {"step": under_reference_tier(gn, stepper(mine))})}
     if ref is not None:
         tx, ty, t_loss = torch.from_numpy(x_np), torch.from_numpy(y_np), torch.nn.CrossEntropyLoss()
 
@@ -130,12 +129,7 @@ def _case(np, gn, torch, case, timing, threads):
             (out.sum() if case == "conv2d" else t_loss(out, ty)).backward()
 
         cases["torch"] = ("step()", {"step": t_step})
-    stats = compare(cases, **timing)
-    if threads > 1:  # DataParallel against PyTorch alone (see the module docstring)
-        cases["glassnet"] = ("step()", {"step": stepper(gn.nn.DataParallel(mine, threads=threads))})
-        paired = compare(cases, **timing)
-        stats["data_parallel"], stats["torch_beside_data_parallel"] = paired["glassnet"], paired.get("torch")
-    return {"case": case, **stats, "im2col": _im2col_rows(gn, mine, x)}
+    return {"case": case, **compare(cases, **timing), "im2col": _im2col_rows(gn, mine, x)}
 
 
 # -- full training --------------------------------------------------------------------
@@ -193,7 +187,7 @@ def worker(case, quick, threads, json_out):
     if case == "steps":
         timing = ({"budget_s": 0.05, "target_batch_s": 0.01, "min_repeats": 3, "warmup_s": 0.01}
                   if quick else {"budget_s": 4.0, "target_batch_s": 0.2, "min_repeats": 9})
-        result["steps"] = [_case(np, gn, torch, c, timing, threads) for c in ("conv2d", "cnn1d")]
+        result["steps"] = [_case(np, gn, torch, c, timing) for c in ("conv2d", "cnn1d")]
     elif case == "glassnet" or torch is not None:
         result["train"] = train_mnist1d(case, 1 if quick else EPOCHS, threads)
     result["load_end"] = load_average()
@@ -209,23 +203,19 @@ _TITLES = {"conv2d": "Conv2d(1→32, 3×3) → ReLU → MaxPool2d(2) → Conv2d(
 
 
 def _step_rows(runs):
-    """Rows of the step table for every thread count, each count's worst ratio (per
-    network the faster glassnet variant) and each count's worst plain-model ratio."""
-    rows, worst, worst_plain = [], {}, {}
+    """Rows of the step table for every thread count, and each count's worst ratio."""
+    rows, worst = [], {}
     for threads, (steps, *_) in runs.items():
-        best, plain = [], []
+        ratios = []
         for r in steps["steps"]:
-            g, dp, t = r["glassnet"], r.get("data_parallel"), r.get("torch")
-            t_dp = r.get("torch_beside_data_parallel")
+            g, t, ref = r["glassnet"], r.get("torch"), r["reference"]
             ratio = None if t is None else g["median"] / t["median"]
-            dp_ratio = None if t_dp is None or dp is None else dp["median"] / t_dp["median"]
-            rows.append([_TITLES[r["case"]], threads, _ms(g), _ms(t), fmt(ratio), _ms(dp), _ms(t_dp),
-                         fmt(dp_ratio)])
+            rows.append([_TITLES[r["case"]], threads, _ms(g), _ms(t), fmt(ratio), _ms(ref),
+                         fmt(paired_ratio(ref, g))])
             if ratio is not None:
-                plain.append(ratio)
-                best.append(min(ratio, dp_ratio or ratio))
-        worst[threads], worst_plain[threads] = max(best, default=None), max(plain, default=None)
-    return rows, worst, worst_plain
+                ratios.append(ratio)
+        worst[threads] = max(ratios, default=None)
+    return rows, worst
 
 
 def _train_rows(runs):
@@ -237,15 +227,13 @@ def _train_rows(runs):
 def render(runs, quick):
     """The report section from ``runs`` = :func:`run_cases`'s ``{threads: [steps, glassnet
     training, torch training]}``."""
-    rows, worst, worst_plain = _step_rows(runs)
+    rows, worst = _step_rows(runs)
     table = markdown_table(["forward + backward", "threads", "glassnet ms", "PyTorch ms",
-                            "glassnet / PyTorch", "DataParallel ms", "PyTorch ms beside it",
-                            "DataParallel / PyTorch"], rows)
-    plain_note = ("Per network the faster glassnet variant counts; without `nn.DataParallel` the worst "
-                  "ratio is " + ", ".join(f"{fmt(r)}× at {threads_label(t)}" for t, r in worst_plain.items()
-                                          if r is not None) + ". DataParallel is timed against PyTorch in "
-                  "an interleaved run of its own (*PyTorch ms beside it*): OpenBLAS's idle threads spin "
-                  "for a while after a multi-threaded GEMM and slow whatever runs next on the two cores.")
+                            "glassnet / PyTorch", "reference tier ms",
+                            "kernels speed-up (reference / fast)"], rows)
+    tier_note = ("*Reference tier*: the same glassnet step under `gn.kernels.use(\"reference\")` (every "
+                 "fast kernel off), interleaved with the other two; the speed-up is the median of paired "
+                 "ratios, what the kernels buy.")
     first = next(iter(runs.values()))[0]  # im2col shapes do not depend on the thread count
     im2col = [[r["case"], c["layer"], c["shape"], fmt(c["mb"])] for r in first["steps"] for c in r["im2col"]]
     im2col_table = markdown_table(["network", "layer", "im2col rows × columns", "MB (float32)"],
@@ -257,10 +245,10 @@ def render(runs, quick):
     return (f"## train_cnn\n\n_Measured {now_utc()}; 1-minute load average start→end of each "
             f"step run: {loads}" + (" — QUICK SMOKE RUN_" if quick else "_") +
             f"\n\nGoal: step time ≤ {GOAL} × PyTorch, per BLAS/OpenMP thread count:\n\n"
-            + goal_lines(worst, GOAL) + "\n\n" + plain_note + "\n\n"
+            + goal_lines(worst, GOAL) + "\n\n" + tier_note + "\n\n"
             + (TWO_THREADS_NOTE + "\n\n" if max(runs) > 1 else "") +
             "### Forward + backward, float32 (median ms)\n\n" + table +
-            "\n\n### im2col buffer per conv layer (one copy per forward, kept for dW)\n\n" +
+            "\n\n### im2col matrix per conv layer (one copy per forward, kept for dW)\n\n" +
             im2col_table + "\n\n### MNIST-1D CNN training, Adam 0.01, batch 100\n\n" + train_table +
             "\n\n*Peak MB growth*: the rise of the process's peak resident memory during training "
             "(after data loading and imports); *process peak* includes the framework itself.\n")

@@ -4,14 +4,17 @@
    784-256-256-10, float32, batch 128 and 1024: glassnet (nn.Sequential of Linear/ReLU,
    CrossEntropyLoss, optim.SGD) vs PyTorch (the same) vs the best hand-written NumPy
    (forward and backward written out with ``@``, in place where it helps, the fused
-   softmax-minus-one-hot gradient). All three start from the same weights; one step's
-   loss and updated weights must agree (float32 tolerance) before anything is timed.
+   softmax-minus-one-hot gradient), and glassnet's step once more under its reference tier
+   (``gn.kernels.use("reference")``: every fast kernel off), interleaved with the others, so
+   the report shows what the kernels buy. All start from the same weights; one step's loss
+   and updated weights must agree (float32 tolerance) before anything is timed.
 2. Full training of the MNIST-1D paper's MLP (40-100-100-10, ReLU, Adam 0.01, batch 100)
    on the arrays of ``glassnet.data.load("mnist1d")``: test accuracy, wall time and the
    process's peak resident memory, each framework in its own fresh process (the
    PyTorch process never imports glassnet; both start from the same initial weights).
 
-Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses.
+Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses, every one with
+the C library's malloc settings unless ``--host-allocator tuned`` is given (then all alike).
 Goals (issue #3): step time ≤ 1.0 × PyTorch and ≤ 1.15 × hand-written NumPy; peak
 resident memory ≤ 0.5 × PyTorch's.
 
@@ -41,7 +44,7 @@ from _common import (
     publish,
     run_worker,
     try_import_torch,
-    tune_host_allocator_like_glassnet,
+    under_reference_tier,
     verdict,
     worker_facts,
 )
@@ -142,8 +145,11 @@ def _steps_case(np, gn, torch, batch, threads, timing):
     x = rng.standard_normal((batch, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], batch)
     by_hand = [v.copy() for v in state.values()]
-    steps = {"glassnet": _framework_step(gn, mine, x, y), "numpy": _numpy_step(np, by_hand, x, y)}
-    models = {"glassnet": mine, "numpy": by_hand}
+    reference = _glassnet_mlp(gn, SIZES)  # the same weights, stepped under the reference tier
+    reference.load_state_dict(state)
+    steps = {"glassnet": _framework_step(gn, mine, x, y), "numpy": _numpy_step(np, by_hand, x, y),
+             "reference": under_reference_tier(gn, _framework_step(gn, reference, x, y))}
+    models = {"glassnet": mine, "numpy": by_hand, "reference": reference}
     if torch is not None:
         models["torch"] = _torch_mlp(torch, SIZES, state)
         steps["torch"] = _framework_step(torch, models["torch"], x, y)
@@ -151,7 +157,7 @@ def _steps_case(np, gn, torch, batch, threads, timing):
     cases = {k: ("step()", {"step": step}) for k, step in steps.items()}
     # With one thread all three interleave (paired ratios). With more, PyTorch runs in its
     # own group after: its idle OpenMP threads spin and would slow the NumPy calls next to it.
-    groups = [cases] if threads == 1 else [{k: cases[k] for k in ("glassnet", "numpy")},
+    groups = [cases] if threads == 1 else [{k: cases[k] for k in ("glassnet", "numpy", "reference")},
                                            {k: cases[k] for k in cases if k == "torch"}]
     stats = {}
     for group in filter(None, groups):
@@ -217,7 +223,6 @@ def train_mnist1d(framework, data_path, epochs, threads):
         import glassnet as lib
         torch = None
     else:
-        tune_host_allocator_like_glassnet()  # the same malloc thresholds as the glassnet process
         lib = torch = try_import_torch(threads)
         if torch is None:
             return None
@@ -298,16 +303,18 @@ def render_steps(results):
     rows, verdicts = [], []
     for r in results:
         for s in r["steps"]:
-            g, n, t = s["glassnet"], s["numpy"], s.get("torch")
+            g, n, t, ref = s["glassnet"], s["numpy"], s.get("torch"), s["reference"]
             vs_t = None if t is None else (paired_ratio(g, t) if s["paired"] else g["median"] / t["median"])
             vs_n = paired_ratio(g, n)
             rows.append([s["batch"], r["threads"], _ms(g), _ms(n), "—" if t is None else _ms(t),
-                         _x(vs_t), _x(vs_n), fmt(s["check"]["max_weight_diff"], 2)])
+                         _x(vs_t), _x(vs_n), _ms(ref), _x(paired_ratio(ref, g)),
+                         fmt(s["check"]["max_weight_diff"], 2)])
             verdicts.append(f"- batch {s['batch']}, {r['threads']} thread(s): ≤ {TORCH_GOAL} × PyTorch "
                             f"{_verdict(vs_t, TORCH_GOAL)} ({_x(vs_t)}×); ≤ {NUMPY_GOAL} × NumPy "
                             f"{_verdict(vs_n, NUMPY_GOAL)} ({_x(vs_n)}×)")
     table = markdown_table(["batch", "threads", "glassnet ms", "NumPy by hand ms", "PyTorch ms",
-                            "glassnet / PyTorch", "glassnet / NumPy", "max |Δw| after 1 step"], rows)
+                            "glassnet / PyTorch", "glassnet / NumPy", "reference tier ms",
+                            "kernels speed-up (reference / fast)", "max |Δw| after 1 step"], rows)
     return table, "\n".join(verdicts)
 
 
@@ -350,10 +357,11 @@ def render(steps, trains, quick):
         "(median ms, p10–p90)",
         step_table,
         "Ratios are medians of paired ratios of batches timed next to each other. With 1 "
-        "thread all three are interleaved; with 2, glassnet and NumPy are interleaved and "
+        "thread all four are interleaved; with 2, glassnet, its reference tier and NumPy are interleaved and "
         "PyTorch runs in its own group right after (its idle OpenMP threads spin and would "
         "slow the NumPy calls next to them), so glassnet / PyTorch is a ratio of medians "
-        "there. † marks p90 > 1.25 × p10. "
+        "there. † marks p90 > 1.25 × p10. *Reference tier*: the same glassnet step under "
+        "`gn.kernels.use(\"reference\")` (every fast kernel off); the speed-up is what the kernels buy. "
         "Before timing, one step of each from the same weights is checked: losses agree "
         "and the updated weights differ by at most the last column.",
         step_verdicts,

@@ -2,14 +2,17 @@
 
 1. One training step (zero grads, forward, cross-entropy on Linear(last hidden state),
    backward) of a 1-layer GRU and LSTM, hidden 128, sequence 40, batch 100, input 1 and 32,
-   float32: glassnet (the scan primitives), glassnet composed from ops (the same math as
-   the cells, gates cut by slicing, autograd backward — what the scans replace), PyTorch,
-   and the GEMM floor (the same GEMMs in NumPy, nothing else). Where time goes: forward
-   vs backward, and glassnet − GEMM floor = per-step Python and elementwise work.
+   float32: glassnet (the scan primitives), the same glassnet step under its reference
+   tier (``gn.kernels.use("reference")``: every fast kernel off — what the kernels buy),
+   glassnet composed from ops (the same math as the cells, gates cut by slicing, autograd
+   backward — what the scans replace), PyTorch, and the GEMM floor (the same GEMMs in
+   NumPy, nothing else). Where time goes: forward vs backward, and glassnet − GEMM floor
+   = per-step Python and elementwise work.
 2. Full MNIST-1D GRU training (hidden 128, Adam 0.01, batch 100): test accuracy, wall
    time, peak memory, glassnet vs PyTorch, each in a fresh process.
 
-Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses.
+Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses, every one with
+the C library's malloc settings unless ``--host-allocator tuned`` is given (then all alike).
 Goal (issue #6): step time ≤ 1.5 × PyTorch's.
 
     python benchmarks/train_rnn.py            # rewrites the "train_rnn" section
@@ -31,12 +34,14 @@ from _common import (
     load_span,
     markdown_table,
     now_utc,
+    paired_ratio,
     parse_bench_args,
     peak_mb,
     publish,
     run_cases,
     threads_label,
     try_import_torch,
+    under_reference_tier,
     worker_facts,
 )
 
@@ -126,9 +131,10 @@ def _case(np, gn, torch, kind, inp):
         loss_fn(forward(), y).backward()
 
     ns = {"g_step": g_step, "mine": mine, "x": x, "floor": _gemm_floor(np, kind, inp),
+          "r_step": under_reference_tier(gn, g_step),
           "c_step": lambda: g_step(lambda: _composed_forward(gn, mine, x))}
     groups = [{"glassnet": ("g_step()", ns), "glassnet forward": ("mine(x)", ns),
-               "composed": ("c_step()", ns), "GEMM floor": ("floor()", ns)}]
+               "reference": ("r_step()", ns), "composed": ("c_step()", ns), "GEMM floor": ("floor()", ns)}]
     if torch is not None:
         xt, yt = torch.from_numpy(xs), torch.from_numpy(ys)
         tl = torch.nn.CrossEntropyLoss()
@@ -240,11 +246,12 @@ def _step_rows(runs):
     for threads, (steps, *_) in runs.items():
         ratios = []
         for r in steps["steps"]:
-            g, t, floor = r["glassnet"], r.get("torch"), r["GEMM floor"]
+            g, t, floor, ref = r["glassnet"], r.get("torch"), r["GEMM floor"], r["reference"]
             ratio = None if t is None else g["median"] / t["median"]
             rows.append([r["kind"], r["input"], threads, _ms(g), _ms(r["glassnet forward"]),
-                         _ms(r["composed"]), _ms(t), _ms(r.get("torch forward")), fmt(ratio),
-                         _ms(floor), f"{(g['median'] - floor['median']) / g['median']:.0%}"])
+                         _ms(ref), fmt(paired_ratio(ref, g)), _ms(r["composed"]), _ms(t),
+                         _ms(r.get("torch forward")), fmt(ratio), _ms(floor),
+                         f"{(g['median'] - floor['median']) / g['median']:.0%}"])
             if ratio is not None:
                 ratios.append(ratio)
         worst[threads] = max(ratios, default=None)
@@ -256,7 +263,8 @@ def render(runs, quick):
     training, torch training]}``."""
     rows, worst = _step_rows(runs)
     table = markdown_table(
-        ["layer", "input", "threads", "glassnet ms", "of which forward", "composed from ops ms",
+        ["layer", "input", "threads", "glassnet ms", "of which forward", "reference tier ms",
+         "kernels speed-up (reference / fast)", "composed from ops ms",
          "PyTorch ms", "PyTorch forward", "glassnet / PyTorch", "GEMM floor ms",
          "glassnet time outside GEMMs"], rows)
     train_rows = [[r["case"], threads, f"{r['train']['accuracy']:.1%}", fmt(r["train"]["seconds"]),
@@ -271,7 +279,10 @@ def render(runs, quick):
             + goal_lines(worst, GOAL) + "\n\n" + (TWO_THREADS_NOTE + "\n\n" if max(runs) > 1 else "") +
             f"### One training step, hidden {H}, sequence {T}, batch {N}, float32 (median ms)\n\n"
             "Step = zero grads, forward, Linear on the last hidden state, cross-entropy, "
-            "backward. *Composed from ops* is the same layer built from primitives with "
+            "backward. *Reference tier*: the same glassnet step under "
+            "`gn.kernels.use(\"reference\")` (every fast kernel off); the speed-up (median of "
+            "paired ratios) is what the kernels buy. *Composed from ops* is the same layer built "
+            "from primitives with "
             "autograd backward (what the scan primitives replace). *GEMM floor*: the step's "
             "GEMMs alone in NumPy; the last column is the share of glassnet's step spent "
             "elsewhere (elementwise gate math and per-step Python).\n\n" + table +
