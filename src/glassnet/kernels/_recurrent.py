@@ -142,13 +142,14 @@ def _weight_grads(xp, da, h0, hs, reverse):
 
 
 class _ScanKernel(Kernel):
-    """Applies to float inputs of one dtype whose shapes fit (else the reference names the misfit)."""
+    """Applies to a non-empty sequence of floats of one dtype whose shapes fit (else the
+    reference runs, and names the misfit)."""
 
     blocks = 1
 
     def applies(self, x, *arrays, **params):
         *states, w_ih, w_hh, _, _ = arrays
-        if x.ndim != 3 or w_hh.ndim != 2 or x.dtype.kind != "f":
+        if x.ndim != 3 or not len(x) or w_hh.ndim != 2 or x.dtype.kind != "f":
             return False
         T, N, I = x.shape
         G, H = self.blocks * w_hh.shape[1], w_hh.shape[1]

@@ -58,19 +58,19 @@ def _prev(hs, h0, t, reverse):
 def _project(x, w_ih, b_ih):
     """GI = X·W_ihᵀ + b_ih for all steps in one GEMM: x (T, N, I) → (T, N, G)."""
     T, N, I = x.shape
-    return (x.reshape(T * N, I) @ w_ih.T + b_ih).reshape(T, N, -1)
+    return (x.reshape(T * N, I) @ w_ih.T + b_ih).reshape(T, N, len(w_ih))
 
 
 def _projection_grads(x, w_ih, dgi):
     """The projection's backward, one GEMM each: dX = dGI·W_ih, dW_ih = dGIᵀ·X, db_ih = Σ dGI."""
     T, N, I = x.shape
-    dgi = dgi.reshape(T * N, -1)
+    dgi = dgi.reshape(T * N, dgi.shape[-1])
     return (dgi @ w_ih).reshape(T, N, I), dgi.T @ x.reshape(T * N, I), dgi.sum(axis=0)
 
 
 def _check(name, blocks, x, states, w_ih, w_hh, b_ih, b_hh):
     """Shapes that fit: x (T, N, I), states (N, H), w_ih (K·H, I), w_hh (K·H, H), biases (K·H,)."""
-    H = w_hh.shape[-1]
+    H = w_hh.shape[-1] if w_hh.ndim else 0
     G, got = blocks * H, (x.shape, *(s.shape for s in states), w_ih.shape, w_hh.shape, b_ih.shape,
                           b_hh.shape)
     N, I = x.shape[1:] if x.ndim == 3 else ("N", "I")
