@@ -254,6 +254,40 @@ def _torch_xent_index(z, reduction="none"):
     return _F().cross_entropy(z, target, reduction=reduction)
 
 
+def _np_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _gn_bce(z, t):
+    """Binary cross-entropy on probabilities sigmoid(z) against targets sigmoid(t) in (0, 1)
+    (both differentiable)."""
+    return gn.nn.functional.binary_cross_entropy(gn.sigmoid(z), gn.sigmoid(t), reduction="none")
+
+
+def _np_bce(z, t):
+    p, y = _np_sigmoid(z), _np_sigmoid(t)
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _torch_bce(z, t):
+    return _F().binary_cross_entropy(T.sigmoid(z), T.sigmoid(t), reduction="none")
+
+
+def _gn_bce_logits(z, t, pos_weight=None):
+    return gn.nn.functional.binary_cross_entropy_with_logits(
+        z, gn.sigmoid(t), reduction="none", pos_weight=pos_weight)
+
+
+def _np_bce_logits(z, t, pos_weight=1.0):
+    y = _np_sigmoid(t)
+    return -(pos_weight * y * np.log(_np_sigmoid(z)) + (1 - y) * np.log(_np_sigmoid(-z)))
+
+
+def _torch_bce_logits(z, t, pos_weight=None):
+    pw = None if pos_weight is None else T.tensor(pos_weight, dtype=z.dtype)
+    return _F().binary_cross_entropy_with_logits(z, T.sigmoid(t), reduction="none", pos_weight=pw)
+
+
 def _torch_logsumexp(x, dim=None, keepdim=False):
     return T.logsumexp(x, dim=tuple(range(x.ndim)) if dim is None else dim, keepdim=keepdim)
 
@@ -355,6 +389,10 @@ REGISTRY = [
       lambda x: T.clamp(x, min=-1.0), "clamp"),
     O("clip_tensor_bound", lambda x, lo: gn.clip(x, lo, 2.5), lambda x, lo: np.clip(x, lo, 2.5),
       lambda x, lo: T.clamp(x, lo, T.tensor(2.5, dtype=x.dtype)), "clip", 2, shapes=BINARY),
+    O("clip_tensor_both", lambda x, lo: gn.clip(x, lo, lo + 2), lambda x, lo: np.clip(x, lo, lo + 2),
+      lambda x, lo: T.clamp(x, lo, lo + 2), "clip", 2, shapes=BINARY),
+    O("clip_tensor_max", lambda x, hi: gn.clip(x, max=hi), lambda x, hi: np.minimum(x, hi),
+      lambda x, hi: T.clamp(x, max=hi), "clip", 2, shapes=BINARY),
     # -- matrix multiplication ------------------------------------------------------------
     O("matmul_1d_1d", gn.matmul, np.matmul, lambda a, b: T.matmul(a, b), "matmul", 2,
       shapes=(((3,), (3,)),), large=((16,), (16,))),
@@ -489,6 +527,8 @@ REGISTRY = [
     O("pad_numpy_form", lambda x: gn.pad(x, ((1, 0), (0, 2))),
       lambda x: np.pad(x, ((1, 0), (0, 2))), lambda x: _F().pad(x, (0, 2, 1, 0)), "pad",
       shapes=ND2),
+    O("pad_negative_crops", lambda x: gn.pad(x, (-1, 2)), lambda x: _np_pad_last(x[..., 1:], (0, 2)),
+      lambda x: _F().pad(x, (-1, 2)), "pad", shapes=ND1),
     O("setitem_slice", lambda x, v: gn.ops.setitem(x, (slice(0, 2),), v), _np_setitem((slice(0, 2),)),
       _torch_setitem((slice(0, 2),)), "setitem", nargs=2, shapes=(((3, 2), (2,)), ((3, 2), (2, 2)))),
     O("setitem_rows", lambda x, v: gn.ops.setitem(x, np.array([2, 0]), v), _np_setitem(np.array([2, 0])),
@@ -511,6 +551,8 @@ REGISTRY = [
       shapes=(((3, 2),), ((3,),)), large=((3, 5),)),
     O("getitem_function", lambda x: gn.ops.getitem(x, (slice(None), 0)), lambda x: x[:, 0],
       lambda x: x[:, 0], "getitem", shapes=ND2),
+    O("getitem_int_slice_list", lambda x: x[0, :, [1, 0, 1]], lambda x: x[0][:, [1, 0, 1]], SAME,
+      "getitem", shapes=(((2, 3, 2),), ((1, 2, 3),)), large=((3, 4, 5),)),
     # -- activations and the softmax family ----------------------------------------------
     O("relu", gn.relu, lambda x: np.maximum(x, 0), lambda x: T.relu(x), "relu"),
     O("leaky_relu", lambda x: gn.leaky_relu(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x),
@@ -538,6 +580,13 @@ REGISTRY = [
       "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "mean"}),
     O("softmax_cross_entropy_index_sum", _gn_xent_index, _np_xent_index, _torch_xent_index,
       "SoftmaxCrossEntropyIndex", domain="smooth", shapes=ND2, kwargs={"reduction": "sum"}),
+    O("binary_cross_entropy", _gn_bce, _np_bce, _torch_bce, "BinaryCrossEntropy", 2, "smooth",
+      shapes=BINARY[:4], large=((5, 4), (5, 4))),
+    O("binary_cross_entropy_with_logits", _gn_bce_logits, _np_bce_logits, _torch_bce_logits,
+      "BinaryCrossEntropyWithLogits", 2, "smooth", shapes=BINARY[:4], large=((5, 4), (5, 4))),
+    O("binary_cross_entropy_with_logits_pos_weight", _gn_bce_logits, _np_bce_logits,
+      _torch_bce_logits, "BinaryCrossEntropyWithLogits", 2, "smooth",
+      kwargs={"pos_weight": 2.5}, shapes=BINARY[:4], large=((5, 4), (5, 4))),
     # -- recurrent scans (T=3, N=2, I=3 or 1, H=2) and the embedding lookup ------------------
     O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 6, "smooth",
       shapes=(_scan_shapes(1, 3),), large=_scan_shapes(1, 4, T=5, N=3, H=4)),

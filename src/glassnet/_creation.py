@@ -42,12 +42,22 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays).
 
     Python floats give float32 (the default dtype), Python ints give int64, NumPy arrays
-    keep their dtype. Ragged lists and non-numbers raise a clear error.
+    keep their dtype; an empty list holds no numbers to go by and gives the default dtype
+    (as PyTorch). Ragged lists and non-numbers raise a clear error.
     """
+    if dtype is None and isinstance(data, (list, tuple)) and not _holds_number(data):
+        dtype = get_default_dtype()
     array = as_array(data, dtype)
     if array is data or (isinstance(data, Tensor) and array is data.data):
         array = array.copy()
     return _finish(array, requires_grad, device)
+
+
+def _holds_number(data):
+    """True if nested lists hold anything but lists (``[]`` and ``[[], []]`` do not)."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_number(d) for d in data)
+    return True
 
 
 def from_numpy(array):

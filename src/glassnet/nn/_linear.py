@@ -10,7 +10,7 @@ from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 from glassnet.ops import flatten
-from glassnet.ops._linear import LinearOp
+from glassnet.ops._linear import LinearOp, check_dtypes
 
 __all__ = ["Linear", "Identity", "Flatten"]
 
@@ -19,7 +19,7 @@ class Linear(Module):
     """``y = x · Wᵀ + b`` — the column view ``z = W·x + b`` applied to every row of x.
 
     weight (out_features, in_features), bias (out_features,); input (..., in_features)
-    → output (..., out_features). Initialised like PyTorch: ``W, b ~ U(-1/√in, 1/√in)``.
+    of the weight's dtype → output (..., out_features). Initialised like PyTorch: ``W, b ~ U(-1/√in, 1/√in)``.
     """
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):
@@ -48,6 +48,8 @@ class Linear(Module):
                 f"equal in_features (did the previous layer output {x.shape[-1] if x.ndim else 1} "
                 "features, or does the input need flattening?)"
             )
+        if x.dtype != self.weight.dtype:
+            check_dtypes(x, self.weight, f"Linear({self.in_features}→{self.out_features})")
         bias = self.bias
         if bias is None:
             return LinearOp.apply(x, self.weight)

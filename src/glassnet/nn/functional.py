@@ -4,6 +4,9 @@ Everything here is composed from :mod:`glassnet.ops` primitives, except cross-en
 which uses the fused softmax + cross-entropy primitive (``dZ = Ŷ − Y``).
 """
 
+import math
+import warnings
+
 import numpy as np
 
 from glassnet import ops
@@ -25,7 +28,13 @@ from glassnet.nn._functional_conv import (
 from glassnet.nn._functional_seq import cosine_similarity, embedding, normalize
 from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from glassnet.ops._linear import linear
-from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
+from glassnet.ops._loss import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    SoftmaxCrossEntropy,
+    SoftmaxCrossEntropyIndex,
+)
+from glassnet.ops._shape import pad
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -54,6 +63,7 @@ __all__ = [
     "nll_loss",
     "normalize",
     "one_hot",
+    "pad",
     "relu",
     "sigmoid",
     "softmax",
@@ -98,28 +108,48 @@ def _check_same_shape(input, target, name):
         )
 
 
+def _check_broadcast(input, target, name):
+    """As PyTorch: a target whose shape differs from the input's but broadcasts with it is
+    used broadcast, with a UserWarning (``(N, 1)`` against ``(N,)`` silently becomes N×N)."""
+    shape, other = tuple(input.shape), tuple(target.shape)
+    if shape == other:
+        return
+    try:
+        both = np.broadcast_shapes(shape, other)
+    except ValueError:
+        raise ShapeError(
+            f"{name}: input {shape} and target {other} must have the same shape and cannot "
+            "even broadcast (reshape the target, e.g. y.reshape(-1, 1))"
+        ) from None
+    warnings.warn(
+        f"{name}: target shape {other} differs from input shape {shape}; both are broadcast "
+        f"to {both}, which is likely not what you want (reshape the target to {shape})",
+        UserWarning, stacklevel=3,
+    )
+
+
 def _as_target(target, like):
     return target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=like.dtype)
 
 
 def mse_loss(input, target, reduction="mean"):
-    """Mean squared error ``(ŷ - y)²``."""
+    """Mean squared error ``(ŷ - y)²`` (a target of another shape broadcasts, with a warning)."""
     target = _as_target(target, input)
-    _check_same_shape(input, target, "mse_loss")
+    _check_broadcast(input, target, "mse_loss")
     return _reduce((input - target) ** 2, reduction, "mse_loss")
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error ``|ŷ - y|``."""
     target = _as_target(target, input)
-    _check_same_shape(input, target, "l1_loss")
+    _check_broadcast(input, target, "l1_loss")
     return _reduce(ops.abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """``½d²`` where ``|d| < δ``, else ``δ(|d| - ½δ)``, with ``d = ŷ - y``."""
     target = _as_target(target, input)
-    _check_same_shape(input, target, "huber_loss")
+    _check_broadcast(input, target, "huber_loss")
     d = input - target
     a = ops.abs(d)
     loss = ops.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
@@ -172,9 +202,10 @@ def _flatten_classes(input, target):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
-    """Cross-entropy of logits ``input`` (N, C) against class indices (N,) or class
-    probabilities (N, C), as PyTorch: optional class ``weight`` (C,), ``ignore_index``,
-    ``label_smoothing`` ε (targets become ``(1-ε)·y + ε/C``). Backward: ``Ŷ − Y``."""
+    """Cross-entropy of logits ``input`` (N, C) or (N, C, d1, …) against class indices
+    (N,) / (N, d1, …) or class probabilities shaped like the logits, as PyTorch: optional
+    class ``weight`` (C,), ``ignore_index``, ``label_smoothing`` ε (targets become
+    ``(1-ε)·y + ε/C``); ``reduction='none'`` gives (N,) / (N, d1, …). Backward: ``Ŷ − Y``."""
     if input.ndim == 0:
         raise ShapeError("cross_entropy: logits need shape (C,), (N, C) or (N, C, d1, …); "
                          "got a 0-d tensor")
@@ -182,6 +213,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         out = cross_entropy(input.reshape(1, -1), _to_batch(target), weight, ignore_index,
                             reduction, label_smoothing)
         return out.reshape(()) if reduction == "none" else out
+    batch_shape = (input.shape[0], *input.shape[2:])
     input, target = _flatten_classes(input, target)
     n, n_classes = input.shape
     xp = namespace(input.data)
@@ -191,18 +223,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         y, valid = _class_targets(target, n_classes, ignore_index, "cross_entropy")
         if y.shape != (n,):
             raise ShapeError(
-                f"cross_entropy: logits {(n, n_classes)} need class targets of shape ({n},), "
-                f"got {tuple(y.shape)}"
+                f"cross_entropy: logits {(batch_shape[0], n_classes, *batch_shape[1:])} need "
+                f"class targets of shape {batch_shape}, got {tuple(y.shape)}"
             )
         if w is None and eps == 0 and reduction in _REDUCTIONS and bool(valid.all()):
-            return SoftmaxCrossEntropyIndex.apply(input, labels=y, reduction=reduction)
-        coef = xp.zeros((n, n_classes), dtype=input.dtype)
-        rows = xp.arange(n)[valid]
-        coef[rows, y[valid]] = 1.0 - eps
-        coef[valid] += eps / n_classes
-        if w is not None:
-            coef *= w
-        denom = (w[y[valid]].sum() if w is not None else valid.sum())
+            losses = SoftmaxCrossEntropyIndex.apply(input, labels=y, reduction=reduction)
+            return losses.reshape(batch_shape) if reduction == "none" else losses
+        coef, denom = _class_coefficients(xp, y, valid, n_classes, w, eps, input.dtype)
+        counted = bool(valid.any())
     else:
         q = xp.asarray(_array(target), dtype=input.dtype)
         if q.shape != (n, n_classes):
@@ -213,11 +241,32 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         coef = q * (1.0 - eps) + eps / n_classes
         if w is not None:
             coef = coef * w
-        denom = n
+        denom, counted = n, n > 0
     losses = SoftmaxCrossEntropy.apply(input, Tensor._wrap(coef, False, None))
     if reduction == "mean":
-        return losses.sum() / float(denom)
-    return _reduce(losses, reduction, "cross_entropy")
+        return _weighted_mean(losses, denom, counted)
+    return _reduce(losses.reshape(batch_shape), reduction, "cross_entropy")
+
+
+def _class_coefficients(xp, y, valid, n_classes, w, eps, dtype):
+    """The (N, C) target coefficients of class labels (label smoothing, class weights,
+    ignored rows all zero) and the mean's divisor: the summed weights of the kept rows."""
+    n = y.shape[0]
+    coef = xp.zeros((n, n_classes), dtype=dtype)
+    rows = xp.arange(n)[valid]
+    coef[rows, y[valid]] = 1.0 - eps
+    coef[valid] += eps / n_classes
+    if w is not None:
+        coef *= w
+    return coef, (w[y[valid]].sum() if w is not None else valid.sum())
+
+
+def _weighted_mean(losses, denom, counted):
+    """``Σ losses / denom``. When no row is ``counted`` (every target ignored, or no rows)
+    the loss is NaN (0/0) but its gradient is 0, as PyTorch — not ``∞ · 0 = NaN``."""
+    if not counted:
+        return losses.sum() * 0.0 + math.nan
+    return losses.sum() / float(denom)
 
 
 def _is_class_target(target):
@@ -237,10 +286,12 @@ def _array(value):
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices."""
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) or (N, C, d1, …) at
+    class indices (N,) / (N, d1, …); ``reduction='none'`` keeps the target's shape."""
     if input.ndim == 1:  # one unbatched sample
         out = nll_loss(input.reshape(1, -1), _to_batch(target), weight, ignore_index, reduction)
         return out.reshape(()) if reduction == "none" else out
+    batch_shape = (input.shape[0], *input.shape[2:])
     input, target = _flatten_classes(input, target)
     n, n_classes = input.shape
     y, valid = _class_targets(target, n_classes, ignore_index, "nll_loss")
@@ -255,12 +306,13 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     picked = input[rows, safe_y]
     losses = -picked * Tensor._wrap(row_w.astype(input.dtype), False, None)
     if reduction == "mean":
-        return losses.sum() / float(row_w.sum())
-    return _reduce(losses, reduction, "nll_loss")
+        return _weighted_mean(losses, row_w.sum(), bool(valid.any()))
+    return _reduce(losses.reshape(batch_shape), reduction, "nll_loss")
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """``-(y·log p + (1-y)·log(1-p))`` for probabilities ``p`` (logs clamped at -100)."""
+    """``-(y·log p + (1-y)·log(1-p))`` for probabilities ``p``, each log clamped at -100 and
+    the gradient ``(p - y) / max(p(1-p), 1e-12)``, as PyTorch (:class:`BinaryCrossEntropy`)."""
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy")
     data = input.data
@@ -269,32 +321,21 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             "binary_cross_entropy: input must be probabilities in [0, 1] (apply sigmoid "
             "first, or use binary_cross_entropy_with_logits on raw scores)"
         )
-    log_p = ops.maximum(_safe_log(input), -100.0)
-    log_q = ops.maximum(_safe_log(1 - input), -100.0)
-    loss = -(target * log_p + (1 - target) * log_q)
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _as_target(weight, input)
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
-def _safe_log(x):
-    xp = namespace(x.data)
-    tiny = xp.finfo(x.dtype).tiny
-    return ops.log(ops.maximum(x, tiny))
-
-
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
-    """Sigmoid + binary cross-entropy in one stable formula:
-    ``(1-y)·z + (1 + (w_pos-1)·y)·(log(1 + e^-|z|) + max(-z, 0))``."""
+    """Sigmoid + binary cross-entropy in one stable primitive
+    (:class:`BinaryCrossEntropyWithLogits`): ``(1-y)·z + (1 + (w_pos-1)·y)·softplus(-z)``,
+    gradient ``σ(z) - y`` (with ``pos_weight``: ``(1 + (w_pos-1)·y)·σ(z) - w_pos·y``)."""
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    softplus_neg = ops.log(1 + ops.exp(-ops.abs(input))) + ops.relu(-input)
-    if pos_weight is None:
-        loss = (1 - target) * input + softplus_neg
-    else:
-        pw = _as_target(pos_weight, input)
-        loss = (1 - target) * input + (1 + (pw - 1) * target) * softplus_neg
+    pw = None if pos_weight is None else _as_target(pos_weight, input).data
+    loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight=pw)
     if weight is not None:
         loss = loss * _as_target(weight, input)
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

@@ -10,7 +10,7 @@ from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueErro
 from glassnet.autograd._function import Function, broadcast_message
 from glassnet.autograd._tensor import Tensor, as_array
 
-__all__ = ["as_tensor_like", "pair", "promote", "cast", "to_device", "compare", "any", "all",
+__all__ = ["as_tensor_like", "pair", "promote", "result_type", "cast", "to_device", "compare", "any", "all",
            "normalize_dims"]
 
 _PY_SCALARS = (bool, int, float)
@@ -37,7 +37,7 @@ def as_tensor_like(value, like):
 
 def pair(a, b):
     """Both operands of a binary op as tensors of a common dtype (at least one must
-    already be a tensor); mixed dtypes follow PyTorch (:func:`promote`)."""
+    already be a tensor); mixed dtypes follow PyTorch (:func:`result_type`)."""
     if isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             b = as_tensor_like(b, a)
@@ -51,19 +51,48 @@ def pair(a, b):
     return a, b
 
 
-def promote(a, b):
-    """PyTorch's rule for mixed dtypes: a floating operand's dtype wins over an integer or
-    bool one (``float32 + int64 → float32``); between two floating dtypes a 0-d tensor
-    does not widen one with dimensions (``float32 · 0-d float64 → float32``). Integer
-    mixes keep NumPy's promotion, which agrees with PyTorch's."""
-    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
-    if fa != fb:
-        return (a, cast(b, a.data.dtype)) if fa else (cast(a, b.data.dtype), b)
-    if fa and a.ndim == 0 and b.ndim:
-        return cast(a, b.data.dtype), b
-    if fa and b.ndim == 0 and a.ndim:
-        return a, cast(b, a.data.dtype)
-    return a, b
+def promote(*tensors):
+    """The tensors cast to their common :func:`result_type` (unchanged where they have it)."""
+    dtype = result_type(*tensors)
+    return tuple(cast(t, dtype) for t in tensors)
+
+
+def result_type(*tensors):
+    """PyTorch's dtype for an op mixing ``tensors``.
+
+    Kinds rank bool < integer < floating. Tensors with dimensions decide first; a 0-d
+    tensor (a Python number became one in :func:`as_tensor_like`) changes the result only
+    when its kind ranks higher: ``float32 · 0-d float64 → float32``, ``int32 + 0-d int64 →
+    int32``, but ``int64 + 0-d float64 → float64``. Within one group an integer meeting a
+    floating dtype gives that floating dtype (``int64 + float16 → float16``); otherwise
+    NumPy's promotion, which agrees with PyTorch's there (``uint8 + int8 → int16``).
+    """
+    dims = _group_type([t.data.dtype for t in tensors if t.ndim])
+    zero = _group_type([t.data.dtype for t in tensors if not t.ndim])
+    if dims is None or zero is None:
+        return dims if zero is None else zero
+    if dims.kind == "f" or (_rank(zero) <= _rank(dims) and dims.kind != "b"):
+        return dims
+    return _promote_pair(dims, zero)
+
+
+def _rank(dtype):
+    return {"b": 0, "f": 2}.get(dtype.kind, 1)
+
+
+def _promote_pair(a, b):
+    if (a.kind == "f") != (b.kind == "f"):  # integer or bool with floating: the floating one
+        return a if a.kind == "f" else b
+    return np.promote_types(a, b)
+
+
+def _group_type(dtypes):
+    if not dtypes:
+        return None
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        out = _promote_pair(out, d)
+    return np.dtype(out)
 
 
 def normalize_dims(dim, ndim, op_name):

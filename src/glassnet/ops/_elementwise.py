@@ -4,10 +4,12 @@ Binary ops broadcast like NumPy; their backward returns output-shaped gradients 
 engine sums them back to each input's shape.
 """
 
+import numpy as np
+
 from glassnet._backend import get_default_dtype, namespace
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
-from glassnet.ops._convert import as_tensor_like, cast, pair
+from glassnet.ops._convert import as_tensor_like, cast, pair, promote
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs",
            "maximum", "minimum", "where", "clip", "clamp"]
@@ -77,10 +79,11 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """Tensor exponent: both base and exponent may need gradients."""
+    """Tensor exponent: both base and exponent may need gradients. Where the exponent is
+    0 the base's gradient is 0, also at x = 0 (PyTorch's rule; ``0 · 0⁻¹`` would be NaN)."""
 
     formula = "z = x ** y"
-    grad_formulas = ("dx = dz * y * x ** (y - 1)", "dy = dz * z * log(x)")
+    grad_formulas = ("dx = dz * y * x ** (y - 1)  (0 where y = 0)", "dy = dz * z * log(x)")
 
     def forward(self, x, y):
         self.x, self.y = x, y
@@ -90,17 +93,19 @@ class Pow(Function):
     def backward(self, g):
         xp = namespace(g)
         x, y = self.x, self.y
-        dx = g * y * x ** (y - 1) if self.needs_grad[0] else None
-        dy = None
-        if self.needs_grad[1]:
-            with _quiet(xp):
+        dx = dy = None
+        with _quiet(xp):
+            if self.needs_grad[0]:
+                dx = xp.where(y == 0, 0, g * y * x ** (y - 1))
+            if self.needs_grad[1]:
                 dy = g * self.z * xp.log(x)
-            dy = xp.where((x == 0) & (y >= 0), 0, dy)  # PyTorch's convention at x = 0
+                dy = xp.where((x == 0) & (y >= 0), 0, dy)  # PyTorch's convention at x = 0
         return dx, dy
 
 
 class PowScalar(Function):
-    """Constant exponent p (``x ** 2``): cheaper than :class:`Pow`, no log needed."""
+    """Constant exponent p (``x ** 2``): cheaper than :class:`Pow`, no log needed.
+    ``x ** 0`` has gradient 0 everywhere, x = 0 included (PyTorch's rule)."""
 
     formula = "y = x ** p"
     grad_formulas = ("dx = dy * p * x ** (p - 1)",)
@@ -113,7 +118,10 @@ class PowScalar(Function):
         p = self.p
         if p == 2:
             return g * 2 * self.x
-        return g * p * self.x ** (p - 1)
+        if p == 0:
+            return namespace(g).zeros_like(g)
+        with _quiet(namespace(g)):
+            return g * p * self.x ** (p - 1)
 
 
 class Exp(Function):
@@ -238,6 +246,32 @@ class Clip(Function):
         return g * inside
 
 
+class ClipTensor(Function):
+    """Clip to tensor bounds (a missing bound is -inf or +inf). The gradient goes to
+    whichever of x, low, high the output equals, x winning ties (PyTorch's rule: ``x = low``
+    sends it to x). Composing :func:`maximum` and :func:`minimum` would split a tie in two."""
+
+    formula = "y = min(max(x, low), high)"
+    grad_formulas = (
+        "dx = dy · [low ≤ x ≤ high]",
+        "dlow = dy · [x < low < high]",
+        "dhigh = dy · [x > high or high < low]",
+    )
+
+    def forward(self, x, low, high):
+        self.x, self.low, self.high = x, low, high
+        xp = namespace(x)
+        return xp.minimum(xp.maximum(x, low), high)
+
+    def backward(self, g):
+        x, low, high = self.x, self.low, self.high
+        need = self.needs_grad
+        dx = g * ((x >= low) & (x <= high)) if need[0] else None
+        dlow = g * ((x < low) & (low < high)) if need[1] else None
+        dhigh = g * ((x > high) | (high < low)) if need[2] else None
+        return dx, dlow, dhigh
+
+
 class _quiet:
     """Silence NumPy's divide/invalid warnings where NaN/-inf is the intended result."""
 
@@ -283,8 +317,11 @@ def neg(x):
 
 
 def pow(x, exponent):  # noqa: A001
-    """``x ** exponent``; a Python-number exponent uses the cheaper :class:`PowScalar`."""
+    """``x ** exponent``; a Python-number exponent uses the cheaper :class:`PowScalar`.
+    An integer tensor raised to a float gives the default float dtype (as PyTorch)."""
     if isinstance(x, Tensor) and isinstance(exponent, _PY_NUMBERS):
+        if isinstance(exponent, float) and x.data.dtype.kind != "f":
+            x = cast(x, get_default_dtype())
         return PowScalar.apply(x, p=exponent)
     return Pow.apply(*pair(x, exponent))
 
@@ -328,11 +365,35 @@ def where(condition, x, y):
 
 
 def clip(x, min=None, max=None):  # noqa: A002
-    """Limit ``x`` to ``[min, max]``; tensor bounds compose :func:`maximum`/:func:`minimum`."""
+    """Limit ``x`` to ``[min, max]`` (either may be None, a number or a tensor). Dtypes
+    follow PyTorch: an integer tensor with a float bound gives the default float dtype."""
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x if min is None else maximum(x, as_tensor_like(min, x))
-        return out if max is None else minimum(out, as_tensor_like(max, x))
+        return _clip_tensor(x, min, max)
+    if x.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+        x = cast(x, get_default_dtype())
     return Clip.apply(x, low=min, high=max)
+
+
+def _clip_tensor(x, low, high):
+    bounds = [as_tensor_like(b, x) for b in (low, high) if b is not None]
+    x, *bounds = promote(x, *bounds)
+    if low is None:
+        bounds.insert(0, _unbounded(x, -1))
+    if high is None:
+        bounds.append(_unbounded(x, 1))
+    return ClipTensor.apply(x, *bounds)
+
+
+def _unbounded(x, sign):
+    """A 0-d constant below (sign -1) or above (+1) every value of ``x``'s dtype."""
+    dtype = x.data.dtype
+    if dtype.kind == "f":
+        value = sign * float("inf")
+    elif dtype.kind == "b":
+        value = sign > 0
+    else:
+        value = np.iinfo(dtype).max if sign > 0 else np.iinfo(dtype).min
+    return Tensor._wrap(namespace(x.data).asarray(value, dtype=dtype), False, None)
 
 
 clamp = clip

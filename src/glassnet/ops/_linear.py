@@ -8,10 +8,12 @@ optimiser can update in place quickly), the bias is added in place, and one op
 replaces three. It also reads like the by-hand formula: ``z = W·x + b`` per sample.
 """
 
-from glassnet._errors import ShapeError
+from glassnet._errors import GlassnetTypeError, ShapeError
 from glassnet.autograd._function import Function
 
-__all__ = ["LinearOp", "linear"]
+__all__ = ["LinearOp", "linear", "check_dtypes"]
+
+_CONVERSIONS = {"float32": "x.float()", "float64": "x.double()"}
 
 
 class LinearOp(Function):
@@ -52,8 +54,24 @@ class LinearOp(Function):
         )
 
 
+def check_dtypes(x, weight, name):
+    """Refuse an input whose dtype differs from the weight's, as PyTorch does (a float32
+    layer fed float64 would silently compute and return float64; fed int64, it could not
+    learn from it)."""
+    if x.dtype != weight.dtype:
+        fix = _CONVERSIONS.get(str(weight.dtype), f"x.to({str(weight.dtype)!r})")
+        if x.dtype.kind == "f":
+            fix += f" (or the layer's parameters to {x.dtype})"
+        raise GlassnetTypeError(
+            f"{name}: input dtype {x.dtype} does not match the weight's dtype {weight.dtype}; "
+            f"convert the input with {fix}"
+        )
+
+
 def linear(x, weight, bias=None):
-    """``Z = X·Wᵀ + b`` — x (..., in), weight (out, in), bias (out,) → (..., out)."""
+    """``Z = X·Wᵀ + b`` — x (..., in), weight (out, in), bias (out,) → (..., out); x must
+    have the weight's dtype."""
+    check_dtypes(x, weight, "linear")
     if bias is None:
         return LinearOp.apply(x, weight)
     return LinearOp.apply(x, weight, bias)

@@ -1,15 +1,21 @@
-"""The one fused loss primitive: softmax + cross-entropy.
+"""The fused loss primitives: softmax + cross-entropy, and binary cross-entropy on
+probabilities and on logits.
 
 Composing log_softmax and a weighted sum would work, but the fused backward is both
 simpler and faster: with coefficients ``a`` (one-hot or probability targets, after label
 smoothing, class weights and ignored rows), ``L_i = -Σ_c a_ic · log p_ic`` and
 ``dL_i/dz_i = p_i · Σ_c a_ic - a_i`` — for plain one-hot targets, ``dZ = Ŷ − Y``.
+The binary losses are primitives because their gradients are not the derivatives of a
+composition: PyTorch clamps the logs at -100 but not the gradient, and on logits the
+gradient ``σ(z) − y`` is smooth where the stable formula's pieces (|z|, max) have kinks.
 """
 
 from glassnet._backend import namespace
 from glassnet.autograd._function import Function
+from glassnet.ops._elementwise import _quiet
 
-__all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyIndex"]
+__all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyIndex", "BinaryCrossEntropy",
+           "BinaryCrossEntropyWithLogits"]
 
 
 class SoftmaxCrossEntropy(Function):
@@ -69,3 +75,65 @@ class SoftmaxCrossEntropyIndex(Function):
         else:
             dz *= g[:, None]
         return dz
+
+
+class BinaryCrossEntropy(Function):
+    """Probabilities ``p`` and targets ``y`` (same shape) → elementwise losses.
+
+    As PyTorch: each log is clamped at -100 (so ``p = 0`` with ``y = 1`` costs 100, not
+    inf), and the gradient divides by ``p(1-p)`` clamped at 1e-12 (±1e12 at p = 0 or 1).
+    """
+
+    formula = "L = -(y · max(log p, -100) + (1 - y) · max(log(1 - p), -100))"
+    grad_formulas = ("dp = dL · (p - y) / max(p (1 - p), 1e-12)",
+                     "dy = dL · (log(1 - p) - log p)")
+
+    def forward(self, p, y):
+        xp = namespace(p)
+        self.p, self.y = p, y
+        with _quiet(xp):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log1p(-p), -100)
+        return (y - 1) * log_q - y * log_p
+
+    def backward(self, g):
+        xp = namespace(g)
+        p, y = self.p, self.y
+        dp = dy = None
+        if self.needs_grad[0]:
+            dp = g * (p - y) / xp.maximum((1 - p) * p, p.dtype.type(1e-12))
+        if self.needs_grad[1]:
+            with _quiet(xp):
+                dy = g * (xp.log1p(-p) - xp.log(p))
+        return dp, dy
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Logits ``z`` and targets ``y`` (same shape) → elementwise losses, with an optional
+    constant ``pos_weight`` w (broadcasting, e.g. one per class). Stable for any z:
+    ``softplus(-z) = max(-z, 0) + log1p(e^-|z|)`` keeps small losses (9.4e-14 at z = 30,
+    y = 1 in float32, where ``log(1 + e^-z)`` rounds to 0)."""
+
+    formula = "L = (1 - y) · z + (1 + (w - 1) · y) · softplus(-z)"
+    grad_formulas = ("dz = dL · ((1 + (w - 1) · y) · σ(z) - w · y)   (w = 1: σ(z) - y)",
+                     "dy = dL · (-z + (w - 1) · softplus(-z))")
+
+    def forward(self, z, y, pos_weight):
+        xp = namespace(z)
+        self.z, self.y = z, y
+        self.e = xp.exp(-xp.abs(z))  # e^-|z| in (0, 1]: σ(z) without overflow
+        self.softplus = xp.maximum(-z, 0) + xp.log1p(self.e)
+        if pos_weight is None:
+            return (1 - y) * z + self.softplus
+        return (1 - y) * z + (1 + (pos_weight - 1) * y) * self.softplus
+
+    def backward(self, g):
+        xp = namespace(g)
+        z, y, w = self.z, self.y, self.params["pos_weight"]
+        dz = dy = None
+        if self.needs_grad[0]:
+            sigma = xp.where(z >= 0, 1, self.e) / (1 + self.e)
+            dz = g * (sigma - y if w is None else (1 + (w - 1) * y) * sigma - w * y)
+        if self.needs_grad[1]:
+            dy = g * (-z if w is None else -z + (w - 1) * self.softplus)
+        return dz, dy

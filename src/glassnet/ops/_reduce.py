@@ -4,6 +4,7 @@ Every reduction takes ``dim`` (None for all axes, an int, or a tuple) and ``keep
 like PyTorch. Backward spreads the output gradient back over the reduced axes.
 """
 
+import builtins
 import math
 from collections import namedtuple
 
@@ -11,7 +12,7 @@ from glassnet._backend import namespace
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
-from glassnet.ops._elementwise import _quiet, maximum, minimum, sqrt
+from glassnet.ops._elementwise import _quiet, maximum, minimum
 from glassnet.ops._shape import getitem, squeeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
@@ -54,6 +55,9 @@ class Mean(Function):
 
     def forward(self, x, axes, keepdim):
         self.shape = x.shape
+        if x.size == 0 and _count(x.shape, axes) == 0:  # empty slices: 0/0 = NaN, no warning
+            with _quiet(namespace(x)):
+                return x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(0)
         return x.mean(axis=axes, keepdims=keepdim)
 
     def backward(self, g):
@@ -91,14 +95,23 @@ def _dropped(shape, axes):
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
+def _shift(xp, x, axes):
+    """The max over ``axes`` (kept), replaced by 0 where it is not finite (an all -inf
+    slice then gives -inf, not NaN) and for an empty input (whose sums are 0)."""
+    if x.size == 0:
+        kept = tuple(1 if axes is None or i in axes else s for i, s in enumerate(x.shape))
+        return xp.zeros(kept, dtype=x.dtype)
+    m = x.max(axis=axes, keepdims=True)
+    return xp.where(xp.isfinite(m), m, 0)
+
+
 class LogSumExp(Function):
     formula = "y = log Σ exp(x)  (over dim)"
     grad_formulas = ("dx = dy · exp(x - y)",)
 
     def forward(self, x, axes, keepdim):
         xp = namespace(x)
-        m = x.max(axis=axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # an all -inf slice gives -inf, not NaN
+        m = _shift(xp, x, axes)
         self.x = x
         with _quiet(xp):
             self.y = m + xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True))
@@ -113,25 +126,56 @@ class LogSumExp(Function):
 
 class Var(Function):
     """``correction=1`` (the default, as in PyTorch) divides by n - 1. With no degrees of
-    freedom left (n ≤ correction) the variance and its gradient are NaN, as in PyTorch."""
+    freedom left (n ≤ correction) the divisor is 0, as in PyTorch: the variance is inf,
+    or NaN when every value is equal (0/0)."""
 
-    formula = "y = Σ (x - mean x)² / (n - correction)"
-    grad_formulas = ("dx = dy · 2 (x - mean x) / (n - correction)",)
+    formula = "y = Σ (x - mean x)² / max(n - correction, 0)"
+    grad_formulas = ("dx = dy · 2 (x - mean x) / max(n - correction, 0)",)
 
     def forward(self, x, axes, correction, keepdim):
-        self.centered = x - x.mean(axis=axes, keepdims=True)
-        denom = _count(x.shape, axes) - correction
-        self.denom = denom if denom > 0 else math.nan
-        return (self.centered**2).sum(axis=axes, keepdims=keepdim) / self.denom
+        xp = namespace(x)
+        self.centered = x - x.mean(axis=axes, keepdims=True) if x.size else x
+        self.denom = builtins.max(_count(x.shape, axes) - correction, 0)
+        with _quiet(xp):
+            return (self.centered**2).sum(axis=axes, keepdims=keepdim) / self.denom
 
     def backward(self, g):
         p = self.params
         g = _spread(g, self.centered.shape, p["axes"], p["keepdim"])
-        return g * (2 / self.denom) * self.centered
+        with _quiet(namespace(g)):
+            return g * (2 / self.denom if self.denom else math.inf) * self.centered
+
+
+class Std(Var):
+    """A primitive rather than ``sqrt(var)``: where the standard deviation is 0 (all values
+    equal) its gradient is 0, as in PyTorch; through sqrt it would be ``0 · ∞ = NaN``."""
+
+    formula = "y = √(Σ (x - mean x)² / max(n - correction, 0))"
+    grad_formulas = ("dx = dy · (x - mean x) / (max(n - correction, 0) · y)   (0 where y = 0)",)
+
+    def forward(self, x, axes, correction, keepdim):
+        xp = namespace(x)
+        var = super().forward(x, axes, correction, keepdim)
+        with _quiet(xp):
+            self.y = xp.sqrt(var)
+        return self.y
+
+    def backward(self, g):
+        xp = namespace(g)
+        with _quiet(xp):
+            half = xp.where(self.y == 0, 0, g / (2 * self.y))
+        return super().backward(half.astype(g.dtype, copy=False))
 
 
 def _reduce(cls, x, dim, keepdim, name, **extra):
-    return cls.apply(x, axes=normalize_dims(dim, x.ndim, name), keepdim=keepdim, **extra)
+    return cls.apply(x, axes=_reduced_axes(dim, x.ndim, name), keepdim=keepdim, **extra)
+
+
+def _reduced_axes(dim, ndim, name):
+    """``dim`` as the axes to reduce: None (all) for ``dim=None``, ``dim=()`` (PyTorch reduces
+    everything there) and a 0-d tensor (where dim 0 or -1 names its one element)."""
+    axes = normalize_dims(dim, ndim, name)
+    return None if axes == () or ndim == 0 else axes
 
 
 def sum(x, dim=None, keepdim=False):  # noqa: A001
@@ -196,6 +240,8 @@ def _at_index(x, indices, dim, keepdim):
     gradient goes to that one position even when several elements tie (PyTorch's rule
     for ``max(dim)``; ``amax`` shares it among ties instead)."""
     (axis,) = normalize_dims(dim, x.ndim, "max")
+    if x.ndim == 0:  # dim 0 of a 0-d tensor: its one element, at index 0
+        return MaxResult(getitem(x, ()), indices if keepdim else squeeze(indices))
     xp = namespace(x.data)
     grids = list(xp.ogrid[tuple(slice(n) for n in indices.shape)])
     grids[axis] = indices.data
@@ -216,5 +262,5 @@ def var(x, dim=None, correction=1, keepdim=False):
 
 
 def std(x, dim=None, correction=1, keepdim=False):
-    """Standard deviation: ``sqrt(var(x))``, composed."""
-    return sqrt(var(x, dim, correction=correction, keepdim=keepdim))
+    """Standard deviation ``√var(x)`` over ``dim`` (the :class:`Std` primitive)."""
+    return _reduce(Std, x, dim, keepdim, "std", correction=correction)

@@ -10,7 +10,7 @@ from glassnet._backend import namespace
 from glassnet._errors import GlassnetIndexError, GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
-from glassnet.ops._convert import normalize_dims
+from glassnet.ops._convert import normalize_dims, promote
 
 __all__ = ["reshape", "flatten", "squeeze", "unsqueeze", "permute", "swapaxes", "transpose",
            "expand", "broadcast_to", "cat", "concatenate", "stack", "pad", "getitem"]
@@ -53,8 +53,10 @@ def flatten(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return reshape(x, 1)
     start, end = start_dim % x.ndim, end_dim % x.ndim
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1 :]
-    return reshape(x, shape)
+    merged = 1
+    for size in x.shape[start : end + 1]:  # not -1: an empty batch (0, …) cannot infer it
+        merged *= size
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1 :])
 
 
 def squeeze(x, dim=None):
@@ -170,7 +172,7 @@ def cat(tensors, dim=0):
         raise ShapeError("cat: zero-dimensional tensors cannot be concatenated (use stack to "
                          "make a 1-D tensor of them)")
     (axis,) = normalize_dims(dim, tensors[0].ndim, "cat")
-    return Concatenate.apply(*tensors, axis=axis)
+    return Concatenate.apply(*_common_dtype(tensors), axis=axis)
 
 
 concatenate = cat
@@ -200,7 +202,14 @@ def stack(tensors, dim=0):
             f"stack: dim {dim} out of range for a result with {ndim} dimensions "
             f"(valid: {-ndim}..{ndim - 1})"
         )
-    return Stack.apply(*tensors, axis=dim % ndim)
+    return Stack.apply(*_common_dtype(tensors), axis=dim % ndim)
+
+
+def _common_dtype(tensors):
+    """The tensors cast to PyTorch's common dtype (``cat([float32, int64])`` is float32)."""
+    if len({t.data.dtype for t in tensors}) == 1:
+        return tensors
+    return promote(*tensors)
 
 
 def _tensor_list(tensors, name):
@@ -227,7 +236,8 @@ class Pad(Function):
 
 def pad(x, pad, value=0.0):
     """Constant padding. ``pad`` is PyTorch's flat form ``(left, right, top, bottom, …)``
-    starting from the last axis, or NumPy's ``((before, after), …)`` per axis."""
+    starting from the last axis, or NumPy's ``((before, after), …)`` per axis. A negative
+    width crops that many elements instead, as in PyTorch."""
     pad = tuple(pad)
     if pad and all(isinstance(p, (tuple, list)) for p in pad):
         widths = tuple((int(a), int(b)) for a, b in pad)
@@ -241,7 +251,24 @@ def pad(x, pad, value=0.0):
             )
         pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
         widths = tuple([(0, 0)] * (x.ndim - len(pairs)) + pairs[::-1])
+    if any(w < 0 for pair in widths for w in pair):
+        x = _crop(x, widths, pad)
+        widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
     return Pad.apply(x, widths=widths, value=value)
+
+
+def _crop(x, widths, pad):
+    """``x`` with ``-w`` elements cut off wherever a width ``w`` is negative."""
+    cuts = []
+    for size, (lo, hi) in zip(x.shape, widths, strict=True):
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        if stop < start:
+            raise GlassnetValueError(
+                f"pad: negative padding {pad} crops more than the {size} elements of an axis of "
+                f"shape {tuple(x.shape)}"
+            )
+        cuts.append(slice(start, stop))
+    return getitem(x, tuple(cuts))
 
 
 class GetItem(Function):
@@ -282,16 +309,22 @@ def _plain_index(item):
     if isinstance(item, Tensor):
         return item.data
     if isinstance(item, list):
-        return np.asarray(item)
+        array = np.asarray(item)
+        return array.astype(np.int64) if array.size == 0 else array  # x[:, []] as PyTorch
     return item
 
 
 def getitem(x, index):
-    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks."""
+    """``x[index]`` with ints, slices, None, Ellipsis, integer arrays and boolean masks.
+
+    One rule differs from NumPy's, as in PyTorch: integers are applied first, so they
+    never count as advanced indices. ``x[0, :, [0, 1, 2]]`` on shape (1, 2, 3) is
+    ``x[0][:, [0, 1, 2]]``, shape (2, 3); NumPy would move the indexed axis first, (3, 2).
+    """
     items = index if isinstance(index, tuple) else (index,)
     items = tuple(_plain_index(i) for i in items)
     xp = namespace(x.data)
-    scatter = False
+    scatter = advanced = False
     for item in items:
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) > 0:
             if item.dtype.kind not in "iub":
@@ -299,10 +332,41 @@ def getitem(x, index):
                     f"index: arrays used as indices must be integer or boolean, got {item.dtype}"
                 )
             scatter = scatter or item.dtype.kind != "b"
+            advanced = True
     if xp is not np:
         items = tuple(xp.asarray(i) if isinstance(i, np.ndarray) else i for i in items)
-    plain = items if isinstance(index, tuple) else items[0]
+    if advanced and any(_is_integer(i) for i in items):
+        x = _index(x, _integers_only(items), False)
+        items = tuple(i for i in items if not _is_integer(i))
+    return _index(x, items if isinstance(index, tuple) else items[0], scatter)
+
+
+def _index(x, index, scatter):
     try:
-        return GetItem.apply(x, index=plain, scatter=scatter)
+        return GetItem.apply(x, index=index, scatter=scatter)
     except IndexError as exc:
         raise GlassnetIndexError(f"index: {exc} (tensor shape {tuple(x.shape)})") from exc
+
+
+def _is_integer(item):
+    """A Python or NumPy integer, or a 0-d integer array (PyTorch reads it as an int)."""
+    if isinstance(item, bool):
+        return False
+    if isinstance(item, (int, np.integer)):
+        return True
+    return getattr(item, "ndim", None) == 0 and item.dtype.kind in "iu"
+
+
+def _integers_only(items):
+    """The first of two indexing steps: the integers, a full slice for every axis that any
+    other item consumes (a boolean mask consumes one per dimension), None dropped."""
+    step = []
+    for item in items:
+        if _is_integer(item):
+            step.append(item)
+        elif item is Ellipsis:
+            step.append(item)
+        elif item is not None:
+            width = item.ndim if getattr(item, "dtype", None) is not None and item.dtype.kind == "b" else 1
+            step.extend([slice(None)] * width)
+    return tuple(step)
