@@ -1,11 +1,14 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
+from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
 from glassnet.autograd._function import Function
+from glassnet.autograd._grad import grad
 from glassnet.autograd._hooks import OpEvent
 from glassnet.autograd._mode import (
     detect_anomaly,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
     no_grad,
     observe,
@@ -13,12 +16,18 @@ from glassnet.autograd._mode import (
 )
 from glassnet.autograd._tensor import Tensor
 
+Variable = Tensor  # PyTorch's legacy name: a Variable is a Tensor since PyTorch 0.4
+
 __all__ = [
     "Function",
+    "FunctionCtx",
     "OpEvent",
     "Tensor",
+    "Variable",
     "detect_anomaly",
     "enable_grad",
+    "grad",
+    "inference_mode",
     "is_grad_enabled",
     "no_grad",
     "observe",

@@ -39,14 +39,15 @@ def unbroadcast(grad, shape, op_name="op"):
     return grad
 
 
-def _topological_order(root):
-    """Tensors that need a gradient, each after every tensor computed from it.
+def _topological_order(roots):
+    """Tensors that need a gradient, each after every tensor computed from them (``roots``:
+    one tensor or a list).
 
     Depth-first post-order: a node is marked when it is expanded (not when it is first
     pushed), so it is emitted only after everything reachable from it.
     """
     order, expanded = [], set()
-    stack = [(root, False)]
+    stack = [(root, False) for root in (roots if isinstance(roots, list) else [roots])]
     push, pop, emit, mark = stack.append, stack.pop, order.append, expanded.add
     while stack:
         node, done = pop()
@@ -86,18 +87,31 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad, retain_graph=False):
+def run_backward(root, grad, retain_graph=False, targets=None):
     """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
+
+    Without ``targets`` the gradients of leaves (and of tensors that ``retain_grad()``)
+    accumulate into ``.grad``. With ``targets`` (a list of tensors) nothing is stored:
+    the gradient reaching each target is returned (None where none arrives), and only the
+    ops on a path to a target run. ``root`` and ``grad`` may be lists (several outputs).
 
     Each op's backward runs once per call; unless ``retain_graph``, the ops are then
     released, and a second backward through them raises (as PyTorch's does)."""
-    pending = {id(root): grad}
-    handed_out = {id(grad)}  # the seed may be the caller's own array
+    roots, seeds = (root, grad) if isinstance(root, list) else ([root], [grad])
+    pending = {}
+    for r, g in zip(roots, seeds, strict=True):
+        pending[id(r)] = pending[id(r)] + g if id(r) in pending else g
+    handed_out = {id(g) for g in seeds}  # the seeds may be the caller's own arrays
+    order = _topological_order(roots)
+    wanted = None if targets is None else _leading_to(order, {id(t) for t in targets})
+    captured = {}
     observed = state.slow_path
-    for node in _topological_order(root):
+    for node in order:
         grad = pending.pop(id(node), None)
         if grad is None:
             continue
+        if node._hooks is not None:
+            grad = _run_hooks(node, grad)
         op = node._ctx
         if op is not None:
             if op.released:
@@ -106,16 +120,45 @@ def run_backward(root, grad, retain_graph=False):
                     "retain_graph=True to the first backward to go through it again")
             if not retain_graph:
                 op.released = True
-        if op is None or node._retains_grad:
+        if wanted is not None:
+            if id(node) in wanted["targets"]:
+                captured[id(node)] = grad
+            if op is None or id(node) not in wanted["below"]:
+                continue
+        elif op is None or node._retains_grad:
             _store_leaf_grad(node, grad, handed_out)
             if op is None:
                 continue
-        grads = op.backward(grad) if op.kernel is None else op.kernel.backward(op, grad)
+        grads = op.run_backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
         if observed:
             notify(op, "backward", op.inputs, node, grad, grads)
         _send_to_inputs(op, grads, pending)
+    if targets is not None:
+        return [captured.get(id(t)) for t in targets]
+    return None
+
+
+def _leading_to(order, target_ids):
+    """The ids of the nodes whose op must run for a gradient to reach a target: those with
+    a target below them (``order`` lists every node before the nodes it was computed from)."""
+    below = set()
+    for node in reversed(order):
+        op = node._ctx
+        if op is not None and any(id(p) in target_ids or id(p) in below
+                                  for p, needed in zip(op.inputs, op.needs_grad, strict=True) if needed):
+            below.add(id(node))
+    return {"targets": target_ids, "below": below}
+
+
+def _run_hooks(node, grad):
+    """Call the tensor's hooks in order; a hook returning a tensor replaces the gradient."""
+    for hook in node._hooks.values():
+        result = hook(type(node)._wrap(grad, False, None))
+        if result is not None:
+            grad = result.data if hasattr(result, "_ctx") else result
+    return grad
 
 
 def _send_to_inputs(op, grads, pending):

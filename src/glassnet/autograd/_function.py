@@ -10,13 +10,14 @@ to each input's shape in one place (:func:`glassnet.autograd._engine.unbroadcast
 import numpy as np
 
 from glassnet._errors import GlassnetError, GlassnetValueError, ShapeError
+from glassnet.autograd._ctx_function import apply_ctx_style, backward_ctx_style
 from glassnet.autograd._dispatch import active_kernels
 from glassnet.autograd._hooks import notify
 from glassnet.autograd._inplace import live_versions, version_of
 from glassnet.autograd._mode import grad_mode, state
 from glassnet.autograd._tensor import Tensor
 
-__all__ = ["Function", "broadcast_message"]
+__all__ = ["AccumulateGrad", "Function", "OpName", "broadcast_message"]
 
 _ndarray = np.ndarray
 _wrap = Tensor._wrap
@@ -44,14 +45,31 @@ class Function:
     output_modified = False  # the output was changed in place after this op made it
     released = False  # backward ran and retain_graph was not asked for
 
+    _ctx_style = False  # forward/backward are PyTorch-style static methods (see _ctx_function)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._ctx_style = isinstance(cls.__dict__.get("forward"), staticmethod)
+        if cls._ctx_style:
+            cls.run_backward = backward_ctx_style
+
     @property
     def name(self):
-        return type(self).__name__.lower()
+        return OpName(type(self).__name__.lower())
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the graph: ``(op that made input i, 0)`` per input — an
+        :class:`AccumulateGrad` for a leaf that requires grad, None for one that does not."""
+        return tuple((t._ctx if t._ctx is not None else (AccumulateGrad(t) if t.requires_grad else None), 0)
+                     for t in self.inputs)
 
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' arrays and, if any input needs a gradient, link
         the output to this op for backward."""
+        if cls._ctx_style:
+            return apply_ctx_style(cls, inputs, params)
         op = cls()
         op.params = params
         try:
@@ -117,6 +135,29 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.formula}>"
+
+
+class OpName(str):
+    """An op's name: compares as the plain string (``"mul"``); called, it gives
+    PyTorch's style (``grad_fn.name()`` → ``"MulBackward"``)."""
+
+    def __call__(self):
+        return f"{self[:1].upper()}{self[1:]}Backward"
+
+
+class AccumulateGrad:
+    """Stands for a leaf in ``next_functions``: its gradient accumulates into ``.grad``."""
+
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 def broadcast_message(op_name, shapes):

@@ -8,7 +8,7 @@ single attribute check.
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "observe",
+__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled", "observe",
            "detect_anomaly", "state"]
 
 
@@ -106,6 +106,30 @@ class enable_grad(_GradMode):
 
     def __init__(self, func=None):
         super().__init__(True)
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: no graph is recorded inside, as under ``no_grad``
+    (glassnet has no separate inference tensors). ``inference_mode(False)`` changes
+    nothing. Use in ``with`` or as a decorator (``@gn.inference_mode()`` or bare)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # the bare decorator: @gn.inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        super().__init__(False)
+        self.active = bool(mode)
+
+    def __enter__(self):
+        self.prev.append(state.grad_enabled)
+        if self.active:
+            state.grad_enabled = False
+        return self
+
+    def __call__(self, fn):
+        return super().__call__(fn) if self.active else fn
 
 
 class set_grad_enabled(_GradMode):

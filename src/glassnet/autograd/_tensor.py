@@ -83,6 +83,19 @@ def _preview(data, limit=60):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class _HookHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook away."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, _HookHandle._next_id
+        _HookHandle._next_id += 1
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+
 class Tensor(InPlaceMethods):
     """An n-dimensional array that records the operations applied to it.
 
@@ -97,6 +110,7 @@ class Tensor(InPlaceMethods):
     grad = None
     name = None
     _retains_grad = False
+    _hooks = None  # {handle id: hook} called with this tensor's gradient during backward
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array + tensor
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -153,18 +167,47 @@ class Tensor(InPlaceMethods):
         self._retains_grad = True
         return self
 
-    def backward(self, gradient=None, retain_graph=None):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf needing it.
 
-        ``gradient`` (same shape as self) is required unless self holds one element.
-        The graph can be walked once; ``retain_graph=True`` keeps it for another backward.
+        Args:
+            gradient: same shape as self; required unless self holds one element.
+            retain_graph: keep the graph for another backward (it can be walked once).
+            create_graph: not supported — glassnet's backward computes with arrays and
+                records no graph of its own, so gradients of gradients are not available.
+            inputs: accumulate only into these tensors' ``.grad`` (leaves or not); only
+                the ops on a path to them run.
         """
+        if create_graph:
+            raise GlassnetValueError(
+                "backward: create_graph=True (gradients of gradients) is not supported; glassnet's backward "
+                "computes with arrays and records no graph. For a second derivative, differentiate the "
+                "first one by finite differences (gn.testing.numerical_grad) or write it as a function")
         if not self._requires_grad:
             raise GlassnetValueError(
                 "backward: this tensor does not require grad and has no graph; set "
                 "requires_grad=True on the inputs (leaf tensors) before computing it"
             )
-        run_backward(self, as_grad_array(self, gradient), bool(retain_graph))
+        seed = as_grad_array(self, gradient)
+        if inputs is None:
+            run_backward(self, seed, bool(retain_graph))
+            return
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for t, g in zip(targets, run_backward(self, seed, bool(retain_graph), targets), strict=True):
+            if g is not None:
+                t.grad = Tensor._wrap(g.copy() if t.grad is None else t.grad.data + g, False, None)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever this tensor's gradient is computed in backward; a
+        returned tensor replaces the gradient. Returns a handle whose ``remove()`` undoes it."""
+        if not self._requires_grad:
+            raise GlassnetValueError("register_hook: this tensor does not require grad, so no gradient "
+                                     "will be computed for it; set requires_grad=True first")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = _HookHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     def detach(self):
         """A tensor sharing this data, cut from the graph (requires_grad=False)."""
