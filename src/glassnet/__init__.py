@@ -37,6 +37,7 @@ from glassnet._errors import (
     GlassnetIndexError,
     GlassnetTypeError,
     GlassnetValueError,
+    GlassnetWarning,
     ShapeError,
 )
 from glassnet._version import __version__
@@ -117,6 +118,7 @@ __all__ = [
     "GlassnetIndexError",
     "GlassnetTypeError",
     "GlassnetValueError",
+    "GlassnetWarning",
     "OpEvent",
     "ShapeError",
     "Tensor",

@@ -7,7 +7,7 @@ builtin a Python user would catch (``ValueError`` for wrong shapes or values,
 """
 
 __all__ = ["GlassnetError", "ShapeError", "GlassnetTypeError", "GlassnetValueError",
-           "GlassnetIndexError"]
+           "GlassnetIndexError", "GlassnetWarning"]
 
 
 class GlassnetError(Exception):
@@ -28,3 +28,8 @@ class GlassnetTypeError(GlassnetError, TypeError):
 
 class GlassnetIndexError(GlassnetError, IndexError):
     """An index is out of range for the tensor it selects from."""
+
+
+class GlassnetWarning(UserWarning):
+    """glassnet accepted a request it serves differently from PyTorch (and says how), e.g.
+    ``DataLoader(num_workers=4)`` loading in the calling process."""
