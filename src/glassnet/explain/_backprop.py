@@ -3,8 +3,10 @@
 The model takes one real training step (forward, loss, ``backward()``, optimiser step);
 hooks keep each layer's input, ``z`` and ``a`` and ask them to retain their gradients.
 Every gradient is then recomputed by hand from the formulas (``∂L/∂z = ŷ − y``,
-``∂L/∂W = ∂L/∂z · aᵀ``, ``∂L/∂a = Wᵀ · ∂L/∂z``, the ReLU mask, …) and shown next to
-what autograd computed — so the explanation is of the real engine, checked number by number.
+``∂L/∂W = ∂L/∂z · aᵀ``, ``∂L/∂a = Wᵀ · ∂L/∂z``, ``∂L/∂z = ∂L/∂a ⊙ f′(z)``) and shown next
+to what autograd computed — so the explanation is of the real engine, checked number by
+number. Each activation's f′, in words and in numbers, is its primitive's own
+``derivative_formula`` and ``derivative`` (:mod:`glassnet.explain._activation`).
 """
 
 import html
@@ -12,8 +14,8 @@ import html
 import numpy as np
 
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.explain._activation import activation_of
 from glassnet.explain._forward import run_captured
-from glassnet.explain._layer import activation_name
 from glassnet.explain._render import (
     Explanation,
     agreement,
@@ -58,27 +60,6 @@ class BackpropStep:
 
     def __repr__(self):
         return f"<BackpropStep {self.number}: {self.title}>"
-
-
-def _derivative(name, act, Z, A):
-    """f'(z) by hand for the supported activations."""
-    if name == "ReLU":
-        return (Z > 0).astype(np.float64)
-    if name == "Sigmoid":
-        return A * (1 - A)
-    if name == "Tanh":
-        return 1 - A * A
-    if name == "LeakyReLU":
-        return np.where(Z > 0, 1.0, float(act.negative_slope))
-    if name == "Identity":
-        return np.ones_like(Z)
-    raise GlassnetTypeError(f"explain.backprop: no by-hand derivative for {name}")
-
-
-def _derivative_words(name, k):
-    return {"ReLU": f"[z{k} > 0] (1 where z{k} was positive, 0 elsewhere)",
-            "Sigmoid": f"a{k}·(1 − a{k})", "Tanh": f"1 − a{k}²",
-            "LeakyReLU": f"(1 where z{k} > 0, else the slope)", "Identity": "1"}[name]
 
 
 def _targets(y, out_shape, single, loss):
@@ -147,7 +128,8 @@ class BackpropExplanation(Explanation):
         z_t = cap.outputs[id(linear)]
         a_t = cap.outputs[id(act)] if act is not None else z_t
         grad = lambda t: None if t.grad is None else to_numpy(t.grad)  # noqa: E731
-        rec = {"linear": linear, "act": act, "name": activation_name(act),
+        rule = activation_of(act, linear.out_features, where="explain.backprop")
+        rec = {"linear": linear, "act": act, "rule": rule, "name": rule.name,
                "X": to_numpy(cap.inputs[id(linear)]), "Z": to_numpy(z_t), "A": to_numpy(a_t),
                "W": to_numpy(linear.weight), "dZ_auto": grad(z_t), "dA_auto": grad(a_t),
                "dW_auto": grad(linear.weight), "has_bias": linear.bias is not None}
@@ -170,9 +152,10 @@ class BackpropExplanation(Explanation):
         else:
             scale = (1, f"{yhat} − {y}")
         dA = scale[0] * (last["A"] - self.Y)
-        dZ = dA * _derivative(last["name"], last["act"], last["Z"], last["A"])
+        rule = last["rule"]
+        dZ = dA * rule.derivative(last["Z"], last["A"])
         loss_words = "mean squared error" if self.loss_name == "mse" else "L = ½·Σ(ŷ − y)²"
-        formula = f"∂L/∂z{n} = {scale[1]} ⊙ {_derivative_words(last['name'], n)}   ({loss_words})"
+        formula = f"∂L/∂z{n} = {scale[1]} ⊙ {rule.derivative_words(f'z{n}', f'a{n}')}   ({loss_words})"
         return dZ, formula, [(yhat, last["A"]), (y, self.Y), (f"∂L/∂z{n}", dZ)], "dA"
 
     def _build_steps(self, old, stepped):
@@ -193,7 +176,7 @@ class BackpropExplanation(Explanation):
             prev = self.layers[k - 2]
             dA = dZ @ rec["W"]
             steps.append(self._activation_step(len(steps) + 1, k, rec, dZ, dA, prev))
-            dZ = dA * _derivative(prev["name"], prev["act"], prev["Z"], prev["A"])
+            dZ = dA * prev["rule"].derivative(prev["Z"], prev["A"])
             steps.append(self._mask_step(len(steps) + 1, k - 1, prev, dA, dZ))
         steps.append(self._update_step(len(steps) + 1, old, grads, stepped))
         return steps
@@ -245,8 +228,8 @@ class BackpropExplanation(Explanation):
                             {f"dA{k - 1}": (dA, auto)})
 
     def _mask_step(self, number, k, rec, dA, dZ):
-        deriv = _derivative(rec["name"], rec["act"], rec["Z"], rec["A"])
-        formula = f"∂L/∂z{k} = ∂L/∂a{k} ⊙ {_derivative_words(rec['name'], k)}"
+        deriv = rec["rule"].derivative(rec["Z"], rec["A"])
+        formula = f"∂L/∂z{k} = ∂L/∂a{k} ⊙ {rec['rule'].derivative_words(f'z{k}', f'a{k}')}"
         shown = [(f"∂L/∂a{k}", dA), (f"{rec['name']}′(z{k})", deriv), (f"∂L/∂z{k}", dZ)]
         return self._step(number, f"Layer {k}: {rec['name']}", formula, shown,
                           {f"dZ{k}": (dZ, rec["dZ_auto"])})

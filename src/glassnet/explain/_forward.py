@@ -9,35 +9,44 @@ numbers.
 import html
 
 from glassnet._errors import GlassnetTypeError
+from glassnet.explain._activation import activation_of
 from glassnet.explain._layer import LayerExplanation
 from glassnet.explain._render import Explanation, matrix_block, render_block, shape_str, to_numpy
+from glassnet.ops._activation import ACTIVATIONS
 
 __all__ = ["ForwardExplanation", "forward", "layer_groups", "capture"]
-
-ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Identity")
 
 
 def layer_groups(model):
     """``[(linear, activation or None), …]``: each Linear with the activation after it.
-    Accepts a Sequential (or any iterable of modules) of Linear and activation modules."""
+    Accepts a Sequential (or any iterable of modules) of Linear and activation modules (a
+    module that applies one activation primitive: :func:`~._activation.activation_of`)."""
     from glassnet.nn import Linear
 
     children = list(model) if hasattr(model, "__iter__") else [model]
     groups = []
     for child in children:
-        kind = type(child).__name__
         if isinstance(child, Linear):
             groups.append([child, None])
-        elif kind in ACTIVATIONS and groups and groups[-1][1] is None:
+        elif groups and groups[-1][1] is None and _is_activation(child, groups[-1][0].out_features):
             groups[-1][1] = child
         else:
+            known = ", ".join(c.__name__ for c in ACTIVATIONS.values())
+            before = [type(c).__name__ for c in children[:children.index(child)]]
             raise GlassnetTypeError(
-                f"explain: by-hand explanations need a Sequential of Linear layers, each "
-                f"followed by at most one activation ({', '.join(ACTIVATIONS)}); got {kind} "
-                f"after {[type(c).__name__ for c in children[:children.index(child)]]}")
+                f"explain: by-hand explanations need a Sequential of Linear layers, each followed by "
+                f"at most one activation ({known}); got {type(child).__name__} after {before}")
     if not groups:
         raise GlassnetTypeError("explain: the model has no Linear layer to explain")
     return [tuple(g) for g in groups]
+
+
+def _is_activation(module, width):
+    try:
+        activation_of(module, width)
+    except GlassnetTypeError:
+        return False
+    return True
 
 
 class capture:

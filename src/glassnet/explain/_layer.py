@@ -1,11 +1,13 @@
 """One dense layer by hand: ``z = W·x + b`` as the augmented product ``[W | b]·[x; 1]``,
-then the activation element by element (the ReLU mask), for one input or a batch."""
+then the activation element by element (a mask such as ReLU's, or each value), for one
+input or a batch. The activation's formula is its primitive's (:mod:`._activation`)."""
 
 import html
 
 import numpy as np
 
 from glassnet._errors import GlassnetTypeError, ShapeError
+from glassnet.explain._activation import activation_of
 from glassnet.explain._matmul import MatmulExplanation
 from glassnet.explain._render import (
     Explanation,
@@ -21,37 +23,25 @@ from glassnet.explain._render import (
     wrap,
 )
 
-__all__ = ["LayerExplanation", "layer", "activation_name", "split_layer"]
-
-_FORMULAS = {"ReLU": "a = max(z, 0)", "Sigmoid": "a = σ(z) = 1 / (1 + e^(−z))",
-             "Tanh": "a = tanh(z)", "LeakyReLU": "a = z if z > 0 else slope·z",
-             "Identity": "a = z (no activation)", "GELU": "a = z·Φ(z)"}
+__all__ = ["LayerExplanation", "layer", "split_layer"]
 
 
-def activation_name(act):
-    """``"ReLU"`` for ``nn.ReLU()``, ``"relu"`` or ``None`` (→ ``"Identity"``)."""
-    if act is None:
-        return "Identity"
-    if isinstance(act, str):
-        names = {n.lower(): n for n in _FORMULAS}
-        if act.lower() not in names:
-            raise GlassnetTypeError(f"explain.layer: unknown activation {act!r}; "
-                                    f"use one of {sorted(names)} or an activation module")
-        return names[act.lower()]
-    return type(act).__name__
-
-
-def _apply_activation(name, act, Z):
-    """The activation applied by the engine (the module itself when given one)."""
+def _apply_activation(module, rule, Z):
+    """``A = f(Z)`` by the engine: the module itself when given one, else the primitive."""
     import glassnet as gn
+    from glassnet.nn import Module
 
+    if not isinstance(module, Module):
+        return rule.apply(Z)
     with gn.no_grad():
-        z = gn.tensor(Z)
-        if act is not None and not isinstance(act, str):
-            return act(z).numpy()
-        funcs = {"ReLU": gn.relu, "Sigmoid": gn.sigmoid, "Tanh": gn.tanh,
-                 "LeakyReLU": gn.leaky_relu, "GELU": gn.gelu, "Identity": lambda t: t}
-        return funcs[name](z).numpy()
+        return to_numpy(module(gn.tensor(Z, dtype=gn.float64))).astype(np.float64)
+
+
+def _negation(condition):
+    """``"≤ 0"`` for ``"z > 0"`` (a comparison turned round), else ``"outside <condition>"``."""
+    flip = {">": "≤", "<": "≥", "≥": "<", "≤": ">", ">=": "<", "<=": ">"}
+    parts = condition.split(" ", 2)
+    return f"{flip[parts[1]]} {parts[2]}" if len(parts) == 3 and parts[1] in flip else f"outside {condition}"
 
 
 def split_layer(module):
@@ -70,7 +60,9 @@ def split_layer(module):
 class LayerExplanation(Explanation):
     """One layer ``a = f(W·x + b)`` by hand. Attributes: ``W`` (out, in), ``b`` (out,),
     ``X`` (N, in) the inputs as rows, ``Z``/``A`` (N, out) the engine's pre-activations and
-    activations, ``Z_by_hand`` from the augmented product, ``mask`` (ReLU: ``Z > 0``),
+    activations, ``Z_by_hand`` from the augmented product, ``activation`` (its
+    :class:`~glassnet.explain._activation.ActivationRule`, read from the primitive),
+    ``mask`` (when f′ is a 0/1 mask that kept or zeroed each entry, as ReLU's ``[Z > 0]``),
     ``product`` (the :class:`MatmulExplanation` of ``[W | b]·[X; 1]``, or of
     ``[X | 1]·[Wᵀ; bᵀ]`` in row notation), ``params`` (weights + biases)."""
 
@@ -87,7 +79,8 @@ class LayerExplanation(Explanation):
             raise ShapeError(f"explain.layer: Linear({W.shape[1]}→{W.shape[0]}) needs inputs "
                              f"(N, {W.shape[1]}) or ({W.shape[1]},), got {tuple(X.shape)}")
         self.W, self.b, self.X, self.has_bias = W, b, X, linear.bias is not None
-        self.act_name = activation_name(activation)
+        self.activation = activation_of(activation, width=W.shape[0], where="explain.layer")
+        self.act_name = self.activation.name
         self.has_act = activation is not None
         if Z is None:
             import glassnet as gn
@@ -96,8 +89,8 @@ class LayerExplanation(Explanation):
                 Z = linear(gn.tensor(X, dtype=linear.weight.dtype)).numpy()
         self.Z = to_numpy(Z).reshape(X.shape[0], -1)
         self.A = to_numpy(A).reshape(self.Z.shape) if A is not None else \
-            _apply_activation(self.act_name, activation, self.Z).astype(np.float64)
-        self.mask = self.Z > 0 if self.act_name == "ReLU" else None
+            _apply_activation(activation, self.activation, self.Z)
+        self.mask = self._mask()
         self.notation, self.cells, self.digits = notation, cells, digits
         self.params = W.size + (b.size if self.has_bias else 0)
         self.product = self._product()
@@ -105,6 +98,14 @@ class LayerExplanation(Explanation):
         where = f"Layer {index}: " if index is not None else "A layer by hand: "
         act = f" + {self.act_name}" if self.has_act else ""
         self.title = f"{where}Linear({W.shape[1]}→{W.shape[0]}){act}"
+
+    def _mask(self):
+        """f′ as a 0/1 mask when the primitive's derivative is one (``[z > 0]``) and the
+        activation kept the entries inside it and zeroed the rest; else None."""
+        if self.activation.mask_condition() is None:
+            return None
+        mask = self.activation.derivative(self.Z, self.A) != 0
+        return mask if np.array_equal(self.A, np.where(mask, self.Z, 0)) else None
 
     def _product(self):
         ones = np.ones((self.X.shape[0], 1))
@@ -146,26 +147,27 @@ class LayerExplanation(Explanation):
                   vcat(label_block(f"{aname} = {self.act_name}({zname})"),
                        matrix_block(Ac, off=off, digits=self.digits))]
         if off is not None:
-            blocks.append(vcat(label_block(f"mask [{zname} > 0]"),
+            blocks.append(vcat(label_block(f"mask {self.activation.derivative_formula(zname, aname)}"),
                                matrix_block((~off).astype(float), off=off)))
         return hcat(*blocks, gap=4)
 
     def activation_words(self):
-        words = f"Activation, element by element: {_FORMULAS.get(self.act_name, self.act_name)}."
+        words = f"Activation, element by element: {self.activation.formula()}."
         if self.mask is not None:
-            neg = np.argwhere(~self.mask)
-            if len(neg) == 0:
-                return words + " No entry was negative: the mask is all ones and a = z."
-            shown = ", ".join(f"{fmt(self.Z[i, j], self.digits)}" for i, j in neg[:8])
-            more = f" (and {len(neg) - 8} more)" if len(neg) > 8 else ""
-            return (words + f" The mask keeps positives and zeroes the rest: {len(neg)} of "
-                    f"{self.Z.size} entries were ≤ 0 ({shown}{more}) and became 0. "
+            cond = self.activation.mask_condition()
+            outside = _negation(cond)
+            off = np.argwhere(~self.mask)
+            if len(off) == 0:
+                return words + f" No entry was {outside}: the mask [{cond}] is all ones and a = z."
+            shown = ", ".join(f"{fmt(self.Z[i, j], self.digits)}" for i, j in off[:8])
+            more = f" (and {len(off) - 8} more)" if len(off) > 8 else ""
+            return (words + f" The mask [{cond}] is 1 where {cond}, 0 elsewhere: {len(off)} of "
+                    f"{self.Z.size} entries were {outside} ({shown}{more}) and became 0. "
                     "The same mask lets gradients through in backprop.")
-        if self.act_name == "Sigmoid":
-            pairs = ", ".join(f"σ({fmt(z, self.digits)}) = {fmt(a, self.digits)}"
-                              for z, a in zip(self.Z.ravel()[:6], self.A.ravel()[:6], strict=True))
-            return words + f" {pairs}" + (" …" if self.Z.size > 6 else "")
-        return words
+        f = self.activation.symbol
+        pairs = ", ".join(f"{f}({fmt(z, self.digits)}) = {fmt(a, self.digits)}"
+                          for z, a in zip(self.Z.ravel()[:6], self.A.ravel()[:6], strict=True))
+        return words + f" {pairs}" + (" …" if self.Z.size > 6 else "")
 
     def check_line(self):
         return f"Check: the layer itself (the engine) gives the same z ({agreement(self.Z_by_hand, self.Z)})."
@@ -198,8 +200,9 @@ class LayerExplanation(Explanation):
 def layer(module, x, activation=None, notation="column", cells=True, digits=4):
     """Explain one dense layer ``a = f(W·x + b)`` by hand.
 
-    ``module``: an ``nn.Linear`` (then ``activation`` is a module or ``"relu"``,
-    ``"sigmoid"``, …) or ``Sequential(Linear, activation)``. ``x``: one input ``(in,)`` or
+    ``module``: an ``nn.Linear`` (then ``activation`` is a module, the name of an
+    activation primitive — ``"relu"``, ``"sigmoid"``, … any ``Activation`` subclass — or
+    the subclass itself) or ``Sequential(Linear, activation)``. ``x``: one input ``(in,)`` or
     a batch ``(N, in)`` (rows, as PyTorch; shown as columns side by side in the column
     notation). ``notation="row"`` shows ``Z = X·Wᵀ + b`` instead of ``z = W·x + b``.
     """

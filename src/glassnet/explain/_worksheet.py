@@ -6,6 +6,7 @@ import html
 import numpy as np
 
 from glassnet._errors import GlassnetValueError
+from glassnet.explain._activation import activation_module, activation_of
 from glassnet.explain._render import (
     CSS,
     Explanation,
@@ -36,7 +37,8 @@ def _col(v):
     return np.asarray(v, dtype=np.float64).reshape(-1, 1)
 
 
-def _model(Ws, bs):
+def _model(Ws, bs, activation):
+    """Linear layers holding ``Ws``/``bs``, ``activation`` after each but the last."""
     import glassnet as gn
     from glassnet import nn
 
@@ -45,7 +47,7 @@ def _model(Ws, bs):
         lin = nn.Linear(W.shape[1], W.shape[0], dtype=gn.float64)
         lin.weight.data[...] = W
         lin.bias.data[...] = b
-        layers += [lin] + ([nn.ReLU()] if k < len(Ws) - 1 else [])
+        layers += [lin] + ([activation_module(activation, "worksheet")] if k < len(Ws) - 1 else [])
     return nn.Sequential(*layers)
 
 
@@ -122,7 +124,7 @@ def _ints(rng, shape, low=-2, high=3):
     return rng.integers(low, high + 1, size=shape).astype(np.float64)
 
 
-def _matmul(rng, sizes, seed):
+def _matmul(rng, sizes, act):
     from glassnet.explain._matmul import matmul
 
     n, k, m = sizes
@@ -133,7 +135,7 @@ def _matmul(rng, sizes, seed):
             {"A": A, "B": B}, {"C": e.C}, e)
 
 
-def _dense(rng, sizes, seed, kind):
+def _dense(rng, sizes, act, kind):
     from glassnet.explain._layer import LayerExplanation
 
     if kind == "neuron":
@@ -142,25 +144,26 @@ def _dense(rng, sizes, seed, kind):
         n_in, out = sizes[0], sizes[1]
         N = sizes[2] if kind == "batch" else 1
     W, b, X = _ints(rng, (out, n_in)), _ints(rng, (out,)), _ints(rng, (N, n_in))
-    lin = _model([W], [b])[0]
-    e = LayerExplanation(lin, "relu", X=X[0] if N == 1 else X)
+    lin = _model([W], [b], act)[0]
+    e = LayerExplanation(lin, act, X=X[0] if N == 1 else X)
     x_label = "X (inputs as columns)" if N > 1 else "x"
     givens = {"W": W, "b": _col(b), x_label: X.T}
     z, a = ("Z", "A") if N > 1 else ("z", "a")
-    words = {"neuron": "One neuron: compute z = w·x + b (a dot product plus the bias), then a = ReLU(z).",
-             "layer": "A layer: compute z = W·x + b row by row, then a = ReLU(z) element by element.",
+    f = f"{e.act_name}({z}), where {e.activation.formula(z, a)}"
+    words = {"neuron": f"One neuron: compute z = w·x + b (a dot product plus the bias), then a = {f}.",
+             "layer": f"A layer: compute z = W·x + b row by row, then a = {f}, element by element.",
              "batch": f"A batch of {N} inputs side by side: Z = W·X + b (b added to every column), "
-                      "then A = ReLU(Z)."}[kind]
+                      f"then A = {f}."}[kind]
     return words, givens, {z: e.Z.T, a: e.A.T}, e
 
 
-def _mlp(rng, sizes, seed):
+def _mlp(rng, sizes, act):
     from glassnet.explain._forward import ForwardExplanation
 
     Ws = [_ints(rng, (o, i)) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     bs = [_ints(rng, (o,), -1, 1) for o in sizes[1:]]
     x = _ints(rng, (sizes[0],), 0, 2)
-    e = ForwardExplanation(_model(Ws, bs), x)
+    e = ForwardExplanation(_model(Ws, bs, act), x)
     givens = {"x": _col(x)}
     for k, (W, b) in enumerate(zip(Ws, bs, strict=True), 1):
         givens[f"W{k}"], givens[f"b{k}"] = W, _col(b)
@@ -169,17 +172,18 @@ def _mlp(rng, sizes, seed):
         answers[f"z{k}"] = lay.Z.T
         if lay.has_act:
             answers[f"a{k}"] = lay.A.T
-    return ("A forward pass: layer by layer, z = W·a + b and a = ReLU(z) (the last layer has no "
-            "activation; its z is the output).", givens, answers, e)
+    rule = activation_of(act)
+    return (f"A forward pass: layer by layer, z = W·a + b and a = {rule.name}(z), where "
+            f"{rule.formula()} (the last layer has no activation; its z is the output).", givens, answers, e)
 
 
-def _backprop(rng, sizes, seed):
+def _backprop(rng, sizes, act):
     from glassnet.explain._backprop import BackpropExplanation
 
     Ws = [_ints(rng, (o, i), -1, 2) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
     bs = [_ints(rng, (o,), -1, 1) for o in sizes[1:]]
     x, y = _ints(rng, (sizes[0],), 0, 2), _ints(rng, (sizes[-1],), 0, 2)
-    e = BackpropExplanation(_model(Ws, bs), x, y, loss="sse", lr=0.1)
+    e = BackpropExplanation(_model(Ws, bs, act), x, y, loss="sse", lr=0.1)
     givens = {"x": _col(x), "y": _col(y)}
     for k, (W, b) in enumerate(zip(Ws, bs, strict=True), 1):
         givens[f"W{k}"], givens[f"b{k}"] = W, _col(b)
@@ -188,23 +192,29 @@ def _backprop(rng, sizes, seed):
         for name, (value, _) in s.values.items():
             key = name.replace(" new", "′ (new)")
             answers[key] = value.T if value.ndim == 2 and name.startswith(("dZ", "dA")) else value
-    return ("Backpropagation: forward pass (ReLU hidden layers, linear output), loss "
-            "L = ½·Σ(ŷ − y)², so ∂L/∂z_out = ŷ − y. Then dW = dz·aᵀ, db = dz, da = Wᵀ·dz, "
-            "dz = da ⊙ [z > 0], and one gradient-descent step with lr = 0.1.", givens, answers, e)
+    rule = activation_of(act)
+    return (f"Backpropagation: forward pass ({rule.name} hidden layers: {rule.formula()}; linear output), "
+            "loss L = ½·Σ(ŷ − y)², so ∂L/∂z_out = ŷ − y. Then dW = dz·aᵀ, db = dz, da = Wᵀ·dz, "
+            f"dz = da ⊙ {rule.derivative_formula()}, and one gradient-descent step with lr = 0.1.",
+            givens, answers, e)
 
 
-def worksheet(kind="matmul", seed=0, size=None):
+def worksheet(kind="matmul", seed=0, size=None, activation=None):
     """A by-hand worksheet with blanks and a separate answer key.
 
     ``kind``: one of ``matmul, neuron, layer, batch, mlp, backprop``, or a list of layer
     sizes (an MLP spec, e.g. ``(3, 4, 2)``), or a Sequential of Linear layers (its sizes
-    are used; the exercise draws its own small integers). ``size``: the shape knobs
-    (matmul ``(n, k, m)``, neuron ``(in,)``, layer ``(in, out)``, batch ``(in, out, N)``,
-    mlp/backprop the layer sizes). Deterministic per ``(kind, seed, size)``.
-    ``sheet.to_html()`` is a printable page; ``sheet.answer_key`` the key.
+    and activation are used; the exercise draws its own small integers). ``size``: the
+    shape knobs (matmul ``(n, k, m)``, neuron ``(in,)``, layer ``(in, out)``, batch
+    ``(in, out, N)``, mlp/backprop the layer sizes). ``activation``: after each hidden
+    layer (default ReLU) — a name (``"tanh"``), an ``Activation`` primitive class or an
+    activation module; its formula and derivative are the primitive's. Deterministic per
+    ``(kind, seed, size, activation)``. ``sheet.to_html()`` is a printable page;
+    ``sheet.answer_key`` the key.
     """
     if not isinstance(kind, str):
-        size = _sizes_of(kind)
+        size, model_act = _spec_of(kind)
+        activation = model_act if activation is None else activation
         kind = "mlp"
     if kind not in KINDS:
         raise GlassnetValueError(f"worksheet: kind must be one of {KINDS}, got {kind!r}")
@@ -212,16 +222,20 @@ def worksheet(kind="matmul", seed=0, size=None):
     if min(sizes) < 1 or len(sizes) != len(DEFAULT_SIZES[kind]) and kind not in ("mlp", "backprop"):
         raise GlassnetValueError(f"worksheet {kind}: size needs {len(DEFAULT_SIZES[kind])} positive "
                                  f"numbers like {DEFAULT_SIZES[kind]}, got {sizes}")
+    act = "relu" if activation is None else activation
+    activation_of(act, where="worksheet")  # an unknown activation fails here, by name
     rng = np.random.default_rng(seed)
     build = {"matmul": _matmul, "mlp": _mlp, "backprop": _backprop}.get(kind)
-    made = build(rng, sizes, seed) if build else _dense(rng, sizes, seed, kind)
+    made = build(rng, sizes, act) if build else _dense(rng, sizes, act, kind)
     return Worksheet(kind, seed, sizes, *made)
 
 
-def _sizes_of(spec):
+def _spec_of(spec):
+    """``(sizes, activation module or None)`` of an MLP spec or a Sequential."""
     from glassnet.explain._forward import layer_groups
 
     if isinstance(spec, list | tuple) and all(isinstance(s, int) for s in spec):
-        return tuple(spec)
+        return tuple(spec), None
     groups = layer_groups(spec)
-    return (groups[0][0].in_features,) + tuple(g[0].out_features for g in groups)
+    sizes = (groups[0][0].in_features,) + tuple(g[0].out_features for g in groups)
+    return sizes, next((act for _, act in groups if act is not None), None)

@@ -1,5 +1,12 @@
 """Activation primitives and the numerically stable softmax family.
 
+An elementwise activation is one :class:`Activation` subclass: ``f`` (the forward),
+``derivative`` (dy/dx from the input and output) and the two written out as ``formula``
+and ``derivative_formula``. That class is the only place an activation's math is written:
+its backward is the chain rule ``dx = dy · f′(x)`` (``grad_formulas`` is written from
+``derivative_formula``), and defining it registers it by name in :data:`ACTIVATIONS`,
+where ``gn.explain`` (layers, backprop, worksheets) and the playground read it.
+
 ReLU, sigmoid and tanh could be composed, but each is one line forward and one line
 backward as a primitive, and an MLP calls them on every layer: a primitive saves the
 intermediate arrays a composition would allocate.
@@ -11,61 +18,113 @@ from glassnet._backend import namespace
 from glassnet.autograd._function import Function
 from glassnet.ops._convert import normalize_dims
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"]
+__all__ = ["ACTIVATIONS", "Activation", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
+           "log_softmax"]
+
+ACTIVATIONS = {}  # lower-case class name → Activation subclass, filled as each is defined
 
 
-class ReLU(Function):
+class Activation(Function):
+    """An elementwise activation ``y = f(x)``; a subclass gives
+
+    - ``formula`` (``"y = max(x, 0)"``) and ``derivative_formula`` (f′ in ``x``, ``y`` and
+      the parameters: ``"[x > 0]"``, ``"y · (1 - y)"``), optionally a short ``symbol`` (σ);
+    - ``f(x, **params)`` and ``derivative(x, y, **params)``: plain array functions, the
+      parameters with their defaults (``negative_slope=0.01``);
+    - ``keeps``: what backward keeps for ``derivative`` — ``("y",)`` where PyTorch keeps the
+      output, ``("x",)`` its input; the other arrives as None. Changing a kept array in
+      place before backward is refused, as in PyTorch.
+
+    Backward is ``dx = dy · derivative(x, y)``. Shapes: any, elementwise.
+    """
+
+    derivative_formula = ""
+    symbol = ""
+    keeps = ("x", "y")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.grad_formulas = (f"dx = dy · {cls.derivative_formula}",)
+        ACTIVATIONS[cls.__name__.lower()] = cls
+
+    @staticmethod
+    def f(x, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def derivative(x, y, **params):
+        raise NotImplementedError
+
+    def forward(self, x, **params):
+        y = self.f(x, **params)
+        self.x = x if "x" in self.keeps else None
+        self.y = y if "y" in self.keeps else None
+        return y
+
+    def backward(self, g):
+        d = self.derivative(self.x, self.y, **self.params)
+        # dtype=g's: a 0/1 mask or float64 scalars multiply in g's precision
+        return namespace(g).multiply(g, d, dtype=g.dtype)
+
+
+class ReLU(Activation):
     formula = "y = max(x, 0)"
-    grad_formulas = ("dx = dy · [x > 0]",)
+    derivative_formula = "[x > 0]"
+    keeps = ("y",)
 
-    def forward(self, x):
-        self.mask = x > 0
+    @staticmethod
+    def f(x):
         return namespace(x).maximum(x, 0)
 
-    def backward(self, g):
-        # dtype=g's: the float loop (bool mask cast to 0/1) without a mixed-type lookup
-        return namespace(g).multiply(g, self.mask, dtype=g.dtype)
+    @staticmethod
+    def derivative(x, y):
+        return y > 0  # exactly where x > 0
 
 
-class LeakyReLU(Function):
-    formula = "y = x if x > 0 else a·x"
-    grad_formulas = ("dx = dy if x > 0 else a·dy",)
+class LeakyReLU(Activation):
+    formula = "y = x if x > 0 else negative_slope·x"
+    derivative_formula = "(1 if x > 0 else negative_slope)"
+    keeps = ("x",)
 
-    def forward(self, x, negative_slope):
-        xp = namespace(x)
-        self.mask = x > 0
-        self.slope = negative_slope
-        return xp.where(self.mask, x, x * negative_slope)
+    @staticmethod
+    def f(x, negative_slope=0.01):
+        return namespace(x).where(x > 0, x, x * negative_slope)
 
-    def backward(self, g):
-        return namespace(g).where(self.mask, g, g * self.slope)
+    @staticmethod
+    def derivative(x, y, negative_slope=0.01):
+        return namespace(x).where(x > 0, 1.0, negative_slope)
 
 
-class Sigmoid(Function):
-    formula = "y = 1 / (1 + exp(-x))"
-    grad_formulas = ("dx = dy · y · (1 - y)",)
+class Sigmoid(Activation):
+    formula = "y = σ(x) = 1 / (1 + exp(-x))"
+    derivative_formula = "y · (1 - y)"
+    symbol = "σ"
+    keeps = ("y",)
 
-    def forward(self, x):
+    @staticmethod
+    def f(x):
         xp = namespace(x)
         # exp of a non-positive number only: no overflow for large |x|
         e = xp.exp(-xp.abs(x))
-        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        return self.y
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
-    def backward(self, g):
-        return g * self.y * (1 - self.y)
+    @staticmethod
+    def derivative(x, y):
+        return y * (1 - y)
 
 
-class Tanh(Function):
+class Tanh(Activation):
     formula = "y = tanh(x)"
-    grad_formulas = ("dx = dy · (1 - y²)",)
+    derivative_formula = "(1 - y²)"
+    keeps = ("y",)
 
-    def forward(self, x):
-        self.y = namespace(x).tanh(x)
-        return self.y
+    @staticmethod
+    def f(x):
+        return namespace(x).tanh(x)
 
-    def backward(self, g):
-        return g * (1 - self.y * self.y)
+    @staticmethod
+    def derivative(x, y):
+        return 1 - y * y
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -73,30 +132,35 @@ _INV_SQRT_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
 
-class GELU(Function):
-    """Exact GELU ``x·Φ(x)`` (Φ the normal CDF), or its tanh approximation."""
+class GELU(Activation):
+    """Exact GELU ``x·Φ(x)`` (Φ the normal CDF, φ its density), or with
+    ``approximate="tanh"`` Φ(x) ≈ ½·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³)."""
 
     formula = "y = x · Φ(x)"
-    grad_formulas = ("dx = dy · (Φ(x) + x · φ(x))",)
+    derivative_formula = "(Φ(x) + x · φ(x))"
+    keeps = ("x",)
 
-    def forward(self, x, approximate):
-        xp = namespace(x)
-        self.x = x
-        if approximate == "tanh":
-            self.inner = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
-            return 0.5 * x * (1 + self.inner)
-        self.cdf = 0.5 * (1 + erf(x * _INV_SQRT_2))
-        return x * self.cdf
+    @staticmethod
+    def f(x, approximate="none"):
+        return x * _cdf(x, approximate)
 
-    def backward(self, g):
-        xp = namespace(g)
-        x = self.x
-        if self.params["approximate"] == "tanh":
-            t = self.inner
-            dinner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)
-        pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
-        return g * (self.cdf + x * pdf)
+    @staticmethod
+    def derivative(x, y, approximate="none"):
+        if approximate == "tanh":  # Φ = ½·(1 + t), φ = dΦ/dx = ½·(1 - t²)·du/dx
+            t = _tanh_u(x)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
+        return _cdf(x, approximate) + x * (_INV_SQRT_2PI * namespace(x).exp(-0.5 * x * x))
+
+
+def _cdf(x, approximate):
+    """Φ(x), or its tanh approximation."""
+    if approximate == "tanh":
+        return 0.5 * (1 + _tanh_u(x))
+    return 0.5 * (1 + erf(x * _INV_SQRT_2))
+
+
+def _tanh_u(x):
+    return namespace(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
 
 
 def erf(x):

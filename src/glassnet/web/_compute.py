@@ -3,7 +3,8 @@ small network layer by layer, one SGD step, and default networks.
 
 Every number the page shows comes from here (float64, so the page can show it exactly):
 per layer the input ``x`` (n, in), ``W`` (out, in), ``b`` (out,), the pre-activation
-``Z = x·Wᵀ + b`` (n, out), the activation ``A = f(Z)``, the dot-product terms
+``Z = x·Wᵀ + b`` (n, out), the activation ``A = f(Z)`` with its ``formula`` and
+``derivative`` f′ as the activation primitive writes them, the dot-product terms
 ``W[i,k]·x[j,k]`` behind every cell of Z, and after ``loss.backward()`` the gradients
 ``dZ``, ``dW = dZᵀ·x``, ``db = Σ_rows dZ`` and ``dA``.
 """
@@ -15,6 +16,8 @@ import glassnet.nn as nn
 import glassnet.nn.functional as F
 from glassnet import optim
 from glassnet._backend import default_generator
+from glassnet.explain._activation import activation_of
+from glassnet.ops._linear import LinearOp
 from glassnet.web._state import ACTIVATIONS, LIMITS, PlaygroundError, parse_state
 
 __all__ = ["DEFAULT_X", "build_model", "compute", "default_state", "explain_trace", "init_state",
@@ -22,13 +25,12 @@ __all__ = ["DEFAULT_X", "build_model", "compute", "default_state", "explain_trac
 
 DEFAULT_X = (0.5, 0.3, 0.2, 0.1, 0.0, -0.1, -0.2, -0.3)
 _MODULES = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
-_FORMULAS = {
-    "Z": "Z = x·Wᵀ + b   (column view: z = W·x + b)",
-    "dZ": "dZ = dA ⊙ f′(Z)",
-    "dW": "dW = dZᵀ·x   (column view: dW = dz·xᵀ)",
-    "db": "db = Σ over samples of dZ",
-    "dA_prev": "dx = dZ·W",
-}
+
+
+def _formulas():
+    """The layer formulas the page shows, as the dense-layer primitive writes them."""
+    dX, dW, db = LinearOp.grad_formulas
+    return {"Z": LinearOp.formula, "dZ": "dZ = dA ⊙ f′(Z)", "dW": dW, "db": db, "dA_prev": dX}
 
 
 def to_json_list(array, digits=None):
@@ -82,8 +84,10 @@ def _forward_backward(state):
 def _layer_json(layer, record):
     x, linear, z, a = record
     X, W = x.data, layer["W"]
+    rule = activation_of(None if layer["activation"] == "none" else layer["activation"])
     return {
-        "activation": layer["activation"], "x": to_json_list(X), "W": to_json_list(W),
+        "activation": layer["activation"], "formula": rule.formula(), "derivative": rule.derivative_formula(),
+        "x": to_json_list(X), "W": to_json_list(W),
         "b": to_json_list(layer["b"]), "Z": to_json_list(z.data), "A": to_json_list(a.data),
         "terms": to_json_list(W[:, None, :] * X[None, :, :]),  # (out, n, in): W[i,k]·x[j,k]
         "dZ": to_json_list(z.grad.data), "dA": to_json_list(a.grad.data),
@@ -94,7 +98,8 @@ def _layer_json(layer, record):
 def compute(doc):
     """Forward and backward of the state ``doc``: a JSON-ready dict with ``layers`` (one
     record per layer, see the module docstring), ``output`` (n, C), ``probs`` (softmax of
-    the output, n × C), ``predicted`` (argmax per sample), ``loss`` and ``formulas``."""
+    the output, n × C), ``predicted`` (argmax per sample), ``loss`` and ``formulas`` (the
+    dense layer's, from its primitive ``LinearOp``)."""
     return _compute(parse_state(doc))
 
 
@@ -106,7 +111,7 @@ def _compute(state):
         "output": to_json_list(output.data), "probs": to_json_list(probs),
         "predicted": np.argmax(output.data, axis=1).tolist(),
         "target": state["target"].tolist(), "loss": float(loss.item()),
-        "loss_kind": state["loss"], "formulas": dict(_FORMULAS),
+        "loss_kind": state["loss"], "formulas": _formulas(),
     }
 
 

@@ -103,7 +103,9 @@ function buildLayout() {
     const [out, inp] = [layer.W.length, layer.W[0].length];
     const block = el("div", "layer");
     const title = el("h2", "", `Layer ${k + 1}: ${inp} → ${out}   activation `);
-    title.append(activationSelect(k));
+    const formula = el("span", "formula", "");
+    formula.dataset.formula = k;
+    title.append(activationSelect(k), formula);
     const fwd = el("div", "row");
     fwd.append(matrix(`L${k}-W`, "W", out, inp, {edit: true}), op("·"),
       matrix(`L${k}-x`, k === 0 ? "x" : `a${k}`, inp, n, {edit: k === 0}), op("+"),
@@ -159,6 +161,8 @@ function render() {
     fill(`L${k}-dW`, rec.dW);
     fill(`L${k}-db`, column(rec.db));
     document.querySelector(`select[data-layer="${k}"]`).value = layer.activation;
+    // the activation's formula and derivative, as its primitive in glassnet.ops writes them
+    document.querySelector(`span[data-formula="${k}"]`).textContent = `   ${rec.formula},   f′ = ${rec.derivative}`;
   });
   fill("P", transpose(result.probs));
   fill("T", [state.target]);
