@@ -68,8 +68,11 @@ def test_truncated_files(tmp_path, size):
 
 
 def test_huge_claimed_header_size(tmp_path):
-    _check_rejected(_file(tmp_path, struct.pack("<Q", 2**63) + b"{}"), "over the .* limit")
+    _check_rejected(_file(tmp_path, struct.pack("<Q", 2**63) + b"{}"), "only 2 bytes follow")
     _check_rejected(_file(tmp_path, struct.pack("<Q", 10_000) + b"{}"), "only 2 bytes follow")
+    with io.LIMITS.raised(max_header_bytes=64):
+        _check_rejected(_file(tmp_path, VALID), r"header is \d+ bytes, over the limit of 64 "
+                                                r"\(glassnet.io.LIMITS.max_header_bytes")
 
 
 @pytest.mark.parametrize("shape", [[10**12], [2**31, 2**31], [2**62, 2**62, 2**62]])

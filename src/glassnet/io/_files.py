@@ -5,15 +5,27 @@ version, the glassnet version, the floating dtype, the model's constructor ``con
 (JSON, when the saved object had a ``.config`` dict) and any user metadata
 (``user.<key>``, JSON-encoded values).
 
+Every file glassnet writes (models, checkpoints, recommenders) also stores ``crc32``:
+the CRC-32 of each tensor's bytes as 8 hex digits, one after another in the order of the
+sorted tensor names. Reading checks each tensor against it, so a flipped bit or a
+damaged block is an error naming the tensor, not silently wrong weights. CRC-32 (zlib,
+several GB/s) rather than SHA-256 (hashlib, several times slower): the checksum guards
+against accidents — disks, copies, truncation — and catches every burst of up to 32
+flipped bits; it cannot guard against a deliberate edit, which could rewrite any
+unkeyed hash along with the data. Files without it (e.g. from PyTorch's safetensors)
+load as before.
+
 Reading checks the whole header first (:mod:`glassnet.io._header`: sizes, dtypes,
-shapes, offsets against the real file size) and only then reads each tensor's bytes
-into an array of exactly the validated size — a hostile file cannot make glassnet
-allocate more than the file holds, and any problem is a :class:`GlassnetError` that
-names the file.
+shapes, offsets against the real file size, :data:`glassnet.io.LIMITS`) and only then
+reads each tensor's bytes into an array of exactly the validated size — a hostile file
+cannot make glassnet allocate more than the file holds, and any problem is a
+:class:`GlassnetError` that names the file.
 """
 
 import json
 import os
+import struct
+import zlib
 
 import numpy as np
 
@@ -22,12 +34,40 @@ from glassnet._errors import GlassnetError, GlassnetTypeError
 from glassnet._version import __version__
 from glassnet.autograd._tensor import Tensor
 from glassnet.io._atomic import atomic_write_bytes
-from glassnet.io._header import FileFormatError, dtype_code, read_header
+from glassnet.io._header import FileFormatError, dtype_code, open_model_file, parse_header, read_header
+from glassnet.io._limits import LIMITS
 
-__all__ = ["save", "load", "load_metadata", "load_into", "read_arrays", "FORMAT_VERSION"]
+__all__ = ["save", "load", "load_metadata", "load_into", "read_arrays", "write_file",
+           "FORMAT_VERSION", "CHECKSUM_KEY"]
 
 FORMAT_VERSION = "1"
+CHECKSUM_KEY = "crc32"
 _SINGLE = "__tensor__"
+
+
+def _crc(array):
+    """CRC-32 of an array's bytes as they lie in the file (C order, little-endian)."""
+    return zlib.crc32(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+
+
+def write_file(path, arrays, metadata):
+    """Write ``arrays`` (name → C-contiguous little-endian NumPy array) and ``metadata``
+    (str → str) to ``path`` as safetensors, atomically, with the ``crc32`` checksums.
+    A file whose header glassnet could not read back (over :data:`LIMITS`) is refused."""
+    from safetensors.numpy import save as to_bytes
+
+    path = os.fspath(path)
+    sums = "".join(f"{_crc(arrays[name]):08x}" for name in sorted(arrays))
+    data = to_bytes(arrays, metadata={**metadata, CHECKSUM_KEY: sums})
+    header_bytes = struct.unpack("<Q", data[:8])[0]
+    for field, value, what in (("max_tensors", len(arrays), "tensors"),
+                               ("max_header_bytes", header_bytes, "header bytes")):
+        if value > getattr(LIMITS, field):
+            raise GlassnetError(f"save {path}: {value:,} {what}, over the limit of "
+                                f"{getattr(LIMITS, field):,} that reading it back would hit "
+                                f"(glassnet.io.LIMITS.{field})")
+    atomic_write_bytes(path, data)
+    return path
 
 
 def _as_array(value, key, path):
@@ -71,8 +111,6 @@ def save(obj, path, metadata=None):
     header, so :func:`glassnet.models.load_model` can rebuild the model. ``metadata``
     (JSON-serialisable values) is stored too and returned by :func:`load_metadata`.
     """
-    from safetensors.numpy import save as to_bytes
-
     path = os.fspath(path)
     arrays = {key: _as_array(value, key, path) for key, value in _arrays_of(obj, path).items()}
     header = {"format": "glassnet", "format_version": FORMAT_VERSION,
@@ -85,8 +123,9 @@ def save(obj, path, metadata=None):
             header[f"user.{key}"] = json.dumps(value)
     except (TypeError, ValueError) as exc:
         raise GlassnetTypeError(f"save {path}: metadata must be JSON-serialisable ({exc})") from None
-    atomic_write_bytes(path, to_bytes(arrays, metadata=header))
-    return path
+    except RecursionError:
+        raise GlassnetTypeError(f"save {path}: metadata is nested too deeply") from None
+    return write_file(path, arrays, header)
 
 
 def _check_version(header, path):
@@ -101,22 +140,54 @@ def _check_version(header, path):
         )
 
 
+def _expected_checksums(header, path):
+    """name → CRC-32 from the ``crc32`` metadata, or None when the file has none."""
+    sums = header.metadata.get(CHECKSUM_KEY)
+    if sums is None:
+        return None
+    names = sorted(header.tensors)
+    try:
+        if len(sums) != 8 * len(names):
+            raise ValueError
+        return {name: int(sums[8 * i:8 * i + 8], 16) for i, name in enumerate(names)}
+    except ValueError:
+        raise FileFormatError(f"load {path}: its {CHECKSUM_KEY} metadata is not 8 hex digits per "
+                              f"tensor ({len(names)} tensors) — the file is damaged") from None
+
+
+def _read_tensor(f, header, name, path):
+    dtype, shape, begin, end = header.tensors[name]
+    array = np.empty(shape, dtype=dtype.newbyteorder("<"))
+    f.seek(header.data_start + begin)
+    if f.readinto(memoryview(array.reshape(-1)).cast("B")) != end - begin:
+        raise FileFormatError(f"load {path}: tensor {name!r} ends past the end of the "
+                              "file (it changed while being read?)")
+    return array
+
+
 def read_arrays(path):
-    """``(arrays, metadata)`` of a checked file: name → NumPy array, str → str."""
+    """``(arrays, metadata)`` of a checked file: name → NumPy array, str → str. Each
+    tensor's bytes are checked against the file's ``crc32`` checksums when it has them."""
     path = os.fspath(path)
-    header = read_header(path)
-    _check_version(header, path)
+    f, size = open_model_file(path)
     arrays = {}
-    with open(path, "rb") as f:
-        for name, (dtype, shape, begin, end) in header.tensors.items():
-            array = np.empty(shape, dtype=dtype.newbyteorder("<"))
-            f.seek(header.data_start + begin)
-            if f.readinto(memoryview(array.reshape(-1)).cast("B")) != end - begin:
-                raise FileFormatError(f"load {path}: tensor {name!r} ends past the end of the "
-                                      "file (it changed while being read?)")
-            if dtype.kind == "b":  # any nonzero byte means True, as NumPy would read it
-                array = array.view(np.uint8) != 0
-            arrays[name] = array.astype(dtype, copy=False)
+    with f:
+        try:
+            header = parse_header(f, size, path)
+            _check_version(header, path)
+            expected = _expected_checksums(header, path)
+            for name, (dtype, _, _, _) in header.tensors.items():
+                array = _read_tensor(f, header, name, path)
+                if expected is not None and _crc(array) != expected[name]:
+                    raise FileFormatError(
+                        f"load {path}: tensor {name!r} does not match its checksum (CRC-32 "
+                        f"{_crc(array):08x}, the file says {expected[name]:08x}) — the file "
+                        "is corrupted")
+                if dtype.kind == "b":  # any nonzero byte means True, as NumPy would read it
+                    array = array.view(np.uint8) != 0
+                arrays[name] = array.astype(dtype, copy=False)
+        except OSError as exc:
+            raise FileFormatError(f"load {path}: cannot read it ({exc.strerror})") from None
     return arrays, header.metadata
 
 
@@ -167,6 +238,8 @@ def load_metadata(path):
     _check_version(header, path)
     out = {}
     for key, value in header.metadata.items():
+        if key == CHECKSUM_KEY:
+            continue  # checked when the data is read
         if key.startswith("user."):
             out[key[5:]] = _decode(key, value, path)
         elif key == "config":

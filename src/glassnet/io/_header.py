@@ -4,11 +4,18 @@ A safetensors file is ``[8-byte little-endian header size N][N bytes of JSON][da
 The JSON maps each tensor name to ``{"dtype", "shape", "data_offsets": [begin, end]}``
 (offsets into the data section) plus an optional ``"__metadata__"`` string map.
 
-:func:`read_header` reads only the first ``8 + N`` bytes and checks everything a hostile
-or damaged file could lie about — header size against a bound and against the file,
-JSON syntax, duplicate names, dtype against a whitelist, ``prod(shape) · itemsize ==
-end − begin``, offsets that tile the data section exactly and end where the file ends —
-so that no claimed size is ever trusted before it has been compared with the real one.
+:func:`read_header` opens regular files only (a FIFO or a device is refused without
+blocking: :mod:`glassnet.io._open`), reads only the first ``8 + N`` bytes and checks
+everything a hostile or damaged file could lie about — N against
+``glassnet.io.LIMITS.max_header_bytes`` and against the file, the number of JSON values
+(its ``{ [ ,`` characters, counted in C before parsing) against ``max_header_values``,
+JSON syntax, duplicate names, the tensor count against ``max_tensors``, dtype against a
+whitelist, ``prod(shape) · itemsize == end − begin``, offsets that tile the data section
+exactly and end where the file ends — so that no claimed size is ever trusted before it
+has been compared with the real one. The work is linear in N (one C-level JSON parse,
+one constant-time check per tensor, one sort of the offsets) and N is bounded, so the
+largest header allowed is refused or accepted in tens of milliseconds. A file that starts
+like a pickle, a zip archive, a ``.npy`` or a GGUF file is named as such.
 """
 
 import json
@@ -19,10 +26,12 @@ import struct
 import numpy as np
 
 from glassnet._errors import GlassnetError
+from glassnet.io._limits import LIMITS
+from glassnet.io._open import open_regular
 
-__all__ = ["DTYPES", "MAX_HEADER_BYTES", "FileFormatError", "Header", "read_header", "dtype_code"]
+__all__ = ["DTYPES", "FileFormatError", "Header", "dtype_code", "open_model_file", "parse_header",
+           "read_header"]
 
-MAX_HEADER_BYTES = 100_000_000  # the safetensors library's own bound
 MAX_NDIM = 32
 
 DTYPES = {
@@ -66,66 +75,131 @@ def _fail(path, problem):
     )
 
 
-def _no_duplicates(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the name {key!r} appears twice")
-        out[key] = value
+_OTHER_FORMATS = (
+    (lambda h: h[:1] == b"\x80" and 2 <= h[1] <= 5,
+     "a pickle file (e.g. from torch.save), not a safetensors file; glassnet never unpickles "
+     "anything — convert it once in PyTorch with safetensors.torch.save_file"),
+    (lambda h: h[:4] == b"PK\x03\x04",
+     "a zip archive (e.g. torch.save's format or a NumPy .npz), not a safetensors file"),
+    (lambda h: h[:6] == b"\x93NUMPY", "a NumPy .npy file, not a safetensors file"),
+    (lambda h: h[:4] == b"GGUF", "a GGUF file, not a safetensors file"),
+)
+
+
+def _check_limit(path, field, value, what):
+    limit = getattr(LIMITS, field)
+    if value > limit:
+        raise FileFormatError(f"load {path}: {what.format(value)}, over the limit of {limit:,} "
+                              f"(glassnet.io.LIMITS.{field}; raise it only for a file you trust)")
+
+
+def _other_format(path, head):
+    """The error for a file that starts like another known format, or None."""
+    for looks_like, what in _OTHER_FORMATS:
+        if len(head) >= 6 and looks_like(head):
+            return FileFormatError(f"load {path}: this is {what}")
+    return None
+
+
+def _unique_pairs(pairs):
+    """A JSON object as a dict, refusing a name that appears twice (one C-level dict
+    build per object; the loop runs only when there is a duplicate)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the name {key!r} appears twice")
+            seen.add(key)
     return out
 
 
-def _read_json(f, path, size):
+def _header_size(f, path, size):
+    """N from the first 8 bytes, checked against the limit and the file's size."""
     head = f.read(8)
     if len(head) < 8:
         raise _fail(path, f"only {size} bytes, shorter than the 8-byte header size")
     (n,) = struct.unpack("<Q", head)
-    if n > MAX_HEADER_BYTES:
-        raise _fail(path, f"it claims a {n:,}-byte header, over the {MAX_HEADER_BYTES:,} limit")
+    if n > LIMITS.max_header_bytes or n > size - 8:
+        head += f.read(8)
+        error = _other_format(path, head)
+        if error is not None:
+            raise error
     if n > size - 8:
         raise _fail(path, f"it claims a {n:,}-byte header but only {size - 8:,} bytes follow")
+    _check_limit(path, "max_header_bytes", n, "its header is {:,} bytes")
+    return n, head
+
+
+def _read_json(f, path, size):
+    n, head = _header_size(f, path, size)
     raw = f.read(n)
     if raw[:1] != b"{":
-        hint = " (this looks like a pickle file, e.g. torch.save)" if head[:1] == b"\x80" else ""
-        raise _fail(path, f"the header is not a JSON object{hint}")
+        raise _other_format(path, head + raw[:8]) or _fail(path, "the header is not a JSON object")
+    values = raw.count(b"{") + raw.count(b"[") + raw.count(b",")
+    _check_limit(path, "max_header_values", values, "its header holds up to {:,} JSON values")
     try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        header = json.loads(raw, object_pairs_hook=_unique_pairs)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _fail(path, f"the header is not valid JSON ({exc})") from None
+        raise _fail(path, f"the header is not valid JSON ({_short(exc)})") from None
     if not isinstance(header, dict):
         raise _fail(path, "the header is not a JSON object")
     return header, 8 + n
 
 
+def _short(exc):
+    text = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _show(value, limit=80):
+    """``repr(value)`` cut to ``limit`` characters (names and values come from the file)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _check_metadata(meta, path):
     if meta is None:
         return {}
-    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+    if type(meta) is not dict or not all(type(v) is str for v in meta.values()):
         raise _fail(path, "__metadata__ must map names to strings")
     return meta
 
 
+_FIELDS = frozenset({"dtype", "shape", "data_offsets"})
+
+
+def _bad_shape(shape):
+    return (type(shape) is not list or len(shape) > MAX_NDIM
+            or not all(type(s) is int and 0 <= s < 2**48 for s in shape))
+
+
+def _bad_offsets(offsets):
+    return (type(offsets) is not list or len(offsets) != 2
+            or not all(type(o) is int and o >= 0 for o in offsets) or offsets[0] > offsets[1])
+
+
 def _check_entry(name, entry, path):
     """(dtype, shape, begin, end) of one tensor entry, every field checked."""
-    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise _fail(path, f"tensor {name!r} must have exactly dtype, shape and data_offsets")
+    if type(entry) is not dict or len(entry) != 3 or entry.keys() != _FIELDS:
+        raise _fail(path, f"tensor {_show(name)} must have exactly dtype, shape and data_offsets")
     code, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-    if not isinstance(code, str) or code not in DTYPES:
+    dtype = DTYPES.get(code) if type(code) is str else None
+    if dtype is None:
         extra = " (convert bfloat16 weights to float32 before saving)" if code == "BF16" else ""
-        raise _fail(path, f"tensor {name!r} has dtype {code!r}; glassnet reads "
+        raise _fail(path, f"tensor {_show(name)} has dtype {_show(code)}; glassnet reads "
                           f"{', '.join(DTYPES)}{extra}")
-    if (not isinstance(shape, list) or len(shape) > MAX_NDIM
-            or not all(type(s) is int and 0 <= s < 2**48 for s in shape)):
-        raise _fail(path, f"tensor {name!r} has shape {shape!r}; a shape is a list of at most "
-                          f"{MAX_NDIM} non-negative integers below 2**48")
-    if (not isinstance(offsets, list) or len(offsets) != 2
-            or not all(type(o) is int and o >= 0 for o in offsets) or offsets[0] > offsets[1]):
-        raise _fail(path, f"tensor {name!r} has data_offsets {offsets!r}; expected [begin, end]")
-    nbytes = math.prod(shape) * DTYPES[code].itemsize
+    if _bad_shape(shape):
+        raise _fail(path, f"tensor {_show(name)} has shape {_show(shape)}; a shape is a list of "
+                          f"at most {MAX_NDIM} non-negative integers below 2**48")
+    if _bad_offsets(offsets):
+        raise _fail(path, f"tensor {_show(name)} has data_offsets {_show(offsets)}; expected "
+                          "[begin, end]")
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes != offsets[1] - offsets[0]:
-        raise _fail(path, f"tensor {name!r} of shape {tuple(shape)} and dtype {code} needs "
+        raise _fail(path, f"tensor {_show(name)} of shape {tuple(shape)} and dtype {code} needs "
                           f"{nbytes:,} bytes but its offsets span {offsets[1] - offsets[0]:,}")
-    return DTYPES[code], tuple(shape), offsets[0], offsets[1]
+    return dtype, tuple(shape), offsets[0], offsets[1]
 
 
 def _check_tiling(tensors, data_size, path):
@@ -133,7 +207,7 @@ def _check_tiling(tensors, data_size, path):
     position = 0
     for name, (_, _, begin, end) in sorted(tensors.items(), key=lambda kv: kv[1][2:]):
         if begin != position:
-            raise _fail(path, f"tensor {name!r} starts at data byte {begin:,}, expected "
+            raise _fail(path, f"tensor {_show(name)} starts at data byte {begin:,}, expected "
                               f"{position:,} (overlapping or missing data)")
         position = end
     if position != data_size:
@@ -141,20 +215,29 @@ def _check_tiling(tensors, data_size, path):
                           f"{data_size:,}")
 
 
-def read_header(path):
-    """Read and check the header of the safetensors file at ``path``; see the module doc."""
-    path = os.fspath(path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            header, data_start = _read_json(f, path, size)
-    except FileNotFoundError:
-        raise FileFormatError(f"load {path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"load {path}: is a directory, not a model file") from None
-    except OSError as exc:
-        raise FileFormatError(f"load {path}: cannot read it ({exc})") from None
+def parse_header(f, size, path):
+    """Read and check the header from ``f``, an open file of ``size`` bytes positioned
+    at its start; ``path`` names it in errors. Returns a :class:`Header`."""
+    header, data_start = _read_json(f, path, size)
     metadata = _check_metadata(header.pop("__metadata__", None), path)
+    _check_limit(path, "max_tensors", len(header), "it holds {:,} tensors")
     tensors = {name: _check_entry(name, entry, path) for name, entry in header.items()}
     _check_tiling(tensors, size - data_start, path)
     return Header(tensors, metadata, data_start)
+
+
+def open_model_file(path):
+    """``(file, size)``: the regular file at ``path`` opened for reading (never blocking
+    on a FIFO or reading a device); errors are :class:`FileFormatError`-family."""
+    return open_regular(path, "load", "model file")
+
+
+def read_header(path):
+    """Read and check the header of the safetensors file at ``path``; see the module doc."""
+    path = os.fspath(path)
+    f, size = open_model_file(path)
+    with f:
+        try:
+            return parse_header(f, size, path)
+        except OSError as exc:
+            raise FileFormatError(f"load {path}: cannot read it ({exc.strerror})") from None

@@ -22,8 +22,7 @@ import re
 
 from glassnet._backend import default_generator
 from glassnet._errors import GlassnetValueError
-from glassnet.io._atomic import atomic_write_bytes
-from glassnet.io._files import FORMAT_VERSION, _as_array, read_arrays
+from glassnet.io._files import FORMAT_VERSION, _as_array, read_arrays, write_file
 from glassnet.io._header import FileFormatError
 from glassnet.io._tree import pack_tree, unpack_tree
 
@@ -95,8 +94,6 @@ class Checkpoint:
 
     def save(self, path):
         """Write the checkpoint to ``path`` atomically (one safetensors file)."""
-        from safetensors.numpy import save as to_bytes
-
         state = {"optimizer": self.optimizer_state, "scheduler": self.scheduler_state,
                  "epoch": self.epoch, "step": self.step, "rng": self.rng_state,
                  "loader_rng": self.loader_rng_state, "history": self.history,
@@ -106,8 +103,7 @@ class Checkpoint:
         arrays = {k: _as_array(v, k, path) for k, v in arrays.items()}
         meta = {"format": "glassnet", "format_version": FORMAT_VERSION, "kind": "checkpoint",
                 "checkpoint": json.dumps(doc)}
-        atomic_write_bytes(path, to_bytes(arrays, metadata=meta))
-        return os.fspath(path)
+        return write_file(path, arrays, meta)
 
     @classmethod
     def load(cls, path):
