@@ -12,27 +12,50 @@ needs them (``pip install "glassnet[data]"``).
 """
 
 from glassnet.data._cache import cache_dir
+from glassnet.data._collate import default_collate, default_convert
 from glassnet.data._dataset import Dataset, Subset, TensorDataset, collate, random_split
 from glassnet.data._digits import digits
 from glassnet.data._files import from_csv, from_npz
+from glassnet.data._iterable import ConcatDataset, IterableDataset
 from glassnet.data._loader import DataLoader
 from glassnet.data._mnist1d import mnist1d
 from glassnet.data._registry import available, load
+from glassnet.data._sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from glassnet.data._toy import circles, gaussians, moons, spiral, xor
+from glassnet.data._worker import WorkerInfo, get_worker_info
 
 __all__ = [
+    "BatchSampler",
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
+    "WorkerInfo",
     "available",
     "cache_dir",
     "circles",
     "collate",
+    "default_collate",
+    "default_convert",
     "digits",
     "from_csv",
     "from_npz",
     "gaussians",
+    "get_worker_info",
     "load",
     "mnist1d",
     "moons",
