@@ -8,7 +8,7 @@ pooling, fused recurrent scans in their own gate layouts — lives here, as a
 equal to its reference.
 """
 
-from glassnet.kernels import _conv, _pool, _recurrent  # noqa: F401  (registers)
+from glassnet.kernels import _activation, _conv, _pool, _recurrent  # noqa: F401  (registers)
 from glassnet.kernels._memory import empty_cache, memory_stats
 from glassnet.kernels._registry import Kernel, register, registered, tier, use
 

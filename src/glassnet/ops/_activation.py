@@ -15,6 +15,7 @@ intermediate arrays a composition would allocate.
 import math
 
 from glassnet._backend import namespace
+from glassnet._special import erf
 from glassnet.autograd._function import Function
 from glassnet.ops._convert import normalize_dims
 
@@ -161,20 +162,6 @@ def _cdf(x, approximate):
 
 def _tanh_u(x):
     return namespace(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
-
-
-def erf(x):
-    """The error function, elementwise, from SciPy (CuPy on a GPU) when installed."""
-    xp = namespace(x)
-    if xp.__name__ == "cupy":
-        from cupyx.scipy.special import erf as cupy_erf
-
-        return cupy_erf(x)
-    try:
-        from scipy.special import erf as scipy_erf
-    except ImportError:
-        return xp.vectorize(math.erf, otypes=[x.dtype])(x)
-    return scipy_erf(x).astype(x.dtype, copy=False)
 
 
 class Softmax(Function):
