@@ -7,7 +7,17 @@ Loading this package installs it as the table that ``Tensor``'s operator methods
 import sys as _sys
 
 from glassnet.autograd._tensor import install_ops as _install_ops
-from glassnet.ops._activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from glassnet.ops._activation import (
+    ACTIVATIONS,
+    Activation,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
 from glassnet.ops._convert import all, any, cast, compare, to_device
 from glassnet.ops._elementwise import (
     abs,
@@ -60,6 +70,7 @@ from glassnet.ops._shape import (
 )
 
 __all__ = [
+    "ACTIVATIONS", "Activation",
     "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cast",
     "cat", "clamp", "clip", "compare", "concatenate", "div", "dot", "exp", "expand", "flatten",
     "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul", "max",
