@@ -13,17 +13,26 @@ trajectories match ``torch.optim`` number for number.
 """
 
 from glassnet.optim import lr_scheduler
+from glassnet.optim._adadelta import Adadelta
 from glassnet.optim._adagrad import Adagrad
 from glassnet.optim._adam import Adam, AdamW
+from glassnet.optim._adamax import Adamax
+from glassnet.optim._lbfgs import LBFGS
+from glassnet.optim._nadam import NAdam, RAdam
 from glassnet.optim._optimizer import Optimizer
 from glassnet.optim._rmsprop import RMSprop
 from glassnet.optim._sgd import SGD
 
 __all__ = [
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "LBFGS",
+    "NAdam",
     "Optimizer",
+    "RAdam",
     "RMSprop",
     "SGD",
     "lr_scheduler",

@@ -16,7 +16,7 @@ from glassnet._backend import namespace, to_numpy
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd import Tensor, enable_grad, no_grad
 
-__all__ = ["Optimizer", "check_nonnegative", "directed_grad"]
+__all__ = ["Optimizer", "check_betas", "check_nonnegative", "directed_grad", "refuse_torch_only"]
 
 
 class Optimizer:
@@ -256,6 +256,26 @@ def check_nonnegative(optimizer, group, key):
         raise GlassnetValueError(
             f"{type(optimizer).__name__}: {key} must be >= 0, got {value}"
         )
+
+
+def check_betas(optimizer, group):
+    betas = group["betas"]
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise GlassnetValueError(
+            f"{type(optimizer).__name__}: betas must be two numbers in [0, 1), got {betas}"
+        )
+
+
+def refuse_torch_only(name, capturable=False, differentiable=False):
+    """PyTorch's ``capturable`` (CUDA-graph capture) and ``differentiable`` (autograd
+    through the update) have no glassnet counterpart: False is accepted, True refused.
+    (``foreach``, a speed hint, is accepted and ignored by the callers.)"""
+    for flag, value in (("capturable", capturable), ("differentiable", differentiable)):
+        if value:
+            raise GlassnetValueError(
+                f"{name}: {flag}=True is not supported by glassnet (its updates run in "
+                f"NumPy/CuPy outside autograd); leave {flag}=False"
+            )
 
 
 def _copy_value(value):
