@@ -227,16 +227,97 @@ def _file_with_config(tmp_path, config, arrays):
     return path
 
 
-def test_config_claiming_a_huge_model_is_refused_before_building(tmp_path):
-    config = {"kind": "mlp", "in_features": 100_000, "hidden": [100_000], "num_classes": 10}
-    path = _file_with_config(tmp_path, config, {"x": np.zeros(2, np.float32)})
+def _refused_without_allocating(call, pattern):
     tracemalloc.start()
     try:
-        with pytest.raises(gn.GlassnetError, match="sizes up to 100000 but the file holds only 2"):
-            gn.models.load_model(path)
-        assert tracemalloc.get_traced_memory()[1] < 1_000_000
+        with pytest.raises(gn.GlassnetError, match=pattern):
+            call()
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    assert peak < 2_000_000, f"refusing allocated {peak:,} bytes"
+
+
+def test_config_claiming_a_huge_model_is_refused_before_building(tmp_path):
+    config = {"kind": "mlp", "in_features": 1000, "hidden": [1000], "num_classes": 10}
+    path = _file_with_config(tmp_path, config, {"x": np.zeros(2, np.float32)})
+    _refused_without_allocating(lambda: gn.models.load_model(path),
+                                "a model of 1,011,010 numbers but the file holds only 2")
+
+
+_MLP = {"kind": "mlp", "in_features": 4, "hidden": [3], "num_classes": 2}
+
+
+@pytest.mark.parametrize("change, pattern", [
+    ({"hidden": [30000.0]}, r"field 'hidden' must be a list of positive integers, got \[30000.0\]"),
+    ({"hidden": ["30000"]}, "field 'hidden' must be a list of positive integers"),
+    ({"in_features": 30000.0}, "field 'in_features' must be a positive integer, got 30000.0"),
+    ({"in_features": "30000"}, "field 'in_features' must be a positive integer, got '30000'"),
+    ({"in_features": -5}, "field 'in_features' must be a positive integer, got -5"),
+    ({"in_features": "abc"}, "must be a positive integer, got 'abc'"),
+    ({"num_classes": True}, "field 'num_classes' must be a positive integer, got True"),
+    ({"hidden": [1] * 20_000}, r"must be at most 1,000 sizes \(glassnet.io.LIMITS.max_layers\)"),
+    ({"hidden": [[[[1]]]]}, "must be a list of positive integers"),
+    ({"activation": ["relu"]}, "field 'activation' must be one of"),
+    ({"dropout": 2}, r"field 'dropout' must be a number in \[0, 1\)"),
+    ({"kind": "transformer"}, "unknown model kind 'transformer'"),
+    ({"layers": 3}, r"mlp has no field\(s\) \['layers'\]"),
+    ({"hidden": [60000, 60000]}, "asks for 3,600,.* numbers, over the limit of 2,000,000,000"),
+])
+def test_hostile_configs_are_refused_before_building(tmp_path, change, pattern):
+    path = _file_with_config(tmp_path, {**_MLP, **change}, {"x": np.zeros(2, np.float32)})
+    _refused_without_allocating(lambda: gn.models.load_model(path), pattern)
+    with pytest.raises(gn.GlassnetError, match=pattern):
+        gn.models.from_config({**_MLP, **change})
+
+
+def test_a_400x400_cnn_with_400_classes_from_a_small_file_is_refused(tmp_path):
+    """The probe: 160 KB of weights and a config that builds an 11.9 GiB model."""
+    config = {"kind": "cnn2d", "height": 400, "width": 400, "num_classes": 400}
+    path = _file_with_config(tmp_path, config, {"w": np.zeros(40_000, np.float32)})
+    _refused_without_allocating(lambda: gn.models.load_model(path),
+                                "a model of 256,028,979 numbers but the file holds only 40,000")
+    with gn.io.LIMITS.raised(max_parameters=10**8):
+        _refused_without_allocating(lambda: gn.models.load_model(path),
+                                    "asks for 256,028,979 numbers, over the limit of 100,000,000")
+
+
+@pytest.mark.parametrize("kind, config", [
+    ("rnn", {"num_layers": 20_000}), ("gru", {"hidden_size": 5.0}),
+    ("lstm", {"bidirectional": "yes"}), ("cnn1d", {"channels": [1, 2]}),
+    ("logreg", {"in_features": None}),
+])
+def test_every_kind_checks_its_fields(kind, config):
+    with pytest.raises(gn.GlassnetValueError, match=f"{kind} field"):
+        gn.models.from_config({"kind": kind, "num_classes": 2, **(
+            {"in_features": 3} if kind == "logreg" else {}), **config})
+
+
+@pytest.mark.parametrize("model", [
+    lambda: gn.models.MLP(7, (5, 3), 4), lambda: gn.models.MLP(7, (), 4),
+    lambda: gn.models.LogisticRegression(6, 3), lambda: gn.models.CNN1d(40, 10),
+    lambda: gn.models.CNN1d(17, 3, in_channels=2, channels=(3, 4, 5)),
+    lambda: gn.models.CNN2d(9, 13, 5, in_channels=3, channels=(2, 3, 4)),
+    lambda: gn.models.RNNClassifier("gru", 3, 5, 2, 4),
+    lambda: gn.models.RNNClassifier("lstm", 1, 6, 3, 2, bidirectional=True),
+    lambda: gn.models.RNNClassifier("rnn", 2, 4, 1, 3),
+], ids=["mlp", "mlp-no-hidden", "logreg", "cnn1d", "cnn1d-channels", "cnn2d", "gru", "lstm-bi", "rnn"])
+def test_counted_numbers_equal_the_built_models_state_dict(model):
+    from glassnet.models._config import check_config
+
+    built = model()
+    held = sum(int(np.prod(v.shape)) for v in built.state_dict().values())
+    assert check_config(built.config)[2] == held
+
+
+def test_the_saved_model_still_loads_and_a_smaller_config_is_left_to_load_into(tmp_path):
+    model = gn.models.MLP(4, (3,), 2)
+    gn.save(model, tmp_path / "m.safetensors")
+    assert gn.models.load_model(tmp_path / "m.safetensors").config == model.config
+    path = _file_with_config(tmp_path, {**_MLP, "hidden": [2]},
+                             {k: v.numpy() for k, v in model.state_dict().items()})
+    with pytest.raises(gn.GlassnetError, match="shape"):
+        gn.models.load_model(path)
 
 
 def test_deeply_nested_metadata_is_a_format_error(tmp_path):

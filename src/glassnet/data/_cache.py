@@ -33,24 +33,18 @@ def save_npz_atomic(path, **arrays):
 
 def load_npz_or_none(path, keys):
     """The arrays ``keys`` of the .npz file ``path`` as a dict, or None if the file is
-    missing, unreadable or lacks a key (a cache miss: the caller regenerates it)."""
-    import zipfile
+    missing, unreadable, over :data:`glassnet.io.LIMITS` or lacks a key (a cache miss:
+    the caller regenerates it). Read like any data file (:class:`NpzReader`): a
+    damaged or hostile cache file never makes glassnet allocate what it claims."""
+    from glassnet._errors import GlassnetError
+    from glassnet.data._npz import NpzReader
 
     if not os.path.exists(path):
         return None
-    broken = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
-    # np.load is handed an open file so that it is closed even when the archive is broken.
-    with open(path, "rb") as handle:
-        try:
-            archive = np.load(handle, allow_pickle=False)
-        except broken:
-            return None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            return None
-        with archive:
+    try:
+        with NpzReader(path, f"cache {os.fspath(path)!r}") as archive:
             if any(key not in archive.files for key in keys):
                 return None
-            try:
-                return {key: archive[key] for key in keys}
-            except broken:
-                return None
+            return {key: archive.read(key) for key in keys}
+    except GlassnetError:
+        return None

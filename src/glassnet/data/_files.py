@@ -6,6 +6,13 @@ number (classes), the default float dtype otherwise (regression targets), or int
 indices when a CSV label column holds text (``ds.classes`` names them, sorted);
 ``label_dtype`` overrides the choice. Bad files fail with an error that names the file,
 the line and the column.
+
+Both read hostile files safely: regular files only (a FIFO, a device or a directory is
+refused before it is read), CSV streamed into one preallocated array
+(:mod:`glassnet.data._csv`: memory ≈ the result), NPZ members checked against their
+declared sizes before anything is allocated (:mod:`glassnet.data._npz`: no zip bombs),
+and values that the float dtype cannot hold (``1e39`` in float32) refused with their
+place named. Limits: :data:`glassnet.io.LIMITS`.
 """
 
 import os
@@ -14,18 +21,12 @@ import numpy as np
 
 from glassnet._backend import get_default_dtype
 from glassnet._errors import GlassnetValueError
+from glassnet.data._csv import read_table
 from glassnet.data._dataset import TensorDataset
+from glassnet.data._npz import NpzReader
+from glassnet.io._open import open_regular
 
 __all__ = ["from_csv", "from_npz"]
-
-
-def _check_file(path, who):
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{who}: no such file: {path!r}")
-    if os.path.getsize(path) == 0:
-        raise GlassnetValueError(f"{who}: {path!r} is empty (0 bytes); there is no data")
-    return path
 
 
 def _is_number(cell):
@@ -37,23 +38,45 @@ def _is_number(cell):
 
 
 def _labels(values, label_dtype, where):
-    """Labels as int64 when whole numbers, else the default float dtype (or label_dtype)."""
+    """Labels as int64 when whole numbers, else the default float dtype (or label_dtype);
+    values that the dtype cannot hold are refused."""
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise GlassnetValueError(f"{where}: the labels contain NaN or infinite values")
     if label_dtype is not None:
-        return values.astype(label_dtype)
-    if values.dtype.kind in "biu":
-        return values.astype(np.int64)
-    if (values == np.round(values)).all():
-        return values.astype(np.int64)
-    return values.astype(get_default_dtype())
+        target = np.dtype(label_dtype)
+    elif values.dtype.kind in "biu" or (values == np.round(values)).all():
+        target = np.dtype(np.int64)
+    else:
+        target = np.dtype(get_default_dtype())
+    if values.size and values.dtype.kind in "fiu" and target.kind in "fiu":
+        info = np.finfo(target) if target.kind == "f" else np.iinfo(target)
+        low, high = values.min(), values.max()
+        if low < info.min or high > info.max:
+            raise GlassnetValueError(f"{where}: a label of {low if low < info.min else high:.4g} "
+                                     f"does not fit in {target} (range {info.min:.4g} .. "
+                                     f"{info.max:.4g})")
+    return values.astype(target)
 
 
 def _check_finite(X, where, locate):
-    """Refuse NaN/Inf features, naming the first one by ``locate(row, column)``."""
-    finite = np.isfinite(X)
-    if not finite.all():
-        i, j = np.argwhere(~finite)[0]
+    """Refuse NaN/Inf features and values that the default float dtype cannot hold,
+    naming the first one by ``locate(row, column)``."""
+    largest = np.finfo(get_default_dtype()).max
+    if X.dtype.kind != "f":
+        big = np.abs(X.astype(np.float64)) > largest if X.dtype.itemsize >= 8 else None
+        if big is not None and big.any():
+            i, j = np.argwhere(big)[0]
+            raise GlassnetValueError(f"{where}: {X[i, j]} at {locate(i, j)} does not fit in "
+                                     f"{np.dtype(get_default_dtype())}")
+        return
+    bad = ~np.isfinite(X) | (np.abs(X) > largest)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        if np.isfinite(X[i, j]):
+            raise GlassnetValueError(
+                f"{where}: {X[i, j]:.4g} at {locate(i, j)} does not fit in "
+                f"{np.dtype(get_default_dtype())} (largest {largest:.4g}); it would become "
+                "infinite")
         what = "NaN" if np.isnan(X[i, j]) else "an infinite value"
         raise GlassnetValueError(
             f"{where}: found {what} in the features at {locate(i, j)}; fill in or drop "
@@ -61,41 +84,17 @@ def _check_finite(X, where, locate):
         )
 
 
+def _open(path, who, what):
+    """The open regular file at ``path`` (refusing empty files), and its path as a str."""
+    path = os.fspath(path)
+    handle, size = open_regular(path, who, what)
+    if size == 0:
+        handle.close()
+        raise GlassnetValueError(f"{who}: {path!r} is empty (0 bytes); there is no data")
+    return handle, path
+
+
 # -- CSV ---------------------------------------------------------------------------
-
-
-def _read_rows(path, delimiter, who):
-    """Non-blank rows of stripped cells, and the file line number of each row."""
-    import csv
-
-    rows, lines = [], []
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            for row in reader:
-                cells = [cell.strip() for cell in row]
-                if any(cells):
-                    rows.append(cells)
-                    lines.append(reader.line_num)
-    except UnicodeDecodeError as exc:
-        raise GlassnetValueError(f"{who}: {path!r} is not UTF-8 text: {exc}") from exc
-    return rows, lines
-
-
-def _detect_header(rows):
-    """A first row is a header if all its cells are text, or if one of its text cells sits
-    above a number in the second row."""
-    first = [_is_number(cell) for cell in rows[0]]
-    if all(first):
-        return False
-    if not any(first):
-        return True
-    if len(rows) < 2:
-        return False
-    second = rows[1]
-    return any(
-        not is_num and j < len(second) and _is_number(second[j]) for j, is_num in enumerate(first)
-    )
 
 
 def _label_index(label_column, names, width, where):
@@ -124,61 +123,6 @@ def _label_index(label_column, names, width, where):
     return int(label_column) % width
 
 
-def _numeric(cells, columns, lines, where, describe):
-    """Parse a (rows, cols) array of strings as float64, naming the first bad cell."""
-    try:
-        return cells.astype(np.float64)
-    except ValueError:
-        pass
-    for j in range(cells.shape[1]):
-        for i, cell in enumerate(cells[:, j]):
-            if not _is_number(cell):
-                shown = repr(str(cell)) if cell else "an empty cell"
-                raise GlassnetValueError(
-                    f"{where}: line {lines[i]}, {describe(columns[j])}: expected a number, "
-                    f"found {shown}"
-                ) from None
-    raise GlassnetValueError(f"{where}: could not read the cells as numbers")  # unreachable
-
-
-def _csv_labels(column, lines, label_dtype, where, describe):
-    """Numbers → classes or targets; all-text → class indices with sorted class names."""
-    is_num = np.array([_is_number(cell) for cell in column])
-    if is_num.all():
-        return _labels(column.astype(np.float64), label_dtype, where), None
-    if is_num.any():
-        i = int(np.argmax(~is_num)) if is_num[0] else int(np.argmax(is_num))
-        raise GlassnetValueError(
-            f"{where}: the label column {describe(None)} mixes numbers and text; line "
-            f"{lines[i]} holds {str(column[i])!r}"
-        )
-    classes, codes = np.unique(column, return_inverse=True)
-    codes = codes.reshape(-1).astype(np.int64 if label_dtype is None else label_dtype)
-    return codes, [str(c) for c in classes]
-
-
-def _read_table(path, header, delimiter, where):
-    """The header names (or None), the data rows as a (rows, cols) string array, and the
-    file line number of each data row."""
-    rows, lines = _read_rows(path, delimiter, "from_csv")
-    if not rows:
-        raise GlassnetValueError(f"{where}: the file has no rows (only blank lines)")
-    has_header = _detect_header(rows) if header == "auto" else header
-    names = rows[0] if has_header else None
-    if has_header:
-        rows, lines = rows[1:], lines[1:]
-    if not rows:
-        raise GlassnetValueError(f"{where}: the file has a header row but no data rows")
-    width = len(names) if names is not None else len(rows[0])
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) != width:
-            raise GlassnetValueError(
-                f"{where}: line {line} has {len(row)} cells, expected {width} (as the "
-                f"{'header' if names is not None else 'first row'})"
-            )
-    return names, np.array(rows, dtype=str), lines
-
-
 def from_csv(path, label_column=-1, header="auto", delimiter=",", label_dtype=None):
     """Load a CSV table: one row per sample, one column holding the label.
 
@@ -188,29 +132,26 @@ def from_csv(path, label_column=-1, header="auto", delimiter=",", label_dtype=No
     Returns ``TensorDataset(X (n, n_features) float32, y (n,))`` with ``feature_names``
     from the header and ``classes`` for a text label column.
     """
-    path = _check_file(path, "from_csv")
+    handle, path = _open(path, "from_csv", "CSV file")
     where = f"from_csv({path!r})"
-    if header not in ("auto", True, False):
-        raise GlassnetValueError(f"{where}: header must be 'auto', True or False, got {header!r}")
-    names, cells, lines = _read_table(path, header, delimiter, where)
-    width = cells.shape[1]
-    label = None if label_column is None else _label_index(label_column, names, width, where)
+    with handle:
+        if header not in ("auto", True, False):
+            raise GlassnetValueError(f"{where}: header must be 'auto', True or False, got {header!r}")
 
-    def describe(j):
-        j = label if j is None else j
-        return f"column {names[j]!r} (index {j})" if names is not None else f"column index {j}"
+        def label_index(column, names, width):
+            return None if column is None else _label_index(column, names, width, where)
 
-    columns = [j for j in range(width) if j != label]
-    if not columns:
-        raise GlassnetValueError(f"{where}: no feature columns are left besides the label")
-    X = _numeric(cells[:, columns], columns, lines, where, describe)
-    _check_finite(X, where, lambda i, j: f"line {lines[i]}, {describe(columns[j])}")
-    X = X.astype(get_default_dtype())
-    feature_names = None if names is None else [names[j] for j in columns]
-    if label is None:
-        return TensorDataset(X, feature_names=feature_names)
-    y, classes = _csv_labels(cells[:, label], lines, label_dtype, where, describe)
-    return TensorDataset(X, y, classes=classes, feature_names=feature_names)
+        table = read_table(handle, header, delimiter, label_column, get_default_dtype(), where,
+                           label_index)
+    names = table.names
+    feature_names = None if names is None else [n for j, n in enumerate(names) if j != table.label]
+    if table.labels is None:
+        return TensorDataset(table.X, feature_names=feature_names)
+    if table.classes is not None:
+        codes = table.labels if label_dtype is None else table.labels.astype(label_dtype)
+        return TensorDataset(table.X, codes, classes=table.classes, feature_names=feature_names)
+    y = _labels(table.labels, label_dtype, where)
+    return TensorDataset(table.X, y, feature_names=feature_names)
 
 
 # -- NPZ ---------------------------------------------------------------------------
@@ -220,16 +161,10 @@ def _npz_array(archive, key, where, role):
     if key not in archive.files:
         raise GlassnetValueError(
             f"{where}: no array named {key!r} ({role}); the archive holds: "
-            f"{', '.join(repr(k) for k in archive.files) or 'nothing'} (pick one with "
+            f"{', '.join(repr(k) for k in archive.files[:20]) or 'nothing'} (pick one with "
             f"{'x_key' if role == 'features' else 'y_key'}=...)"
         )
-    try:
-        array = archive[key]
-    except ValueError as exc:
-        raise GlassnetValueError(
-            f"{where}: array {key!r} holds Python objects, which would need pickle to load; "
-            "glassnet never unpickles data files. Save numeric arrays instead"
-        ) from exc
+    array = archive.read(key)
     if array.dtype.kind not in "biuf":
         raise GlassnetValueError(
             f"{where}: array {key!r} ({role}) has dtype {array.dtype}; expected numbers"
@@ -246,24 +181,14 @@ def from_npz(path, x_key="X", y_key="y", label_dtype=None):
 
     ``X = archive[x_key]`` of shape (n, *features) and, unless ``y_key`` is None,
     ``y = archive[y_key]`` of shape (n,). Returns ``TensorDataset(X float32, y)``.
+    Every member is checked against its declared size before it is read
+    (:class:`glassnet.data._npz.NpzReader`).
     """
-    import zipfile
-
-    path = _check_file(path, "from_npz")
+    path = os.fspath(path)
     where = f"from_npz({path!r})"
-    with open(path, "rb") as handle:  # closed by us even when the archive is broken
-        try:
-            archive = np.load(handle, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise GlassnetValueError(f"{where}: not a readable .npz archive ({exc})") from exc
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise GlassnetValueError(
-                f"{where}: holds a single array (.npy format), not an .npz archive of named "
-                "arrays; save with np.savez(path, X=X, y=y)"
-            )
-        with archive:
-            X = _npz_array(archive, x_key, where, "features")
-            y = None if y_key is None else _npz_array(archive, y_key, where, "labels")
+    with NpzReader(path, where) as archive:
+        X = _npz_array(archive, x_key, where, "features")
+        y = None if y_key is None else _npz_array(archive, y_key, where, "labels")
     if y is not None and y.shape[0] != X.shape[0]:
         raise GlassnetValueError(
             f"{where}: {x_key!r} has {X.shape[0]} samples (shape {X.shape}) but {y_key!r} has "

@@ -12,7 +12,7 @@ import numpy as np
 from glassnet._errors import GlassnetError
 from glassnet.io._files import load_into, load_metadata
 from glassnet.io._header import FileFormatError, read_header
-from glassnet.models._config import from_config
+from glassnet.models._config import check_config, from_config
 
 __all__ = ["load_model"]
 
@@ -24,6 +24,10 @@ def load_model(path, dtype=None):
     :data:`glassnet.models.CONFIG_KINDS` (``mlp``, ``logreg``, ``cnn1d``, ``cnn2d``, ``rnn``,
     ``lstm``, ``gru``). The floating dtype is the
     file's (float32 or float64) unless ``dtype`` is given. Returns the model in eval mode.
+
+    Nothing is built before the config has been checked (:func:`check_config`: real
+    integers, known fields, ``glassnet.io.LIMITS``) and the numbers it asks for have been
+    compared with the numbers the file holds: a 160 KB file cannot ask for a 12 GB model.
     """
     path = os.fspath(path)
     meta = load_metadata(path)
@@ -33,11 +37,12 @@ def load_model(path, dtype=None):
             f"load_model {path}: the file has no model config (it holds a bare state dict); "
             "build the model yourself and call gn.io.load_into(model, path)"
         )
-    _check_config_fits_file(config, read_header(path), path)
     try:
-        model = from_config(config)
+        _, _, numbers = check_config(config, who=f"load_model {path}")
     except GlassnetError as exc:
-        raise FileFormatError(f"load_model {path}: {exc}") from None
+        raise FileFormatError(str(exc)) from None
+    _check_config_fits_file(numbers, read_header(path), path)
+    model = from_config(config)
     file_dtype = meta.get("dtype", "float32").split(",")[0]
     target = np.dtype(dtype if dtype is not None else
                       (file_dtype if file_dtype in ("float32", "float64") else "float32"))
@@ -46,28 +51,12 @@ def load_model(path, dtype=None):
     return model.eval()
 
 
-def _config_integers(value):
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, int):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [n for v in value for n in _config_integers(v)]
-    if isinstance(value, dict):
-        return [n for v in value.values() for n in _config_integers(v)]
-    return []
-
-
-def _check_config_fits_file(config, header, path):
-    """Refuse a config that would build a model far larger than the weights the file
-    holds, before anything is allocated. The two largest sizes in the config multiplied
-    are a lower bound on the elements of the biggest layer (a weight matrix, or an input
-    plane); they must fit within the file's element count, with slack for tiny models.
-    A real model passes easily; a 200-byte file claiming a 10⁵ × 10⁵ layer does not."""
+def _check_config_fits_file(numbers, header, path):
+    """Refuse a config whose model holds more numbers (parameters and buffers, counted
+    exactly from its checked sizes) than the file holds, before anything is allocated."""
     elements = sum(math.prod(shape) for _, shape, _, _ in header.tensors.values())
-    sizes = sorted(_config_integers(config), reverse=True) + [1, 1]
-    if sizes[0] * sizes[1] > 4 * elements + 4096:
+    if numbers > elements:
         raise FileFormatError(
-            f"load_model {path}: the config asks for sizes up to {sizes[0]} but the file "
-            f"holds only {elements:,} weights; the config does not describe these weights"
+            f"load_model {path}: the config describes a model of {numbers:,} numbers but the "
+            f"file holds only {elements:,}; the config does not describe these weights"
         )

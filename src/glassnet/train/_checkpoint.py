@@ -14,14 +14,23 @@ Restoring all of it at an epoch boundary makes the rest of the run draw the same
 numbers and do the same arithmetic as a run that was never interrupted, so the final
 weights are bitwise identical. :class:`CheckpointManager` names the files by epoch and
 keeps the last N.
+
+Every tensor's bytes carry a CRC-32 (:func:`glassnet.io.write_file`), and :meth:`Checkpoint.load`
+checks the whole file — header, checksums, the JSON state's types, the random generators'
+states — before anything uses it. A damaged newest checkpoint does not stop a resume:
+:func:`resume_run` says which file is damaged and why, and continues from the newest
+intact one.
 """
 
 import json
 import os
 import re
+import warnings
+
+import numpy as np
 
 from glassnet._backend import default_generator
-from glassnet._errors import GlassnetValueError
+from glassnet._errors import GlassnetError, GlassnetValueError
 from glassnet.io._files import FORMAT_VERSION, _as_array, read_arrays, write_file
 from glassnet.io._header import FileFormatError
 from glassnet.io._tree import pack_tree, unpack_tree
@@ -29,6 +38,39 @@ from glassnet.io._tree import pack_tree, unpack_tree
 __all__ = ["Checkpoint", "CheckpointManager", "as_manager", "loader_generator", "resume_run"]
 
 _MODEL = "model/"
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _check_rng_state(state, who):
+    """A saved ``bit_generator.state`` must be one NumPy accepts (tried on a fresh
+    generator of the named kind, chosen from a fixed list — never looked up by name)."""
+    if state is None:
+        return
+    kind = state.get("bit_generator") if type(state) is dict else None
+    if kind not in _BIT_GENERATORS:
+        raise ValueError(f"{who} is not a random generator state (bit_generator "
+                         f"{kind!r:.40}; expected one of {list(_BIT_GENERATORS)})")
+    try:
+        getattr(np.random, kind)().state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise ValueError(f"{who} is a malformed {kind} state ({exc})") from None
+
+
+def _check_state(state):
+    """The types :class:`Checkpoint` needs, or a ValueError saying which part is wrong."""
+    if type(state) is not dict:
+        raise ValueError("the state is not a JSON object")
+    for key in ("epoch", "step"):
+        if type(state.get(key)) is not int or state[key] < 0:
+            raise ValueError(f"{key} must be a non-negative integer, got {state.get(key)!r:.40}")
+    history = state.get("history")
+    if type(history) is not list or not all(type(r) is dict for r in history):
+        raise ValueError("history must be a list of records")
+    for key in ("optimizer", "scheduler", "config", "extra"):
+        if state.get(key) is not None and type(state[key]) is not dict:
+            raise ValueError(f"{key} must be a dict or null, got {type(state[key]).__name__}")
+    _check_rng_state(state.get("rng"), "rng")
+    _check_rng_state(state.get("loader_rng"), "loader_rng")
 
 
 def loader_generator(loader):
@@ -115,12 +157,17 @@ class Checkpoint:
                                   "(a model file? load it with gn.load)")
         try:
             state = unpack_tree(json.loads(meta["checkpoint"]), arrays)
+            _check_state(state)
             model_state = {k[len(_MODEL):]: v for k, v in arrays.items() if k.startswith(_MODEL)}
             return cls(model_state, state["optimizer"], state["scheduler"], state["epoch"],
                        state["step"], state["rng"], state["loader_rng"], state["history"],
                        state["config"], state["extra"])
+        except RecursionError:
+            raise FileFormatError(f"Checkpoint.load {path}: damaged checkpoint data (nested too "
+                                  "deeply)") from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise FileFormatError(f"Checkpoint.load {path}: damaged checkpoint data ({exc!r})") from None
+            raise FileFormatError(f"Checkpoint.load {path}: damaged checkpoint data "
+                                  f"({str(exc)[:200]})") from None
 
     def __repr__(self):
         return (f"Checkpoint(epoch={self.epoch}, step={self.step}, "
@@ -173,6 +220,22 @@ class CheckpointManager:
         path = self.latest()
         return None if path is None else Checkpoint.load(path)
 
+    def load_latest_intact(self):
+        """``(path, checkpoint, damaged)``: the newest checkpoint that loads (every byte
+        checked), and ``[(path, reason)]`` for each newer one that did not — or
+        ``(None, None, [])`` when there is none. Raises when every file is damaged."""
+        damaged = []
+        for path in reversed(self.paths()):
+            try:
+                return path, Checkpoint.load(path), damaged
+            except GlassnetError as exc:
+                damaged.append((path, str(exc)))
+        if damaged:
+            reasons = "; ".join(reason for _, reason in damaged[:3])
+            raise FileFormatError(f"resume: every checkpoint in {self.directory} is damaged "
+                                  f"({reasons})")
+        return None, None, damaged
+
     def clean_temporary(self):
         """Remove temporary files a killed writer left behind (``.checkpoint-*.tmp``)."""
         if os.path.isdir(self.directory):
@@ -182,19 +245,32 @@ class CheckpointManager:
 
 
 def resume_run(manager, run, scheduler, loader, print_fn=None):
-    """Restore the newest checkpoint of ``manager`` into ``run`` (its model, optimizer,
-    history and step), ``scheduler`` and the generators; returns the first epoch to run
-    (1 when there is no checkpoint yet)."""
+    """Restore the newest intact checkpoint of ``manager`` into ``run`` (its model,
+    optimizer, history and step), ``scheduler`` and the generators; returns the first
+    epoch to run (1 when there is no checkpoint yet). A damaged newer checkpoint is
+    skipped with a message naming it and the reason, through ``print_fn`` (a
+    ``RuntimeWarning`` when it is None)."""
     manager.clean_temporary()
-    path = manager.latest()
+    path, checkpoint, damaged = manager.load_latest_intact()
+    say = print_fn or (lambda line: None)
+    for bad, reason in damaged:  # said even without progress output: a warning then
+        if print_fn is None:
+            warnings.warn(f"skipping damaged checkpoint {bad}: {reason}", RuntimeWarning,
+                          stacklevel=3)
+        say(f"skipping damaged checkpoint {bad}: {reason}")
     if path is None:
         return 1
-    checkpoint = Checkpoint.load(path)
-    checkpoint.restore(run.model, run.optimizer, scheduler, loader)
+    try:
+        checkpoint.restore(run.model, run.optimizer, scheduler, loader)
+    except GlassnetError as exc:
+        raise type(exc)(f"resume from {path}: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise GlassnetValueError(f"resume from {path}: the checkpoint does not fit this run "
+                                 f"({type(exc).__name__}: {str(exc)[:200]})") from None
     run.history.records = [dict(r) for r in checkpoint.history]
     run.step = checkpoint.step
-    if print_fn is not None:
-        print_fn(f"resuming from {path} (epoch {checkpoint.epoch}, step {checkpoint.step})")
+    previous = " (the previous intact one)" if damaged else ""
+    say(f"resuming from {path}{previous} (epoch {checkpoint.epoch}, step {checkpoint.step})")
     return checkpoint.epoch + 1
 
 

@@ -9,10 +9,19 @@ this module behind a command line.
 
 Every checkpoint a run writes holds its config (``extra["args"]``), so :func:`resume`
 needs only the directory, and the resumed run ends bitwise equal to one never interrupted.
+
+A checkpoint's saved arguments are checked like the command line's (:class:`RunConfig`:
+names, integers, positive values), and no model is built before the numbers it will
+hold — counted from those arguments and the data
+(:func:`glassnet.models._config.check_config`) — fit ``glassnet.io.LIMITS.max_parameters`` and,
+when resuming, equal the numbers the checkpoint holds: a checkpoint whose arguments say
+``--hidden 25000,25000`` is refused before 2.5 GB are allocated. ``results.json`` and
+``history.json`` are strict JSON: a NaN or infinite number is written as ``null``.
 """
 
 import dataclasses
 import json
+import math
 import os
 import time
 
@@ -20,7 +29,8 @@ import numpy as np
 
 from glassnet._backend import manual_seed
 from glassnet._errors import GlassnetValueError
-from glassnet.train._checkpoint import Checkpoint, CheckpointManager
+from glassnet.io._limits import LIMITS
+from glassnet.train._checkpoint import CheckpointManager
 from glassnet.train._loop import evaluate, fit
 
 __all__ = ["OPTIMIZERS", "RunConfig", "default_lr", "resume", "run"]
@@ -68,15 +78,30 @@ class RunConfig:
     keep_last: int = 3
 
     def __post_init__(self):
+        from glassnet.models import MODELS
+
+        if type(self.hidden) not in (list, tuple) or not all(
+                type(h) is int and h > 0 for h in self.hidden) or not self.hidden:
+            raise GlassnetValueError(f"RunConfig: hidden (--hidden) must be positive integers, "
+                                     f"got {self.hidden!r:.80}")
         self.hidden = tuple(self.hidden)
-        if self.optimizer not in OPTIMIZERS:
-            raise GlassnetValueError(f"RunConfig: optimizer must be one of {sorted(OPTIMIZERS)}, "
-                                     f"got {self.optimizer!r}")
-        positive = ("epochs", "batch_size", "keep_last") + (("lr",) if self.lr is not None else ())
-        for name in positive:
+        LIMITS.check("max_layers", len(self.hidden), "--hidden has {:,} layers", "RunConfig")
+        for name, choices in (("model", MODELS), ("optimizer", OPTIMIZERS)):
+            if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
+                raise GlassnetValueError(f"RunConfig: {name} must be one of {sorted(choices)}, "
+                                         f"got {getattr(self, name)!r:.80}")
+        for name in ("epochs", "batch_size", "keep_last", "seed"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise GlassnetValueError(f"RunConfig: {name} must be positive, got {value!r}")
+            if type(value) is not int:
+                raise GlassnetValueError(f"RunConfig: {name} must be an integer, got {value!r:.80}")
+            if value <= 0 and name != "seed":
+                raise GlassnetValueError(f"RunConfig: {name} must be positive, got {value}")
+        if self.lr is not None and (type(self.lr) not in (int, float) or not 0 < self.lr < math.inf):
+            raise GlassnetValueError(f"RunConfig: lr must be positive, got {self.lr!r:.80}")
+        for name in ("dataset", "out"):
+            if not isinstance(getattr(self, name), str):
+                raise GlassnetValueError(f"RunConfig: {name} must be a string, got "
+                                         f"{getattr(self, name)!r:.80}")
 
     @property
     def learning_rate(self):
@@ -90,21 +115,34 @@ class RunConfig:
     @classmethod
     def from_dict(cls, values):
         """The inverse of :meth:`to_dict` (absent keys take their defaults)."""
-        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if type(values) is not dict:
+            raise GlassnetValueError(f"RunConfig.from_dict: expected a dict, got {type(values).__name__}")
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)}, key=str)
         if unknown:
-            raise GlassnetValueError(f"RunConfig.from_dict: unknown keys {unknown}")
+            raise GlassnetValueError(f"RunConfig.from_dict: unknown keys {unknown[:10]}")
         return cls(**values)
 
     @classmethod
     def from_checkpoint(cls, directory):
-        """The config saved in the newest checkpoint in ``directory`` (by :func:`run`)."""
-        latest = CheckpointManager(directory).latest()
-        if latest is None:
-            raise GlassnetValueError(f"--resume {directory}: no checkpoint-*.safetensors files there")
-        saved = Checkpoint.load(latest).extra.get(_SAVED)
-        if not isinstance(saved, dict):
-            raise GlassnetValueError(f"--resume {directory}: {latest} was not written by glassnet train")
-        return cls.from_dict(saved)
+        """The config saved in the newest intact checkpoint in ``directory`` (by :func:`run`)."""
+        return _saved_run(directory)[0]
+
+
+def _saved_run(directory):
+    """``(config, numbers)``: the checked config of the newest intact checkpoint in
+    ``directory`` and the count of the model numbers it holds."""
+    path, checkpoint, _ = CheckpointManager(directory).load_latest_intact()
+    if path is None:
+        raise GlassnetValueError(f"--resume {directory}: no checkpoint-*.safetensors files there")
+    saved = checkpoint.extra.get(_SAVED)
+    if not isinstance(saved, dict):
+        raise GlassnetValueError(f"--resume {directory}: {path} was not written by glassnet train")
+    try:
+        config = RunConfig.from_dict(saved)
+    except GlassnetValueError as exc:
+        raise GlassnetValueError(f"--resume {directory}: {path} holds arguments that do not "
+                                 f"check: {exc}") from None
+    return config, sum(int(np.prod(a.shape)) for a in checkpoint.model_state.values())
 
 
 def run(config, checkpoint_dir=None, progress=True, print_fn=print):
@@ -135,20 +173,21 @@ def resume(directory, progress=True, print_fn=print):
     optimizer, history, every random generator — training goes on from the next epoch to
     ``config.epochs`` and the files are written as by :func:`run`, whose results it returns.
     The final weights are bitwise those of the run never interrupted."""
-    config = RunConfig.from_checkpoint(directory)
-    return _train(config, _manager(directory, config), True, progress, print_fn)
+    config, numbers = _saved_run(directory)
+    return _train(config, _manager(directory, config), True, progress, print_fn, numbers)
 
 
 def _manager(directory, config):
     return CheckpointManager(directory, config.keep_last, extra={_SAVED: config.to_dict()})
 
 
-def _train(config, manager, resuming, progress, print_fn):
+def _train(config, manager, resuming, progress, print_fn, held=None):
+    """``held``: when resuming, the model numbers the checkpoint holds."""
     from glassnet import nn
 
     manual_seed(config.seed)
     train_set, test_set = _load_splits(config.dataset, config.seed, images=config.model == "cnn")
-    model, n_features, n_classes = _build_model(config, train_set, test_set)
+    model, n_features, n_classes = _build_model(config, train_set, test_set, held)
     lr = config.learning_rate
     optimizer = _optimizer(config.optimizer, model.parameters(), lr)
     if progress:
@@ -175,9 +214,10 @@ def _load_splits(name, seed, images=False):
     from glassnet import data
 
     if name.endswith((".csv", ".npz")):
-        if not os.path.exists(name):
-            raise GlassnetValueError(f"--dataset: no such file {name!r}")
         dataset = data.from_csv(name) if name.endswith(".csv") else data.from_npz(name)
+        if len(dataset) < 2:
+            raise GlassnetValueError(f"--dataset {name}: {len(dataset)} sample(s); a run needs at "
+                                     "least 2 (one to train on and one to test on)")
         return tuple(data.random_split(dataset, [0.8, 0.2], seed=seed))
     if name not in data.available():
         raise GlassnetValueError(
@@ -189,20 +229,78 @@ def _load_splits(name, seed, images=False):
             data.load(name, split="test", seed=seed, **kwargs))
 
 
-def _features_and_classes(dataset):
-    """(features per sample, 1 + the largest label) of a labelled dataset."""
-    x, y = dataset.get_batch(np.arange(len(dataset)))
-    return int(np.prod(x.shape[1:])), int(y.data.max()) + 1
+def _labels(dataset):
+    """The label array of a dataset, without copying its features when it is a
+    TensorDataset or a Subset of one."""
+    if hasattr(dataset, "arrays") and len(dataset.arrays) == 2:
+        return dataset.arrays[1]
+    base = getattr(dataset, "dataset", None)
+    if hasattr(base, "arrays") and len(base.arrays) == 2:
+        return base.arrays[1][dataset.indices]
+    _, y = dataset.get_batch(np.arange(len(dataset)))
+    return y.numpy()
 
 
-def _build_model(config, train_set, test_set):
-    """(model, n_features, n_classes): :func:`glassnet.models.build_model` sized for the data."""
+def _features_and_classes(dataset, name, rows):
+    """(features per sample, 1 + the largest label) of a labelled dataset; the labels
+    must be class indices 0..k-1 with k ≤ ``rows`` (the samples of the whole dataset)
+    and ≤ ``glassnet.io.LIMITS.max_classes``."""
+    y = np.asarray(_labels(dataset))
+    if y.dtype.kind not in "iu":
+        raise GlassnetValueError(f"--dataset {name}: the labels are {y.dtype} numbers; a training "
+                                 "run classifies, so labels must be whole class indices 0, 1, 2, …")
+    low, high = (int(y.min()), int(y.max())) if y.size else (0, -1)
+    if low < 0:
+        raise GlassnetValueError(f"--dataset {name}: a label is {low}; class indices start at 0")
+    if high + 1 > rows:
+        raise GlassnetValueError(f"--dataset {name}: the largest label is {high:,} but there are "
+                                 f"only {rows:,} samples; labels must be class indices 0..k-1 "
+                                 "with fewer classes than samples")
+    LIMITS.check("max_classes", high + 1, "its labels ask for {:,} classes", f"--dataset {name}")
+    return int(np.prod(dataset[0][0].shape)), high + 1
+
+
+def _model_config(config, n_features, n_classes, input_shape):
+    """The config of the model :func:`glassnet.models.build_model` will build (its
+    ``config`` dict, so that its numbers can be counted before it is built), or None for
+    samples no model takes."""
+    kind, hidden = config.model, list(config.hidden)
+    if kind == "cnn":  # as glassnet.models.build_cnn picks; other shapes: its own error
+        shape = tuple(int(s) for s in input_shape)
+        if len(shape) == 1:
+            return {"kind": "cnn1d", "length": shape[0], "num_classes": n_classes}
+        if len(shape) not in (2, 3):
+            return None
+        return {"kind": "cnn2d", "height": shape[-2], "width": shape[-1], "num_classes": n_classes,
+                "in_channels": shape[0] if len(shape) == 3 else 1}
+    if kind == "logreg":
+        return {"kind": "logreg", "in_features": n_features, "num_classes": n_classes}
+    if kind == "mlp":
+        return {"kind": "mlp", "in_features": n_features, "hidden": hidden, "num_classes": n_classes}
+    return {"kind": kind, "input_size": 1, "hidden_size": hidden[0], "num_layers": len(hidden),
+            "num_classes": n_classes}
+
+
+def _build_model(config, train_set, test_set, held=None):
+    """(model, n_features, n_classes): :func:`glassnet.models.build_model` sized for the
+    data, built only after the numbers it will hold are checked (see the module doc)."""
     from glassnet.models import build_model
+    from glassnet.models._config import check_config
 
-    n_features, n_classes = _features_and_classes(train_set)
-    n_classes = max(n_classes, _features_and_classes(test_set)[1])
+    rows = len(train_set) + len(test_set)
+    n_features, n_classes = _features_and_classes(train_set, config.dataset, rows)
+    n_classes = max(n_classes, _features_and_classes(test_set, config.dataset, rows)[1])
+    input_shape = train_set[0][0].shape
+    planned = _model_config(config, n_features, n_classes, input_shape)
+    if planned is not None:
+        _, _, numbers = check_config(planned, who=f"--model {config.model} for {config.dataset}")
+        if held is not None and numbers != held:
+            raise GlassnetValueError(
+                f"--resume: the saved arguments (--model {config.model} --hidden "
+                f"{','.join(map(str, config.hidden))}) describe a model of {numbers:,} numbers "
+                f"but the checkpoint holds {held:,}; the checkpoint does not match its arguments")
     model = build_model(config.model, n_features, n_classes, hidden=config.hidden,
-                        input_shape=train_set[0][0].shape)
+                        input_shape=input_shape)
     return model, n_features, n_classes
 
 
@@ -216,6 +314,22 @@ def _optimizer(name, params, lr):
     return classes[name](params, lr=lr)
 
 
+def _finite_or_none(value):
+    """``value`` with every NaN or infinite float replaced by None (JSON ``null``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def _strict_json(value):
+    """JSON that any parser reads: NaN and ±Infinity become ``null``."""
+    return json.dumps(_finite_or_none(value), indent=1, allow_nan=False)
+
+
 def _write_outputs(out, model, history, results):
     """Write the model (results in its metadata), history, results and plot; their paths."""
     from glassnet import io
@@ -224,9 +338,9 @@ def _write_outputs(out, model, history, results):
     paths = {"model": os.path.join(out, "model.safetensors"),
              "history": os.path.join(out, "history.json"),
              "results": os.path.join(out, "results.json")}
-    io.save(model, paths["model"], metadata={"results": results})
-    history.save(paths["history"])
-    io.atomic_write_text(paths["results"], json.dumps(results, indent=1))
+    io.save(model, paths["model"], metadata={"results": _finite_or_none(results)})
+    io.atomic_write_text(paths["history"], _strict_json(history.to_dict()))
+    io.atomic_write_text(paths["results"], _strict_json(results))
     try:
         paths["plot"] = history.plot(os.path.join(out, "history.png"))
     except GlassnetValueError:
