@@ -141,6 +141,7 @@ __all__ = [
     "concatenate",
     "data",
     "detect_anomaly",
+    "distributed",
     "div",
     "dot",
     "empty",
@@ -227,8 +228,8 @@ __all__ = [
 ]
 
 
-_LAZY_SUBPACKAGES = ("backend", "data", "explain", "io", "models", "nn", "optim", "recommend",
-                     "testing", "train", "web")
+_LAZY_SUBPACKAGES = ("backend", "data", "distributed", "explain", "io", "models", "nn", "optim",
+                     "recommend", "testing", "train", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "empty_cache": "glassnet.kernels",
     "load": "glassnet.io",

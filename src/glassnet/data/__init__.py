@@ -15,6 +15,7 @@ from glassnet.data._cache import cache_dir
 from glassnet.data._collate import default_collate, default_convert
 from glassnet.data._dataset import Dataset, Subset, TensorDataset, collate, random_split
 from glassnet.data._digits import digits
+from glassnet.data._distributed_sampler import DistributedSampler
 from glassnet.data._files import from_csv, from_npz
 from glassnet.data._iterable import ConcatDataset, IterableDataset
 from glassnet.data._loader import DataLoader
@@ -36,6 +37,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",

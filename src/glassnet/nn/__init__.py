@@ -1,6 +1,6 @@
 """Neural-network building blocks with PyTorch's names, layouts and defaults."""
 
-from glassnet.nn import functional, init, utils
+from glassnet.nn import functional, init, parallel, utils
 from glassnet.nn._activation import (
     GELU,
     Dropout,
@@ -82,5 +82,6 @@ __all__ = [
     "init",
     "l1_penalty",
     "l2_penalty",
+    "parallel",
     "utils",
 ]

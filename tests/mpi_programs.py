@@ -1,0 +1,176 @@
+"""Programs that tests/test_distributed.py runs under ``mpiexec -n 2``, and the single-process
+references they are compared with.
+
+``python tests/mpi_programs.py SCENARIO OUT_DIR`` runs one scenario on every rank; each
+rank writes what it found to ``OUT_DIR/<scenario>-rank<r>.npz`` (or ``.json``).
+"""
+
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+import glassnet as gn
+import glassnet.distributed as dist
+from glassnet.nn.parallel import DistributedDataParallel
+
+BATCH, STEPS, FEATURES, CLASSES = 4, 5, 6, 3  # per-rank batch b, optimizer steps k
+
+
+def make_model(seed, batchnorm=False):
+    gn.manual_seed(seed)
+    layers = [gn.nn.Linear(FEATURES, 8)]
+    layers += [gn.nn.BatchNorm1d(8)] if batchnorm else []
+    layers += [gn.nn.Tanh(), gn.nn.Linear(8, 5), gn.nn.ReLU(), gn.nn.Linear(5, CLASSES)]
+    return gn.nn.Sequential(*layers).double()
+
+
+def make_data(world, steps=STEPS, micro=1):
+    """Features and labels for ``steps`` global batches of ``world × micro × BATCH`` samples."""
+    rng = np.random.default_rng(7)
+    n = steps * world * micro * BATCH
+    return rng.normal(size=(n, FEATURES)), rng.integers(0, CLASSES, size=n)
+
+
+def make_optimizer(name, params):
+    if name == "sgd":
+        return gn.optim.SGD(params, lr=0.1, momentum=0.9)
+    return gn.optim.Adam(params, lr=0.01)
+
+
+def rank_batch(X, y, step, rank, world, micro_step=0, micro=1):
+    """Rank ``rank``'s slice of global batch ``step``: the global batch is the ranks'
+    slices side by side, so one process reading it whole sees the same samples."""
+    per_step = world * micro * BATCH
+    start = step * per_step + (micro_step * world + rank) * BATCH
+    return gn.tensor(X[start:start + BATCH]), gn.tensor(y[start:start + BATCH])
+
+
+def weights(model):
+    return {k: np.array(v.data) for k, v in model.state_dict().items()}
+
+
+# -- scenarios (run on every rank) ------------------------------------------------------------------
+
+def train_ddp(optimizer, bucket_cap_mb=25.0, micro=1, batchnorm=False):
+    """k steps of data-parallel training; rank 1 starts from other weights (rank 0's are
+    broadcast at wrap time). ``micro`` > 1 accumulates micro-batches under ``no_sync``."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    model = make_model(seed=rank, batchnorm=batchnorm)  # different on purpose
+    ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
+    opt = make_optimizer(optimizer, ddp.parameters())
+    X, y = make_data(world, micro=micro)
+    loss_fn = gn.nn.CrossEntropyLoss()
+    for step in range(STEPS):
+        opt.zero_grad()
+        for m in range(micro):
+            xb, yb = rank_batch(X, y, step, rank, world, m, micro)
+            if m < micro - 1:
+                with ddp.no_sync():
+                    loss_fn(ddp(xb), yb).backward()
+            else:
+                loss_fn(ddp(xb), yb).backward()
+        opt.step()
+    return weights(model)
+
+
+def reference(optimizer, world, micro=1, batchnorm=False):
+    """One process, the same global batches: world × b samples per step (per micro-step)."""
+    model = make_model(seed=0, batchnorm=batchnorm)
+    opt = make_optimizer(optimizer, model.parameters())
+    X, y = make_data(world, micro=micro)
+    loss_fn = gn.nn.CrossEntropyLoss()
+    for step in range(STEPS):
+        opt.zero_grad()
+        for m in range(micro):
+            slices = [rank_batch(X, y, step, r, world, m, micro) for r in range(world)]
+            if batchnorm:  # per-rank batch statistics: the mean of the ranks' losses
+                loss = sum(loss_fn(model(xb), yb) for xb, yb in slices) * (1.0 / world)
+            else:
+                xb = gn.cat([s[0] for s in slices])
+                yb = gn.cat([s[1] for s in slices])
+                loss = loss_fn(model(xb), yb)
+            loss.backward()
+        opt.step()
+    return weights(model)
+
+
+def scenario_train(out):
+    rank = dist.get_rank()
+    results = {}
+    for optimizer in ("sgd", "adam"):
+        for key, kwargs in (("", {}), ("_buckets", {"bucket_cap_mb": 1e-4}), ("_accumulate", {"micro": 2}),
+                            ("_batchnorm", {"batchnorm": True})):
+            for name, value in train_ddp(optimizer, **kwargs).items():
+                results[f"{optimizer}{key}/{name}"] = value
+    np.savez(os.path.join(out, f"train-rank{rank}.npz"), **results)
+
+
+def scenario_collectives(out):
+    rank, world = dist.get_rank(), dist.get_world_size()
+    found = {}
+    for op in ("SUM", "AVG", "MAX", "MIN", "PRODUCT"):
+        t = gn.tensor([rank + 1.0, -3.0 * rank, 0.5], dtype="float64")
+        dist.all_reduce(t, getattr(dist.ReduceOp, op))
+        found[op] = t.data.tolist()
+    t = gn.tensor([[rank + 1, 2 * rank]] * 2, dtype="int64")
+    dist.broadcast(t, src=1)
+    found["broadcast"] = t.data.tolist()
+    gathered = [gn.zeros(3, dtype="float32") for _ in range(world)]
+    dist.all_gather(gathered, gn.tensor([rank, 10 * rank, -rank], dtype="float32"))
+    found["all_gather"] = [g.data.tolist() for g in gathered]
+    t = gn.arange(6.0, dtype="float64").reshape(2, 3).T * (rank + 1)  # not contiguous
+    dist.all_reduce(t)
+    found["strided"] = t.data.tolist()
+    work = dist.all_reduce(gn.ones(4, dtype="float64"), async_op=True)
+    found["async"] = bool(work.wait())
+    dist.barrier()
+    with open(os.path.join(out, f"collectives-rank{rank}.json"), "w") as f:
+        json.dump(found, f)
+
+
+def scenario_sampler(out):
+    rank, world = dist.get_rank(), dist.get_world_size()
+    found = {}
+    for n in (10, 11, 17):
+        for drop_last in (False, True):
+            for epoch in range(3):
+                sampler = gn.data.DistributedSampler(range(n), drop_last=drop_last, seed=5)
+                sampler.set_epoch(epoch)
+                mine = gn.tensor(np.array(list(sampler), dtype=np.int64))
+                everyone = [gn.zeros(len(sampler), dtype="int64") for _ in range(world)]
+                dist.all_gather(everyone, mine)
+                found[f"{n}/{drop_last}/{epoch}"] = [e.data.tolist() for e in everyone]
+    with open(os.path.join(out, f"sampler-rank{rank}.json"), "w") as f:
+        json.dump(found, f)
+
+
+def scenario_stall(out):
+    """Rank 1 never joins the all-reduce: rank 0 must stop with a timeout error."""
+    if dist.get_rank() == 1:
+        time.sleep(60)
+    dist.all_reduce(gn.ones(3))
+
+
+def scenario_kill(out):
+    """Rank 1 dies (SIGKILL) in the middle of training; rank 0 must not wait forever."""
+    rank = dist.get_rank()
+    ddp = DistributedDataParallel(make_model(0))
+    X, y = make_data(dist.get_world_size(), steps=50)
+    for step in range(50):
+        if rank == 1 and step == 3:
+            os.kill(os.getpid(), 9)
+        xb, yb = rank_batch(X, y, step, rank, dist.get_world_size())
+        gn.nn.CrossEntropyLoss()(ddp(xb), yb).backward()
+
+
+SCENARIOS = {"train": scenario_train, "collectives": scenario_collectives, "sampler": scenario_sampler,
+             "stall": scenario_stall, "kill": scenario_kill}
+
+if __name__ == "__main__":
+    scenario, out_dir = sys.argv[1], sys.argv[2]
+    dist.init_process_group(timeout=float(os.environ.get("GLASSNET_TEST_TIMEOUT", "60")))
+    SCENARIOS[scenario](out_dir)
+    dist.destroy_process_group()

@@ -1,0 +1,289 @@
+"""glassnet.distributed, DistributedDataParallel and DistributedSampler.
+
+Single-process tests run everywhere (a world of one process needs no MPI). The MPI tests
+start ``mpiexec -n 2 python tests/mpi_programs.py SCENARIO`` and compare what the ranks
+wrote with one process; they skip when mpiexec or mpi4py is missing
+(``pip install "glassnet[mpi]"``).
+"""
+
+import copy
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+import glassnet.distributed as dist
+from glassnet.data import DistributedSampler
+from glassnet.data._distributed_sampler import shard_indices
+from glassnet.nn.parallel import DataParallel, DistributedDataParallel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mpi_programs as mp  # noqa: E402
+
+MPI_MISSING = next((why for why, missing in (
+    ("mpi4py is not installed (pip install 'glassnet[mpi]')", importlib.util.find_spec("mpi4py") is None),
+    ("no mpiexec on PATH (pip install mpich)", shutil.which("mpiexec") is None)) if missing), None)
+needs_mpi = pytest.mark.skipif(MPI_MISSING is not None, reason=f"MPI tests skipped: {MPI_MISSING}")
+
+
+@pytest.fixture
+def world():
+    dist.init_process_group()
+    yield
+    dist.destroy_process_group()
+
+
+def run_mpi(scenario, out, timeout=180, env=None):
+    command = ["mpiexec", "-n", "2", sys.executable, os.path.join(HERE, "mpi_programs.py"),
+               scenario, str(out)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def ran(result):
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+# -- a world of one process -------------------------------------------------------------------------
+
+def test_single_process_is_a_world_of_one(world):
+    assert dist.is_initialized() and (dist.get_rank(), dist.get_world_size()) == (0, 1)
+    t = gn.tensor([1.5, -2.0], dtype="float64")
+    for op in dist.ReduceOp:
+        dist.all_reduce(t, op)
+    dist.broadcast(t, src=0)
+    out = [gn.zeros(2, dtype="float64")]
+    dist.all_gather(out, t)
+    dist.barrier()
+    assert t.data.tolist() == [1.5, -2.0] and out[0].data.tolist() == [1.5, -2.0]
+    assert dist.all_reduce(t, async_op=True).wait() is True
+
+
+def test_group_lifecycle_errors():
+    assert not dist.is_initialized()
+    with pytest.raises(gn.GlassnetError, match="get_rank: the process group is not initialised"):
+        dist.get_rank()
+    with pytest.raises(gn.GlassnetValueError, match="backend 'nccl' is not available"):
+        dist.init_process_group("nccl")
+    with pytest.raises(gn.GlassnetValueError, match="timeout must be a positive number"):
+        dist.init_process_group(timeout=0)
+    dist.init_process_group()
+    try:
+        with pytest.raises(gn.GlassnetError, match="already initialised"):
+            dist.init_process_group()
+    finally:
+        dist.destroy_process_group()
+    assert not dist.is_initialized()
+
+
+def test_collective_argument_errors(world):
+    with pytest.raises(gn.GlassnetTypeError, match="op must be a ReduceOp"):
+        dist.all_reduce(gn.ones(2), "sum")
+    with pytest.raises(gn.GlassnetTypeError, match="AVG needs a floating tensor, got int64"):
+        dist.all_reduce(gn.tensor([1, 2]), dist.ReduceOp.AVG)
+    with pytest.raises(gn.GlassnetValueError, match=r"src must be a rank 0 … 0, got 1"):
+        dist.broadcast(gn.ones(2), src=1)
+    with pytest.raises(gn.GlassnetValueError, match="list of world_size = 1 tensors, got 2"):
+        dist.all_gather([gn.ones(2), gn.ones(2)], gn.ones(2))
+    with pytest.raises(gn.GlassnetValueError, match=r"tensor_list\[0\] has shape \(3,\)"):
+        dist.all_gather([gn.ones(3)], gn.ones(2))
+    with pytest.raises(gn.GlassnetTypeError, match="expected a glassnet Tensor, got ndarray"):
+        dist.all_reduce(np.ones(2))
+
+
+def test_ddp_in_a_world_of_one_equals_the_plain_model(world):
+    model = mp.make_model(0)
+    plain = copy.deepcopy(model)
+    ddp = DistributedDataParallel(model, bucket_cap_mb=1e-4)  # several buckets
+    assert len(ddp._reducer.buckets) > 1
+    X, y = mp.make_data(1)
+    x, t = gn.tensor(X[:8]), gn.tensor(y[:8])
+    loss_fn = gn.nn.CrossEntropyLoss()
+    for _ in range(2):  # a second backward accumulates, as without the wrapper
+        loss_fn(ddp(x), t).backward()
+        loss_fn(plain(x), t).backward()
+    with ddp.no_sync():
+        loss_fn(ddp(x), t).backward()
+    loss_fn(plain(x), t).backward()
+    loss_fn(ddp(x), t).backward()
+    loss_fn(plain(x), t).backward()
+    for p, q in zip(model.parameters(), plain.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.data, q.grad.data, rtol=0, atol=1e-15)
+
+
+def test_ddp_state_dict_has_the_module_prefix(world):
+    ddp = DistributedDataParallel(gn.nn.Linear(3, 2))
+    assert sorted(ddp.state_dict()) == ["module.bias", "module.weight"]
+    assert sorted(ddp.state_dict()) == sorted(DataParallel(gn.nn.Linear(3, 2)).state_dict())
+    ddp.load_state_dict({"module.weight": np.zeros((2, 3)), "module.bias": np.ones(2)})
+    assert ddp.module.bias.data.tolist() == [1.0, 1.0]
+
+
+def test_ddp_buckets_pack_parameters_in_backward_order(world):
+    model = gn.nn.Sequential(gn.nn.Linear(100, 100), gn.nn.Linear(100, 10)).double()  # 80800 + 8080 bytes
+    buckets = DistributedDataParallel(model, bucket_cap_mb=0.05)._reducer.buckets  # 52428 bytes
+    shapes = [[tuple(p.shape) for p in b.params] for b in buckets]
+    assert shapes == [[(10,), (10, 100), (100,)], [(100, 100)]]
+    assert [b.flat.size for b in buckets] == [1110, 10000]
+
+
+def test_ddp_errors(world):
+    with pytest.raises(gn.GlassnetTypeError, match="expected an nn.Module to wrap, got Tensor"):
+        DistributedDataParallel(gn.ones(2))
+    with pytest.raises(gn.GlassnetValueError, match="bucket_cap_mb must be a positive number, got 0"):
+        DistributedDataParallel(gn.nn.Linear(2, 2), bucket_cap_mb=0)
+    with pytest.raises(gn.GlassnetTypeError, match="device_ids=\\[0\\] names a GPU"):
+        DistributedDataParallel(gn.nn.Linear(2, 2), device_ids=[0])
+    ddp = DistributedDataParallel(_HalfUsed())
+    ddp(gn.ones(1, 2)).sum().backward()
+    with pytest.raises(gn.GlassnetError, match=r"gradients to 2 of 4 parameters.*\[\(3,\), \(3, 2\)\]"):
+        ddp(gn.ones(1, 2))
+
+
+class _HalfUsed(gn.nn.Module):
+    """Two layers, only the first used: the second never gets a gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.used, self.unused = gn.nn.Linear(2, 2), gn.nn.Linear(2, 3)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+def test_ddp_backward_without_the_wrapper_is_an_error(world):
+    ddp = DistributedDataParallel(gn.nn.Linear(2, 2))
+    with pytest.raises(gn.GlassnetError, match=r"call the wrapper \(ddp\(x\)\), not ddp.module"):
+        ddp.module(gn.ones(1, 2)).sum().backward()
+
+
+def test_ddp_needs_a_process_group():
+    with pytest.raises(gn.GlassnetError, match="DistributedDataParallel: the process group is not init"):
+        DistributedDataParallel(gn.nn.Linear(2, 2))
+
+
+# -- DistributedSampler --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 10, 11, 17])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 4])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_sampler_matches_pytorch(n, replicas, drop_last):
+    torch = pytest.importorskip("torch")
+    from torch.utils.data.distributed import DistributedSampler as TorchSampler
+    for rank in range(replicas):
+        ours = DistributedSampler(range(n), replicas, rank, shuffle=False, drop_last=drop_last)
+        theirs = TorchSampler(range(n), replicas, rank, shuffle=False, drop_last=drop_last)
+        assert (list(ours), len(ours)) == (list(theirs), len(theirs))
+        theirs = TorchSampler(range(n), replicas, rank, shuffle=True, seed=3, drop_last=drop_last)
+        theirs.set_epoch(4)
+        generator = torch.Generator()
+        generator.manual_seed(7)  # PyTorch seeds its permutation with seed + epoch
+        order = np.array(torch.randperm(n, generator=generator).tolist(), dtype=np.intp)
+        assert shard_indices(order, replicas, rank, drop_last).tolist() == list(theirs)
+
+
+def test_sampler_epochs_reshuffle_and_agree_across_ranks():
+    shards = [DistributedSampler(range(9), 3, r, seed=1) for r in range(3)]
+    first = [list(s) for s in shards]
+    assert sorted(sum(first, [])) == list(range(9))
+    for s in shards:
+        s.set_epoch(1)
+    second = [list(s) for s in shards]
+    assert sorted(sum(second, [])) == list(range(9)) and second != first
+
+
+def test_sampler_defaults_come_from_the_group(world):
+    assert (DistributedSampler(range(5)).num_replicas, DistributedSampler(range(5)).rank) == (1, 0)
+    loader = gn.data.DataLoader(gn.data.TensorDataset(np.arange(6.0)), batch_size=4,
+                                sampler=DistributedSampler(range(6), shuffle=False))
+    assert [b[0].data.tolist() for b in loader] == [[0, 1, 2, 3], [4, 5]]
+
+
+def test_sampler_errors():
+    with pytest.raises(gn.GlassnetError, match=r"DistributedSampler \(num_replicas=None\): the process"):
+        DistributedSampler(range(4))
+    with pytest.raises(gn.GlassnetValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1"):
+        DistributedSampler(range(4), num_replicas=2, rank=2)
+    with pytest.raises(gn.GlassnetValueError, match="num_replicas must be an int ≥ 1, got 0"):
+        DistributedSampler(range(4), num_replicas=0, rank=0)
+    with pytest.raises(gn.GlassnetTypeError, match="epoch must be an int, got 1.5"):
+        DistributedSampler(range(4), 1, 0).set_epoch(1.5)
+
+
+# -- two ranks under mpiexec ----------------------------------------------------------------------------
+
+def _parameters(key, found):
+    return {k.split("/", 1)[1]: v for k, v in found.items()
+            if k.startswith(key + "/") and "running" not in k and "num_batches" not in k}
+
+
+@needs_mpi
+def test_two_ranks_train_as_one_process_with_twice_the_batch(tmp_path):
+    ran(run_mpi("train", tmp_path))
+    ranks = [dict(np.load(tmp_path / f"train-rank{r}.npz")) for r in range(2)]
+    for optimizer in ("sgd", "adam"):
+        for key, kwargs in (("", {}), ("_buckets", {}), ("_accumulate", {"micro": 2}),
+                            ("_batchnorm", {"batchnorm": True})):
+            expected = mp.reference(optimizer, world=2, **kwargs)
+            got0, got1 = (_parameters(optimizer + key, r) for r in ranks)
+            start = mp.make_model(0, **{k: v for k, v in kwargs.items() if k == "batchnorm"}).state_dict()
+            for name, value in got0.items():
+                assert np.array_equal(value, got1[name]), (optimizer, key, name)  # ranks agree exactly
+                np.testing.assert_allclose(value, expected[name], rtol=0, atol=1e-12, err_msg=optimizer + key)
+            assert max(np.abs(v - start[k].data).max() for k, v in got0.items()) > 0.04  # training moved
+    bn = [(r["sgd_batchnorm/1.running_mean"], r["sgd_batchnorm/1.num_batches_tracked"]) for r in ranks]
+    assert bn[0][1] == bn[1][1] == mp.STEPS  # rank 0's buffers broadcast before each forward
+    assert not np.allclose(bn[0][0], bn[1][0])  # then each rank's own batch statistics
+
+
+@needs_mpi
+def test_collectives_give_the_same_numbers_on_every_rank(tmp_path):
+    ran(run_mpi("collectives", tmp_path))
+    found = [json.loads((tmp_path / f"collectives-rank{r}.json").read_text()) for r in range(2)]
+    assert found[0] == found[1]
+    assert found[0] == {
+        "SUM": [3.0, -3.0, 1.0], "AVG": [1.5, -1.5, 0.5], "MAX": [2.0, 0.0, 0.5],
+        "MIN": [1.0, -3.0, 0.5], "PRODUCT": [2.0, 0.0, 0.25], "broadcast": [[2, 2], [2, 2]],
+        "all_gather": [[0.0, 0.0, 0.0], [1.0, 10.0, -1.0]],
+        "strided": [[0.0, 9.0], [3.0, 12.0], [6.0, 15.0]], "async": True}
+
+
+@needs_mpi
+def test_sampler_covers_every_sample_once_per_epoch(tmp_path):
+    ran(run_mpi("sampler", tmp_path))
+    found = [json.loads((tmp_path / f"sampler-rank{r}.json").read_text()) for r in range(2)]
+    assert found[0] == found[1]
+    for key, shards in found[0].items():
+        n, drop_last, epoch = key.split("/")
+        n, union = int(n), sorted(shards[0] + shards[1])
+        if n % 2 == 0 or drop_last == "True":
+            assert len(set(union)) == len(union) == 2 * (n // 2)  # disjoint, nothing repeated
+        else:
+            assert set(union) == set(range(n)) and len(union) == n + 1  # one sample padded
+        assert len(shards[0]) == len(shards[1])
+    assert found[0]["17/False/0"] != found[0]["17/False/1"]  # set_epoch reshuffles
+
+
+@needs_mpi
+def test_a_stalled_rank_makes_the_other_stop_with_a_clear_error(tmp_path):
+    result = run_mpi("stall", tmp_path, timeout=60, env={"GLASSNET_TEST_TIMEOUT": "2"})
+    assert result.returncode != 0
+    assert ("DistributedTimeoutError: all_reduce(SUM) of shape (3,): rank 0 of 2 waited 2 s and the "
+            "collective did not complete") in result.stderr
+    assert "aborting every rank (MPI_Abort)" in result.stderr
+
+
+@needs_mpi
+def test_a_killed_rank_makes_the_other_exit_within_the_timeout(tmp_path):
+    """mpiexec (Hydra) stops the job when a rank dies; where a launcher does not, the
+    survivor's timeout stops it (the stalled-rank test above)."""
+    result = run_mpi("kill", tmp_path, timeout=60, env={"GLASSNET_TEST_TIMEOUT": "30"})
+    assert result.returncode != 0
+    assert "Killed (signal 9)" in result.stdout + result.stderr
