@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import glassnet.nn as nn
 from conv_modules import conv_specs
 from glassnet.models import MLP, LogisticRegression
+from norm_modules import norm_specs
 from sequence_modules import sequence_specs
 
 
@@ -55,3 +56,4 @@ MODULES = [
 ]
 MODULES += sequence_specs(ModuleSpec)  # RNN, LSTM, GRU, cells, Embedding: sequence_modules.py
 MODULES += conv_specs(ModuleSpec)  # Conv, pooling, BatchNorm, Dropout2d, CNNs: conv_modules.py
+MODULES += norm_specs(ModuleSpec)  # LayerNorm, GroupNorm, RMSNorm: norm_modules.py

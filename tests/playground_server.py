@@ -17,10 +17,10 @@ ACT = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "none": nn.Ident
 
 
 @contextmanager
-def running_server():
+def running_server(limits=None):
     from glassnet.web import make_server
 
-    server = make_server("127.0.0.1", 0)
+    server = make_server("127.0.0.1", 0, limits=limits)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -74,3 +74,47 @@ def direct(doc):
             "dW": [lin.weight.grad.data for lin in out["linears"]],
             "db": [lin.bias.grad.data for lin in out["linears"]],
             "probs": gn.softmax(a.detach(), dim=1).data, "loss": loss.item()}
+
+
+class ServerProcess:
+    """A playground server in a child process: ``server_address`` (for :func:`request`) and
+    ``process``. The tests' own threads cannot slow it down, and its address space is
+    limited, so that a memory blow-up fails a test instead of the machine."""
+
+    CODE = """
+import json, resource, sys
+limit = int(sys.argv[2]) << 20
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from glassnet.web import make_server
+server = make_server("127.0.0.1", 0, limits=json.loads(sys.argv[1]), **json.loads(sys.argv[3]))
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+    def __init__(self, process, port):
+        self.process, self.server_address = process, ("127.0.0.1", port)
+
+
+@contextmanager
+def server_process(limits=None, address_space_mb=1024, **options):
+    """A :class:`ServerProcess` (``options``: make_server's ``quiet``, ``verbose``), stopped at
+    the end; its standard error is in ``.stderr`` afterwards."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", ServerProcess.CODE, json.dumps(limits or {}), str(address_space_mb),
+         json.dumps(options)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = None
+    try:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"the server process did not start: {process.stderr.read()}")
+        server = ServerProcess(process, int(line))
+        yield server
+        assert process.poll() is None, f"the server process died (exit code {process.returncode})"
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+        if server is not None:
+            server.stderr = stderr

@@ -304,7 +304,8 @@ def _loader_generator(generator, seed):
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
     raise GlassnetTypeError(
-        f"DataLoader: generator must be a numpy.random.Generator (or give seed=<int>); "
+        f"DataLoader: generator must be a gn.Generator or numpy.random.Generator (or give "
+        f"seed=<int>); "
         f"got {type(generator).__name__}")
 
 

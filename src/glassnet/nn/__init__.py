@@ -26,6 +26,7 @@ from glassnet.nn._loss import (
     NLLLoss,
 )
 from glassnet.nn._module import Module
+from glassnet.nn._normalization import GroupNorm, LayerNorm, RMSNorm
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
@@ -53,11 +54,13 @@ __all__ = [
     "GELU",
     "GRU",
     "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "L1Loss",
     "LSTM",
     "LSTMCell",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -69,6 +72,7 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RMSNorm",
     "RNN",
     "RNNBase",
     "RNNCell",

@@ -3,10 +3,11 @@
 import numpy as np
 
 from glassnet._backend import get_default_dtype
-from glassnet._errors import GlassnetValueError
+from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._mode import no_grad
+from glassnet.autograd._tensor import Tensor
 from glassnet.nn import init
-from glassnet.nn._functional_seq import embedding
+from glassnet.nn._functional_embedding import embedding, warn_sparse
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
@@ -19,10 +20,18 @@ class Embedding(Module):
 
     Equivalent to ``one_hot(indices) · W`` (a matmul with a one-hot matrix), done as a
     row lookup. Initialised like PyTorch, ``W ~ N(0, 1)``, with the ``padding_idx`` row
-    zeroed; that row never receives a gradient.
+    zeroed; that row never receives a gradient. PyTorch's other options, as PyTorch:
+    ``max_norm`` renormalises the rows a forward pass uses (in place), and
+    ``scale_grad_by_freq`` divides each row's gradient by its count in the batch (see
+    :mod:`glassnet.nn._functional_embedding`). ``sparse=True`` is accepted and gives the
+    same gradient as a dense array, with a one-time GlassnetWarning saying so.
+    ``_weight`` (an initial table) and ``_freeze`` are PyTorch's private arguments that
+    :meth:`from_pretrained` uses.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
         if num_embeddings <= 0 or embedding_dim <= 0:
             raise GlassnetValueError(
@@ -38,9 +47,42 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         self.padding_idx = padding_idx
-        dtype = np.dtype(dtype or get_default_dtype())
-        self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype))
-        self.reset_parameters()
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        if sparse:
+            warn_sparse()
+        if _weight is None:
+            dtype = np.dtype(dtype or get_default_dtype())
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            self.weight = Parameter(self._given_weight(_weight), requires_grad=not _freeze)
+        if device is not None:
+            self.to(str(device))
+
+    def _given_weight(self, weight):
+        array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        if tuple(array.shape) != (self.num_embeddings, self.embedding_dim):
+            raise ShapeError(
+                f"Embedding: _weight has shape {tuple(array.shape)}, which does not match "
+                f"num_embeddings and embedding_dim ({self.num_embeddings}, "
+                f"{self.embedding_dim})")
+        return array
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose table is ``embeddings`` (2-D, shared, not copied), frozen
+        (no gradient) unless ``freeze=False``; the padding row is kept as given."""
+        if len(embeddings.shape) != 2:
+            raise ShapeError(
+                f"Embedding.from_pretrained: embeddings must be 2-D (num_embeddings, "
+                f"embedding_dim), got shape {tuple(embeddings.shape)}")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm,
+                   norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -49,8 +91,19 @@ class Embedding(Module):
                 self.weight.data[self.padding_idx] = 0
 
     def forward(self, input):
-        return embedding(input, self.weight, self.padding_idx)
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        if self.sparse:
+            text += ", sparse=True"
+        return text

@@ -25,7 +25,9 @@ from glassnet.nn._functional_conv import (
     max_pool1d,
     max_pool2d,
 )
-from glassnet.nn._functional_seq import cosine_similarity, embedding, normalize
+from glassnet.nn._functional_embedding import embedding
+from glassnet.nn._functional_norm import group_norm, layer_norm, rms_norm
+from glassnet.nn._functional_seq import cosine_similarity, normalize
 from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from glassnet.ops._linear import linear
 from glassnet.ops._loss import (
@@ -52,8 +54,10 @@ __all__ = [
     "dropout2d",
     "embedding",
     "gelu",
+    "group_norm",
     "huber_loss",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -65,6 +69,7 @@ __all__ = [
     "one_hot",
     "pad",
     "relu",
+    "rms_norm",
     "sigmoid",
     "softmax",
     "tanh",

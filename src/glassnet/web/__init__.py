@@ -2,16 +2,25 @@
 weights and watches it compute and learn, every number from glassnet's own engine.
 
 ``glassnet playground`` serves it; :func:`make_server` starts one from Python (port 0 picks
-a free port). The computations behind the endpoints are plain functions on a JSON state
-(:func:`compute`, :func:`sgd_step`, :func:`train_steps`, :func:`export_script`, …).
+a free port; ``limits`` overrides :data:`SERVER_LIMITS`, its deadlines and bounds). The
+computations behind the endpoints are plain functions on a JSON state (:func:`compute`,
+:func:`sgd_step`, :func:`train_steps` or a :class:`Training` advanced in slices,
+:func:`export_script`, …).
 """
 
 from glassnet.web._compute import build_model, compute, default_state, explain_trace, init_state, sgd_step
-from glassnet.web._server import LOOPBACK_HOSTS, PlaygroundServer, make_server, serve
+from glassnet.web._server import LOOPBACK_HOSTS, SERVER_LIMITS, PlaygroundServer, make_server, serve
 from glassnet.web._state import ACTIVATIONS, LIMITS, LOSSES, PlaygroundError, parse_state
-from glassnet.web._train import TOY_DATASETS, dataset_points, export_model_bytes, export_script, train_steps
+from glassnet.web._train import (
+    TOY_DATASETS,
+    Training,
+    dataset_points,
+    export_model_bytes,
+    export_script,
+    train_steps,
+)
 
 __all__ = ["ACTIVATIONS", "LIMITS", "LOOPBACK_HOSTS", "LOSSES", "PlaygroundError",
-           "PlaygroundServer", "TOY_DATASETS", "build_model", "compute", "dataset_points",
-           "default_state", "explain_trace", "export_model_bytes", "export_script", "init_state",
-           "make_server", "parse_state", "serve", "sgd_step", "train_steps"]
+           "PlaygroundServer", "SERVER_LIMITS", "TOY_DATASETS", "Training", "build_model", "compute",
+           "dataset_points", "default_state", "explain_trace", "export_model_bytes", "export_script",
+           "init_state", "make_server", "parse_state", "serve", "sgd_step", "train_steps"]

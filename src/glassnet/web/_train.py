@@ -3,8 +3,10 @@ model file and a short Python script that rebuilds the network with the public A
 
 import functools
 import json
+import math
 import os
 import tempfile
+import time
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from glassnet import data, optim
 from glassnet.web._compute import _loss, build_model, state_doc, to_json_list
 from glassnet.web._state import LIMITS, PlaygroundError, parse_state
 
-__all__ = ["TOY_DATASETS", "dataset_points", "export_model_bytes", "export_script", "train_steps"]
+__all__ = ["TOY_DATASETS", "Training", "dataset_points", "export_model_bytes", "export_script", "train_steps"]
 
 TOY_DATASETS = ("circles", "gaussians", "moons", "spiral", "xor")
 GRID_EXTENT = 1.25  # the heat map covers [-1.25, 1.25]² (the toy points lie in about [-1, 1]²)
@@ -58,45 +60,83 @@ def _grid(model, size):
     return {"size": size, "extent": GRID_EXTENT, "probs": to_json_list(probs, 3)}
 
 
-def train_steps(doc):
+class Training:
+    """A run of ``steps`` full-batch SGD steps that can be advanced a slice at a time, so
+    that a server can interleave it with other work and stop it at a time budget.
+
+    ``Training(doc, budget_s)`` checks the request and builds the network (nothing runs yet);
+    ``advance(until)`` runs steps while ``time.monotonic() < until`` and returns True once
+    the run is over: every step done, or ``budget_s`` seconds gone since ``started``
+    (default: now). ``result()`` then answers as :func:`train_steps` does.
+    """
+
+    def __init__(self, doc, budget_s=None, started=None):
+        if not isinstance(doc, dict):
+            raise PlaygroundError("train: expected a JSON object with state, dataset, steps", "state")
+        self.state = parse_state(doc.get("state"))
+        self.X, self.y = _dataset(doc.get("dataset"))
+        self.steps = _int_param(doc, "steps", 10, 0, LIMITS["max_steps"])
+        self.grid_size = _int_param(doc, "grid", 24, 2, 64)
+        n_in, n_out = self.state["layers"][0]["W"].shape[1], self.state["layers"][-1]["W"].shape[0]
+        n_classes = int(self.y.max()) + 1
+        if n_in != 2 or n_out != n_classes:
+            raise PlaygroundError(
+                f"train: {doc['dataset']} has 2 inputs and {n_classes} classes, the network "
+                f"{n_in} inputs and {n_out} outputs — use sizes [2, …, {n_classes}]", "sizes")
+        self.model, self.linears = build_model(self.state)
+        self.optimizer = optim.SGD(self.model.parameters(), lr=self.state["lr"])
+        self.inputs, self.targets = gn.tensor(self.X), gn.tensor(self.y)
+        self.losses, self.done = np.empty(self.steps), 0
+        self.budget_s = budget_s
+        started = time.monotonic() if started is None else started
+        self.deadline = math.inf if budget_s is None else started + budget_s
+
+    def over_budget(self):
+        return time.monotonic() >= self.deadline
+
+    def advance(self, until=math.inf):
+        """Run steps until all are done, ``until`` or the budget's end; True when the run is over."""
+        while self.done < self.steps:
+            if time.monotonic() >= min(until, self.deadline):
+                break
+            self.optimizer.zero_grad()
+            loss = _loss(self.model(self.inputs), self.targets, self.state["loss"])
+            loss.backward()
+            self.optimizer.step()
+            self.losses[self.done] = loss.item()
+            self.done += 1
+        return self.done == self.steps or self.over_budget()
+
+    def result(self):
+        """``{"state", "losses", "loss", "accuracy", "grid", "steps" (done), "stopped"}``."""
+        with gn.no_grad():
+            output = self.model(self.inputs)
+            final = _loss(output, self.targets, self.state["loss"]).item()
+        for layer, linear in zip(self.state["layers"], self.linears, strict=True):
+            layer["W"], layer["b"] = linear.weight.data.copy(), linear.bias.data.copy()
+        stopped = None
+        if self.done < self.steps:
+            stopped = (f"train: stopped after {self.done} of {self.steps} steps: a request may "
+                       f"train for at most {self.budget_s:g} s here; ask for fewer steps")
+        return {"state": state_doc(self.state), "losses": to_json_list(self.losses[:self.done]),
+                "loss": final, "accuracy": float((np.argmax(output.data, axis=1) == self.y).mean()),
+                "grid": _grid(self.model, self.grid_size), "steps": self.done, "stopped": stopped}
+
+
+def train_steps(doc, budget_s=None):
     """``steps`` full-batch SGD steps (lr from the state) of the state's network on the toy
     set ``dataset``. The network must take 2 inputs and give one output per class.
 
     Returns ``{"state", "losses" (one per step, before its update), "loss", "accuracy" (on
-    the training points, after the steps), "grid"}``; ``grid.probs`` holds the softmax of the
-    output at ``size × size`` points covering ``[-extent, extent]²``, row by row from the
-    bottom (y = -extent) up.
+    the training points, after the steps), "grid", "steps", "stopped"}``; ``grid.probs``
+    holds the softmax of the output at ``size × size`` points covering
+    ``[-extent, extent]²``, row by row from the bottom (y = -extent) up. With ``budget_s``
+    the run stops once that many seconds have passed: ``steps`` is then the number done
+    and ``stopped`` says why (it is None when every step ran).
     """
-    if not isinstance(doc, dict):
-        raise PlaygroundError("train: expected a JSON object with state, dataset, steps", "state")
-    state = parse_state(doc.get("state"))
-    X, y = _dataset(doc.get("dataset"))
-    steps = _int_param(doc, "steps", 10, 0, LIMITS["max_steps"])
-    grid_size = _int_param(doc, "grid", 24, 2, 64)
-    n_in, n_out = state["layers"][0]["W"].shape[1], state["layers"][-1]["W"].shape[0]
-    n_classes = int(y.max()) + 1
-    if n_in != 2 or n_out != n_classes:
-        raise PlaygroundError(
-            f"train: {doc['dataset']} has 2 inputs and {n_classes} classes, the network "
-            f"{n_in} inputs and {n_out} outputs — use sizes [2, …, {n_classes}]", "sizes")
-    model, linears = build_model(state)
-    optimizer = optim.SGD(model.parameters(), lr=state["lr"])
-    inputs, targets = gn.tensor(X), gn.tensor(y)
-    losses = np.empty(steps)
-    for i in range(steps):
-        optimizer.zero_grad()
-        loss = _loss(model(inputs), targets, state["loss"])
-        loss.backward()
-        optimizer.step()
-        losses[i] = loss.item()
-    with gn.no_grad():
-        output = model(inputs)
-        final = _loss(output, targets, state["loss"]).item()
-    for layer, linear in zip(state["layers"], linears, strict=True):
-        layer["W"], layer["b"] = linear.weight.data.copy(), linear.bias.data.copy()
-    return {"state": state_doc(state), "losses": to_json_list(losses), "loss": final,
-            "accuracy": float((np.argmax(output.data, axis=1) == y).mean()),
-            "grid": _grid(model, grid_size)}
+    training = Training(doc, budget_s)
+    training.advance()
+    return training.result()
 
 
 def _architecture(state):

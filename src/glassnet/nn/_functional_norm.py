@@ -1,0 +1,117 @@
+"""Functional layer, group and RMS normalisation (re-exported by ``nn.functional``).
+
+Each is composed from primitives — mean, subtract, multiply, add, sqrt, divide — so the
+backward pass is the engine's chain rule through those steps; there is no hand-written
+gradient to check. (A fused primitive would save a few array passes; none of the
+models glassnet trains is bound by normalisation, so the readable form stays.)
+
+With ``D`` the normalised trailing axes (layer and RMS norm) or each group's channels
+and positions (group norm)::
+
+    layer_norm:  y = (x − mean_D(x)) / √(var_D(x) + eps) · γ + β
+    group_norm:  the same, per (sample, group of C/G channels); γ, β per channel
+    rms_norm:    y = x / √(mean_D(x²) + eps) · γ
+
+``var`` is the biased variance (divide by the count, as PyTorch).
+"""
+
+import numpy as np
+
+from glassnet import ops
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+
+__all__ = ["group_norm", "layer_norm", "rms_norm"]
+
+
+def as_shape(normalized_shape, who):
+    """``normalized_shape`` (an int or a sequence of ints) as a tuple of positive ints."""
+    if isinstance(normalized_shape, (int, np.integer)) and not isinstance(normalized_shape, bool):
+        normalized_shape = (normalized_shape,)
+    try:
+        shape = tuple(_size(n) for n in normalized_shape)
+    except TypeError:
+        raise GlassnetTypeError(
+            f"{who}: normalized_shape must be an int or a sequence of ints, got "
+            f"{normalized_shape!r}") from None
+    if not shape or any(n <= 0 for n in shape):
+        raise GlassnetValueError(
+            f"{who}: normalized_shape must be one or more positive sizes, got {shape}")
+    return shape
+
+
+def _size(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(n)
+    return int(n)
+
+
+def _check(input, shape, weight, bias, who):
+    got = tuple(input.shape)
+    if got[len(got) - len(shape):] != shape or len(got) < len(shape):
+        raise ShapeError(
+            f"{who}: normalized_shape {shape} expects input of shape (*, "
+            f"{', '.join(map(str, shape))}), got {got}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ShapeError(f"{who}: {name} must have shape {shape} (normalized_shape), "
+                             f"got {tuple(t.shape)}")
+    return tuple(range(-len(shape), 0))
+
+
+def _standardise(x, dims, eps):
+    """``(x − mean) / √(var + eps)`` over ``dims`` (biased variance)."""
+    centred = x - x.mean(dim=dims, keepdim=True)
+    var = (centred * centred).mean(dim=dims, keepdim=True)
+    return centred / ops.sqrt(var + eps)
+
+
+def _affine(y, weight, bias):
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` axes of ``input`` (*, *D), then
+    scale by ``weight`` and shift by ``bias`` (both of shape D): ``y = x̂·γ + β`` with
+    ``x̂ = (x − mean) / √(var + eps)``. Output: the input's shape."""
+    shape = as_shape(normalized_shape, "layer_norm")
+    dims = _check(input, shape, weight, bias, "layer_norm")
+    return _affine(_standardise(input, dims, eps), weight, bias)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise ``input`` (N, C, *) over each group of ``C / num_groups`` channels (and
+    all positions *), per sample; then ``weight``, ``bias`` (C,) scale and shift each
+    channel. Output: the input's shape."""
+    got = tuple(input.shape)
+    if len(got) < 2:
+        raise ShapeError(f"group_norm: expected input (N, C, *), got {got}")
+    n, c = got[0], got[1]
+    if num_groups <= 0 or c % num_groups:
+        raise GlassnetValueError(
+            f"group_norm: expected number of channels in input to be divisible by "
+            f"num_groups, but got input of shape {got} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"group_norm: {name} must have shape ({c},) for input {got}, "
+                             f"got {tuple(t.shape)}")
+    grouped = input.reshape(n, num_groups, -1)  # (N, G, C/G · positions)
+    y = _standardise(grouped, (-1,), eps).reshape(got)
+    per_channel = (c,) + (1,) * (len(got) - 2)  # broadcast γ, β over the positions
+    return _affine(y, None if weight is None else weight.reshape(per_channel),
+                   None if bias is None else bias.reshape(per_channel))
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``y = x / √(mean(x²) + eps) · γ`` over the trailing ``normalized_shape`` axes
+    (PyTorch ≥ 2.4); ``eps=None`` uses the machine epsilon of the input's dtype.
+    Output: the input's shape."""
+    shape = as_shape(normalized_shape, "rms_norm")
+    dims = _check(input, shape, weight, None, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    y = input / ops.sqrt((input * input).mean(dim=dims, keepdim=True) + eps)
+    return _affine(y, weight, None)
