@@ -166,8 +166,36 @@ def scenario_kill(out):
         gn.nn.CrossEntropyLoss()(ddp(xb), yb).backward()
 
 
-SCENARIOS = {"train": scenario_train, "collectives": scenario_collectives, "sampler": scenario_sampler,
-             "stall": scenario_stall, "kill": scenario_kill}
+FIT_SAMPLES, FIT_BATCH = 40, 4
+
+
+def fit_model(checkpoint_dir, world, epochs, seed=0, resume=False):
+    """``fit`` with ``world × FIT_BATCH`` samples per step (sharded when ranks are several)."""
+    model = make_model(seed)
+    X, y = make_data(1, steps=FIT_SAMPLES // BATCH)
+    opt = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=epochs, shuffle=False,
+                           batch_size=FIT_BATCH * world, checkpoint_dir=checkpoint_dir, resume=resume,
+                           progress=False)
+    return weights(model), {"loss": history["loss"], "accuracy": history["accuracy"]}
+
+
+def scenario_fit(out):
+    rank, world = dist.get_rank(), dist.get_world_size()
+    model = make_model(seed=rank)  # rank 1 starts elsewhere: fit's wrapper broadcasts rank 0's
+    X, y = make_data(1, steps=FIT_SAMPLES // BATCH)
+    opt = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=2, shuffle=False,
+                           batch_size=FIT_BATCH, checkpoint_dir=os.path.join(out, "checkpoints"),
+                           progress=False)
+    np.savez(os.path.join(out, f"fit-rank{rank}.npz"), **weights(model))
+    with open(os.path.join(out, f"fit-rank{rank}.json"), "w") as f:
+        json.dump({"loss": history["loss"], "accuracy": history["accuracy"]}, f)
+    assert world == 2
+
+
+SCENARIOS = {"train": scenario_train, "fit": scenario_fit, "collectives": scenario_collectives,
+             "sampler": scenario_sampler, "stall": scenario_stall, "kill": scenario_kill}
 
 if __name__ == "__main__":
     scenario, out_dir = sys.argv[1], sys.argv[2]

@@ -287,3 +287,24 @@ def test_a_killed_rank_makes_the_other_exit_within_the_timeout(tmp_path):
     result = run_mpi("kill", tmp_path, timeout=60, env={"GLASSNET_TEST_TIMEOUT": "30"})
     assert result.returncode != 0
     assert "Killed (signal 9)" in result.stdout + result.stderr
+
+
+@needs_mpi
+def test_fit_on_two_ranks_equals_one_process_and_resumes_in_one(tmp_path):
+    ran(run_mpi("fit", tmp_path))
+    found = [json.loads((tmp_path / f"fit-rank{r}.json").read_text()) for r in range(2)]
+    expected_weights, expected_history = mp.fit_model(None, world=2, epochs=2)
+    assert found[0] == found[1]  # metrics summed over both ranks' samples
+    np.testing.assert_allclose(found[0]["loss"], expected_history["loss"], rtol=1e-12)
+    assert found[0]["accuracy"] == expected_history["accuracy"]
+    got = dict(np.load(tmp_path / "fit-rank0.npz"))
+    for name, value in expected_weights.items():
+        np.testing.assert_allclose(got[name], value, rtol=0, atol=1e-12)
+    # rank 0 alone wrote one checkpoint per epoch; one process resumes them with batch 2·b
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "checkpoint-000001.safetensors", "checkpoint-000002.safetensors"]
+    resumed, resumed_history = mp.fit_model(tmp_path / "checkpoints", world=2, epochs=3, resume=True)
+    straight, straight_history = mp.fit_model(None, world=2, epochs=3)
+    np.testing.assert_allclose(resumed_history["loss"], straight_history["loss"], rtol=1e-12)
+    for name, value in straight.items():
+        np.testing.assert_allclose(resumed[name], value, rtol=0, atol=1e-12)

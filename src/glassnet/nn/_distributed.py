@@ -241,5 +241,12 @@ class DistributedDataParallel(Module):
         finally:
             self.__dict__["_require_sync"] = previous
 
+    def remove_gradient_hooks(self):
+        """Stop averaging: take the hooks off the wrapped parameters, so the module can be
+        trained on its own again (``fit`` calls this when it ends)."""
+        for handle in self._reducer.handles:
+            handle.remove()
+        self._reducer.handles = []
+
     def extra_repr(self):
         return f"world_size={self._reducer.group.size}, buckets={len(self._reducer.buckets)}"

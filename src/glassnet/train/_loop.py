@@ -14,6 +14,7 @@ from glassnet.autograd._tensor import Tensor
 from glassnet.data import DataLoader, Dataset, TensorDataset
 from glassnet.nn._loss import BCELoss
 from glassnet.train._checkpoint import Checkpoint, as_manager, resume_run
+from glassnet.train._distributed import DistributedFit
 from glassnet.train._history import History
 from glassnet.train._metrics import resolve_metric
 
@@ -163,9 +164,18 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     scheduler, history, step and every random generator — and training continues from
     the next epoch, ending bitwise identical to a run that was never interrupted (given
     the same model, data, seed and arguments). Callback state is not saved.
+
+    Under ``mpiexec -n N`` with ``glassnet.distributed.init_process_group()`` called, each
+    rank trains on its :class:`~glassnet.data.DistributedSampler` shard with ``batch_size``
+    samples per step (a global batch of ``N × batch_size``) through
+    :class:`~glassnet.nn.parallel.DistributedDataParallel`; the logged loss and metrics
+    are those of all ranks' samples; only rank 0 prints and writes checkpoints. A
+    checkpoint resumes under any number of ranks.
     """
     dtype = _model_dtype(model)
-    loader = as_loader(train_data, batch_size, shuffle, seed, dtype=dtype)
+    world = DistributedFit()  # several MPI ranks: shard, average, write from rank 0
+    loader = world.loader(as_loader(train_data, batch_size, shuffle, seed, dtype=dtype), seed)
+    step_model = world.model(model)
     val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
                                                          dtype=dtype,
                                                          who="fit (val_data)")
@@ -174,15 +184,17 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     manager = as_manager(checkpoint_dir, keep_last, resume)
     first = 1
     if manager is not None and resume:
-        first = resume_run(manager, run, scheduler, loader, print_fn if progress else None)
+        first = resume_run(manager, run, scheduler, loader, print_fn if progress and world.writes else None)
     for cb in callbacks:
         cb.on_train_begin(run)
     for epoch in range(first, int(epochs) + 1):
         run.epoch = epoch
         start = time.perf_counter()
         meter = _Meter(metrics, loss_fn)
-        run.step += _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
-                                 progress)
+        world.start_epoch(loader, epoch)
+        run.step += _train_epoch(step_model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
+                                 progress and world.writes)
+        world.sum_meter(meter)
         logs = {"epoch": epoch, **meter.results()}
         if val_loader is not None:
             logs.update(evaluate(model, val_loader, loss_fn, metrics, prefix="val_"))
@@ -192,13 +204,14 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
         for cb in callbacks:
             cb.on_epoch_end(run, epoch, logs)
         history.append(logs)
-        if manager is not None:
+        if manager is not None and world.writes:
             manager.save(Checkpoint.capture(model, optimizer, scheduler, epoch, run.step, history,
                                             loader, extra=manager.extra))
-        if progress and print_fn is not None:
+        if progress and print_fn is not None and world.writes:
             print_fn(_epoch_line(logs, epochs))
         if run.stop_training:
             break
+    world.release()
     for cb in callbacks:
         cb.on_train_end(run)
     return history
