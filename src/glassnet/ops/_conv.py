@@ -23,7 +23,6 @@ kernels in :mod:`glassnet.kernels._conv`.
 
 import math
 
-import glassnet.kernels  # noqa: F401  (importing the fast tier registers its kernels: kernels/_conv.py)
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet._windows import kernel_positions, output_size, pad_input, unpad, window_slice, windows

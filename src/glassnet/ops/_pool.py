@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 
-import glassnet.kernels  # noqa: F401  (importing the fast tier registers its kernels: kernels/_pool.py)
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet._windows import kernel_positions, pad_input, unpad, window_slice, windows
