@@ -82,9 +82,14 @@ class ServerProcess:
     limited, so that a memory blow-up fails a test instead of the machine."""
 
     CODE = """
-import json, resource, sys
-limit = int(sys.argv[2]) << 20
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import json, sys
+try:
+    import resource
+except ImportError:  # Windows: no address-space limit
+    pass
+else:
+    limit = int(sys.argv[2]) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from glassnet.web import make_server
 server = make_server("127.0.0.1", 0, limits=json.loads(sys.argv[1]), **json.loads(sys.argv[3]))
 print(server.server_address[1], flush=True)

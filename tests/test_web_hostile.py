@@ -99,9 +99,20 @@ class SlowLoris:
                 sock.close()
 
 
+def _can_send_from(address):
+    try:
+        with socket.socket() as sock:
+            sock.bind((address, 0))
+    except OSError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("source, sockets, per_client", [("127.0.0.1", 32, 128), ("127.0.0.2", 64, 32)],
                          ids=["same-address-as-the-victim", "another-address-over-its-bound"])
 def test_slow_loris_clients_neither_lock_out_nor_slow_down_others(source, sockets, per_client):
+    if not _can_send_from(source):
+        pytest.skip(f"{source} is not a loopback address here (only Linux routes all of 127/8)")
     limits = {"head_seconds": 2.0, "max_connections_per_client": per_client}
     with server_process(limits) as server:
         state = request(server, "GET", "/api/default")[2]

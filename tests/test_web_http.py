@@ -1,6 +1,7 @@
 """The playground server's HTTP layer and its bounds, piece by piece: request parsing and
-its refusals, deadlines, keep-alive, which connection gives way to a newcomer, the compute
-thread's lanes, the training budget, the icon and the log."""
+its refusals (and a fuzz of mangled requests: ``GLASSNET_FUZZ=1`` runs it longer),
+deadlines, keep-alive, which connection gives way to a newcomer, the compute thread's
+lanes, the training budget, the icon and the log."""
 
 import json
 import os

@@ -37,14 +37,18 @@ How it holds up (every bound is an entry of :data:`SERVER_LIMITS`):
   requests go first, trainings share the rest in 20 ms slices, each stops at its time
   budget (``train_seconds``) and says so; full lanes answer 503.
 
-Why the standard library and not an asynchronous server package: uvicorn (the usual server
-for local Python tools, installable here with h11 and click) has a concurrency limit and a
-keep-alive timeout, but no deadline for receiving a request — its keep-alive timer restarts
-on every byte (uvicorn issue #157 asks for one since 2018) — and no per-client bound;
-aiohttp and hypercorn likewise time reads, not requests. Each would need the same deadline,
-fairness and compute code written on top, for two or three more dependencies of a library
-whose page is an optional extra. asyncio streams give all of it in the standard library,
-in about as many lines as ``http.server`` needed to be hardened.
+Why asyncio from the standard library, and neither a hardened ``http.server`` nor a server
+package: ``http.server`` gives each connection a thread that blocks in reads, so a total
+deadline per request needs a watchdog that shuts sockets from outside, and answering the
+excess with 503 instead of a reset needs yet more threads. uvicorn (the usual server for
+local Python tools; installable here, with h11 and click) has a concurrency limit and a
+keep-alive timeout, but no deadline for receiving a request — its timer restarts on every
+byte (uvicorn issue #157 has asked for one since 2018) — and no per-client bound; aiohttp
+and hypercorn likewise bound idle time or single reads, not a request's arrival. With any
+of them the deadline, fairness and compute code here would still be needed, plus two or
+three dependencies for an optional page. asyncio streams give a coroutine per connection in the standard
+library; the HTTP the page needs (request line, headers, ``Content-Length`` bodies) is the
+short :mod:`glassnet.web._http`, whose parser is fuzzed in tests/test_web_http.py.
 
 Logging: errors only (5xx), every request with ``verbose=True``, nothing with ``quiet=True``.
 """
