@@ -308,3 +308,15 @@ def test_fit_on_two_ranks_equals_one_process_and_resumes_in_one(tmp_path):
     np.testing.assert_allclose(resumed_history["loss"], straight_history["loss"], rtol=1e-12)
     for name, value in straight.items():
         np.testing.assert_allclose(resumed[name], value, rtol=0, atol=1e-12)
+
+
+@needs_mpi
+def test_cli_trains_on_two_ranks_and_rank_0_writes(tmp_path):
+    command = ["mpiexec", "-n", "2", sys.executable, "-m", "glassnet", "train", "--distributed",
+               "--model", "mlp", "--dataset", "spiral", "--epochs", "2", "--batch-size", "16",
+               "--out", str(tmp_path / "run")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    ran(result)
+    assert result.stdout.count("world size      2") == 1 and "global batch    32" in result.stdout
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert (results["world_size"], results["global_batch_size"], results["epochs"]) == (2, 32, 2)

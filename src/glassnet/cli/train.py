@@ -51,6 +51,9 @@ def add_arguments(parser):
                    help="checkpoints to keep in --checkpoint-dir (default 3)")
     p.add_argument("--resume", metavar="DIR", default=None,
                    help="continue the run whose checkpoints are in DIR, with its arguments")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the MPI ranks (run as mpiexec -n N glassnet train "
+                        "--distributed …); --batch-size is per rank, rank 0 prints and writes")
 
 
 def run(args, print_fn=print):
@@ -61,6 +64,12 @@ def run(args, print_fn=print):
     from glassnet import train
 
     progress = not args.no_progress
+    if getattr(args, "distributed", False):
+        from glassnet import distributed
+
+        distributed.init_process_group()
+        if distributed.get_rank() != 0:
+            print_fn = _silent
     if args.resume is not None:
         results = train.resume(args.resume, progress=progress, print_fn=print_fn)
     else:
@@ -74,11 +83,18 @@ def run(args, print_fn=print):
     return results
 
 
+def _silent(*args, **kwargs):
+    """What ranks other than 0 print: nothing."""
+
+
 def _table(r):
     rows = [("train accuracy", f"{r['train_accuracy']:.2%}"),
             ("test accuracy", f"{r['test_accuracy']:.2%}"),
             ("train loss", f"{r['train_loss']:.4f}"), ("test loss", f"{r['test_loss']:.4f}"),
             ("epochs", str(r["epochs"])), ("time", f"{r['seconds']:.1f} s"),
             ("parameters", f"{r['parameters']:,}")]
+    if "world_size" in r:
+        rows += [("world size", str(r["world_size"])), ("global batch", str(r["global_batch_size"])),
+                 ("samples/s", f"{r['samples_per_second']:,.0f}")]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

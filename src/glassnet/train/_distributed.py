@@ -20,7 +20,7 @@ from glassnet.data import DataLoader, DistributedSampler
 from glassnet.distributed import ReduceOp, all_reduce, get_rank, get_world_size, is_initialized
 from glassnet.nn.parallel import DistributedDataParallel
 
-__all__ = ["DistributedFit"]
+__all__ = ["DistributedFit", "rank_and_world_size"]
 
 
 class DistributedFit:
@@ -68,3 +68,8 @@ class DistributedFit:
         meter.loss_total, meter.count = float(totals.data[0]), int(totals.data[1])
         for i, name in enumerate(names):
             meter.totals[name] = [float(totals.data[2 + 2 * i]), float(totals.data[3 + 2 * i])]
+
+
+def rank_and_world_size():
+    """``(rank, world_size)``: ``(0, 1)`` without a process group."""
+    return (get_rank(), get_world_size()) if is_initialized() else (0, 1)

@@ -31,6 +31,7 @@ from glassnet._backend import manual_seed
 from glassnet._errors import GlassnetValueError
 from glassnet.io._limits import LIMITS
 from glassnet.train._checkpoint import CheckpointManager
+from glassnet.train._distributed import rank_and_world_size
 from glassnet.train._loop import evaluate, fit
 
 __all__ = ["OPTIMIZERS", "RunConfig", "default_lr", "resume", "run"]
@@ -204,8 +205,18 @@ def _train(config, manager, resuming, progress, print_fn, held=None):
     results = {"model": config.model, "dataset": config.dataset, "epochs": len(history),
                "train_accuracy": final["accuracy"], "test_accuracy": test["accuracy"],
                "train_loss": final["loss"], "test_loss": test["loss"], "seconds": elapsed,
-               "parameters": model.num_parameters()}
-    return {**results, "files": _write_outputs(config.out, model, history, results)}
+               "parameters": model.num_parameters(), **_throughput(config, history, len(train_set))}
+    rank, _ = rank_and_world_size()  # under MPI, rank 0 alone writes the files
+    return {**results, "files": _write_outputs(config.out, model, history, results) if rank == 0 else {}}
+
+
+def _throughput(config, history, n_train):
+    """World size, global batch (ranks × batch size) and training samples per second over
+    every epoch's recorded time (epochs run before a resume included)."""
+    _, world = rank_and_world_size()
+    seconds = sum(history["time"]) if len(history) else 0.0
+    return {"world_size": world, "global_batch_size": world * config.batch_size,
+            "samples_per_second": len(history) * n_train / max(seconds, 1e-9)}
 
 
 def _load_splits(name, seed, images=False):
