@@ -8,6 +8,7 @@ Adding a module = adding one line.
 from dataclasses import dataclass, field
 
 import glassnet.nn as nn
+from attention_modules import attention_specs
 from conv_modules import conv_specs
 from glassnet.models import MLP, LogisticRegression
 from norm_modules import norm_specs
@@ -56,4 +57,5 @@ MODULES = [
 ]
 MODULES += sequence_specs(ModuleSpec)  # RNN, LSTM, GRU, cells, Embedding: sequence_modules.py
 MODULES += conv_specs(ModuleSpec)  # Conv, pooling, BatchNorm, Dropout2d, CNNs: conv_modules.py
+MODULES += attention_specs(ModuleSpec)  # attention, transformers: attention_modules.py
 MODULES += norm_specs(ModuleSpec)  # LayerNorm, GroupNorm, RMSNorm: norm_modules.py

@@ -11,6 +11,7 @@ from glassnet.nn._activation import (
     Softmax,
     Tanh,
 )
+from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, Sequential
 from glassnet.nn._conv import Conv1d, Conv2d
@@ -30,10 +31,18 @@ from glassnet.nn._normalization import GroupNorm, LayerNorm, RMSNorm
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from glassnet.nn._positional import PositionalEncoding, sinusoidal_positional_encoding
 from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
 from glassnet.nn._regularization import l1_penalty, l2_penalty
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
 from glassnet.nn._summary import Summary
+from glassnet.nn._transformer import (
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -70,8 +79,10 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
+    "PositionalEncoding",
     "RMSNorm",
     "RNN",
     "RNNBase",
@@ -82,10 +93,16 @@ __all__ = [
     "Softmax",
     "Summary",
     "Tanh",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "functional",
+    "generate_square_subsequent_mask",
     "init",
     "l1_penalty",
     "l2_penalty",
     "parallel",
+    "sinusoidal_positional_encoding",
     "utils",
 ]

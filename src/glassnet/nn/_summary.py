@@ -82,9 +82,9 @@ def summarize(model, input_shape, dtype=None):
     input_shape = tuple(input_shape)
     outputs, handles = {}, []
     for name, module in model.named_modules():
-        if module is model and any(True for _ in model.children()):
-            continue
         has_own = any(True for _ in module.named_parameters(recurse=False))
+        if module is model and any(True for _ in model.children()) and not has_own:
+            continue
         if has_own or not any(True for _ in module.children()):
             handles.append(module.register_forward_hook(_recorder(outputs, name or "model")))
     was_training = model.training

@@ -13,6 +13,7 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._functional_attention import scaled_dot_product_attention
 from glassnet.nn._functional_conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -70,6 +71,7 @@ __all__ = [
     "pad",
     "relu",
     "rms_norm",
+    "scaled_dot_product_attention",
     "sigmoid",
     "softmax",
     "tanh",
