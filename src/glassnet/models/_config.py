@@ -18,6 +18,7 @@ import inspect
 from glassnet._errors import GlassnetValueError
 from glassnet.io._limits import LIMITS
 from glassnet.models._cnn import CNN1d, CNN2d
+from glassnet.models._gpt import GPT
 from glassnet.models._mlp import ACTIVATIONS, MLP, LogisticRegression
 from glassnet.models._recurrent import RNNClassifier
 
@@ -32,11 +33,12 @@ def _recurrent(kind):
 
 
 CONFIG_KINDS = {"mlp": MLP, "logreg": LogisticRegression, "cnn1d": CNN1d, "cnn2d": CNN2d,
-                "rnn": _recurrent("rnn"), "lstm": _recurrent("lstm"), "gru": _recurrent("gru")}
+                "rnn": _recurrent("rnn"), "lstm": _recurrent("lstm"), "gru": _recurrent("gru"),
+                "gpt": GPT}
 """``config["kind"]`` → the class (or builder) that takes the rest of the config."""
 
 _CONSTRUCTORS = {"mlp": MLP, "logreg": LogisticRegression, "cnn1d": CNN1d, "cnn2d": CNN2d,
-                 "rnn": RNNClassifier, "lstm": RNNClassifier, "gru": RNNClassifier}
+                 "rnn": RNNClassifier, "lstm": RNNClassifier, "gru": RNNClassifier, "gpt": GPT}
 
 # -- field checks: each returns an error text, or None when the value fits ---------------
 
@@ -128,6 +130,16 @@ def _recurrent_count(gates):
     return count
 
 
+def _gpt(c):
+    e, f = c["d_model"], c["dim_feedforward"] or 4 * c["d_model"]
+    block = _linear(e, 3 * e) + _linear(e, e) + _linear(e, f) + _linear(f, e) + 4 * e  # + 2 norms
+    return (c["vocab_size"] + c["context_length"]) * e + c["num_layers"] * block + 2 * e
+
+
+def _optional_size(value):
+    return None if value is None else _size(value)
+
+
 _RECURRENT_FIELDS = {"input_size": _size, "hidden_size": _size, "num_layers": _layers,
                      "num_classes": _size, "dropout": _fraction, "bidirectional": _flag}
 _SCHEMAS = {
@@ -142,6 +154,8 @@ _SCHEMAS = {
     "rnn": (_RECURRENT_FIELDS, _recurrent_count(1)),
     "lstm": (_RECURRENT_FIELDS, _recurrent_count(4)),
     "gru": (_RECURRENT_FIELDS, _recurrent_count(3)),
+    "gpt": ({"vocab_size": _size, "context_length": _size, "d_model": _size, "num_heads": _size,
+             "num_layers": _layers, "dim_feedforward": _optional_size, "dropout": _fraction}, _gpt),
 }
 """kind → ({field: check}, numbers(config with defaults filled in))."""
 
