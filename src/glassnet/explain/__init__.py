@@ -5,6 +5,7 @@ engine's observer hook (:func:`glassnet.observe`); the other explanations run a 
 the ordinary way, watch it, and write down its real numbers.
 """
 
+from glassnet.explain._attention import AttentionExplanation, attention
 from glassnet.explain._backprop import BackpropExplanation, BackpropStep, backprop
 from glassnet.explain._forward import ForwardExplanation, forward
 from glassnet.explain._layer import LayerExplanation, layer
@@ -14,6 +15,7 @@ from glassnet.explain._trace import Trace, TraceStep, trace
 from glassnet.explain._worksheet import Worksheet, worksheet
 
 __all__ = [
+    "AttentionExplanation",
     "BackpropExplanation",
     "BackpropStep",
     "Explanation",
@@ -23,6 +25,7 @@ __all__ = [
     "Trace",
     "TraceStep",
     "Worksheet",
+    "attention",
     "backprop",
     "forward",
     "layer",
