@@ -43,7 +43,7 @@ def _with_header(header, data=b""):
     return struct.pack("<Q", len(raw)) + raw + data
 
 
-def _check_rejected(path, pattern):
+def _check_rejected(path, pattern, peak_limit=1_000_000):
     tracemalloc.start()
     try:
         for reader in (gn.load, io.load_metadata, train.Checkpoint.load):
@@ -53,7 +53,7 @@ def _check_rejected(path, pattern):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1_000_000, f"loading a hostile file allocated {peak:,} bytes"
+    assert peak < peak_limit, f"loading a hostile file allocated {peak:,} bytes"
 
 
 def test_the_valid_file_loads(tmp_path):
@@ -334,3 +334,225 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
+
+
+# -- issue #21: hangs, integrity, terminal injection, messages ---------------------------
+
+
+def _header_of(tensors):
+    return {f"t{i}": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]} for i in range(tensors)}
+
+
+def test_the_probes_400k_empty_tensor_header_is_refused_before_it_is_parsed(tmp_path):
+    """23 MB of header took 23 s and 427 MB to parse: now the 8-byte size is enough."""
+    path = _file(tmp_path, _with_header(_header_of(400_000)))
+    assert os.path.getsize(path) > 20_000_000
+    _check_rejected(path, r"its header is 2\d,\d{3},\d{3} bytes, over the limit of 4,194,304 "
+                          r"\(glassnet.io.LIMITS.max_header_bytes")
+
+
+def test_headers_over_the_value_and_tensor_limits(tmp_path):
+    path = _file(tmp_path, _with_header(_header_of(20_000)))  # 1.4 MB: under the byte limit
+    _check_rejected(path, r"holds 20,000 tensors, over the limit of 16,384 \(glassnet.io.LIMITS.max_tensors",
+                    peak_limit=20_000_000)  # parsed (~10 bytes per header byte), then refused
+    many = _file(tmp_path, _with_header({"__metadata__": {"k": "," * 400_000}}), "v.safetensors")
+    _check_rejected(many, r"holds up to 400,\d{3} JSON values, over the limit of 300,000")
+    deep = _file(tmp_path, struct.pack("<Q", 200_001) + b"{" + b"[" * 200_000, "d.safetensors")
+    with io.LIMITS.raised(max_header_values=10**6):
+        _check_rejected(deep, "not valid JSON")
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_pickle_file_is_named_as_one(tmp_path, protocol):
+    path = _file(tmp_path, pickle.dumps({"weight": [1.0, 2.0]}, protocol=protocol))
+    _check_rejected(path, r"this is a pickle file \(e.g. from torch.save\), not a safetensors file; "
+                          "glassnet never unpickles")
+
+
+def test_a_zip_and_an_npy_file_are_named(tmp_path):
+    buffer = __import__("io").BytesIO()
+    np.savez(buffer, X=np.ones(3))
+    _check_rejected(_file(tmp_path, buffer.getvalue()), "this is a zip archive")
+    buffer = __import__("io").BytesIO()
+    np.save(buffer, np.ones(3))
+    _check_rejected(_file(tmp_path, buffer.getvalue(), "n.safetensors"), "this is a NumPy .npy file")
+
+
+def test_a_header_whose_size_looks_like_pickle_still_loads(tmp_path):
+    """640 = 0x0280: a real header of that size starts b'\\x80\\x02' like a pickle."""
+    name = "w" * (640 - len(json.dumps({"w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}},
+                                       separators=(",", ":"))) + 1)
+    raw = json.dumps({name: {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}},
+                     separators=(",", ":")).encode()
+    assert len(raw) == 640
+    path = _file(tmp_path, struct.pack("<Q", 640) + raw + b"\x07")
+    assert gn.load(path)[name].numpy().tolist() == [7]
+
+
+def _saved(tmp_path):
+    path = tmp_path / "m.safetensors"
+    gn.save({"a": np.arange(6, dtype=np.float32), "b": np.ones((2, 2)), "flag": np.array([True])}, path)
+    return path
+
+
+def test_every_tensor_carries_a_crc32_and_a_flipped_bit_is_found(tmp_path):
+    import zlib
+
+    path = _saved(tmp_path)
+    header = io._header.read_header(path)
+    sums = header.metadata["crc32"]
+    assert len(sums) == 8 * 3
+    assert int(sums[:8], 16) == zlib.crc32(np.arange(6, dtype=np.float32).tobytes())  # "a" sorts first
+    assert "crc32" not in io.load_metadata(path)
+    data = bytearray(path.read_bytes())
+    _, _, begin, _ = header.tensors["a"]
+    data[header.data_start + begin + 5] ^= 0x10
+    path.write_bytes(bytes(data))
+    with pytest.raises(io.FileFormatError, match=r"tensor 'a' does not match its checksum \(CRC-32 "
+                                                 r"[0-9a-f]{8}, the file says [0-9a-f]{8}\) — the file "
+                                                 "is corrupted"):
+        gn.load(path)
+    assert io.load_metadata(path)["format"] == "glassnet"  # the header alone is still readable
+
+
+def test_files_without_checksums_load_and_malformed_checksums_do_not(tmp_path):
+    from safetensors.numpy import save
+
+    plain = _file(tmp_path, save({"w": np.ones(3, np.float32)}))  # as PyTorch's safetensors writes
+    assert gn.load(plain)["w"].numpy().tolist() == [1, 1, 1]
+    bad = _file(tmp_path, save({"w": np.ones(3, np.float32)}, metadata={"crc32": "xyz"}), "b.st")
+    with pytest.raises(io.FileFormatError, match="crc32 metadata is not 8 hex digits per tensor"):
+        gn.load(bad)
+
+
+def test_inspect_escapes_control_characters_from_the_file(tmp_path, capsys):
+    from glassnet.cli import main
+
+    evil = "\x1b[2J\x1b[31mowned\u202e"
+    path = tmp_path / "evil.safetensors"
+    from safetensors.numpy import save
+
+    path.write_bytes(save({evil: np.ones(1, np.float32)},
+                          metadata={f"key{evil}": f"value{evil}\rline", "user.x": json.dumps(evil)}))
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "\r" not in out
+    assert "\\x1b[2J\\x1b[31mowned\\u202e" in out and "value\\x1b[2J" in out and "\\x0dline" in out
+
+
+def test_disk_full_while_saving_is_one_error_and_the_old_file_survives(tmp_path, monkeypatch):
+    import errno
+
+    import glassnet.io._atomic as atomic
+
+    path = tmp_path / "m.safetensors"
+    gn.save({"w": np.ones(2, np.float32)}, path)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(io.FileWriteError, match=f"write {path}: No space left on device — nothing "
+                                                "was written"):
+        gn.save({"w": np.zeros(2, np.float32)}, path)
+    monkeypatch.undo()
+    assert gn.load(path)["w"].numpy().tolist() == [1, 1]
+    assert os.listdir(tmp_path) == ["m.safetensors"]  # no temporary file left behind
+
+
+def test_the_hostile_model_files_cost_little_memory_in_a_fresh_process(tmp_path):
+    """Peak RSS of loading each worst file, over the interpreter's baseline with glassnet
+    imported (goal ≤ 50 MB); the figures are in the issue's note, the bound here is loose."""
+    import subprocess
+    import sys
+
+    files = {"header": _with_header(_header_of(400_000)),
+             "values": _with_header({"__metadata__": {"k": "[" + "{}," * 99_000 + "{}]"}}),
+             "tensors": _with_header(_header_of(16_000))}
+    for name, data in files.items():
+        _file(tmp_path, data, f"{name}.safetensors")
+    code = ("import resource, sys, glassnet as gn; base = resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss\nfor p in sys.argv[1:]:\n    try: gn.load(p)\n    except gn.GlassnetError: pass"
+            "\nprint((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)")
+    for name in files:
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path / f"{name}.safetensors")],
+                             capture_output=True, text=True, timeout=120, check=True).stdout
+        assert int(out) < 50, f"{name}: {out} MB over the baseline"
+
+
+def _recommender_file(tmp_path, model, change):
+    """``model`` fitted on small synthetic ratings and saved, then its header metadata
+    rewritten: ``change(model)`` → {metadata key: new value (JSON-encoded here)}."""
+    from safetensors.numpy import save
+
+    from glassnet import recommend as rec
+
+    path = tmp_path / "rec.safetensors"
+    model.fit(rec.synthetic(20, 15, rank=2, density=0.5, seed=0)).save(path)
+    arrays, meta = io.read_arrays(path)
+    for key, value in change(model).items():
+        meta[key] = json.dumps(value)
+    path.write_bytes(save(arrays, metadata=meta))
+    return path
+
+
+def _config_change(**fields):
+    return lambda model: {"user.recommender_config": {**model._config(), **fields}}
+
+
+def test_a_small_recommender_file_asking_for_a_40000x40000_rank_20000_model(tmp_path):
+    from glassnet import recommend as rec
+
+    path = _recommender_file(tmp_path, rec.MatrixFactorization(rank=2, epochs=1),
+                             _config_change(num_users=40_000, num_items=40_000, rank=20_000))
+    assert os.path.getsize(path) < 5_000
+    _refused_without_allocating(lambda: rec.load(path), "a MatrixFactorization of 1,600,080,001 "
+                                "numbers but the file holds only 312")
+    with io.LIMITS.raised(max_parameters=10**9):
+        _refused_without_allocating(lambda: rec.load(path), "over the limit of 1,000,000,000")
+
+
+@pytest.mark.parametrize("change, pattern", [
+    ({"rank": 2.5}, "rank must be a non-negative integer, got 2.5"),
+    ({"rank": "abc"}, "rank must be a non-negative integer, got 'abc'"),
+    ({"num_users": -5}, "num_users must be a non-negative integer, got -5"),
+    ({"dtype": "V1000000000"}, "dtype must be 'float32' or 'float64'"),
+    ({"reg": float("nan")}, "reg must be a finite number"),
+    ({"layers": 3}, r"MatrixFactorization has no argument\(s\) \['layers'\]"),
+])
+def test_recommender_configs_are_checked(tmp_path, change, pattern):
+    from glassnet import recommend as rec
+
+    path = _recommender_file(tmp_path, rec.MatrixFactorization(rank=2, epochs=1),
+                             _config_change(**change))
+    with pytest.raises(gn.GlassnetError, match=pattern):
+        rec.load(path)
+
+
+@pytest.mark.parametrize("ids, pattern", [
+    ({"kind": "int", "ids": [2**70]}, "user_ids must be 64-bit integers"),
+    ({"kind": "str", "ids": ["a"] * 300_000 + ["b" * 1000]}, "would take 1,200,004,000 bytes"),
+    ({"kind": "str", "ids": 5}, "user_ids is not an id map"),
+])
+def test_recommender_id_maps_are_checked_before_they_become_arrays(tmp_path, ids, pattern):
+    """The id maps are parsed with the header (~10 bytes per header byte), then refused
+    before NumPy makes a fixed-width array of them (1.2 GB for the second case)."""
+    from glassnet import recommend as rec
+
+    path = _recommender_file(tmp_path, rec.BiasModel(), lambda model: {"user.user_ids": ids})
+    with io.LIMITS.raised(max_header_bytes=8 * 2**20, max_header_values=10**6):
+        tracemalloc.start()
+        try:
+            with pytest.raises(gn.GlassnetError, match=pattern):
+                rec.load(path)
+            assert tracemalloc.get_traced_memory()[1] < 30_000_000
+        finally:
+            tracemalloc.stop()
+
+
+def test_recommender_arrays_must_fit_the_id_maps(tmp_path):
+    from glassnet import recommend as rec
+
+    path = _recommender_file(tmp_path, rec.ALS(rank=2, iterations=1), _config_change(rank=3))
+    with pytest.raises(gn.GlassnetError, match="rank 3 needs 3 columns"):
+        rec.load(path)

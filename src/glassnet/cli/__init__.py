@@ -21,6 +21,7 @@ from glassnet.cli import (
     worksheet,
 )
 from glassnet.cli._parser import CommandParser, Parser
+from glassnet.cli._text import printable
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -42,14 +43,32 @@ def build_parser():
 
 def main(argv=None):
     """Entry point: parse ``argv`` (default ``sys.argv[1:]``), run the command and return
-    the process exit code (0; 2 for bad arguments or a glassnet error, printed as one line)."""
+    the process exit code (0; 2 for bad arguments, a glassnet error or an error of the
+    system — disk full, permissions, out of memory — printed as one line)."""
     from glassnet._errors import GlassnetError
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     command = {c.NAME: c for c in COMMANDS}[args.command] if args.command else DEFAULT
     try:
         command.run(args)
-    except GlassnetError as exc:
-        print(f"glassnet {command.NAME}: error: {exc}", file=sys.stderr)
+    except (GlassnetError, OSError, MemoryError, RecursionError) as exc:
+        print(f"glassnet {command.NAME}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _one_line(exc):
+    """The message of an error the user can act on, on one line: glassnet's own, or
+    what the system said (a full disk, a missing permission, memory running out)."""
+    from glassnet._errors import GlassnetError
+
+    if isinstance(exc, GlassnetError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "out of memory — the data or model is larger than this machine can hold"
+    elif isinstance(exc, RecursionError):
+        text = "the input is nested too deeply to read"
+    else:
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        text = f"{exc.strerror or exc}{where}"
+    return printable(" ".join(text.split()))

@@ -24,7 +24,7 @@ from glassnet.io._limits import LIMITS
 
 __all__ = ["Table", "read_table"]
 
-_BLOCK = 8192
+_BLOCK = 2048  # rows parsed at a time: their cells are the only Python objects held
 _SCAN = 2**20
 
 

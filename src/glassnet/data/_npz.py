@@ -120,13 +120,13 @@ class NpzReader:
         try:
             with self._zip.open(info) as member:
                 dtype, shape, fortran = self._header(member, name)
-                array = np.empty(math.prod(shape), dtype=dtype)
-                expected = array.nbytes
-                if expected != info.file_size - member.tell():
+                expected, held = math.prod(shape) * dtype.itemsize, info.file_size - member.tell()
+                if expected != held:
                     raise NpzError(
                         f"{self.where}: array {name!r} declares shape {shape} of {dtype} "
-                        f"({expected:,} bytes) but its member holds "
-                        f"{info.file_size - member.tell():,} — the archive is damaged")
+                        f"({expected:,} bytes) but its member holds {held:,} — the archive "
+                        "is damaged")
+                array = np.empty(math.prod(shape), dtype=dtype)  # now known to be in the file
                 self._fill(member, array, name)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError,
                 NotImplementedError) as exc:
