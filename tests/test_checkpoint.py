@@ -228,3 +228,170 @@ def test_optimizer_and_scheduler_state_round_trip_through_a_file(tmp_path):
     opt2.load_state_dict(back.optimizer_state)
     np.testing.assert_array_equal(list(opt2.state.values())[0]["momentum_buffer"],
                                   opt.state[model.weight]["momentum_buffer"])
+
+
+# -- issue #21: damaged and hostile checkpoints -------------------------------------------
+
+
+def _flip_a_weight_bit(path):
+    header = gn.io._header.read_header(path)
+    _, _, begin, _ = header.tensors["model/0.weight"]
+    data = bytearray(path.read_bytes())
+    data[header.data_start + begin + 3] ^= 0x04
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_bit_in_a_checkpoint_is_found(tmp_path):
+    fit(tmp_path, 1, progress=False)
+    path = pathlib.Path(train.CheckpointManager(tmp_path).latest())
+    _flip_a_weight_bit(path)
+    with pytest.raises(gn.io.FileFormatError, match="tensor 'model/0.weight' does not match its "
+                                                    "checksum"):
+        train.Checkpoint.load(path)
+
+
+def test_resume_falls_back_to_the_previous_intact_checkpoint_saying_so(tmp_path):
+    full = _weights(fit(None, 4, progress=False))
+    fit(tmp_path, 3, progress=False)
+    newest = tmp_path / "checkpoint-000003.safetensors"
+    _flip_a_weight_bit(newest)
+    lines = []
+    model, optimizer, scheduler, data = build_run()
+    train.fit(model, data, nn.CrossEntropyLoss(), optimizer, epochs=4, scheduler=scheduler,
+              batch_size=16, checkpoint_dir=tmp_path, keep_last=2, resume=True, print_fn=lines.append)
+    assert lines[0].startswith(f"skipping damaged checkpoint {newest}: load {newest}: tensor "
+                               "'model/0.weight' does not match its checksum")
+    assert lines[1] == (f"resuming from {tmp_path / 'checkpoint-000002.safetensors'} (the previous "
+                        "intact one) (epoch 2, step 50)")
+    _assert_bitwise_equal(full, _weights(model))  # epochs 3 and 4 redone: the same weights
+
+
+def test_resume_without_progress_warns_about_a_damaged_checkpoint(tmp_path):
+    fit(tmp_path, 2, progress=False)
+    _flip_a_weight_bit(tmp_path / "checkpoint-000002.safetensors")
+    with pytest.warns(RuntimeWarning, match="skipping damaged checkpoint .*000002"):
+        fit(tmp_path, 3, resume=True, progress=False)
+
+
+def test_when_every_checkpoint_is_damaged_resume_says_so(tmp_path):
+    fit(tmp_path, 2, progress=False)
+    for path in train.CheckpointManager(tmp_path).paths():
+        _flip_a_weight_bit(pathlib.Path(path))
+    with pytest.raises(gn.io.FileFormatError, match="every checkpoint in .* is damaged"):
+        fit(tmp_path, 3, resume=True, progress=False)
+
+
+def _rewritten(path, change):
+    """Rewrite the JSON state of the checkpoint at ``path`` with ``change(doc)`` (its
+    checksums stay valid: only the header changes)."""
+    from safetensors.numpy import save
+
+    arrays, meta = gn.io.read_arrays(path)
+    doc = json.loads(meta["checkpoint"])
+    change(doc)
+    deep = "[" * 5000 + "]" * 5000  # JSON nested deeper than Python's recursion limit
+    meta["checkpoint"] = json.dumps(doc).replace('"$deep"', deep)
+    pathlib.Path(path).write_bytes(save(arrays, metadata=meta))
+
+
+@pytest.mark.parametrize("change, pattern", [
+    (lambda d: d.update(rng={"bit_generator": "PCG64", "state": "nonsense"}),
+     "rng is a malformed PCG64 state"),
+    (lambda d: d.update(rng={"bit_generator": "seed"}), "rng is not a random generator state"),
+    (lambda d: d.update(loader_rng=[1, 2]), "loader_rng is not a random generator state"),
+    (lambda d: d.update(epoch="abc"), "epoch must be a non-negative integer, got 'abc'"),
+    (lambda d: d.update(history=[1, 2]), "history must be a list of records"),
+    (lambda d: d.update(extra=5), "extra must be a dict or null"),
+    (lambda d: d.update(extra={"deep": "$deep"}), "nested too deeply"),
+])
+def test_malformed_checkpoint_state_is_refused_on_load(tmp_path, change, pattern):
+    fit(tmp_path, 1, progress=False)
+    path = train.CheckpointManager(tmp_path).latest()
+    with gn.io.LIMITS.raised(max_header_values=10**6):
+        _rewritten(path, change)
+        with pytest.raises(gn.io.FileFormatError, match=pattern):
+            train.Checkpoint.load(path)
+
+
+def _cut_run(tmp_path):
+    ckpt = tmp_path / "ckpt"
+    config = train.RunConfig(dataset="xor", hidden=(8,), epochs=1, out=str(tmp_path / "out"))
+    train.run(config, checkpoint_dir=ckpt, progress=False)
+    return ckpt, ckpt / "checkpoint-000001.safetensors"
+
+
+def test_resume_checks_the_saved_arguments_before_building_the_model(tmp_path, capsys):
+    """The probe: a checkpoint whose arguments say --hidden 25000,25000 (a 2.5 GB model)."""
+    import tracemalloc
+
+    ckpt, path = _cut_run(tmp_path)
+    _rewritten(path, lambda d: d["extra"]["args"].update(hidden=[25000, 25000], epochs=2))
+    tracemalloc.start()
+    try:
+        with pytest.raises(gn.GlassnetValueError, match=r"--resume: the saved arguments \(--model mlp "
+                                                        r"--hidden 25000,25000\) describe a model of "
+                                                        r"625,150,002 numbers but the checkpoint holds 42"):
+            train.resume(ckpt, progress=False)
+        assert tracemalloc.get_traced_memory()[1] < 20_000_000
+    finally:
+        tracemalloc.stop()
+    assert main(["train", "--resume", str(ckpt)]) == 2
+    assert "625,150,002 numbers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("hidden, pattern", [
+    ([-5], r"hidden \(--hidden\) must be positive integers, got \[-5\]"),
+    ("abc", "hidden .* must be positive integers, got 'abc'"),
+    ([8.0], r"got \[8.0\]"),
+    ([1] * 5000, "--hidden has 5,000 layers, over the limit of 1,000"),
+])
+def test_resume_refuses_malformed_saved_arguments_in_one_line(tmp_path, capsys, hidden, pattern):
+    ckpt, path = _cut_run(tmp_path)
+    _rewritten(path, lambda d: d["extra"]["args"].update(hidden=hidden))
+    with pytest.raises(gn.GlassnetValueError, match=pattern):
+        train.resume(ckpt, progress=False)
+    assert main(["train", "--resume", str(ckpt)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds arguments that do not check" in err[0]
+
+
+def test_a_malformed_rng_state_on_resume_is_one_line_exit_2(tmp_path, capsys):
+    ckpt, path = _cut_run(tmp_path)
+    _rewritten(path, lambda d: d.update(rng={"bit_generator": "PCG64", "state": {"state": "x"}}))
+    assert main(["train", "--resume", str(ckpt)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "malformed PCG64 state" in err[0]
+
+
+def test_disk_full_while_checkpointing_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import glassnet.io._atomic as atomic
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    code = main(["train", "--dataset", "xor", "--hidden", "4", "--epochs", "1", "--no-progress",
+                 "--checkpoint-dir", str(tmp_path / "ckpt"), "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device — nothing was written" in err[0]
+    assert not os.path.exists(tmp_path / "ckpt") or os.listdir(tmp_path / "ckpt") == []
+
+
+def test_results_json_is_strict_json_even_with_a_nan_loss(tmp_path):
+    from glassnet.train._run import _write_outputs
+
+    history = train.History([{"epoch": 1, "loss": float("nan"), "val_loss": float("inf")}])
+    results = {"train_loss": float("nan"), "test_loss": float("-inf"), "train_accuracy": 0.5}
+    paths = _write_outputs(str(tmp_path), nn.Linear(2, 2), history, results)
+
+    def refuse(constant):
+        raise ValueError(f"bare {constant} in JSON")
+
+    written = json.loads(pathlib.Path(paths["results"]).read_text(), parse_constant=refuse)
+    assert written == {"train_loss": None, "test_loss": None, "train_accuracy": 0.5}
+    records = json.loads(pathlib.Path(paths["history"]).read_text(), parse_constant=refuse)
+    assert records == {"records": [{"epoch": 1, "loss": None, "val_loss": None}]}
+    assert gn.io.load_metadata(paths["model"])["results"]["train_loss"] is None
