@@ -138,6 +138,7 @@ __all__ = [
     "cat",
     "clamp",
     "clip",
+    "compile",
     "concatenate",
     "data",
     "detect_anomaly",
@@ -231,6 +232,7 @@ __all__ = [
 _LAZY_SUBPACKAGES = ("backend", "data", "distributed", "explain", "io", "models", "nn", "optim",
                      "recommend", "testing", "train", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
+    "compile": "glassnet.capture",
     "empty_cache": "glassnet.kernels",
     "load": "glassnet.io",
     "load_model": "glassnet.models",

@@ -54,6 +54,8 @@ def add_arguments(parser):
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over the MPI ranks (run as mpiexec -n N glassnet train "
                         "--distributed …); --batch-size is per rank, rank 0 prints and writes")
+    p.add_argument("--compile", action="store_true",
+                   help="capture the training step once per batch shape and replay it (gn.compile)")
 
 
 def run(args, print_fn=print):
@@ -76,7 +78,7 @@ def run(args, print_fn=print):
         config = train.RunConfig(**{f.name: getattr(args, f.name)
                                     for f in dataclasses.fields(train.RunConfig)})
         results = train.run(config, checkpoint_dir=args.checkpoint_dir, progress=progress,
-                            print_fn=print_fn)
+                            print_fn=print_fn, compile=getattr(args, "compile", False))
     print_fn(_table(results))
     for label, path in results["files"].items():
         print_fn(f"{label:8s} {path}")

@@ -123,15 +123,19 @@ def _step_scheduler(scheduler, logs):
         scheduler.step()
 
 
-def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress):
+def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress,
+                 train_step=None):
     model.train()
     batch_scheduler = scheduler is not None and _per_batch(scheduler)
     i = -1
     for i, (x, y) in enumerate(_progress_bar(loader, epoch, epochs, progress)):
         _check_finite_batch(x, "fit")
-        optimizer.zero_grad()
-        output = model(x)
-        loss = loss_fn(output, y)
+        if train_step is not None:  # compiled: the loss is checked after the step it was part of
+            output, loss = train_step(x, y)
+        else:
+            optimizer.zero_grad()
+            output = model(x)
+            loss = loss_fn(output, y)
         value = loss.item()
         if not math.isfinite(value):
             raise GlassnetValueError(
@@ -139,8 +143,9 @@ def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epo
                 "learning rate or check the data (run inside gn.detect_anomaly() to find "
                 "the first op that produced it)"
             )
-        loss.backward()
-        optimizer.step()
+        if train_step is None:
+            loss.backward()
+            optimizer.step()
         if batch_scheduler:
             scheduler.step()
         meter.update(value, output, y, len(x))
@@ -149,7 +154,7 @@ def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epo
 
 def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=("accuracy",),
         scheduler=None, callbacks=(), progress=True, batch_size=32, shuffle=True, seed=None,
-        print_fn=print, checkpoint_dir=None, resume=False, keep_last=3):
+        print_fn=print, checkpoint_dir=None, resume=False, keep_last=3, compile=False):  # noqa: A002
     """Train ``model`` for ``epochs`` and return a :class:`History`.
 
     ``train_data``/``val_data``: a DataLoader, a Dataset or an ``(X, y)`` pair (batched
@@ -171,6 +176,10 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     :class:`~glassnet.nn.parallel.DistributedDataParallel`; the logged loss and metrics
     are those of all ranks' samples; only rank 0 prints and writes checkpoints. A
     checkpoint resumes under any number of ranks.
+
+    ``compile=True`` runs each batch's ``zero_grad → forward → loss → backward → step``
+    through :func:`glassnet.compile` (captured once per batch shape, then replayed as array
+    calls; the same numbers). A non-finite loss is then reported after its step.
     """
     dtype = _model_dtype(model)
     world = DistributedFit()  # several MPI ranks: shard, average, write from rank 0
@@ -179,6 +188,7 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
                                                          dtype=dtype,
                                                          who="fit (val_data)")
+    train_step = _compiled_step(step_model, loss_fn, optimizer) if compile else None
     history = History()
     run = TrainingRun(model, optimizer, history)
     manager = as_manager(checkpoint_dir, keep_last, resume)
@@ -193,7 +203,7 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
         meter = _Meter(metrics, loss_fn)
         world.start_epoch(loader, epoch)
         run.step += _train_epoch(step_model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
-                                 progress and world.writes)
+                                 progress and world.writes, train_step)
         world.sum_meter(meter)
         logs = {"epoch": epoch, **meter.results()}
         if val_loader is not None:
@@ -215,6 +225,20 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     for cb in callbacks:
         cb.on_train_end(run)
     return history
+
+
+def _compiled_step(model, loss_fn, optimizer):
+    """One training step under :func:`glassnet.capture.compile`; returns (output, loss)."""
+    from glassnet.capture import compile as capture
+
+    def train_step(x, y):
+        optimizer.zero_grad()
+        output = model(x)
+        loss = loss_fn(output, y)
+        loss.backward()
+        optimizer.step()
+        return output, loss
+    return capture(train_step)
 
 
 def _epoch_line(logs, epochs):

@@ -146,7 +146,7 @@ def _saved_run(directory):
     return config, sum(int(np.prod(a.shape)) for a in checkpoint.model_state.values())
 
 
-def run(config, checkpoint_dir=None, progress=True, print_fn=print):
+def run(config, checkpoint_dir=None, progress=True, print_fn=print, compile=False):  # noqa: A002
     """Train as ``config`` says, then write model.safetensors, history.json, results.json
     and (with matplotlib) history.png into ``config.out``.
 
@@ -157,7 +157,8 @@ def run(config, checkpoint_dir=None, progress=True, print_fn=print):
 
     Returns the results written to results.json (``train_accuracy``, ``test_accuracy``,
     ``train_loss``, ``test_loss``, ``epochs``, ``seconds``, ``parameters``, …) and
-    ``"files"``: ``{"model" | "history" | "results" | "plot": path}``.
+    ``"files"``: ``{"model" | "history" | "results" | "plot": path}``. ``compile``: train
+    through :func:`glassnet.compile` (``fit(compile=True)``; the same numbers).
     """
     manager = None
     if checkpoint_dir is not None:
@@ -165,7 +166,7 @@ def run(config, checkpoint_dir=None, progress=True, print_fn=print):
             raise GlassnetValueError(f"--checkpoint-dir {checkpoint_dir} already holds checkpoints; "
                                      f"continue that run with `glassnet train --resume {checkpoint_dir}`")
         manager = _manager(checkpoint_dir, config)
-    return _train(config, manager, False, progress, print_fn)
+    return _train(config, manager, False, progress, print_fn, compile=compile)
 
 
 def resume(directory, progress=True, print_fn=print):
@@ -182,7 +183,7 @@ def _manager(directory, config):
     return CheckpointManager(directory, config.keep_last, extra={_SAVED: config.to_dict()})
 
 
-def _train(config, manager, resuming, progress, print_fn, held=None):
+def _train(config, manager, resuming, progress, print_fn, held=None, compile=False):  # noqa: A002
     """``held``: when resuming, the model numbers the checkpoint holds."""
     from glassnet import nn
 
@@ -198,7 +199,8 @@ def _train(config, manager, resuming, progress, print_fn, held=None):
     start = time.perf_counter()
     history = fit(model, train_set, nn.CrossEntropyLoss(), optimizer, epochs=config.epochs,
                   val_data=test_set, batch_size=config.batch_size, seed=config.seed,
-                  progress=progress, print_fn=print_fn, checkpoint_dir=manager, resume=resuming)
+                  progress=progress, print_fn=print_fn, checkpoint_dir=manager, resume=resuming,
+                  compile=compile)
     elapsed = time.perf_counter() - start
     final = evaluate(model, train_set, nn.CrossEntropyLoss())
     test = evaluate(model, test_set, nn.CrossEntropyLoss())
