@@ -31,7 +31,7 @@ from glassnet.distributed._world import DistributedTimeoutError, current_group
 __all__ = ["ReduceOp", "Work", "all_gather", "all_reduce", "barrier", "broadcast", "start_all_reduce"]
 
 _SPINS = 2000  # polls before the waiting rank starts to sleep between polls
-_LONGEST_NAP = 2e-3  # seconds
+_LONGEST_NAP = 5e-4  # seconds
 
 
 class ReduceOp(enum.Enum):

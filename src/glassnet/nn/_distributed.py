@@ -118,7 +118,7 @@ class _Reducer:
         self.armed = sync
 
     def _reset(self):
-        self.seen, self.next_bucket = set(), 0
+        self.seen, self.next_bucket, self.polled = set(), 0, 0
         for bucket in self.buckets:
             bucket.ready, bucket.work = 0, None
 
@@ -141,8 +141,15 @@ class _Reducer:
         self.seen.add(id(p))
         self._start_full_buckets()
         if len(self.seen) < self.expected:
+            self._progress()
             return None
         return self._finish(p, view)
+
+    def _progress(self):
+        """Poll the started all-reduces: MPI moves a non-blocking collective forward only
+        inside MPI calls, so each hook lends it one, and the messages travel during backward."""
+        while self.polled < self.next_bucket and self.buckets[self.polled].work.is_completed():
+            self.polled += 1
 
     def _start_full_buckets(self):
         """Start the all-reduces of the full buckets, in bucket order (the same on every rank)."""
