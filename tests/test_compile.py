@@ -285,3 +285,14 @@ def test_cli_train_takes_compile(tmp_path):
     assert main(["train", "--dataset", "digits", "--epochs", "1", "--compile", "--no-progress",
                  "--out", str(tmp_path / "run")]) in (0, None)
     assert (tmp_path / "run" / "results.json").exists()
+
+
+def test_batchnorm_in_training_mode_runs_eagerly():
+    gn.manual_seed(0)
+    bn = gn.nn.BatchNorm1d(3, momentum=None).to(gn.float64)
+    compiled = capture_compile(gn.no_grad()(lambda x: bn(x)))
+    x = gn.tensor(np.arange(12.0).reshape(4, 3))
+    compiled(x)
+    compiled(x)
+    assert int(bn.num_batches_tracked.item()) == 2
+    assert "num_batches_tracked" in compiled.tape.refusal

@@ -133,7 +133,8 @@ class Recorder:
                   else partial(op.forward, **op.params))
         out = self.new_slot(event.output.data)
         if op.params.get("running") is not None:  # BatchNorm updating its running statistics
-            self.side_effects = True
+            self.tape.refuse(f"{op.name} in training mode: its module counts batches in Python "
+                             "(num_batches_tracked, the momentum=None average), which a replay would not")
         param_slots = [s for _, parts in from_slots for s in parts if s is not None]
         step = _tape.forward_run(fn, reads, out) if not from_slots else _tape.forward_env_run(fn, reads, out)
         self.emit(step, Entry("forward", op, kernel, [*reads, *param_slots], (out,)))
