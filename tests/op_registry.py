@@ -350,6 +350,69 @@ _gi = {  # indexing: NumPy and torch read these exactly as glassnet does
     "bool_list": _same(lambda x: x[[True, False, True]]),
 }
 
+def _index_for(shape, k=None, distinct=False):
+    """A fixed int64 index (rows, k) for gather/scatter along dim 1 of a (rows, n) input;
+    ``distinct``: no repeats within a row (scatter's result is defined only then)."""
+    rows, n = shape
+    k = n if k is None else k
+    if distinct:
+        return np.stack([np.roll(np.arange(n), r)[:k] for r in range(rows)])
+    return (np.arange(rows * k).reshape(rows, k) * 7 + 3) % n
+
+
+def _gn_index(x, k=None, distinct=False):
+    return gn.tensor(_index_for(tuple(x.shape), k, distinct))
+
+
+def _torch_index(x, k=None, distinct=False):
+    return T.tensor(_index_for(tuple(x.shape), k, distinct))
+
+
+def _np_scatter(x, src, add=False):
+    idx = _index_for(x.shape, src.shape[1], distinct=not add)
+    y = x.copy()
+    rows = np.arange(x.shape[0])[:, None]
+    if add:
+        np.add.at(y, (rows, idx), src)
+    else:
+        y[rows, idx] = src
+    return y
+
+
+def _np_norm(x, p=2, dim=None, keepdim=False):
+    axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
+    return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdim) ** (1 / p)
+
+
+def _np_softplus(x, beta=1.0, threshold=20.0):
+    return np.where(x * beta > threshold, x, np.log1p(np.exp(beta * x)) / beta)
+
+
+def _np_prod(x, dim=None, keepdim=False):
+    return np.prod(x, axis=dim, keepdims=keepdim)
+
+
+_EIN = {  # einsum equations and what they compute, in NumPy
+    "ij,jk->ik": lambda a, b: a @ b,
+    "bij,bjk->bik": lambda a, b: a @ b,
+    "ij,ij->i": lambda a, b: (a * b).sum(-1),
+    "i,j->ij": np.outer,
+    "ij->": np.sum,
+    "ii->i": np.diagonal,
+    "ii": np.trace,
+    "ij,kj": lambda a, b: a @ b.T,
+    "...ij,...jk->...ik": lambda a, b: a @ b,
+    "bi,i->b": lambda a, b: a @ b,
+}
+
+
+def _ein(eq, shapes, large):
+    """One registry line for ``einsum(eq, ...)``."""
+    n = len(shapes[0])
+    return OpSpec(f"einsum_{eq}", lambda *xs: gn.einsum(eq, *xs), _EIN[eq], lambda *xs: T.einsum(eq, *xs),
+                  "einsum", n, "smooth", shapes=shapes, large=large)
+
+
 _EMB_IDX = np.array([[0, 2, 1], [2, 2, 0]])  # repeated indices add their gradients
 
 O = OpSpec
@@ -686,6 +749,156 @@ REGISTRY = [
     O("batch_norm_eval_bias_only", lambda x, b: _gn_bn(False)(x, None, b),
       lambda x, b: CR.batch_norm_eval(x, np.ones_like(b), b), lambda x, b: _torch_bn(False)(x, None, b),
       "BatchNorm", 2, "smooth", shapes=(((4, 3, 2), (3,)),), large=((5, 3, 4, 4), (3,))),
+    # -- PyTorch's wider elementwise math (issue #16) -------------------------------------
+    O("sin", gn.sin, np.sin, lambda x: T.sin(x), "sin", domain="smooth"),
+    O("cos", gn.cos, np.cos, lambda x: T.cos(x), "cos", domain="smooth"),
+    O("tan", lambda x: (x / 2).tan(), lambda x: np.tan(x / 2), SAME, "tan", domain="smooth"),
+    O("asin", lambda x: (x / 3).asin(), lambda x: np.arcsin(x / 3), SAME, "asin"),
+    O("acos", lambda x: (x / 3).acos(), lambda x: np.arccos(x / 3), SAME, "acos"),
+    O("atan", gn.atan, np.arctan, lambda x: T.atan(x), "atan", domain="smooth"),
+    O("atan2", gn.atan2, np.arctan2, lambda y, x: T.atan2(y, x), "atan2", 2, shapes=BINARY),
+    O("sinh", gn.sinh, np.sinh, lambda x: T.sinh(x), "sinh", domain="smooth"),
+    O("cosh", gn.cosh, np.cosh, lambda x: T.cosh(x), "cosh", domain="smooth"),
+    O("asinh", gn.asinh, np.arcsinh, lambda x: T.asinh(x), "asinh", domain="smooth"),
+    O("acosh", lambda x: (x + 1.5).acosh(), lambda x: np.arccosh(x + 1.5), SAME, "acosh", domain="positive"),
+    O("atanh", lambda x: (x / 3).atanh(), lambda x: np.arctanh(x / 3), SAME, "atanh"),
+    O("log1p", gn.log1p, np.log1p, lambda x: T.log1p(x), "log1p", domain="positive"),
+    O("expm1", gn.expm1, np.expm1, lambda x: T.expm1(x), "expm1", domain="smooth"),
+    O("log2", gn.log2, np.log2, lambda x: T.log2(x), "log2", domain="positive"),
+    O("log10", gn.log10, np.log10, lambda x: T.log10(x), "log10", domain="positive"),
+    O("erf", gn.erf, _erf, lambda x: T.erf(x), "erf", domain="smooth"),
+    O("softplus", gn.softplus, _np_softplus, lambda x: _F().softplus(x), "softplus", domain="smooth"),
+    O("softplus_beta_threshold", gn.softplus, _np_softplus, lambda x, **k: _F().softplus(x, **k), "softplus",
+      domain="smooth", kwargs={"beta": 2.0, "threshold": 1.0}),
+    O("sign", gn.sign, np.sign, lambda x: T.sign(x), "sign"),
+    O("floor", gn.floor, np.floor, lambda x: T.floor(x), "floor"),
+    O("ceil", gn.ceil, np.ceil, lambda x: T.ceil(x), "ceil"),
+    O("round", gn.round, np.round, lambda x: T.round(x), "round"),
+    O("round_decimals", lambda x: x.round(decimals=1), lambda x: np.round(x, 1), SAME, "round"),
+    O("trunc", gn.trunc, np.trunc, lambda x: T.trunc(x), "trunc"),
+    O("frac", gn.frac, lambda x: x - np.trunc(x), lambda x: T.frac(x), "frac"),
+    O("reciprocal", gn.reciprocal, np.reciprocal, lambda x: T.reciprocal(x), "reciprocal"),
+    O("rsqrt", gn.rsqrt, lambda x: x**-0.5, lambda x: T.rsqrt(x), "rsqrt", domain="positive"),
+    O("square", gn.square, np.square, lambda x: T.square(x), "square"),
+    O("remainder", gn.remainder, np.remainder, lambda x, y: T.remainder(x, y), "remainder", 2,
+      ("smooth", "positive"), shapes=BINARY),
+    O("remainder_operator", lambda x, y: x % y, np.remainder, SAME, "remainder", 2, ("smooth", "nonzero"),
+      shapes=BINARY),
+    O("fmod", gn.fmod, np.fmod, lambda x, y: T.fmod(x, y), "fmod", 2, ("smooth", "nonzero"), shapes=BINARY),
+    O("floor_divide_constant", lambda x: x * (x.detach() // 0.75), lambda x: x * np.floor_divide(x, 0.75),
+      SAME, "floor_divide"),
+    O("div_floor", lambda x, y: gn.div(x, y, rounding_mode="floor"), lambda x, y: np.floor(x / y),
+      lambda x, y: T.div(x, y, rounding_mode="floor"), "div", 2, ("smooth", "nonzero"), shapes=BINARY),
+    O("div_trunc", lambda x, y: x.div(y, rounding_mode="trunc"), lambda x, y: np.trunc(x / y), SAME, "div", 2,
+      ("smooth", "nonzero"), shapes=BINARY),
+    # -- running sums and products, norms --------------------------------------------------
+    O("cumsum_dim0", gn.cumsum, lambda x, dim: np.cumsum(x, dim), T.cumsum, "cumsum", kwargs={"dim": 0},
+      shapes=ND1),
+    O("cumsum_dim_last", gn.cumsum, lambda x, dim: np.cumsum(x, dim), T.cumsum, "cumsum", kwargs={"dim": -1},
+      shapes=ND2),
+    O("cumprod_dim1", gn.cumprod, lambda x, dim: np.cumprod(x, dim), T.cumprod, "cumprod", kwargs={"dim": 1},
+      shapes=ND2),
+    O("cumprod_dim0", gn.cumprod, lambda x, dim: np.cumprod(x, dim), T.cumprod, "cumprod", kwargs={"dim": 0},
+      shapes=ND1),
+    O("prod", gn.prod, np.prod, lambda x: T.prod(x), "prod"),
+    O("prod_dim1_keepdim", gn.prod, _np_prod, T.prod, "prod", kwargs={"dim": 1, "keepdim": True}, shapes=ND2),
+    O("prod_dim0", gn.prod, _np_prod, T.prod, "prod", kwargs={"dim": 0}, shapes=ND1),
+    O("norm", gn.norm, _np_norm, lambda x: T.norm(x), "norm", shapes=ND1),
+    O("norm_dim1", gn.norm, _np_norm, lambda x, dim: T.norm(x, dim=dim), "norm", kwargs={"dim": 1},
+      shapes=ND2),
+    O("norm_p1_keepdim", gn.norm, _np_norm, T.norm, "norm", kwargs={"p": 1, "dim": 0, "keepdim": True},
+      shapes=ND1),
+    O("norm_p3", gn.norm, _np_norm, T.norm, "norm", kwargs={"p": 3}, shapes=ND1),
+    O("norm_inf", lambda x: x.norm(p=float("inf")), lambda x: np.abs(x).max(), SAME, "norm", shapes=ND1),
+    # -- gather, scatter, sorting --------------------------------------------------------------
+    O("gather", lambda x: x.gather(1, _gn_index(x)), lambda x: np.take_along_axis(x, _index_for(x.shape), 1),
+      lambda x: x.gather(1, _torch_index(x)), "gather", shapes=ND2),
+    O("gather_fewer", lambda x: gn.gather(x, 1, _gn_index(x, k=1)),
+      lambda x: np.take_along_axis(x, _index_for(x.shape, k=1), 1),
+      lambda x: T.gather(x, 1, _torch_index(x, k=1)), "gather", shapes=ND2),
+    O("take_along_dim", lambda x: gn.take_along_dim(x, _gn_index(x), 1),
+      lambda x: np.take_along_axis(x, _index_for(x.shape), 1),
+      lambda x: T.take_along_dim(x, _torch_index(x), 1), "take_along_dim", shapes=ND2),
+    O("scatter", lambda x, s: x.scatter(1, _gn_index(x, k=s.shape[1], distinct=True), s), _np_scatter,
+      lambda x, s: x.scatter(1, _torch_index(x, k=s.shape[1], distinct=True), s), "scatter", 2,
+      shapes=(((3, 4), (3, 2)), ((2, 3), (2, 3))), large=((5, 6), (5, 4))),
+    O("scatter_add", lambda x, s: gn.scatter_add(x, 1, _gn_index(x, k=s.shape[1]), s),
+      lambda x, s: _np_scatter(x, s, add=True),
+      lambda x, s: T.scatter_add(x, 1, _torch_index(x, k=s.shape[1]), s),
+      "scatter_add", 2, shapes=(((3, 2), (3, 4)), ((2, 3), (2, 3))), large=((5, 3), (5, 6))),
+    O("sort", lambda x: gn.sort(x).values, lambda x: np.sort(x, -1), lambda x: T.sort(x).values, "sort",
+      shapes=ND1),
+    O("sort_dim0_descending", lambda x: x.sort(dim=0, descending=True)[0], lambda x: -np.sort(-x, 0), SAME,
+      "sort", shapes=ND1),
+    O("topk", lambda x: x.topk(2).values, lambda x: -np.sort(-x, -1)[..., :2], SAME, "topk", shapes=ND2),
+    O("topk_smallest_dim0", lambda x: gn.topk(x, 1, dim=0, largest=False)[0],
+      lambda x: np.sort(x, 0)[:1], lambda x: T.topk(x, 1, dim=0, largest=False)[0], "topk", shapes=ND1),
+    O("index_select", lambda x: gn.index_select(x, 0, gn.tensor([0, 0, 1])), lambda x: x[[0, 0, 1]],
+      lambda x: T.index_select(x, 0, T.tensor([0, 0, 1])), "index_select", shapes=(((3, 2),), ((2,),))),
+    O("masked_select", lambda x: gn.masked_select(x, x > 0), lambda x: x[x > 0],
+      lambda x: T.masked_select(x, x > 0), "masked_select"),
+    # -- rearranging (compositions) --------------------------------------------------------------
+    O("flip", lambda x: gn.flip(x, (0,)), lambda x: np.flip(x, 0), lambda x: T.flip(x, (0,)), "flip",
+      shapes=ND1),
+    O("flip_all", lambda x: x.flip(0, -1), lambda x: np.flip(x, (0, -1)), SAME, "flip", shapes=ND2),
+    O("fliplr", gn.fliplr, np.fliplr, lambda x: T.fliplr(x), "fliplr", shapes=ND2),
+    O("flipud", gn.flipud, np.flipud, lambda x: T.flipud(x), "flipud", shapes=ND1),
+    O("roll", lambda x: gn.roll(x, 1, 0), lambda x: np.roll(x, 1, 0), lambda x: T.roll(x, 1, 0), "roll",
+      shapes=ND1),
+    O("roll_flat", lambda x: x.roll(-2), lambda x: np.roll(x, -2), SAME, "roll", shapes=ND1),
+    O("roll_two_dims", lambda x: x.roll((1, 3), (0, 1)), lambda x: np.roll(x, (1, 3), (0, 1)), SAME, "roll",
+      shapes=ND2),
+    O("tril", gn.tril, np.tril, lambda x: T.tril(x), "tril", shapes=(((3, 2),), ((2, 3),), ((2, 3, 3),))),
+    O("triu_diagonal", lambda x: x.triu(1), lambda x: np.triu(x, 1), SAME, "triu",
+      shapes=(((3, 2),), ((3, 3),))),
+    O("split_sizes", lambda x: gn.cat(gn.split(x, [1, 2], 0)[::-1]), lambda x: np.concatenate([x[1:], x[:1]]),
+      lambda x: T.cat(T.split(x, [1, 2], 0)[::-1]), "split", shapes=(((3, 2),), ((3,),)), large=((3, 5),)),
+    O("split_size", lambda x: x.split(1, -1)[1] * 2, lambda x: x[..., 1:2] * 2, SAME, "split", shapes=ND2),
+    O("chunk", lambda x: x.chunk(2, 0)[0], lambda x: x[:2], SAME, "chunk", shapes=(((3, 2),), ((4,),))),
+    O("unbind", lambda x: gn.unbind(x, 1)[1] - x.unbind(1)[0], lambda x: x[:, 1] - x[:, 0],
+      lambda x: T.unbind(x, 1)[1] - x.unbind(1)[0], "unbind", shapes=ND2),
+    O("narrow", lambda x: x.narrow(0, 1, 2), lambda x: x[1:3], SAME, "narrow", shapes=(((3, 2),), ((4,),))),
+    O("select", lambda x: x.select(1, -1), lambda x: x[:, -1], SAME, "select", shapes=ND2),
+    O("repeat", lambda x: x.repeat(2, 1, 3), lambda x: np.tile(x, (2, 1, 3)), SAME, "repeat",
+      shapes=UNARY[1:]),
+    O("tile", lambda x: gn.tile(x, (2,)), lambda x: np.tile(x, 2), lambda x: T.tile(x, (2,)), "tile"),
+    O("repeat_interleave", lambda x: x.repeat_interleave(2, dim=0), lambda x: np.repeat(x, 2, 0), SAME,
+      "repeat_interleave", shapes=ND1),
+    O("diag_embed", gn.diag, np.diag, lambda x: T.diag(x), "diag", shapes=(((3,),), ((1,),))),
+    O("diag_offset", lambda x: gn.diag(x, -1), lambda x: np.diag(x, -1), lambda x: T.diag(x, -1), "diag",
+      shapes=(((3, 2),), ((2,),))),
+    O("diagonal_3d", lambda x: x.diagonal(0, 1, 2), lambda x: np.diagonal(x, 0, 1, 2), SAME, "diagonal",
+      shapes=(((2, 3, 3),), ((2, 2, 3),)), large=((3, 4, 4),)),
+    O("trace", gn.trace, np.trace, lambda x: T.trace(x), "trace", shapes=(((3, 2),), ((2, 2),))),
+    O("movedim", lambda x: gn.movedim(x, 0, -1), lambda x: np.moveaxis(x, 0, -1),
+      lambda x: T.movedim(x, 0, -1), "movedim", shapes=(((2, 3, 1),), ((3, 2),))),
+    O("t", lambda x: x.t(), lambda x: x.T, SAME, "t", shapes=UNARY[1:]),
+    O("unflatten", lambda x: gn.unflatten(x, 1, (2, 1)), lambda x: x.reshape(x.shape[0], 2, 1),
+      lambda x: T.unflatten(x, 1, (2, 1)), "unflatten", shapes=ND2, large=((5, 2),)),
+    O("clone", lambda x: x.clone(), lambda x: x.copy(), SAME, "clone"),
+    # -- products and einsum -----------------------------------------------------------------
+    O("mm", gn.mm, np.matmul, lambda a, b: T.mm(a, b), "mm", 2, shapes=(((2, 3), (3, 4)),),
+      large=((8, 6), (6, 4))),
+    O("bmm", gn.bmm, np.matmul, lambda a, b: T.bmm(a, b), "bmm", 2, shapes=(((2, 2, 3), (2, 3, 4)),),
+      large=((3, 4, 5), (3, 5, 2))),
+    O("mv", gn.mv, np.matmul, lambda a, b: T.mv(a, b), "mv", 2, shapes=(((2, 3), (3,)),),
+      large=((6, 5), (5,))),
+    O("outer", gn.outer, np.outer, lambda a, b: T.outer(a, b), "outer", 2, shapes=(((2,), (3,)),),
+      large=((6,), (5,))),
+    O("addmm", lambda c, a, b: gn.addmm(c, a, b, beta=0.5, alpha=2.0), lambda c, a, b: 0.5 * c + 2.0 * a @ b,
+      lambda c, a, b: T.addmm(c, a, b, beta=0.5, alpha=2.0), "addmm", 3, shapes=(((2, 4), (2, 3), (3, 4)),
+                                                                               ((4,), (2, 3), (3, 4))),
+      large=((5, 4), (5, 6), (6, 4))),
+    _ein("ij,jk->ik", (((2, 3), (3, 4)),), ((6, 5), (5, 4))),
+    _ein("bij,bjk->bik", (((2, 2, 3), (2, 3, 2)),), ((3, 4, 5), (3, 5, 2))),
+    _ein("ij,ij->i", (((3, 2), (3, 2)),), ((5, 4), (5, 4))),
+    _ein("i,j->ij", (((2,), (3,)),), ((5,), (4,))),
+    _ein("ij->", (((3, 2),),), ((5, 4),)),
+    _ein("ii->i", (((3, 3),),), ((5, 5),)),
+    _ein("ii", (((2, 2),),), ((4, 4),)),
+    _ein("ij,kj", (((2, 3), (4, 3)),), ((5, 4), (3, 4))),
+    _ein("...ij,...jk->...ik", (((2, 2, 3), (3, 2)), ((1, 2, 3), (2, 3, 2))), ((3, 4, 5), (5, 2))),
+    _ein("bi,i->b", (((3, 2), (2,)),), ((5, 4), (4,))),
     # -- dtype conversion (float32 rounding: a larger step for finite differences) ----------
     O("cast_float32", lambda x: x.float(), lambda x: x.astype(np.float32), SAME, "cast",
       eps=1e-2, atol=1e-4, out_dtype=np.dtype(np.float32)),

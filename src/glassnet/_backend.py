@@ -10,7 +10,8 @@ import sys
 import numpy as np
 
 from glassnet._allocator import tune_if_requested
-from glassnet._errors import GlassnetTypeError
+from glassnet._device import CPU, device
+from glassnet._errors import GlassnetTypeError, GlassnetValueError
 
 __all__ = [
     "namespace",
@@ -19,13 +20,14 @@ __all__ = [
     "set_default_dtype",
     "manual_seed",
     "default_generator",
+    "Generator",
+    "generator_or_default",
     "to_numpy",
 ]
 
 tune_if_requested()  # only when GLASSNET_HOST_ALLOCATOR=tuned asks (see glassnet._allocator)
 
 _DEFAULT_DTYPE = np.dtype(np.float32)
-_generator = np.random.default_rng()
 
 
 def _cupy_ndarray():
@@ -44,10 +46,11 @@ def namespace(array):
 
 
 def device_of(array):
-    """``'cpu'`` for NumPy arrays, ``'cuda:N'`` for CuPy arrays."""
+    """The :class:`~glassnet.device` of ``array``: ``cpu`` for NumPy arrays, ``cuda:N`` for
+    CuPy arrays (a device compares equal to its string, ``'cpu'``)."""
     if namespace(array) is np:
-        return "cpu"
-    return f"cuda:{array.device.id}"
+        return CPU
+    return device("cuda", array.device.id)
 
 
 def to_numpy(array):
@@ -74,16 +77,75 @@ def set_default_dtype(dtype):
     _DEFAULT_DTYPE = dtype
 
 
-def manual_seed(seed):
-    """Seed glassnet's one random generator (used by rand, randn, init, dropout, shuffling).
+class Generator(np.random.Generator):
+    """PyTorch's ``torch.Generator``, on NumPy's PCG64: a NumPy generator that can be reseeded.
 
-    Returns the new ``numpy.random.Generator``.
+    ``g = gn.Generator().manual_seed(0)`` then ``gn.rand(3, generator=g)``; anything that
+    takes a ``numpy.random.Generator`` takes it too. The numbers differ from PyTorch's (another
+    algorithm); the same seed gives the same numbers in glassnet.
     """
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+
+    def __init__(self, device="cpu"):
+        super().__init__(np.random.PCG64())
+        self.device = CPU if device is None else _host_device(device)
+        self._initial_seed = None
+
+    def manual_seed(self, seed):
+        """Restart the stream from ``seed`` (a non-negative int); returns self."""
+        seed = int(seed)
+        if seed < 0:
+            raise GlassnetValueError(f"manual_seed: the seed must be a non-negative int, got {seed}")
+        self.bit_generator.state = np.random.PCG64(seed).state
+        self._initial_seed = seed
+        return self
+
+    def seed(self):
+        """Reseed from the operating system's entropy; returns the new seed."""
+        seed = int(np.random.SeedSequence().entropy % (2**63))
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        """The seed last given to :meth:`manual_seed` (None if never seeded)."""
+        return self._initial_seed
+
+    def get_state(self):
+        """The generator's position (a dict, NumPy's format), for :meth:`set_state`."""
+        return self.bit_generator.state
+
+    def set_state(self, state):
+        self.bit_generator.state = state
+        return self
+
+
+def _host_device(target):
+    target = device(target)
+    if target.type != "cpu":
+        raise GlassnetValueError(f"Generator: glassnet draws every random number on the host (device 'cpu'), "
+                                 f"also for tensors on a GPU; got device={target!r}: write gn.Generator()")
+    return target
+
+
+_generator = Generator()
+
+
+def manual_seed(seed):
+    """Seed glassnet's one random generator (used by rand, randn, init, dropout, shuffling,
+    and for tensors on every device). Returns that generator (a :class:`Generator`)."""
+    return _generator.manual_seed(seed)
 
 
 def default_generator():
-    """The ``numpy.random.Generator`` every glassnet random draw comes from."""
+    """The :class:`Generator` every glassnet random draw comes from unless one is given."""
     return _generator
+
+
+def generator_or_default(generator, who):
+    """``generator`` (a :class:`Generator` or any ``numpy.random.Generator``), or the
+    default one when None."""
+    if generator is None:
+        return _generator
+    if not isinstance(generator, np.random.Generator):
+        raise GlassnetTypeError(f"{who}: generator must be a gn.Generator (or a numpy.random.Generator), "
+                                f"got {type(generator).__name__}")
+    return generator

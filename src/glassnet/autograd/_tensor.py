@@ -7,15 +7,20 @@ layer hands itself over with :func:`install_ops` when it loads, and the methods 
 their function up there at call time.
 """
 
+import sys
+
 import numpy as np
 
 from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
+from glassnet._device import device
+from glassnet._dtypes import DTYPES, dtype_named, legacy_type_name
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
-from glassnet.autograd import _inplace
+from glassnet.autograd import _inplace, _methods
 from glassnet.autograd._engine import as_grad_array, run_backward
 from glassnet.autograd._inplace import InPlaceMethods
+from glassnet.autograd._methods import TorchMethods
 
-__all__ = ["Tensor", "as_array", "install_ops"]
+__all__ = ["Tensor", "as_array", "install_ops", "set_printoptions"]
 
 
 class _OpsNotLoaded:
@@ -33,7 +38,7 @@ _ops = _OpsNotLoaded()
 def install_ops(ops_module):
     """Called by :mod:`glassnet.ops` once loaded: Tensor methods call its functions."""
     global _ops
-    _ops = _inplace.ops = ops_module
+    _ops = _inplace.ops = _methods.ops = ops_module
 
 _NUMERIC_KINDS = "biuf"
 
@@ -78,6 +83,51 @@ def _has_python_float(data):
     return False
 
 
+def _names_device(arg):
+    """True for what ``to`` reads as a device: a device, an int (a GPU), or a string naming one."""
+    if isinstance(arg, (device, int)) and not isinstance(arg, bool):
+        return True
+    return isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")
+
+
+def _as_dtype(arg):
+    if isinstance(arg, str) and arg not in DTYPES:
+        try:
+            return np.dtype(arg)
+        except TypeError:
+            raise GlassnetValueError(f"to: unknown device {arg!r}; use 'cpu' or 'cuda' (or a dtype such as "
+                                     "gn.float64)") from None
+    return arg
+
+
+def _cuda_device(target):
+    return device("cuda", target) if isinstance(target, int) else device(target)
+
+
+_PRINT_OPTIONS = {"precision": 4}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    """How tensors print (PyTorch's options, passed to NumPy's printing): ``precision`` digits
+    (4 by default), ``threshold`` elements before summarising, ``edgeitems``, ``linewidth``;
+    ``profile="default"`` restores the defaults, ``"full"`` prints everything; ``sci_mode``
+    True/False forces or forbids scientific notation."""
+    if profile is not None:
+        _PRINT_OPTIONS.clear()
+        _PRINT_OPTIONS["precision"] = 4
+        if profile == "full":
+            _PRINT_OPTIONS["threshold"] = sys.maxsize
+        elif profile == "short":
+            _PRINT_OPTIONS.update(precision=2, threshold=1000, edgeitems=2)
+    for key, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                       ("max_line_width", linewidth)):
+        if value is not None:
+            _PRINT_OPTIONS[key] = value
+    if sci_mode is not None:
+        _PRINT_OPTIONS["suppress_small"] = not sci_mode
+
+
 def _preview(data, limit=60):
     text = repr(data)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -96,7 +146,7 @@ class _HookHandle:
         self.hooks.pop(self.id, None)
 
 
-class Tensor(InPlaceMethods):
+class Tensor(InPlaceMethods, TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
     ``data`` is the backend array (NumPy or CuPy). ``requires_grad`` asks autograd to
@@ -283,11 +333,29 @@ class Tensor(InPlaceMethods):
         """A copy in ``dtype``; differentiable between floating dtypes."""
         return _ops.cast(self, np.dtype(dtype))
 
-    def to(self, target):
-        """Convert to a dtype (``t.to(gn.float64)``) or a device (``'cpu'``, ``'cuda'``)."""
-        if isinstance(target, str) and not target.startswith(("float", "int", "bool")):
-            return _ops.to_device(self, target)
-        return self.astype(target)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+        """PyTorch's ``to``: ``t.to(gn.float64)``, ``t.to("cpu")``, ``t.to(gn.device("cuda"))``,
+        ``t.to(device, dtype)``, ``t.to(other)`` (other's device and dtype), or keywords.
+        Returns self when nothing changes (a copy with ``copy=True``)."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif _names_device(arg):
+                device = arg
+            else:
+                dtype = _as_dtype(arg)
+        out = self if device is None else _ops.to_device(self, device)
+        out = out if dtype is None else out.astype(dtype)
+        return _ops.clone(out) if copy and out is self else out
+
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, PyTorch's legacy type name (``'torch.FloatTensor'``, which
+        programs compare against); with a dtype, a legacy type or its name, the converted tensor."""
+        if dtype is None:
+            return legacy_type_name(self.dtype)
+        if isinstance(dtype, str) and dtype not in DTYPES:
+            dtype = dtype_named(dtype)
+        return self.astype(getattr(dtype, "dtype", dtype))
 
     def float(self):
         return self.astype(np.float32)
@@ -295,11 +363,23 @@ class Tensor(InPlaceMethods):
     def double(self):
         return self.astype(np.float64)
 
+    def half(self):
+        return self.astype(np.float16)
+
     def long(self):
         return self.astype(np.int64)
 
     def int(self):
         return self.astype(np.int32)
+
+    def short(self):
+        return self.astype(np.int16)
+
+    def char(self):
+        return self.astype(np.int8)
+
+    def byte(self):
+        return self.astype(np.uint8)
 
     def bool(self):
         return self.astype(np.bool_)
@@ -307,8 +387,8 @@ class Tensor(InPlaceMethods):
     def cpu(self):
         return _ops.to_device(self, "cpu")
 
-    def cuda(self):
-        return _ops.to_device(self, "cuda")
+    def cuda(self, device=None, non_blocking=False):
+        return _ops.to_device(self, "cuda" if device is None else _cuda_device(device))
 
     def __float__(self):
         return float(self.item())
@@ -331,7 +411,7 @@ class Tensor(InPlaceMethods):
 
     def __repr__(self):
         arr = to_numpy(self.data)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(arr, separator=", ", prefix="tensor(", **_PRINT_OPTIONS)
         extras = []
         if arr.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype={arr.dtype}")
@@ -415,17 +495,19 @@ class Tensor(InPlaceMethods):
         return _ops.compare(self, other, "ne")
 
     # -- methods mirroring glassnet functions (PyTorch names) -------------------
-    def add(self, other):
-        return _ops.add(self, other)
+    def add(self, other, *, alpha=1):
+        return _ops.add(self, other, alpha=alpha)
 
-    def sub(self, other):
-        return _ops.sub(self, other)
+    def sub(self, other, *, alpha=1):
+        return _ops.sub(self, other, alpha=alpha)
 
     def mul(self, other):
         return _ops.mul(self, other)
 
-    def div(self, other):
-        return _ops.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        return _ops.div(self, other, rounding_mode=rounding_mode)
+
+    divide, multiply, subtract, true_divide = div, mul, sub, div
 
     def pow(self, exponent):
         return _ops.pow(self, exponent)

@@ -29,7 +29,7 @@ from glassnet.nn._functional_conv import (
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_norm import group_norm, layer_norm, rms_norm
 from glassnet.nn._functional_seq import cosine_similarity, normalize
-from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from glassnet.ops._linear import linear
 from glassnet.ops._loss import (
     BinaryCrossEntropy,
@@ -74,6 +74,7 @@ __all__ = [
     "scaled_dot_product_attention",
     "sigmoid",
     "softmax",
+    "softplus",
     "tanh",
 ]
 

@@ -18,7 +18,31 @@ from glassnet.ops._activation import (
     softmax,
     tanh,
 )
-from glassnet.ops._convert import all, any, cast, compare, to_device
+from glassnet.ops._arrange import (
+    chunk,
+    diag,
+    diagonal,
+    flip,
+    fliplr,
+    flipud,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    select,
+    split,
+    t,
+    tile,
+    trace,
+    tril,
+    triu,
+    unbind,
+    unflatten,
+)
+from glassnet.ops._convert import all, any, cast, clone, compare, to_device
+from glassnet.ops._cumulative import cumprod, cumsum, prod
+from glassnet.ops._einsum import einsum
 from glassnet.ops._elementwise import (
     abs,
     add,
@@ -26,18 +50,64 @@ from glassnet.ops._elementwise import (
     clip,
     div,
     exp,
+    floor_divide,
+    fmod,
     log,
     maximum,
     minimum,
     mul,
     neg,
     pow,
+    remainder,
     sqrt,
     sub,
     where,
 )
-from glassnet.ops._linalg import dot, matmul
+from glassnet.ops._linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassnet.ops._linear import linear
+from glassnet.ops._logical import (
+    allclose,
+    bincount,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    count_nonzero,
+    eq,
+    equal,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
+from glassnet.ops._math import (
+    ceil,
+    erf,
+    expm1,
+    floor,
+    frac,
+    log1p,
+    log2,
+    log10,
+    reciprocal,
+    round,
+    rsqrt,
+    sign,
+    softplus,
+    square,
+    trunc,
+)
 from glassnet.ops._reduce import (
     amax,
     amin,
@@ -47,9 +117,22 @@ from glassnet.ops._reduce import (
     max,
     mean,
     min,
+    norm,
     std,
     sum,
     var,
+)
+from glassnet.ops._select import (
+    argsort,
+    gather,
+    index_select,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    sort,
+    take_along_dim,
+    topk,
 )
 from glassnet.ops._setitem import setitem
 from glassnet.ops._shape import (
@@ -68,15 +151,25 @@ from glassnet.ops._shape import (
     transpose,
     unsqueeze,
 )
+from glassnet.ops._trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos, cosh, sin, sinh, tan
 
 __all__ = [
     "ACTIVATIONS", "Activation",
-    "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "cast",
-    "cat", "clamp", "clip", "compare", "concatenate", "div", "dot", "exp", "expand", "flatten",
-    "gelu", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "matmul", "max",
-    "maximum", "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu",
-    "reshape", "setitem", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum",
-    "swapaxes", "tanh", "to_device", "transpose", "unsqueeze", "var", "where",
+    "abs", "acos", "acosh", "add", "addmm", "all", "allclose", "amax", "amin", "any", "argmax", "argmin",
+    "argsort", "asin", "asinh", "atan", "atan2", "atanh", "bincount", "bitwise_and", "bitwise_not",
+    "bitwise_or", "bitwise_xor", "bmm", "broadcast_to", "cast", "cat", "ceil", "chunk", "clamp", "clip",
+    "clone", "compare", "concatenate", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "diag",
+    "diagonal", "div", "dot", "einsum", "eq", "equal", "erf", "exp", "expand", "expm1", "flatten", "flip",
+    "fliplr", "flipud", "floor", "floor_divide", "fmod", "frac", "gather", "ge", "gelu", "getitem", "gt",
+    "index_select", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu",
+    "linear", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logsumexp", "lt", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum",
+    "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nonzero", "norm", "outer", "pad", "permute",
+    "pow", "prod", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave", "reshape", "roll",
+    "round", "rsqrt", "scatter", "scatter_add", "select", "setitem", "sigmoid", "sign", "sin", "sinh",
+    "softmax", "softplus", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum",
+    "swapaxes", "t", "take_along_dim", "tan", "tanh", "tile", "to_device", "topk", "trace", "transpose",
+    "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "where",
 ]
 
 _install_ops(_sys.modules[__name__])

@@ -5,13 +5,14 @@ import operator
 
 import numpy as np
 
-from glassnet._backend import get_default_dtype, namespace, to_numpy
-from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
+from glassnet._device import DeviceUnavailableError, device, require_gpu
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function, broadcast_message
 from glassnet.autograd._tensor import Tensor, as_array
 
 __all__ = ["as_tensor_like", "pair", "promote", "result_type", "cast", "to_device", "compare", "any", "all",
-           "normalize_dims"]
+           "normalize_dims", "floating", "write_out", "clone"]
 
 _PY_SCALARS = (bool, int, float)
 
@@ -95,6 +96,35 @@ def _group_type(dtypes):
     return np.dtype(out)
 
 
+def floating(x, name):
+    """``x`` as a floating tensor: an integer or bool tensor converts to the default dtype
+    (``gn.sin(int_tensor)`` is float32, as in PyTorch)."""
+    if not isinstance(x, Tensor):
+        raise GlassnetTypeError(f"{name}: expected a Tensor, got {type(x).__name__} "
+                                "(wrap it: gn.tensor(...))")
+    return x if x.data.dtype.kind == "f" else cast(x, get_default_dtype())
+
+
+def write_out(result, out, name):
+    """``result``, or — when ``out`` is a tensor — ``result`` written into ``out`` and ``out``
+    returned (PyTorch's ``out=``). As in PyTorch, ``out=`` does not record gradients: it
+    refuses a result that requires grad. An empty ``out`` takes the result's shape."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise GlassnetTypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
+    if result._requires_grad or out._requires_grad:
+        raise GlassnetValueError(
+            f"{name}(..., out=...): out= arguments do not record gradients and this result requires grad "
+            f"(PyTorch refuses it too); write y = gn.{name}(...) instead, or compute under gn.no_grad()")
+    if out.shape != result.shape:
+        if out.data.size:
+            raise ShapeError(f"{name}: out= has shape {tuple(out.shape)} but the result has shape "
+                             f"{tuple(result.shape)}; pass an out tensor of that shape (or an empty one)")
+        out.data = namespace(out.data).empty(result.shape, dtype=out.data.dtype)
+    return out.copy_(result)
+
+
 def normalize_dims(dim, ndim, op_name):
     """``dim`` (None, int or sequence) as None or a sorted tuple of non-negative axes."""
     if dim is None:
@@ -137,6 +167,22 @@ def cast(x, dtype):
     return Cast.apply(x, dtype=dtype)
 
 
+class Clone(Function):
+    formula = "y = x (a copy in memory of its own)"
+    grad_formulas = ("dx = dy",)
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+
+def clone(x, *, memory_format=None):
+    """A copy of ``x`` that changes independently of it; gradients flow through."""
+    return Clone.apply(x)
+
+
 class ToDevice(Function):
     """Move data between host (NumPy) and GPU (CuPy) memory."""
 
@@ -144,34 +190,35 @@ class ToDevice(Function):
     grad_formulas = ("dx = dy (moved back)",)
 
     def forward(self, x, device):
-        self.source = "cpu" if namespace(x) is np else "cuda"
+        self.source = device_of(x)
         return _move(x, device)
 
     def backward(self, g):
         return _move(g, self.source)
 
 
-def _move(array, device):
-    if device.startswith("cpu"):
+def _move(array, target):
+    if target.type == "cpu":
         return to_numpy(array)
-    if device.startswith("cuda"):
-        try:
-            import cupy
-        except ImportError as exc:
-            raise GlassnetError(
-                f"to('{device}'): CuPy is not installed; install glassnet[gpu] on a machine "
-                "with an NVIDIA GPU, or stay on 'cpu'"
-            ) from exc
-        return cupy.asarray(array)
-    raise GlassnetValueError(f"to: unknown device {device!r}; use 'cpu' or 'cuda'")
+    if target.type == "cuda":
+        cupy = require_gpu(f"to('{target}')")
+        if target.index is None:
+            return cupy.asarray(array)
+        with cupy.cuda.Device(target.index):
+            return cupy.asarray(array)
+    raise DeviceUnavailableError(f"to('{target}'): glassnet computes on 'cpu' (NumPy) or 'cuda' (CuPy); "
+                                 f"{target.type!r} is never available "
+                                 "(gn.backends.mps.is_available() is False)")
 
 
-def to_device(x, device):
-    """``x`` on ``device`` (``'cpu'`` or ``'cuda'``); differentiable."""
-    device = str(device)
-    if x.device.split(":")[0] == device.split(":")[0]:
+def to_device(x, target):
+    """``x`` on ``target`` (``'cpu'``, ``'cuda'``, ``'cuda:1'`` or a :class:`~glassnet.device`);
+    differentiable. ``'cuda'`` on a machine without a usable GPU raises, as in PyTorch."""
+    target = device(target)
+    here = x.device
+    if here == target or (target.index is None and here.type == target.type):
         return x
-    return ToDevice.apply(x, device=device)
+    return ToDevice.apply(x, device=target)
 
 
 _COMPARISONS = {

@@ -8,9 +8,9 @@ matrices whose leading (batch) axes broadcast.
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
-from glassnet.ops._convert import pair
+from glassnet.ops._convert import pair, write_out
 
-__all__ = ["matmul", "dot"]
+__all__ = ["matmul", "dot", "mm", "bmm", "mv", "outer", "addmm"]
 
 
 class MatMul(Function):
@@ -75,11 +75,53 @@ def _general_backward(a, b, g, needs):
     return da, db
 
 
-def matmul(a, b):
+def matmul(a, b, *, out=None):
     """Matrix product ``a @ b`` (see the module docstring for 1-D and batched rules)."""
-    return MatMul.apply(*pair(a, b))
+    return write_out(MatMul.apply(*pair(a, b)), out, "matmul")
 
 
-def dot(a, b):
+def _require_ndim(name, *pairs):
+    for what, t, ndim in pairs:
+        if t.ndim != ndim:
+            raise ShapeError(f"{name}: {what} must have {ndim} dimensions, got shape {tuple(t.shape)} "
+                             "(gn.matmul follows NumPy's rules for other shapes)")
+
+
+def dot(a, b, *, out=None):
     """Dot product of two 1-D tensors."""
-    return matmul(a, b)
+    _require_ndim("dot", ("the first operand", a, 1), ("the second operand", b, 1))
+    return matmul(a, b, out=out)
+
+
+def mm(input, mat2, *, out=None):  # noqa: A002  (PyTorch's names)
+    """Product of two matrices, (n, k) @ (k, m) → (n, m)."""
+    _require_ndim("mm", ("input", input, 2), ("mat2", mat2, 2))
+    return matmul(input, mat2, out=out)
+
+
+def bmm(input, mat2, *, out=None):  # noqa: A002
+    """Batched product (b, n, k) @ (b, k, m) → (b, n, m), the batch sizes equal."""
+    _require_ndim("bmm", ("input", input, 3), ("mat2", mat2, 3))
+    if input.shape[0] != mat2.shape[0]:
+        raise ShapeError(f"bmm: batch sizes {input.shape[0]} and {mat2.shape[0]} differ "
+                         f"({tuple(input.shape)} @ {tuple(mat2.shape)})")
+    return matmul(input, mat2, out=out)
+
+
+def mv(input, vec, *, out=None):  # noqa: A002
+    """Matrix times vector, (n, k) @ (k,) → (n,)."""
+    _require_ndim("mv", ("input", input, 2), ("vec", vec, 1))
+    return matmul(input, vec, out=out)
+
+
+def outer(input, vec2, *, out=None):  # noqa: A002
+    """Outer product of two vectors, (n,) and (m,) → (n, m) with entries aᵢ·bⱼ."""
+    _require_ndim("outer", ("input", input, 1), ("vec2", vec2, 1))
+    return write_out(input.reshape(-1, 1) * vec2.reshape(1, -1), out, "outer")
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):  # noqa: A002
+    """``beta · input + alpha · (mat1 @ mat2)`` (composed)."""
+    product = mm(mat1, mat2)
+    product = product if alpha == 1 else product * alpha
+    return write_out((input if beta == 1 else input * beta) + product, out, "addmm")

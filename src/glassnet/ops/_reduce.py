@@ -9,14 +9,15 @@ import math
 from collections import namedtuple
 
 from glassnet._backend import namespace
+from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
-from glassnet.ops._elementwise import _quiet, maximum, minimum
+from glassnet.ops._elementwise import _quiet, abs, maximum, minimum
 from glassnet.ops._shape import getitem, squeeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
-           "var", "std"]
+           "var", "std", "norm"]
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -167,6 +168,36 @@ class Std(Var):
         return super().backward(half.astype(g.dtype, copy=False))
 
 
+class Norm(Function):
+    """The p-norm for a finite ``p > 0``. Where the norm is 0 (all elements 0) the gradient
+    is 0, as in PyTorch (the formula would divide 0 by 0)."""
+
+    formula = "y = (Σ |x|^p)^(1/p)  (over dim)"
+    grad_formulas = ("dx = dy · sign(x) · |x|^(p-1) / y^(p-1)   (0 where y = 0)",)
+
+    def forward(self, x, p, axes, keepdim):
+        xp = namespace(x)
+        self.x = x
+        if p == 2:
+            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        elif p == 1:
+            y = xp.abs(x).sum(axis=axes, keepdims=True)
+        else:
+            y = (xp.abs(x) ** p).sum(axis=axes, keepdims=True) ** (1 / p)
+        self.y = y
+        return y if keepdim else y.reshape(_dropped(x.shape, axes))
+
+    def backward(self, g):
+        xp, p = namespace(g), self.params["p"]
+        g = _spread(g, self.y.shape, self.params["axes"], self.params["keepdim"])
+        x, y = self.x, self.y
+        if p == 1:
+            return g * xp.sign(x)
+        with _quiet(xp):
+            scale = x / y if p == 2 else xp.sign(x) * (xp.abs(x) / y) ** (p - 1)
+        return g * xp.where(y == 0, 0, scale)
+
+
 def _reduce(cls, x, dim, keepdim, name, **extra):
     return cls.apply(x, axes=_reduced_axes(dim, x.ndim, name), keepdim=keepdim, **extra)
 
@@ -264,3 +295,28 @@ def var(x, dim=None, correction=1, keepdim=False):
 def std(x, dim=None, correction=1, keepdim=False):
     """Standard deviation ``√var(x)`` over ``dim`` (the :class:`Std` primitive)."""
     return _reduce(Std, x, dim, keepdim, "std", correction=correction)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """PyTorch's ``norm``: the 2-norm (``"fro"``) of all elements, or over ``dim``; any
+    finite ``p > 0`` (the :class:`Norm` primitive), ``inf`` (largest ``|x|``), ``-inf``
+    (smallest) and ``0`` (how many are nonzero). The nuclear norm is not available."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    if x.data.dtype.kind != "f":
+        raise GlassnetTypeError(f"norm: the input must be floating, got dtype {x.dtype}; convert first "
+                                "(x.float() or x.double()), as PyTorch asks")
+    if p in ("fro", None):
+        p = 2
+    if isinstance(p, str):
+        raise GlassnetValueError(f"norm: p={p!r} is not available in glassnet; use p='fro' (2), a number, "
+                                 "or inf")
+    if p == math.inf:
+        return amax(abs(x), dim, keepdim)
+    if p == -math.inf:
+        return amin(abs(x), dim, keepdim)
+    if p == 0:
+        return sum(x != 0, dim, keepdim).astype(x.dtype)
+    if p < 0:
+        raise GlassnetValueError(f"norm: p must be positive (or 0, inf, -inf), got {p}")
+    return _reduce(Norm, x, dim, keepdim, "norm", p=p)
