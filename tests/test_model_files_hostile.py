@@ -83,6 +83,13 @@ def test_header_claiming_huge_shapes_allocates_nothing(tmp_path, shape):
     _check_rejected(path, "claim .* data bytes but the file holds 16|integers below 2\\*\\*48")
 
 
+def test_an_empty_shape_too_large_for_numpy(tmp_path):
+    """Found by the fuzzer: zero elements, but NumPy refuses the shape itself."""
+    path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": [0, 2**47, 2**47],
+                                               "data_offsets": [0, 0]}}))
+    _check_rejected(path, r"shape \(0, 140737488355328, 140737488355328\), larger than any array")
+
+
 def test_shape_and_offsets_that_disagree(tmp_path):
     path = _file(tmp_path, _with_header({"w": {"dtype": "F32", "shape": [1000],
                                                "data_offsets": [0, 8]}}, b"\0" * 8))

@@ -128,13 +128,13 @@ class NpzReader:
                         "is damaged")
                 array = np.empty(math.prod(shape), dtype=dtype)  # now known to be in the file
                 self._fill(member, array, name)
+                return array.reshape(shape, order="F" if fortran else "C")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError,
                 NotImplementedError) as exc:
             if isinstance(exc, NpzError):
                 raise
             raise NpzError(f"{self.where}: array {name!r} cannot be read — the archive is "
                            f"truncated or damaged ({exc})") from None
-        return array.reshape(shape, order="F" if fortran else "C")
 
     def _header(self, member, name):
         version = np.lib.format.read_magic(member)
@@ -143,6 +143,9 @@ class NpzReader:
             raise NpzError(f"{self.where}: array {name!r} is in .npy format {version}, which "
                            "glassnet does not read (versions 1.0 and 2.0)")
         shape, fortran, dtype = reader(member)
+        if math.prod(d for d in shape if d) * max(dtype.itemsize, 1) >= 2**62:
+            raise NpzError(f"{self.where}: array {name!r} declares shape {tuple(shape)}, larger than "
+                           "any array can be — the archive is damaged")
         if dtype.hasobject:
             raise NpzError(
                 f"{self.where}: array {name!r} holds Python objects, which would need pickle to "

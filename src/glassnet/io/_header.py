@@ -87,10 +87,7 @@ _OTHER_FORMATS = (
 
 
 def _check_limit(path, field, value, what):
-    limit = getattr(LIMITS, field)
-    if value > limit:
-        raise FileFormatError(f"load {path}: {what.format(value)}, over the limit of {limit:,} "
-                              f"(glassnet.io.LIMITS.{field}; raise it only for a file you trust)")
+    LIMITS.check(field, value, what, f"load {path}", FileFormatError)
 
 
 def _other_format(path, head):
@@ -167,16 +164,15 @@ def _check_metadata(meta, path):
 
 
 _FIELDS = frozenset({"dtype", "shape", "data_offsets"})
+_INT = frozenset({int})
 
 
-def _bad_shape(shape):
-    return (type(shape) is not list or len(shape) > MAX_NDIM
-            or not all(type(s) is int and 0 <= s < 2**48 for s in shape))
-
-
-def _bad_offsets(offsets):
-    return (type(offsets) is not list or len(offsets) != 2
-            or not all(type(o) is int and o >= 0 for o in offsets) or offsets[0] > offsets[1])
+def _good_shape(shape):
+    """A list of at most MAX_NDIM ints in [0, 2**48) — checked by C-level loops (map,
+    min, max), not a Python loop per dimension."""
+    return (type(shape) is list and len(shape) <= MAX_NDIM
+            and (not shape or (set(map(type, shape)) == _INT
+                               and min(shape) >= 0 and max(shape) < 2**48)))
 
 
 def _check_entry(name, entry, path):
@@ -189,17 +185,21 @@ def _check_entry(name, entry, path):
         extra = " (convert bfloat16 weights to float32 before saving)" if code == "BF16" else ""
         raise _fail(path, f"tensor {_show(name)} has dtype {_show(code)}; glassnet reads "
                           f"{', '.join(DTYPES)}{extra}")
-    if _bad_shape(shape):
+    if not _good_shape(shape):
         raise _fail(path, f"tensor {_show(name)} has shape {_show(shape)}; a shape is a list of "
                           f"at most {MAX_NDIM} non-negative integers below 2**48")
-    if _bad_offsets(offsets):
+    begin, end = offsets if type(offsets) is list and len(offsets) == 2 else (None, None)
+    if type(begin) is not int or type(end) is not int or not 0 <= begin <= end:
         raise _fail(path, f"tensor {_show(name)} has data_offsets {_show(offsets)}; expected "
                           "[begin, end]")
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes != offsets[1] - offsets[0]:
+    if nbytes == 0 and math.prod(filter(None, shape)) * dtype.itemsize >= 2**62:
+        raise _fail(path, f"tensor {_show(name)} has shape {tuple(shape)}, larger than any "
+                          "array can be (even with a zero in it)")  # NumPy refuses it
+    if nbytes != end - begin:
         raise _fail(path, f"tensor {_show(name)} of shape {tuple(shape)} and dtype {code} needs "
-                          f"{nbytes:,} bytes but its offsets span {offsets[1] - offsets[0]:,}")
-    return dtype, tuple(shape), offsets[0], offsets[1]
+                          f"{nbytes:,} bytes but its offsets span {end - begin:,}")
+    return dtype, tuple(shape), begin, end
 
 
 def _check_tiling(tensors, data_size, path):

@@ -50,15 +50,16 @@ class Limits:
     max_archive_members: int = 1_000
     max_line_chars: int = 4 * 2**20
 
-    def check(self, field, value, what, who):
-        """Raise a :class:`~glassnet.GlassnetValueError` when ``value`` > the limit
-        ``field``; the message says ``who`` asked for ``what`` and how to raise it."""
+    def check(self, field, value, what, who, error=None):
+        """Raise ``error`` (a :class:`~glassnet.GlassnetValueError` by default) when
+        ``value`` > the limit ``field``: ``"{who}: {what} — over the limit of …"``, with
+        ``what`` a format string for the value (``"it holds {:,} tensors"``)."""
         from glassnet._errors import GlassnetValueError
 
         limit = getattr(self, field)
         if value > limit:
-            raise GlassnetValueError(
-                f"{who}: {what} {value:,} is over the limit of {limit:,} (glassnet.io.LIMITS."
+            raise (error or GlassnetValueError)(
+                f"{who}: {what.format(value)}, over the limit of {limit:,} (glassnet.io.LIMITS."
                 f"{field}; raise it only for a file you trust)"
             )
 
