@@ -62,7 +62,7 @@ def _cross_attention(base, framework):
     class CrossAttention(base):
         def forward(self, x):
             length = x.shape[1]
-            mask = _as(framework, _FLOAT_MASK[:length, :length])
+            mask = _as(framework, _FLOAT_MASK[:length, :length]).to(x.dtype)  # float32 runs too
             out, weights = super().forward(x, x[..., :3], x[..., 2:], attn_mask=mask,
                                            average_attn_weights=False)
             return out + weights.sum(1) @ x
