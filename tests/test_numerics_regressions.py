@@ -418,3 +418,12 @@ def test_integer_and_array_indices_match_torch(index):
     (out * gn.tensor(weights.reshape(out.shape))).sum().backward()
     (ref * torch.tensor(weights.reshape(tuple(ref.shape)))).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((0, 3), 1), ((2, 0), 1)])
+def test_softmax_family_of_an_empty_tensor_is_empty_as_in_pytorch(shape, dim):
+    x = gn.zeros(*shape, requires_grad=True)
+    y, z = x.softmax(dim), x.log_softmax(dim)
+    assert y.shape == z.shape == shape
+    (y.sum() + z.sum()).backward()
+    assert x.grad.shape == shape

@@ -164,6 +164,12 @@ def _tanh_u(x):
     return namespace(x).tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
 
 
+def _row_max(x, axis):
+    """The maximum along ``axis`` (kept), the shift that keeps exp finite; 0 for an empty
+    input (PyTorch's softmax of an empty tensor is empty)."""
+    return x.max(axis=axis, keepdims=True) if x.size else 0
+
+
 class Softmax(Function):
     """Fused primitive: composing exp/sum/div would keep three arrays for backward and
     lose stability; here ``y = exp(x - max x) / Σ exp(x - max x)`` and one formula back."""
@@ -173,7 +179,7 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         xp = namespace(x)
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        e = xp.exp(x - _row_max(x, axis))
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
 
@@ -190,7 +196,10 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis):
         xp = namespace(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
+        if x.size == 0:  # nothing to normalise (and log Σ over an empty row would warn)
+            self.y = x.copy()
+            return self.y
+        shifted = x - _row_max(x, axis)
         self.y = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         return self.y
 
