@@ -155,14 +155,24 @@ def _expected_checksums(header, path):
                               f"tensor ({len(names)} tensors) — the file is damaged") from None
 
 
-def _read_tensor(f, header, name, path):
+_CHUNK = 2**20
+
+
+def _read_tensor(f, header, name, path, checked):
+    """``(array, crc32 of its bytes or None)``: read 1 MiB at a time, each piece
+    checksummed (when ``checked``) while it is still in the cache — one pass over memory."""
     dtype, shape, begin, end = header.tensors[name]
     array = np.empty(shape, dtype=dtype.newbyteorder("<"))
     f.seek(header.data_start + begin)
-    if f.readinto(memoryview(array.reshape(-1)).cast("B")) != end - begin:
-        raise FileFormatError(f"load {path}: tensor {name!r} ends past the end of the "
-                              "file (it changed while being read?)")
-    return array
+    view, crc = memoryview(array.reshape(-1)).cast("B"), 0
+    for start in range(0, end - begin, _CHUNK):
+        piece = view[start:start + _CHUNK]
+        if f.readinto(piece) != len(piece):
+            raise FileFormatError(f"load {path}: tensor {name!r} ends past the end of the "
+                                  "file (it changed while being read?)")
+        if checked:
+            crc = zlib.crc32(piece, crc)
+    return array, crc if checked else None
 
 
 def read_arrays(path):
@@ -177,11 +187,11 @@ def read_arrays(path):
             _check_version(header, path)
             expected = _expected_checksums(header, path)
             for name, (dtype, _, _, _) in header.tensors.items():
-                array = _read_tensor(f, header, name, path)
-                if expected is not None and _crc(array) != expected[name]:
+                array, crc = _read_tensor(f, header, name, path, expected is not None)
+                if expected is not None and crc != expected[name]:
                     raise FileFormatError(
                         f"load {path}: tensor {name!r} does not match its checksum (CRC-32 "
-                        f"{_crc(array):08x}, the file says {expected[name]:08x}) — the file "
+                        f"{crc:08x}, the file says {expected[name]:08x}) — the file "
                         "is corrupted")
                 if dtype.kind == "b":  # any nonzero byte means True, as NumPy would read it
                     array = array.view(np.uint8) != 0
