@@ -9,7 +9,8 @@ NAME = "train"
 HELP = "train a model on a built-in dataset or a file"
 DESCRIPTION = "Train a model and write it, its history and a plot."
 DATASET_HELP = ("a built-in dataset (see `glassnet datasets`; default mnist1d) or a .csv/.npz "
-                "file whose last column / 'y' array holds integer labels")
+                "file whose last column / 'y' array holds integer labels; for --model gpt: text "
+                "(CPython's documentation topics, from pydoc_data) or a UTF-8 .txt file")
 
 
 def _hidden_sizes(text):
@@ -35,13 +36,19 @@ def add_arguments(parser):
     p.add_argument("--model", choices=sorted(MODELS), default=default.model)
     p.add_argument("--dataset", default=default.dataset, help=DATASET_HELP)
     p.add_argument("--epochs", type=positive(int), default=default.epochs)
-    p.add_argument("--batch-size", type=positive(int), default=default.batch_size)
+    p.add_argument("--batch-size", type=positive(int), default=None,
+                   help="samples per step (default 100; 32 windows for gpt)")
     p.add_argument("--lr", type=positive(float), default=default.lr,
                    help="learning rate (default: 0.01 for adam/adamw/rmsprop, 0.1 for sgd; "
-                        "× 0.3 for lstm, × 0.1 for rnn)")
+                        "× 0.3 for lstm and gpt, × 0.1 for rnn)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=default.optimizer)
-    p.add_argument("--hidden", type=_hidden_sizes, default=default.hidden,
-                   help="hidden layer widths for mlp, e.g. 256,256 (default 100,100)")
+    p.add_argument("--hidden", type=_hidden_sizes, default=None,
+                   help="hidden layer widths for mlp, e.g. 256,256 (default 100,100); for gpt one "
+                        "block per entry, all one width (default 64,64)")
+    p.add_argument("--context", type=positive(int), default=default.context,
+                   help="gpt: characters per training window (default 64)")
+    p.add_argument("--sample", type=positive(int), default=default.sample,
+                   help="gpt: characters to generate after training (default 200)")
     p.add_argument("--seed", type=int, default=default.seed)
     p.add_argument("--out", default=default.out, help="output directory (default runs/latest)")
     p.add_argument("--no-progress", action="store_true", help="print nothing per epoch")
@@ -80,6 +87,8 @@ def run(args, print_fn=print):
         results = train.run(config, checkpoint_dir=args.checkpoint_dir, progress=progress,
                             print_fn=print_fn, compile=getattr(args, "compile", False))
     print_fn(_table(results))
+    if "sample" in results:
+        print_fn(f"sample (after the prompt {results['prompt']!r}):\n{results['sample']}")
     for label, path in results["files"].items():
         print_fn(f"{label:8s} {path}")
     return results
@@ -90,9 +99,10 @@ def _silent(*args, **kwargs):
 
 
 def _table(r):
+    test = "val" if "sample" in r else "test"  # a text run holds out the end of its text
     rows = [("train accuracy", f"{r['train_accuracy']:.2%}"),
-            ("test accuracy", f"{r['test_accuracy']:.2%}"),
-            ("train loss", f"{r['train_loss']:.4f}"), ("test loss", f"{r['test_loss']:.4f}"),
+            (f"{test} accuracy", f"{r['test_accuracy']:.2%}"),
+            ("train loss", f"{r['train_loss']:.4f}"), (f"{test} loss", f"{r['test_loss']:.4f}"),
             ("epochs", str(r["epochs"])), ("time", f"{r['seconds']:.1f} s"),
             ("parameters", f"{r['parameters']:,}")]
     if "world_size" in r:

@@ -29,11 +29,13 @@ from glassnet.data._sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from glassnet.data._text import CharVocab, char_windows, pydoc_topics, read_text, text_splits
 from glassnet.data._toy import circles, gaussians, moons, spiral, xor
 from glassnet.data._worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "BatchSampler",
+    "CharVocab",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -49,6 +51,7 @@ __all__ = [
     "WorkerInfo",
     "available",
     "cache_dir",
+    "char_windows",
     "circles",
     "collate",
     "default_collate",
@@ -61,7 +64,10 @@ __all__ = [
     "load",
     "mnist1d",
     "moons",
+    "pydoc_topics",
     "random_split",
+    "read_text",
     "spiral",
+    "text_splits",
     "xor",
 ]

@@ -41,7 +41,11 @@ OPTIMIZERS = {"sgd": 0.1, "adam": 0.01, "adamw": 0.01, "rmsprop": 0.01, "adagrad
 # Default learning rates are scaled down for the recurrent cells that do not learn at the
 # optimizer's default on MNIST-1D (measured, 20 epochs, Adam: LSTM 9 % at 0.01 — PyTorch's LSTM
 # too — and 85 % at 0.003; Elman RNN 10 % at 0.003, 48 % at 0.001; GRU 97 % at 0.01).
-MODEL_LR_SCALE = {"lstm": 0.3, "rnn": 0.1}
+MODEL_LR_SCALE = {"lstm": 0.3, "rnn": 0.1, "gpt": 0.3}  # gpt: Adam at 0.003, a transformer's usual
+# name → (hidden, batch_size) a run takes when they are None: a GPT run (a character model of
+# 2 blocks of width 64) is sized so that one epoch of --dataset text takes seconds on 2 cores
+MODEL_DEFAULTS = {"gpt": ((64, 64), 32)}
+_DEFAULTS = ((100, 100), 100)
 _SAVED = "args"  # the key of the config in a checkpoint's ``extra``
 
 
@@ -58,29 +62,40 @@ class RunConfig:
     ``glassnet train``, whose names the errors use (``--dataset``, ``--hidden``).
 
     - ``model``: a name in :data:`glassnet.models.MODELS` (``mlp``, ``cnn``, ``gru``, …);
-      ``hidden``: its layer widths (mlp; one shared width for gru/lstm/rnn).
+      ``hidden``: its layer widths (mlp; one shared width for gru/lstm/rnn; gpt: one block
+      per entry); None for the model's default (:data:`MODEL_DEFAULTS`: gpt (64, 64), else
+      (100, 100)), as ``batch_size`` (gpt 32, else 100).
     - ``dataset``: a built-in name (:func:`glassnet.data.available`) or a ``.csv``/``.npz``
       file whose last column / ``y`` array holds integer labels (split 80/20 by ``seed``).
     - ``optimizer``: a name in :data:`OPTIMIZERS`; ``lr``: None for :func:`default_lr`.
     - ``seed``: seeds initialisation, dropout, shuffling and a file's split.
     - ``out``: the directory for model.safetensors, history.json, results.json, history.png;
       ``keep_last``: how many checkpoints a checkpointed run keeps.
+    - gpt only (:mod:`glassnet.train._text`): ``dataset`` is ``text`` (CPython's
+      documentation topics) or a ``.txt`` file; ``context``: characters per window;
+      ``sample``: characters generated at the end.
     """
 
     model: str = "mlp"
     dataset: str = "mnist1d"
     epochs: int = 20
-    batch_size: int = 100
+    batch_size: int | None = None
     lr: float | None = None
     optimizer: str = "adam"
-    hidden: tuple = (100, 100)
+    hidden: tuple | None = None
     seed: int = 0
     out: str = "runs/latest"
     keep_last: int = 3
+    context: int = 64
+    sample: int = 200
 
     def __post_init__(self):
         from glassnet.models import MODELS
 
+        hidden, batch_size = MODEL_DEFAULTS.get(self.model, _DEFAULTS) if isinstance(self.model, str) \
+            else _DEFAULTS
+        self.hidden = hidden if self.hidden is None else self.hidden
+        self.batch_size = batch_size if self.batch_size is None else self.batch_size
         if type(self.hidden) not in (list, tuple) or not all(
                 type(h) is int and h > 0 for h in self.hidden) or not self.hidden:
             raise GlassnetValueError(f"RunConfig: hidden (--hidden) must be positive integers, "
@@ -91,7 +106,7 @@ class RunConfig:
             if not isinstance(getattr(self, name), str) or getattr(self, name) not in choices:
                 raise GlassnetValueError(f"RunConfig: {name} must be one of {sorted(choices)}, "
                                          f"got {getattr(self, name)!r:.80}")
-        for name in ("epochs", "batch_size", "keep_last", "seed"):
+        for name in ("epochs", "batch_size", "keep_last", "seed", "context", "sample"):
             value = getattr(self, name)
             if type(value) is not int:
                 raise GlassnetValueError(f"RunConfig: {name} must be an integer, got {value!r:.80}")
@@ -188,6 +203,10 @@ def _train(config, manager, resuming, progress, print_fn, held=None, compile=Fal
     from glassnet import nn
 
     manual_seed(config.seed)
+    if config.model == "gpt":  # a character-level language model: its own data and results
+        from glassnet.train._text import train_text
+
+        return train_text(config, manager, resuming, progress, print_fn, held, compile=compile)
     train_set, test_set = _load_splits(config.dataset, config.seed, images=config.model == "cnn")
     model, n_features, n_classes = _build_model(config, train_set, test_set, held)
     lr = config.learning_rate
