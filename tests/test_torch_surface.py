@@ -198,3 +198,23 @@ def test_out_of_place_masked_fill_and_clone_leave_the_original():
     with gn.no_grad():
         c[0] = 9.0
     assert x[0].item() == 1.0
+
+
+def test_the_tensor_class_constructs_as_pytorchs():
+    assert gn.Tensor([1, 2]).dtype == gn.float32 and gn.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    assert gn.Tensor(2, 3).shape == (2, 3) and gn.Tensor().shape == (0,) and gn.Tensor(4).shape == (4,)
+    assert gn.Tensor(np.arange(3)).dtype == gn.int64  # an array keeps its dtype (PyTorch would make floats)
+    with pytest.raises(gn.GlassnetTypeError, match="pass one or the other"):
+        gn.Tensor([1.0], 2)
+
+
+def test_random_fills_in_place_follow_the_in_place_rules():
+    w = gn.nn.Parameter(gn.zeros(1000, dtype=gn.float64))
+    with pytest.raises(gn.GlassnetValueError, match="uniform_: a leaf tensor that requires grad"):
+        w.uniform_(-1, 1)
+    with gn.no_grad():
+        w.uniform_(-0.5, 0.5, generator=gn.Generator().manual_seed(1))
+    assert -0.5 <= w.min().item() and w.max().item() < 0.5 and w.dtype == gn.float64
+    x = gn.zeros(20000).normal_(1.0, 2.0, generator=gn.Generator().manual_seed(2))
+    assert abs(x.mean().item() - 1.0) < 0.05 and abs(x.std().item() - 2.0) < 0.05
+    assert set(gn.zeros(50).bernoulli_(0.5).tolist()) == {0.0, 1.0}

@@ -100,7 +100,7 @@ from glassnet.autograd import (
     observe,
     set_grad_enabled,
 )
-from glassnet.autograd._tensor import set_printoptions
+from glassnet.autograd._printing import set_printoptions
 from glassnet.ops import (
     abs,
     acos,

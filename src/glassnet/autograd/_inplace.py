@@ -24,6 +24,7 @@ import weakref
 
 import numpy as np
 
+from glassnet._backend import generator_or_default, namespace
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._mode import grad_mode, no_grad
 
@@ -215,6 +216,25 @@ class InPlaceMethods:
         src = src if _requires_grad(src) or hasattr(src, "_ctx") else _scalar_like(self, src)
         return self._inplace("copy_", lambda b, s: ops.where(_nowhere(b), b, s), src)
 
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with uniform draws from ``[a, b)`` in place (``generator`` or glassnet's)."""
+        draw = generator_or_default(generator, "uniform_").uniform(a, b, self.shape)
+        return self._fill_with("uniform_", draw)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with normal draws ``mean + std·N(0, 1)`` in place."""
+        draw = mean + std * generator_or_default(generator, "normal_").standard_normal(self.shape)
+        return self._fill_with("normal_", draw)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 1 (probability ``p``) or 0 in place."""
+        draw = generator_or_default(generator, "bernoulli_").random(self.shape) < p
+        return self._fill_with("bernoulli_", draw)
+
+    def _fill_with(self, name, values):
+        """Replace every element by the NumPy ``values`` (a gradient of zero flows back)."""
+        return self._inplace(name, lambda b, v: ops.where(_nowhere(b), b, v), _host_values(self, values))
+
     def masked_fill_(self, mask, value):
         """Set the elements where ``mask`` is true to ``value`` in place."""
         return self._inplace("masked_fill_", lambda b, v: ops.where(mask, v, b), _scalar_like(self, value))
@@ -260,6 +280,13 @@ def _scalar_like(tensor, value):
     from glassnet.autograd._tensor import Tensor
 
     return value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=tensor.dtype))
+
+
+def _host_values(tensor, values):
+    """NumPy ``values`` as a constant tensor of ``tensor``'s dtype, on its device."""
+    from glassnet.autograd._tensor import Tensor
+
+    return Tensor._wrap(namespace(tensor.data).asarray(np.asarray(values, dtype=tensor.dtype)), False, None)
 
 
 def _nowhere(tensor):

@@ -7,20 +7,19 @@ layer hands itself over with :func:`install_ops` when it loads, and the methods 
 their function up there at call time.
 """
 
-import sys
 
 import numpy as np
 
 from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
-from glassnet._device import device
-from glassnet._dtypes import DTYPES, dtype_named, legacy_type_name
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
-from glassnet.autograd import _inplace, _methods
+from glassnet.autograd import _conversion, _inplace, _methods
+from glassnet.autograd._conversion import ConversionMethods
 from glassnet.autograd._engine import as_grad_array, run_backward
 from glassnet.autograd._inplace import InPlaceMethods
 from glassnet.autograd._methods import TorchMethods
+from glassnet.autograd._printing import PRINT_OPTIONS
 
-__all__ = ["Tensor", "as_array", "install_ops", "set_printoptions"]
+__all__ = ["Tensor", "as_array", "install_ops"]
 
 
 class _OpsNotLoaded:
@@ -38,7 +37,7 @@ _ops = _OpsNotLoaded()
 def install_ops(ops_module):
     """Called by :mod:`glassnet.ops` once loaded: Tensor methods call its functions."""
     global _ops
-    _ops = _inplace.ops = _methods.ops = ops_module
+    _ops = _inplace.ops = _methods.ops = _conversion.ops = ops_module
 
 _NUMERIC_KINDS = "biuf"
 
@@ -73,6 +72,10 @@ def as_array(data, dtype=None):
     return arr
 
 
+def _is_size(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _has_python_float(data):
     """True if a Python float appears in (possibly nested) lists: torch then uses the
     default float dtype rather than NumPy's float64. NumPy scalars keep their dtype."""
@@ -81,51 +84,6 @@ def _has_python_float(data):
     if isinstance(data, (list, tuple)):
         return any(_has_python_float(d) for d in data)
     return False
-
-
-def _names_device(arg):
-    """True for what ``to`` reads as a device: a device, an int (a GPU), or a string naming one."""
-    if isinstance(arg, (device, int)) and not isinstance(arg, bool):
-        return True
-    return isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps")
-
-
-def _as_dtype(arg):
-    if isinstance(arg, str) and arg not in DTYPES:
-        try:
-            return np.dtype(arg)
-        except TypeError:
-            raise GlassnetValueError(f"to: unknown device {arg!r}; use 'cpu' or 'cuda' (or a dtype such as "
-                                     "gn.float64)") from None
-    return arg
-
-
-def _cuda_device(target):
-    return device("cuda", target) if isinstance(target, int) else device(target)
-
-
-_PRINT_OPTIONS = {"precision": 4}
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
-                     sci_mode=None):
-    """How tensors print (PyTorch's options, passed to NumPy's printing): ``precision`` digits
-    (4 by default), ``threshold`` elements before summarising, ``edgeitems``, ``linewidth``;
-    ``profile="default"`` restores the defaults, ``"full"`` prints everything; ``sci_mode``
-    True/False forces or forbids scientific notation."""
-    if profile is not None:
-        _PRINT_OPTIONS.clear()
-        _PRINT_OPTIONS["precision"] = 4
-        if profile == "full":
-            _PRINT_OPTIONS["threshold"] = sys.maxsize
-        elif profile == "short":
-            _PRINT_OPTIONS.update(precision=2, threshold=1000, edgeitems=2)
-    for key, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
-                       ("max_line_width", linewidth)):
-        if value is not None:
-            _PRINT_OPTIONS[key] = value
-    if sci_mode is not None:
-        _PRINT_OPTIONS["suppress_small"] = not sci_mode
 
 
 def _preview(data, limit=60):
@@ -146,7 +104,7 @@ class _HookHandle:
         self.hooks.pop(self.id, None)
 
 
-class Tensor(InPlaceMethods, TorchMethods):
+class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
     ``data`` is the backend array (NumPy or CuPy). ``requires_grad`` asks autograd to
@@ -163,8 +121,21 @@ class Tensor(InPlaceMethods, TorchMethods):
     _hooks = None  # {handle id: hook} called with this tensor's gradient during backward
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array + tensor
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = as_array(data, dtype)
+    def __init__(self, data=None, *sizes, requires_grad=False, dtype=None):
+        """``Tensor(data)`` holds ``data``: an array keeps its dtype, a Python list takes the
+        default float dtype (PyTorch's ``torch.Tensor([1, 2])`` is float). ``Tensor(2, 3)``
+        (sizes only) is an uninitialised tensor of that shape and ``Tensor()`` an empty one,
+        as in PyTorch; :func:`glassnet.tensor` is the constructor to prefer."""
+        if data is None or (_is_size(data) and all(map(_is_size, sizes))):
+            shape = () if data is None else (data, *sizes)
+            self.data = np.empty(shape if shape else (0,), dtype=dtype or get_default_dtype())
+        elif sizes:
+            raise GlassnetTypeError(f"Tensor: got data {_preview(data)} and also sizes {sizes}; pass one or "
+                                    "the other (gn.tensor(data) or gn.empty(*sizes))")
+        else:
+            if dtype is None and isinstance(data, (list, tuple)):
+                dtype = get_default_dtype()
+            self.data = as_array(data, dtype)
         self._ctx = None
         self._requires_grad = False
         if requires_grad:
@@ -309,7 +280,7 @@ class Tensor(InPlaceMethods, TorchMethods):
             raise GlassnetTypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    # -- conversion -------------------------------------------------------------
+    # -- conversion (to, type, float, cpu, …: see glassnet.autograd._conversion) --
     def numpy(self):
         """The data as a NumPy array (shared memory on the CPU; a copy from a GPU)."""
         return to_numpy(self.data)
@@ -328,67 +299,6 @@ class Tensor(InPlaceMethods, TorchMethods):
 
     def tolist(self):
         return to_numpy(self.data).tolist()
-
-    def astype(self, dtype):
-        """A copy in ``dtype``; differentiable between floating dtypes."""
-        return _ops.cast(self, np.dtype(dtype))
-
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
-        """PyTorch's ``to``: ``t.to(gn.float64)``, ``t.to("cpu")``, ``t.to(gn.device("cuda"))``,
-        ``t.to(device, dtype)``, ``t.to(other)`` (other's device and dtype), or keywords.
-        Returns self when nothing changes (a copy with ``copy=True``)."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif _names_device(arg):
-                device = arg
-            else:
-                dtype = _as_dtype(arg)
-        out = self if device is None else _ops.to_device(self, device)
-        out = out if dtype is None else out.astype(dtype)
-        return _ops.clone(out) if copy and out is self else out
-
-    def type(self, dtype=None, non_blocking=False):
-        """Without an argument, PyTorch's legacy type name (``'torch.FloatTensor'``, which
-        programs compare against); with a dtype, a legacy type or its name, the converted tensor."""
-        if dtype is None:
-            return legacy_type_name(self.dtype)
-        if isinstance(dtype, str) and dtype not in DTYPES:
-            dtype = dtype_named(dtype)
-        return self.astype(getattr(dtype, "dtype", dtype))
-
-    def float(self):
-        return self.astype(np.float32)
-
-    def double(self):
-        return self.astype(np.float64)
-
-    def half(self):
-        return self.astype(np.float16)
-
-    def long(self):
-        return self.astype(np.int64)
-
-    def int(self):
-        return self.astype(np.int32)
-
-    def short(self):
-        return self.astype(np.int16)
-
-    def char(self):
-        return self.astype(np.int8)
-
-    def byte(self):
-        return self.astype(np.uint8)
-
-    def bool(self):
-        return self.astype(np.bool_)
-
-    def cpu(self):
-        return _ops.to_device(self, "cpu")
-
-    def cuda(self, device=None, non_blocking=False):
-        return _ops.to_device(self, "cuda" if device is None else _cuda_device(device))
 
     def __float__(self):
         return float(self.item())
@@ -411,7 +321,7 @@ class Tensor(InPlaceMethods, TorchMethods):
 
     def __repr__(self):
         arr = to_numpy(self.data)
-        body = np.array2string(arr, separator=", ", prefix="tensor(", **_PRINT_OPTIONS)
+        body = np.array2string(arr, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
         extras = []
         if arr.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):
             extras.append(f"dtype={arr.dtype}")

@@ -42,6 +42,7 @@ from glassnet.ops._arrange import (
 )
 from glassnet.ops._convert import all, any, cast, clone, compare, to_device
 from glassnet.ops._cumulative import cumprod, cumsum, prod
+from glassnet.ops._division import floor_divide, fmod, remainder
 from glassnet.ops._einsum import einsum
 from glassnet.ops._elementwise import (
     abs,
@@ -50,15 +51,12 @@ from glassnet.ops._elementwise import (
     clip,
     div,
     exp,
-    floor_divide,
-    fmod,
     log,
     maximum,
     minimum,
     mul,
     neg,
     pow,
-    remainder,
     sqrt,
     sub,
     where,

@@ -45,7 +45,7 @@ def pair(a, b):
     elif isinstance(b, Tensor):
         a = as_tensor_like(a, b)
     else:
-        a = Tensor(a)
+        a = Tensor._wrap(as_array(a), False, None)
         b = as_tensor_like(b, a)
     if a.data.dtype != b.data.dtype:
         return promote(a, b)

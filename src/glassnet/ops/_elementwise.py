@@ -13,7 +13,7 @@ from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import as_tensor_like, cast, floating, pair, promote, write_out
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "maximum", "minimum",
-           "where", "clip", "clamp", "remainder", "fmod", "floor_divide"]
+           "where", "clip", "clamp"]
 
 _PY_NUMBERS = (int, float)
 
@@ -291,17 +291,20 @@ class _quiet:
 
 def add(x, y, *, alpha=1, out=None):
     """``x + alpha·y`` elementwise, broadcasting."""
-    return write_out(Add.apply(*pair(x, y if alpha == 1 else mul(y, alpha))), out, "add")
+    result = Add.apply(*pair(x, y if alpha == 1 else mul(y, alpha)))
+    return result if out is None else write_out(result, out, "add")
 
 
 def sub(x, y, *, alpha=1, out=None):
     """``x - alpha·y`` elementwise, broadcasting."""
-    return write_out(Sub.apply(*pair(x, y if alpha == 1 else mul(y, alpha))), out, "sub")
+    result = Sub.apply(*pair(x, y if alpha == 1 else mul(y, alpha)))
+    return result if out is None else write_out(result, out, "sub")
 
 
 def mul(x, y, *, out=None):
     """``x * y`` elementwise, broadcasting."""
-    return write_out(Mul.apply(*pair(x, y)), out, "mul")
+    result = Mul.apply(*pair(x, y))
+    return result if out is None else write_out(result, out, "mul")
 
 
 def div(x, y, *, rounding_mode=None, out=None):
@@ -309,86 +312,20 @@ def div(x, y, *, rounding_mode=None, out=None):
     ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient (integers stay integers)."""
     x, y = pair(x, y)
     if rounding_mode is not None:
-        return write_out(_rounded_quotient(x, y, rounding_mode), out, "div")
+        from glassnet.ops._division import rounded_quotient  # it builds on Div, defined here
+
+        result = rounded_quotient(x, y, rounding_mode)
+        return result if out is None else write_out(result, out, "div")
     if x.data.dtype.kind != "f":
         x, y = cast(x, get_default_dtype()), cast(y, get_default_dtype())
-    return write_out(Div.apply(x, y), out, "div")
-
-
-def _rounded_quotient(x, y, mode):
-    if mode not in ("floor", "trunc"):
-        raise GlassnetValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {mode!r}")
-    xp = namespace(x.data)
-    if x.data.dtype.kind != "f":  # integers: exact, not differentiable
-        q = xp.floor_divide(x.data, y.data)
-        if mode == "trunc":
-            q = q + ((q < 0) & (q * y.data != x.data))
-        return Tensor._wrap(q, False, None)
-    from glassnet.ops._math import floor, trunc
-
-    return floor(Div.apply(x, y)) if mode == "floor" else trunc(Div.apply(x, y))
-
-
-class FloorDivide(Function):
-    """``x // y`` has no gradient in PyTorch (its backward raises); neither has it here.
-    ``div(x, y, rounding_mode="floor")`` is the same value with a zero gradient."""
-
-    formula = "z = ⌊x / y⌋"
-    grad_formulas = ("none: backward raises, as in PyTorch",)
-
-    def forward(self, x, y):
-        return namespace(x).floor_divide(x, y)
-
-    def backward(self, g):
-        raise GlassnetValueError(
-            "floor_divide (x // y): no gradient is defined, as in PyTorch (its backward raises too); for the "
-            "same values with a zero gradient write gn.div(x, y, rounding_mode='floor'), or detach x first")
-
-
-def floor_divide(x, y, *, out=None):
-    """``x // y``: the quotient rounded down (PyTorch's ``floor_divide``; not differentiable)."""
-    return write_out(FloorDivide.apply(*pair(x, y)), out, "floor_divide")
-
-
-class Remainder(Function):
-    formula = "z = x - ⌊x / y⌋ · y   (the sign of y, as Python's %)"
-    grad_formulas = ("dx = dz", "dy = -dz · ⌊x / y⌋")
-
-    def forward(self, x, y):
-        self.x, self.y = x, y
-        return namespace(x).remainder(x, y)
-
-    def backward(self, g):
-        dy = -g * namespace(g).floor_divide(self.x, self.y) if self.needs_grad[1] else None
-        return g, dy
-
-
-class Fmod(Function):
-    formula = "z = x - trunc(x / y) · y   (the sign of x, as C's fmod)"
-    grad_formulas = ("dx = dz", "dy = -dz · trunc(x / y)")
-
-    def forward(self, x, y):
-        self.x, self.y = x, y
-        return namespace(x).fmod(x, y)
-
-    def backward(self, g):
-        dy = -g * namespace(g).trunc(self.x / self.y) if self.needs_grad[1] else None
-        return g, dy
-
-
-def remainder(x, y, *, out=None):
-    """``x % y`` with the sign of ``y`` (Python's and PyTorch's ``%``)."""
-    return write_out(Remainder.apply(*pair(x, y)), out, "remainder")
-
-
-def fmod(x, y, *, out=None):
-    """The remainder of ``x / y`` with the sign of ``x`` (C's ``fmod``)."""
-    return write_out(Fmod.apply(*pair(x, y)), out, "fmod")
+    result = Div.apply(x, y)
+    return result if out is None else write_out(result, out, "div")
 
 
 def neg(x, *, out=None):
     """``-x``."""
-    return write_out(Neg.apply(x), out, "neg")
+    result = Neg.apply(x)
+    return result if out is None else write_out(result, out, "neg")
 
 
 def pow(x, exponent, *, out=None):  # noqa: A001
@@ -397,38 +334,46 @@ def pow(x, exponent, *, out=None):  # noqa: A001
     if isinstance(x, Tensor) and isinstance(exponent, _PY_NUMBERS):
         if isinstance(exponent, float) and x.data.dtype.kind != "f":
             x = cast(x, get_default_dtype())
-        return write_out(PowScalar.apply(x, p=exponent), out, "pow")
-    return write_out(Pow.apply(*pair(x, exponent)), out, "pow")
+        result = PowScalar.apply(x, p=exponent)
+        return result if out is None else write_out(result, out, "pow")
+    result = Pow.apply(*pair(x, exponent))
+    return result if out is None else write_out(result, out, "pow")
 
 
 def exp(x, *, out=None):
     """``e ** x`` elementwise."""
-    return write_out(Exp.apply(floating(x, "exp")), out, "exp")
+    result = Exp.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "exp"))
+    return result if out is None else write_out(result, out, "exp")
 
 
 def log(x, *, out=None):
     """Natural logarithm elementwise."""
-    return write_out(Log.apply(floating(x, "log")), out, "log")
+    result = Log.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "log"))
+    return result if out is None else write_out(result, out, "log")
 
 
 def sqrt(x, *, out=None):
     """Square root elementwise."""
-    return write_out(Sqrt.apply(floating(x, "sqrt")), out, "sqrt")
+    result = Sqrt.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "sqrt"))
+    return result if out is None else write_out(result, out, "sqrt")
 
 
 def abs(x, *, out=None):  # noqa: A001
     """``|x|`` elementwise (gradient ``sign(x)``, 0 at 0)."""
-    return write_out(Abs.apply(x), out, "abs")
+    result = Abs.apply(x)
+    return result if out is None else write_out(result, out, "abs")
 
 
 def maximum(x, y, *, out=None):
     """Elementwise larger of ``x`` and ``y``."""
-    return write_out(Maximum.apply(*pair(x, y)), out, "maximum")
+    result = Maximum.apply(*pair(x, y))
+    return result if out is None else write_out(result, out, "maximum")
 
 
 def minimum(x, y, *, out=None):
     """Elementwise smaller of ``x`` and ``y``."""
-    return write_out(Minimum.apply(*pair(x, y)), out, "minimum")
+    result = Minimum.apply(*pair(x, y))
+    return result if out is None else write_out(result, out, "minimum")
 
 
 def where(condition, x=None, y=None):
@@ -450,10 +395,12 @@ def clip(x, min=None, max=None, *, out=None):  # noqa: A002
     if min is None and max is None:
         raise GlassnetValueError("clamp: at least one of min and max must be given (as PyTorch asks)")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return write_out(_clip_tensor(x, min, max), out, "clamp")
+        result = _clip_tensor(x, min, max)
+        return result if out is None else write_out(result, out, "clamp")
     if x.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, get_default_dtype())
-    return write_out(Clip.apply(x, low=min, high=max), out, "clamp")
+    result = Clip.apply(x, low=min, high=max)
+    return result if out is None else write_out(result, out, "clamp")
 
 
 def _clip_tensor(x, low, high):

@@ -77,7 +77,8 @@ def _general_backward(a, b, g, needs):
 
 def matmul(a, b, *, out=None):
     """Matrix product ``a @ b`` (see the module docstring for 1-D and batched rules)."""
-    return write_out(MatMul.apply(*pair(a, b)), out, "matmul")
+    result = MatMul.apply(*pair(a, b))
+    return result if out is None else write_out(result, out, "matmul")
 
 
 def _require_ndim(name, *pairs):
