@@ -6,6 +6,8 @@ None of these needs a backward of its own: each is a few primitives whose gradie
 already move values back where they came from.
 """
 
+import math
+
 import numpy as np
 
 from glassnet._backend import namespace
@@ -235,4 +237,8 @@ def unflatten(input, dim, sizes):  # noqa: A002
     (axis,) = _axes(input, dim, "unflatten")
     if not isinstance(sizes, (tuple, list)):
         raise GlassnetTypeError(f"unflatten: sizes must be a tuple of ints, got {sizes!r}")
+    if -1 not in sizes and math.prod(sizes) != input.shape[axis]:  # reshape alone passes (0,) -> (2, 0)
+        raise ShapeError(f"unflatten: sizes {tuple(sizes)} multiply to {math.prod(sizes)}, but dim {dim} of "
+                         f"shape {tuple(input.shape)} has {input.shape[axis]} elements; give sizes whose "
+                         "product is that, or one -1")
     return reshape(input, (*input.shape[:axis], *sizes, *input.shape[axis + 1:]))

@@ -242,6 +242,8 @@ def _reduce_bool(x, dim, keepdim, reducer, name):
     if not isinstance(x, Tensor):
         raise GlassnetTypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     dims = normalize_dims(dim, x.ndim, name)
+    if x.ndim == 0:  # dim 0 or -1 names a 0-d tensor's one element (PyTorch); NumPy has no axis there
+        dims = None
     xp = namespace(x.data)
     return Tensor._wrap(xp.asarray(reducer(x.data, axis=dims, keepdims=keepdim)), False, None)
 

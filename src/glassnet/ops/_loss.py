@@ -51,7 +51,7 @@ class SoftmaxCrossEntropyIndex(Function):
 
     def forward(self, z, labels, reduction):
         xp = namespace(z)
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - z.max(axis=1, keepdims=True) if z.size else z  # (0, 0): no rows, no classes
         exp = xp.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         self.p = exp / total
@@ -59,7 +59,7 @@ class SoftmaxCrossEntropyIndex(Function):
         losses = xp.log(total[:, 0]) - shifted[self.rows, labels]
         if reduction == "mean":  # sum / N: what ndarray.mean computes, without its wrapper
             n = losses.shape[0]
-            return xp.asarray(losses.sum() / n if n else losses.mean())
+            return xp.asarray(losses.sum() / n if n else xp.nan, dtype=losses.dtype)  # 0 rows: NaN, quietly
         if reduction == "sum":
             return xp.asarray(losses.sum())
         return losses
@@ -69,7 +69,7 @@ class SoftmaxCrossEntropyIndex(Function):
         dz[self.rows, self.params["labels"]] -= 1
         reduction = self.params["reduction"]
         if reduction == "mean":
-            dz *= g / dz.shape[0]
+            dz *= g / max(dz.shape[0], 1)  # no rows: dz is empty
         elif reduction == "sum":
             dz *= g
         else:

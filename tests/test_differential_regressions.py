@@ -1,0 +1,44 @@
+"""Regressions found by ``test_differential_torch.py`` (issue #21), each pinned to the numbers PyTorch
+gives, without PyTorch installed."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.ops._loss import SoftmaxCrossEntropyIndex
+
+
+@pytest.mark.parametrize("op, value, expect", [(gn.any, 2.0, True), (gn.all, 0.0, False)])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_any_all_over_dim_0_of_a_0d_tensor(op, value, expect, dim):
+    """torch.any(torch.tensor(2.), 0) is tensor(True): dim 0 or -1 names a 0-d tensor's element."""
+    out = op(gn.tensor(value), dim, keepdim=True)
+    assert out.shape == () and out.item() is expect
+
+
+def test_any_over_dim_1_of_a_0d_tensor_is_refused():
+    with pytest.raises(gn.GlassnetError, match="any: dim 1 is out of range"):
+        gn.any(gn.tensor(1.0), 1)
+
+
+def test_unflatten_refuses_sizes_that_do_not_multiply_to_an_empty_dim():
+    """(0, 0) split into (2, 1) along dim 1: NumPy's reshape accepts it (0 elements either way),
+    PyTorch raises, and so does glassnet."""
+    message = r"unflatten: sizes \(2, 1\) multiply to 2, but dim 1 of shape \(0, 0\)"
+    with pytest.raises(gn.ShapeError, match=message):
+        gn.unflatten(gn.zeros(0, 0), 1, (2, 1))
+    assert gn.unflatten(gn.zeros(0, 4), 1, (2, 2)).shape == (0, 2, 2)
+    assert gn.unflatten(gn.zeros(3, 0), 1, (-1, 2)).shape == (3, 0, 2)
+
+
+@pytest.mark.parametrize("reduction, expect", [("none", np.zeros(0)), ("sum", 0.0), ("mean", np.nan)])
+@pytest.mark.parametrize("classes", [0, 3])
+def test_cross_entropy_of_no_rows(reduction, expect, classes, recwarn):
+    """No rows (and even no classes): PyTorch returns an empty loss, 0 or NaN, an empty gradient, and
+    no warning."""
+    z = gn.zeros(0, classes, requires_grad=True)
+    out = SoftmaxCrossEntropyIndex.apply(z, labels=np.zeros(0, dtype=np.int64), reduction=reduction)
+    np.testing.assert_array_equal(out.numpy(), expect)
+    out.sum().backward()
+    assert z.grad.shape == (0, classes)
+    assert len(recwarn) == 0
