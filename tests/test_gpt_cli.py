@@ -59,6 +59,8 @@ def test_gpt_defaults_and_what_gpt_trains_on(tmp_path):
     bad = train.RunConfig(model="gpt", dataset="xor", out=str(tmp_path))
     with pytest.raises(GlassnetValueError, match="--model gpt trains on text"):
         train.run(bad, progress=False)
+    with pytest.raises(GlassnetValueError, match="is text: train a character-level model on it with --model"):
+        train.run(train.RunConfig(model="mlp", dataset="text", out=str(tmp_path)), progress=False)
 
 
 def test_cli_trains_on_the_builtin_text_prints_a_sample_and_the_loss_falls(tmp_path):
@@ -92,3 +94,12 @@ def test_cli_trains_on_a_users_text_file(tmp_path):
     assert set(results["sample"]) <= set(results["vocabulary"]) and "sample" in done.stdout
     assert _cli("train", "--model", "gpt", "--dataset", str(tmp_path / "none.txt"), "--out", str(out),
                 cwd=tmp_path).returncode != 0
+
+
+def test_a_gpt_run_resumes_from_its_checkpoint_to_the_same_numbers(tmp_path):
+    config = train.RunConfig(model="gpt", dataset="text", epochs=2, hidden=(8,), context=8, batch_size=256,
+                             sample=10, out=str(tmp_path / "full"))
+    full = train.run(config, checkpoint_dir=tmp_path / "ckpt", progress=False)
+    (tmp_path / "ckpt" / "checkpoint-000002.safetensors").unlink()
+    resumed = train.resume(tmp_path / "ckpt", progress=False)
+    assert resumed["test_loss"] == full["test_loss"] and resumed["sample"] == full["sample"]

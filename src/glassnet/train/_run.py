@@ -251,10 +251,13 @@ def _load_splits(name, seed, images=False):
             raise GlassnetValueError(f"--dataset {name}: {len(dataset)} sample(s); a run needs at "
                                      "least 2 (one to train on and one to test on)")
         return tuple(data.random_split(dataset, [0.8, 0.2], seed=seed))
+    if name == "text" or name.lower().endswith(".txt"):
+        raise GlassnetValueError(f"--dataset {name} is text: train a character-level model on it "
+                                 "with --model gpt")
     if name not in data.available():
         raise GlassnetValueError(
             f"--dataset: unknown dataset {name!r}; built in: {', '.join(data.available())} "
-            "(or give a .csv/.npz file)"
+            "(or give a .csv/.npz file, or text for --model gpt)"
         )
     kwargs = {"flatten": False} if images and name == "digits" else {}
     return (data.load(name, split="train", seed=seed, **kwargs),
