@@ -218,3 +218,13 @@ def test_random_fills_in_place_follow_the_in_place_rules():
     x = gn.zeros(20000).normal_(1.0, 2.0, generator=gn.Generator().manual_seed(2))
     assert abs(x.mean().item() - 1.0) < 0.05 and abs(x.std().item() - 2.0) < 0.05
     assert set(gn.zeros(50).bernoulli_(0.5).tolist()) == {0.0, 1.0}
+
+
+def test_sum_and_mean_take_a_dtype_and_an_integer_mean_is_refused_as_in_pytorch():
+    ints = gn.tensor([1, 2, 4])
+    assert ints.sum().dtype == gn.int64 and ints.sum(dtype=gn.float64).dtype == gn.float64
+    assert gn.mean(ints, dtype=gn.float32).item() == pytest.approx(7 / 3)
+    with pytest.raises(gn.GlassnetTypeError, match="the mean needs a floating dtype"):
+        ints.mean()
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2, 4]).mean()

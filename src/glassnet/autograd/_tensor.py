@@ -472,11 +472,11 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     def log_softmax(self, dim=-1):
         return _ops.log_softmax(self, dim)
 
-    def sum(self, dim=None, keepdim=False):
-        return _ops.sum(self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim=False):
-        return _ops.mean(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _ops.mean(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim=False):
         return _ops.max(self, dim, keepdim)

@@ -209,13 +209,19 @@ def _reduced_axes(dim, ndim, name):
     return None if axes == () or ndim == 0 else axes
 
 
-def sum(x, dim=None, keepdim=False):  # noqa: A001
-    """Sum over ``dim`` (all axes when None)."""
-    return _reduce(Sum, x, dim, keepdim, "sum")
+def sum(x, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    """Sum over ``dim`` (all axes when None), in ``dtype`` when given."""
+    return _reduce(Sum, x if dtype is None else x.astype(dtype), dim, keepdim, "sum")
 
 
-def mean(x, dim=None, keepdim=False):
-    """Arithmetic mean over ``dim`` (all axes when None)."""
+def mean(x, dim=None, keepdim=False, *, dtype=None):
+    """Arithmetic mean over ``dim`` (all axes when None), in ``dtype`` when given. An integer
+    tensor needs a floating ``dtype``, as in PyTorch."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    if x.data.dtype.kind != "f":
+        raise GlassnetTypeError(f"mean: the input has dtype {x.dtype}; the mean needs a floating dtype "
+                                "(x.float().mean(), or mean(dtype=gn.float32)), as PyTorch asks")
     return _reduce(Mean, x, dim, keepdim, "mean")
 
 
