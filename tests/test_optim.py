@@ -84,6 +84,17 @@ class Pair:
             g.grad = gn.from_numpy(grad)
             t.grad = self.torch.from_numpy(_gradient(step, i, t.detach().numpy()))
 
+    def optimizers(self, name, options, second=None, split=1):
+        """The optimizer ``name`` with ``options`` over these parameters, in glassnet and in
+        torch; given ``second``, the parameters from ``split`` on form a second group with
+        those options."""
+        def make(module, params):
+            if second is not None:
+                params = [{"params": params[:split]}, {"params": params[split:], **second}]
+            return getattr(module, name)(params, **options)
+
+        return make(optim, self.gn_params), make(self.torch.optim, self.torch_params)
+
     def assert_close(self, tol=1e-10):
         for g, t in zip(self.gn_params, self.torch_params, strict=True):
             assert g.data.dtype == np.float64
@@ -98,17 +109,69 @@ def _check_same_trajectory(pair, gn_opt, torch_opt, steps, start=0, skip=()):
         pair.assert_close()
 
 
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_trajectory_matches_torch(case):
+def _check_case_trajectory(case, steps=STEPS):
+    """``case = (name, options)`` steps as torch.optim does, and moves every parameter."""
     torch = pytest.importorskip("torch")
     name, options = case
     pair = Pair(torch, _initial_arrays())
-    gn_opt = getattr(optim, name)(pair.gn_params, **options)
-    torch_opt = getattr(torch.optim, name)(pair.torch_params, **options)
-    _check_same_trajectory(pair, gn_opt, torch_opt, STEPS)
+    _check_same_trajectory(pair, *pair.optimizers(name, options), steps)
     moved = [np.abs(g.data - a).max() for g, a in zip(pair.gn_params, _initial_arrays(),
                                                        strict=True)]
     assert min(moved) > 1e-3
+
+
+def _check_float32_matches_torch(name, steps):
+    """float32 parameters stay float32 and follow torch's to float32 accuracy."""
+    torch = pytest.importorskip("torch")
+    arrays = [a.astype(np.float32) for a in _initial_arrays(5)]
+    gn_params = [gn.tensor(a, requires_grad=True) for a in arrays]
+    torch_params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    gn_opt = getattr(optim, name)(gn_params, lr=0.01)
+    torch_opt = getattr(torch.optim, name)(torch_params, lr=0.01)
+    for step in range(steps):
+        for i, (g, t) in enumerate(zip(gn_params, torch_params, strict=True)):
+            grad = np.random.default_rng([step, i]).standard_normal(g.shape).astype(np.float32)
+            g.grad, t.grad = gn.tensor(grad), torch.tensor(grad)
+        gn_opt.step()
+        torch_opt.step()
+    for g, t in zip(gn_params, torch_params, strict=True):
+        assert g.data.dtype == np.float32
+        np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _assert_same_state_dict(ours, theirs):
+    """Our state dict has torch's group options, state keys in its order, and its numbers."""
+    for ours_group, theirs_group in zip(ours["param_groups"], theirs["param_groups"],
+                                        strict=True):
+        assert {k: theirs_group[k] for k in ours_group} == ours_group
+    assert ours["state"].keys() == theirs["state"].keys()
+    for index, state in ours["state"].items():
+        assert list(state) == list(theirs["state"][index])
+        for key, value in state.items():
+            np.testing.assert_allclose(value, theirs["state"][index][key].numpy(), rtol=1e-10)
+        if "step" in state:
+            assert type(state["step"]) is int
+
+
+def _resume_from_torch(torch, name, options):
+    """torch steps 5 times; glassnet loads its state dict and follows it 5 more steps.
+    Returns the pair and both optimizers."""
+    pair = Pair(torch, _initial_arrays(8))
+    torch_opt = getattr(torch.optim, name)(pair.torch_params, **options)
+    for step in range(5):
+        pair.set_grads(step)
+        torch_opt.step()
+    for g, t in zip(pair.gn_params, pair.torch_params, strict=True):
+        g.data[...] = t.detach().numpy()
+    gn_opt = getattr(optim, name)(pair.gn_params, **options)
+    gn_opt.load_state_dict(torch_opt.state_dict())
+    _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)
+    return pair, gn_opt, torch_opt
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_trajectory_matches_torch(case):
+    _check_case_trajectory(case)
 
 
 @pytest.mark.parametrize("case", GROUP_CASES, ids=_case_id)
@@ -116,12 +179,7 @@ def test_two_param_groups_match_torch(case):
     torch = pytest.importorskip("torch")
     name, defaults, second = case
     pair = Pair(torch, _initial_arrays(1))
-    gn_opt = getattr(optim, name)(
-        [{"params": pair.gn_params[:1]}, {"params": pair.gn_params[1:], **second}], **defaults)
-    torch_opt = getattr(torch.optim, name)(
-        [{"params": pair.torch_params[:1]}, {"params": pair.torch_params[1:], **second}],
-        **defaults)
-    _check_same_trajectory(pair, gn_opt, torch_opt, STEPS)
+    _check_same_trajectory(pair, *pair.optimizers(name, defaults, second), STEPS)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
@@ -129,8 +187,7 @@ def test_params_without_grad_are_skipped(name):
     torch = pytest.importorskip("torch")
     options = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
     pair = Pair(torch, _initial_arrays(2))
-    gn_opt = getattr(optim, name)(pair.gn_params, lr=0.05, **options)
-    torch_opt = getattr(torch.optim, name)(pair.torch_params, lr=0.05, **options)
+    gn_opt, torch_opt = pair.optimizers(name, {"lr": 0.05, **options})
     frozen = pair.gn_params[1].data.copy()
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, skip={1})
     np.testing.assert_array_equal(pair.gn_params[1].data, frozen)
@@ -168,21 +225,7 @@ def test_training_with_autograd_matches_torch():
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_float32_parameters_stay_float32(name):
-    torch = pytest.importorskip("torch")
-    arrays = [a.astype(np.float32) for a in _initial_arrays(5)]
-    gn_params = [gn.tensor(a, requires_grad=True) for a in arrays]
-    torch_params = [torch.tensor(a, requires_grad=True) for a in arrays]
-    gn_opt = getattr(optim, name)(gn_params, lr=0.01)
-    torch_opt = getattr(torch.optim, name)(torch_params, lr=0.01)
-    for step in range(5):
-        for i, (g, t) in enumerate(zip(gn_params, torch_params, strict=True)):
-            grad = np.random.default_rng([step, i]).standard_normal(g.shape).astype(np.float32)
-            g.grad, t.grad = gn.tensor(grad), torch.tensor(grad)
-        gn_opt.step()
-        torch_opt.step()
-    for g, t in zip(gn_params, torch_params, strict=True):
-        assert g.data.dtype == np.float32
-        np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    _check_float32_matches_torch(name, 5)
 
 
 # -- state_dict ---------------------------------------------------------------------
@@ -223,41 +266,19 @@ def test_state_dict_layout_matches_torch(case):
     torch = pytest.importorskip("torch")
     name, options = case
     pair = Pair(torch, _initial_arrays(7))
-    gn_opt = getattr(optim, name)(
-        [{"params": pair.gn_params[:2]}, {"params": pair.gn_params[2:], "lr": 0.2}], **options)
-    torch_opt = getattr(torch.optim, name)(
-        [{"params": pair.torch_params[:2]}, {"params": pair.torch_params[2:], "lr": 0.2}],
-        **options)
+    gn_opt, torch_opt = pair.optimizers(name, options, {"lr": 0.2}, split=2)
     _check_same_trajectory(pair, gn_opt, torch_opt, 3, skip={1})
     ours, theirs = gn_opt.state_dict(), torch_opt.state_dict()
     assert [g["params"] for g in ours["param_groups"]] == [[0, 1], [2]]
     assert [g["params"] for g in theirs["param_groups"]] == [[0, 1], [2]]
-    for ours_group, theirs_group in zip(ours["param_groups"], theirs["param_groups"],
-                                        strict=True):
-        assert {k: theirs_group[k] for k in ours_group} == ours_group
-    assert ours["state"].keys() == theirs["state"].keys()
-    for index, state in ours["state"].items():
-        assert list(state) == list(theirs["state"][index])
-        for key, value in state.items():
-            np.testing.assert_allclose(value, theirs["state"][index][key].numpy(), rtol=1e-10)
-        if "step" in state:
-            assert type(state["step"]) is int
+    _assert_same_state_dict(ours, theirs)
 
 
 @pytest.mark.parametrize("case", [CASES[6], CASES[11], CASES[19], CASES[24]], ids=_case_id)
 def test_load_a_torch_state_dict(case):
     torch = pytest.importorskip("torch")
     name, options = case
-    pair = Pair(torch, _initial_arrays(8))
-    torch_opt = getattr(torch.optim, name)(pair.torch_params, **options)
-    for step in range(5):
-        pair.set_grads(step)
-        torch_opt.step()
-    for g, t in zip(pair.gn_params, pair.torch_params, strict=True):
-        g.data[...] = t.detach().numpy()
-    gn_opt = getattr(optim, name)(pair.gn_params, **options)
-    gn_opt.load_state_dict(torch_opt.state_dict())
-    _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)
+    _resume_from_torch(torch, name, options)
 
 
 def test_state_dict_is_plain_data_and_copies():

@@ -1,11 +1,11 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
-from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError
 from glassnet.optim._optimizer import (
     Optimizer,
+    average_square_,
     check_nonnegative,
-    directed_grad,
+    group_direction,
     refuse_torch_only,
 )
 
@@ -34,37 +34,24 @@ class Adadelta(Optimizer):
                     "maximize": maximize}
         super().__init__(params, defaults)
 
+    _zero_state = ("square_avg", "acc_delta")
+
     def _check_options(self, group):
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonnegative(self, group, key)
+        check_nonnegative(self, group, "lr", "eps", "weight_decay")
         if not 0 <= group["rho"] <= 1:
             raise GlassnetValueError(f"Adadelta: rho must be in [0, 1], got {group['rho']}")
 
     def _update_group(self, group):
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                state.update(step=0, square_avg=xp.zeros_like(x), acc_delta=xp.zeros_like(x))
-            state["step"] += 1
-            d, _ = directed_grad(xp, x, p.grad.data, weight_decay, maximize)
+        for x, g, xp, state in self._stepped(group):
+            d = group_direction(xp, x, g, group)
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-            tmp = xp.multiply(d, d, out=xp.empty_like(x))  # s ← ρ·s + (1 − ρ)·d²
-            tmp *= 1 - rho
-            square_avg *= rho
-            square_avg += tmp
+            tmp = xp.empty_like(x)
+            average_square_(xp, square_avg, d, rho, tmp)  # s ← ρ·s + (1 − ρ)·d²
             std = xp.sqrt(square_avg + eps)
             delta = xp.sqrt(acc_delta + eps)  # Δ ← √(u + eps) / √(s + eps) · d
             delta /= std
             delta *= d
-            xp.multiply(delta, delta, out=tmp)  # u ← ρ·u + (1 − ρ)·Δ²
-            tmp *= 1 - rho
-            acc_delta *= rho
-            acc_delta += tmp
+            average_square_(xp, acc_delta, delta, rho, tmp)  # u ← ρ·u + (1 − ρ)·Δ²
             delta *= lr
             x -= delta

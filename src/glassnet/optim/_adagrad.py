@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
 
 from glassnet._backend import namespace
-from glassnet.optim._optimizer import Optimizer, check_nonnegative, directed_grad
+from glassnet.optim._optimizer import Optimizer, check_nonnegative, group_direction
 
 __all__ = ["Adagrad"]
 
@@ -28,29 +28,24 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, group):
-        for key in ("lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value"):
-            check_nonnegative(self, group, key)
+        check_nonnegative(self, group, "lr", "lr_decay", "eps", "weight_decay",
+                          "initial_accumulator_value")
 
     def add_param_group(self, param_group):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
-            _init_state(self.state[p], p.data, group["initial_accumulator_value"])
+            self._init_state(self.state[p], namespace(p.data), p.data, group)
+
+    def _init_state(self, state, xp, x, group):
+        state["step"] = 0
+        state["sum"] = xp.full_like(x, group["initial_accumulator_value"])
 
     def _update_group(self, group):
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                _init_state(state, x, group["initial_accumulator_value"])
-            state["step"] = step = state["step"] + 1
-            d, _ = directed_grad(xp, x, p.grad.data, weight_decay, maximize)
-            clr = lr / (1 + (step - 1) * lr_decay)
+        for x, g, xp, state in self._stepped(group):
+            d = group_direction(xp, x, g, group)
+            clr = lr / (1 + (state["step"] - 1) * lr_decay)
             total = state["sum"]
             tmp = xp.multiply(d, d, out=xp.empty_like(x))
             total += tmp
@@ -59,8 +54,3 @@ class Adagrad(Optimizer):
             xp.divide(d, tmp, out=tmp)
             tmp *= clr
             x -= tmp
-
-
-def _init_state(state, x, initial_accumulator_value):
-    state["step"] = 0
-    state["sum"] = namespace(x).full_like(x, initial_accumulator_value)

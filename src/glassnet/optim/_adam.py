@@ -1,13 +1,46 @@
-"""Adam and AdamW: adaptive moments with bias correction."""
+"""Adam and AdamW: adaptive moments with bias correction (and the moments NAdam and
+RAdam share with them: :class:`AdamFamily`)."""
 
-from glassnet._backend import namespace
-from glassnet._errors import GlassnetValueError
-from glassnet.optim._optimizer import Optimizer, check_nonnegative, directed_grad
+from glassnet.optim._optimizer import (
+    Optimizer,
+    average_,
+    average_square_,
+    check_betas,
+    check_nonnegative,
+    group_direction,
+    zeros_state,
+)
 
-__all__ = ["Adam", "AdamW"]
+__all__ = ["Adam", "AdamFamily", "AdamW"]
 
 
-class Adam(Optimizer):
+class AdamFamily(Optimizer):
+    """What Adam, AdamW, NAdam and RAdam share: the options ``lr``, ``eps``,
+    ``weight_decay`` (each ≥ 0) and ``betas``; the state ``step``, ``exp_avg`` (m) and
+    ``exp_avg_sq`` (v); and the update of m and v (:meth:`_moments`)."""
+
+    _zero_state = ("exp_avg", "exp_avg_sq")
+
+    def _check_options(self, group):
+        check_nonnegative(self, group, "lr", "eps", "weight_decay")
+        check_betas(self, group)
+
+    def _moments(self, group, xp, x, g, state):
+        """Weight decay (L2, or decoupled when the group says so), then in place::
+
+            m ← m + (1 − β1)·(d − m)         (= β1·m + (1 − β1)·d)
+            v ← β2·v + (1 − β2)·d²
+
+        Returns ``(d, tmp)``: the direction (not to be written to) and scratch of x's shape."""
+        beta1, beta2 = group["betas"]
+        d = group_direction(xp, x, g, group)
+        tmp = xp.empty_like(x)
+        average_(xp, state["exp_avg"], d, beta1, tmp)
+        average_square_(xp, state["exp_avg_sq"], d, beta2, tmp)
+        return d, tmp
+
+
+class Adam(AdamFamily):
     r"""Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``.
 
     Each step ``t`` (counted per parameter from 1), with ``(β1, β2) = betas``::
@@ -30,45 +63,15 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
-    def _check_options(self, group):
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonnegative(self, group, key)
-        betas = group["betas"]
-        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-            raise GlassnetValueError(
-                f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas}"
-            )
-
     def _update_group(self, group):
-        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        amsgrad, maximize = group["amsgrad"], group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                _init_state(state, xp, x)
-            state["step"] = step = state["step"] + 1
-            if decoupled and weight_decay != 0:
-                x *= 1 - lr * weight_decay
-            l2 = 0 if decoupled else weight_decay
-            d, _ = directed_grad(xp, x, p.grad.data, l2, maximize)
+        for x, g, xp, state in self._stepped(group):
+            step = state["step"]
+            _, tmp = self._moments(group, xp, x, g, state)
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            tmp = xp.subtract(d, m, out=xp.empty_like(x))  # m ← m + (1 − β1)·(d − m)
-            tmp *= 1 - beta1
-            m += tmp
-            xp.multiply(d, d, out=tmp)  # v ← β2·v + (1 − β2)·d²
-            tmp *= 1 - beta2
-            v *= beta2
-            v += tmp
-            if amsgrad:
-                v_max = state.get("max_exp_avg_sq")
-                if v_max is None:
-                    v_max = state["max_exp_avg_sq"] = xp.zeros_like(x)
+            if group["amsgrad"]:
+                v_max = zeros_state(state, "max_exp_avg_sq", xp, x)
                 v = xp.maximum(v_max, v, out=v_max)
             bias_correction1 = 1 - beta1**step
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
@@ -95,9 +98,3 @@ class AdamW(Adam):
                  amsgrad=False, maximize=False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
-
-
-def _init_state(state, xp, x):
-    state["step"] = 0
-    state["exp_avg"] = xp.zeros_like(x)
-    state["exp_avg_sq"] = xp.zeros_like(x)

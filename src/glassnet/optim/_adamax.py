@@ -1,11 +1,11 @@
 """Adamax: Adam with the infinity norm of past gradients in place of their RMS."""
 
-from glassnet._backend import namespace
 from glassnet.optim._optimizer import (
     Optimizer,
+    average_,
     check_betas,
     check_nonnegative,
-    directed_grad,
+    group_direction,
     refuse_torch_only,
 )
 
@@ -32,32 +32,24 @@ class Adamax(Optimizer):
                     "maximize": maximize}
         super().__init__(params, defaults)
 
+    _zero_state = ("exp_avg", "exp_inf")
+
     def _check_options(self, group):
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonnegative(self, group, key)
+        check_nonnegative(self, group, "lr", "eps", "weight_decay")
         check_betas(self, group)
 
     def _update_group(self, group):
-        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                state.update(step=0, exp_avg=xp.zeros_like(x), exp_inf=xp.zeros_like(x))
-            state["step"] = step = state["step"] + 1
-            d, _ = directed_grad(xp, x, p.grad.data, weight_decay, group["maximize"])
+        for x, g, xp, state in self._stepped(group):
+            d = group_direction(xp, x, g, group)
             m, u = state["exp_avg"], state["exp_inf"]
-            tmp = xp.subtract(d, m, out=xp.empty_like(x))  # m ← m + (1 − β1)·(d − m)
-            tmp *= 1 - beta1
-            m += tmp
+            tmp = xp.empty_like(x)
+            average_(xp, m, d, beta1, tmp)  # m ← m + (1 − β1)·(d − m)
             xp.abs(d, out=tmp)  # u ← max(β2·u, |d| + eps)
             tmp += eps
             u *= beta2
             xp.maximum(u, tmp, out=u)
             xp.divide(m, u, out=tmp)  # p ← p − lr/(1 − β1ᵗ) · m / u
-            tmp *= lr / (1 - beta1**step)
+            tmp *= lr / (1 - beta1 ** state["step"])
             x -= tmp

@@ -2,46 +2,14 @@
 
 import numpy as np
 
-from glassnet._backend import get_default_dtype, namespace
-from glassnet.optim._optimizer import (
-    Optimizer,
-    check_betas,
-    check_nonnegative,
-    directed_grad,
-    refuse_torch_only,
-)
+from glassnet._backend import get_default_dtype
+from glassnet.optim._adam import AdamFamily
+from glassnet.optim._optimizer import check_nonnegative, refuse_torch_only
 
 __all__ = ["NAdam", "RAdam"]
 
 
-class _AdamFamily(Optimizer):
-    """Shared options and moment updates of NAdam and RAdam."""
-
-    def _check_options(self, group):
-        for key in ("lr", "eps", "weight_decay"):
-            check_nonnegative(self, group, key)
-        check_betas(self, group)
-
-    def _moments(self, group, p, xp, x, state):
-        """Apply weight decay, update ``m`` and ``v`` in place; return the direction ``d``."""
-        lr, weight_decay = group["lr"], group["weight_decay"]
-        beta1, beta2 = group["betas"]
-        if group["decoupled_weight_decay"] and weight_decay != 0:
-            x *= 1 - lr * weight_decay
-            weight_decay = 0
-        d, _ = directed_grad(xp, x, p.grad.data, weight_decay, group["maximize"])
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        tmp = xp.subtract(d, m, out=xp.empty_like(x))  # m ← m + (1 − β1)·(d − m)
-        tmp *= 1 - beta1
-        m += tmp
-        xp.multiply(d, d, out=tmp)  # v ← β2·v + (1 − β2)·d²
-        tmp *= 1 - beta2
-        v *= beta2
-        v += tmp
-        return d
-
-
-class NAdam(_AdamFamily):
+class NAdam(AdamFamily):
     r"""NAdam (Dozat, 2016), as ``torch.optim.NAdam``.
 
     Each step ``t`` (per parameter from 1), with ``(β1, β2) = betas`` and
@@ -72,27 +40,23 @@ class NAdam(_AdamFamily):
         super()._check_options(group)
         check_nonnegative(self, group, "momentum_decay")
 
+    def _init_state(self, state, xp, x, group):
+        state.update(step=0, mu_product=np.ones((), dtype=get_default_dtype()),
+                     exp_avg=xp.zeros_like(x), exp_avg_sq=xp.zeros_like(x))
+
     def _update_group(self, group):
         lr, eps, psi = group["lr"], group["eps"], group["momentum_decay"]
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                state.update(step=0, mu_product=np.ones((), dtype=get_default_dtype()),
-                             exp_avg=xp.zeros_like(x), exp_avg_sq=xp.zeros_like(x))
-            state["step"] = step = state["step"] + 1
-            d = self._moments(group, p, xp, x, state)
+        for x, g, xp, state in self._stepped(group):
+            step = state["step"]
+            d, tmp = self._moments(group, xp, x, g, state)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
             state["mu_product"] *= mu
             mu_product = float(state["mu_product"])
             r = xp.sqrt(state["exp_avg_sq"] / (1 - beta2**step))  # r ← √(v / (1 − β2ᵗ)) + eps
             r += eps
-            tmp = xp.divide(d, r, out=xp.empty_like(x))
+            xp.divide(d, r, out=tmp)
             tmp *= -lr * (1.0 - mu) / (1.0 - mu_product)
             x += tmp
             xp.divide(state["exp_avg"], r, out=tmp)
@@ -100,7 +64,7 @@ class NAdam(_AdamFamily):
             x += tmp
 
 
-class RAdam(_AdamFamily):
+class RAdam(AdamFamily):
     r"""RAdam (Liu et al., 2020), as ``torch.optim.RAdam``.
 
     Adam whose adaptive step is switched on only once the variance of ``v`` is tractable.
@@ -128,16 +92,9 @@ class RAdam(_AdamFamily):
     def _update_group(self, group):
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                state.update(step=0, exp_avg=xp.zeros_like(x), exp_avg_sq=xp.zeros_like(x))
-            state["step"] = step = state["step"] + 1
-            self._moments(group, p, xp, x, state)
+        for x, g, xp, state in self._stepped(group):
+            step = state["step"]
+            self._moments(group, xp, x, g, state)
             bias_correction2 = 1 - beta2**step
             update = state["exp_avg"] / (1 - beta1**step)  # m̂
             update *= lr

@@ -4,7 +4,11 @@ An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that gro
 options, e.g. ``"lr"``) and ``state`` (a dict keyed by parameter tensor holding
 backend arrays such as ``"momentum_buffer"`` and Python numbers such as ``"step"``).
 Subclasses write one method, ``_update_group(group)``, which updates ``p.data`` in place
-for every parameter of the group whose ``grad`` is not None.
+for every parameter of the group whose ``grad`` is not None. The per-parameter pieces the
+optimizers share live here: :meth:`Optimizer._stepped` (the loop over parameters with a
+gradient, their state made on first sight and its ``step`` counted), :func:`group_direction`
+(maximize and weight decay, L2 or decoupled), and the in-place running averages
+:func:`average_` and :func:`average_square_`.
 """
 
 import copy
@@ -16,7 +20,8 @@ from glassnet._backend import namespace, to_numpy
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd import Tensor, enable_grad, no_grad
 
-__all__ = ["Optimizer", "check_betas", "check_nonnegative", "directed_grad", "refuse_torch_only"]
+__all__ = ["Optimizer", "add_scaled_", "average_", "average_square_", "check_betas",
+           "check_nonnegative", "directed_grad", "group_direction", "refuse_torch_only", "zeros_state"]
 
 
 class Optimizer:
@@ -27,6 +32,8 @@ class Optimizer:
 
         SGD([{"params": body}, {"params": head, "lr": 0.1}], lr=0.01, momentum=0.9)
     """
+
+    _zero_state = ()  # the state arrays :meth:`_init_state` makes as zeros, in PyTorch's order
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -95,6 +102,30 @@ class Optimizer:
 
     def _update_group(self, group):
         raise NotImplementedError(f"{type(self).__name__} does not implement _update_group")
+
+    def _stepped(self, group):
+        """``(x, g, xp, state)`` for each parameter of ``group`` that has a gradient: its
+        array (to update in place), its gradient's array (never written to), their array
+        namespace and its state — made by :meth:`_init_state` the first time, and with
+        ``state["step"]`` counted up by one (read it for ``t``)."""
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            x = p.data
+            xp = namespace(x)
+            state = self.state[p]
+            if not state:
+                self._init_state(state, xp, x, group)
+            state["step"] += 1
+            yield x, grad.data, xp, state
+
+    def _init_state(self, state, xp, x, group):
+        """A parameter's first state: ``step`` 0, then zeros like ``x`` for each name in
+        ``_zero_state``."""
+        state["step"] = 0
+        for key in self._zero_state:
+            state[key] = xp.zeros_like(x)
 
     # -- saving and resuming ----------------------------------------------------
     def state_dict(self):
@@ -193,6 +224,42 @@ def directed_grad(xp, param, grad, weight_decay, maximize):
     return grad, False
 
 
+def group_direction(xp, x, grad, group):
+    """:func:`directed_grad` with the group's ``weight_decay`` and ``maximize``; when the
+    group has ``decoupled_weight_decay`` set, ``p ← p·(1 − lr·wd)`` in place first and
+    ``d ← ±g`` (AdamW's rule). Returns ``d`` only: the caller must not write to it."""
+    weight_decay = group["weight_decay"]
+    if group.get("decoupled_weight_decay") and weight_decay != 0:
+        x *= 1 - group["lr"] * weight_decay
+        weight_decay = 0
+    return directed_grad(xp, x, grad, weight_decay, group["maximize"])[0]
+
+
+def average_(xp, avg, d, beta, tmp):
+    """``avg ← avg + (1 − β)·(d − avg)`` (= β·avg + (1 − β)·d) in place; ``tmp`` is scratch
+    of avg's shape."""
+    xp.subtract(d, avg, out=tmp)
+    tmp *= 1 - beta
+    avg += tmp
+
+
+def average_square_(xp, avg, d, beta, tmp):
+    """``avg ← β·avg + (1 − β)·d²`` in place; ``tmp`` is scratch of avg's shape."""
+    xp.multiply(d, d, out=tmp)
+    tmp *= 1 - beta
+    avg *= beta
+    avg += tmp
+
+
+def zeros_state(state, key, xp, x):
+    """``state[key]``, made as zeros like ``x`` when missing (an option such as amsgrad or
+    momentum turned on after the first step)."""
+    buf = state.get(key)
+    if buf is None:
+        buf = state[key] = xp.zeros_like(x)
+    return buf
+
+
 def add_scaled_(x, d, alpha):
     """``x += alpha·d`` in place (one temporary for ``alpha·d``).
 
@@ -250,12 +317,14 @@ def _param_list(params, name):
     return params
 
 
-def check_nonnegative(optimizer, group, key):
-    value = group[key]
-    if not value >= 0:
-        raise GlassnetValueError(
-            f"{type(optimizer).__name__}: {key} must be >= 0, got {value}"
-        )
+def check_nonnegative(optimizer, group, *keys):
+    """Raise GlassnetValueError naming the first of ``keys`` whose option is below 0."""
+    for key in keys:
+        value = group[key]
+        if not value >= 0:
+            raise GlassnetValueError(
+                f"{type(optimizer).__name__}: {key} must be >= 0, got {value}"
+            )
 
 
 def check_betas(optimizer, group):

@@ -1,7 +1,13 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 
-from glassnet._backend import namespace
-from glassnet.optim._optimizer import Optimizer, check_nonnegative, directed_grad
+from glassnet.optim._optimizer import (
+    Optimizer,
+    average_,
+    average_square_,
+    check_nonnegative,
+    group_direction,
+    zeros_state,
+)
 
 __all__ = ["RMSprop"]
 
@@ -29,33 +35,27 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_options(self, group):
-        for key in ("lr", "alpha", "eps", "weight_decay", "momentum"):
-            check_nonnegative(self, group, key)
+        check_nonnegative(self, group, "lr", "alpha", "eps", "weight_decay", "momentum")
+
+    def _init_state(self, state, xp, x, group):
+        state["step"] = 0
+        state["square_avg"] = xp.zeros_like(x)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = xp.zeros_like(x)
+        if group["centered"]:
+            state["grad_avg"] = xp.zeros_like(x)
 
     def _update_group(self, group):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-        weight_decay, momentum = group["weight_decay"], group["momentum"]
-        centered, maximize = group["centered"], group["maximize"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            x = p.data
-            xp = namespace(x)
-            state = self.state[p]
-            if not state:
-                _init_state(state, xp, x, momentum, centered)
-            state["step"] += 1
-            d, _ = directed_grad(xp, x, p.grad.data, weight_decay, maximize)
+        momentum = group["momentum"]
+        for x, g, xp, state in self._stepped(group):
+            d = group_direction(xp, x, g, group)
             square_avg = state["square_avg"]
-            tmp = xp.multiply(d, d, out=xp.empty_like(x))
-            tmp *= 1 - alpha
-            square_avg *= alpha
-            square_avg += tmp
-            if centered:
-                grad_avg = _buffer(state, "grad_avg", xp, x)
-                xp.subtract(d, grad_avg, out=tmp)
-                tmp *= 1 - alpha
-                grad_avg += tmp
+            tmp = xp.empty_like(x)
+            average_square_(xp, square_avg, d, alpha, tmp)  # s ← α·s + (1 − α)·d²
+            if group["centered"]:
+                grad_avg = zeros_state(state, "grad_avg", xp, x)
+                average_(xp, grad_avg, d, alpha, tmp)  # a ← a + (1 − α)·(d − a)
                 xp.multiply(grad_avg, grad_avg, out=tmp)
                 xp.subtract(square_avg, tmp, out=tmp)
                 xp.sqrt(tmp, out=tmp)
@@ -64,27 +64,10 @@ class RMSprop(Optimizer):
             tmp += eps
             xp.divide(d, tmp, out=tmp)
             if momentum > 0:
-                buf = _buffer(state, "momentum_buffer", xp, x)
+                buf = zeros_state(state, "momentum_buffer", xp, x)
                 buf *= momentum
                 buf += tmp
                 xp.multiply(buf, lr, out=tmp)
             else:
                 tmp *= lr
             x -= tmp
-
-
-def _init_state(state, xp, x, momentum, centered):
-    state["step"] = 0
-    state["square_avg"] = xp.zeros_like(x)
-    if momentum > 0:
-        state["momentum_buffer"] = xp.zeros_like(x)
-    if centered:
-        state["grad_avg"] = xp.zeros_like(x)
-
-
-def _buffer(state, key, xp, x):
-    """``state[key]``, made as zeros if the option was turned on after the first step."""
-    buf = state.get(key)
-    if buf is None:
-        buf = state[key] = xp.zeros_like(x)
-    return buf
