@@ -22,12 +22,30 @@ from glassnet.nn._parameter import Parameter
 __all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
 
 
-def _place(module, device):
-    if device is not None:
-        module.to(str(device))
+class _AffineNorm(Module):
+    """What the three share: an optional γ (``weight``, ones) and β (``bias``, zeros) of
+    one shape, and ``reset_parameters``."""
+
+    def _init_affine(self, shape, weight, bias, dtype, device):
+        """Register γ when ``weight``, β when ``weight and bias`` (None in their slots
+        otherwise; ``bias=None`` makes no β slot at all); then move to ``device``."""
+        dtype = np.dtype(dtype or get_default_dtype())
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype)) if weight else None)
+        if bias is not None:
+            beta = Parameter(np.zeros(shape, dtype=dtype)) if weight and bias else None
+            self.register_parameter("bias", beta)
+        if device is not None:
+            self.to(str(device))
+
+    def reset_parameters(self):
+        """γ ← 1, β ← 0."""
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if getattr(self, "bias", None) is not None:
+            self.bias.data[...] = 0
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Layer normalisation over the trailing ``normalized_shape`` axes D.
 
     Input (*, *D) → output of the same shape. ``weight`` (γ, ones) and ``bias`` (β,
@@ -39,23 +57,7 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = FN.as_shape(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = np.dtype(dtype or get_default_dtype())
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        _place(self, device)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._init_affine(self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def forward(self, input):
         return FN.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -65,7 +67,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Group normalisation: the C channels of input (N, C, *) split into ``num_groups``
     groups, each normalised per sample over its channels and positions.
 
@@ -84,22 +86,7 @@ class GroupNorm(Module):
                 f"num_channels={num_channels}, num_groups={num_groups}")
         self.num_groups, self.num_channels = int(num_groups), int(num_channels)
         self.eps, self.affine = eps, affine
-        dtype = np.dtype(dtype or get_default_dtype())
-        if affine:
-            self.weight = Parameter(np.ones(self.num_channels, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-        if affine and bias:
-            self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        _place(self, device)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._init_affine(self.num_channels, affine, bias, dtype, device)
 
     def forward(self, input):
         return FN.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -109,7 +96,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class RMSNorm(Module):
+class RMSNorm(_AffineNorm):
     """Root-mean-square normalisation over the trailing ``normalized_shape`` axes D
     (PyTorch ≥ 2.4): ``y = x / √(mean(x²) + eps) · γ``, no centring and no β.
 
@@ -122,16 +109,7 @@ class RMSNorm(Module):
         super().__init__()
         self.normalized_shape = FN.as_shape(normalized_shape, "RMSNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dtype = np.dtype(dtype or get_default_dtype())
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-        _place(self, device)
-
-    def reset_parameters(self):
-        if self.weight is not None:
-            self.weight.data[...] = 1
+        self._init_affine(self.normalized_shape, elementwise_affine, None, dtype, device)
 
     def forward(self, input):
         return FN.rms_norm(input, self.normalized_shape, self.weight, self.eps)
