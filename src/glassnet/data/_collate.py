@@ -74,17 +74,36 @@ def _collate_numpy(batch):
     return _wrap(np.asarray(batch))  # NumPy scalars keep their dtype
 
 
-def _collate_mapping(batch):
-    first = batch[0]
-    fields = {key: default_collate([sample[key] for sample in batch]) for key in first}
+def _like_mapping(like, fields):
+    """``fields`` (a dict) in a mapping of ``like``'s type: a copy of ``like`` updated
+    when it is mutable, else ``type(like)(fields)``, else the dict itself."""
     try:
-        if isinstance(first, collections.abc.MutableMapping):
-            clone = copy.copy(first)
+        if isinstance(like, collections.abc.MutableMapping):
+            clone = copy.copy(like)
             clone.update(fields)
             return clone
-        return type(first)(fields)
+        return type(like)(fields)
     except TypeError:  # a mapping type that cannot be built from a dict
         return fields
+
+
+def _like_sequence(like, fields):
+    """``fields`` (a list) in a sequence of ``like``'s type: a copy of ``like`` with its
+    items replaced when it is mutable, else ``type(like)(fields)``, else the list itself."""
+    try:
+        if isinstance(like, collections.abc.MutableSequence):
+            clone = copy.copy(like)
+            for i, value in enumerate(fields):
+                clone[i] = value
+            return clone
+        return type(like)(fields)
+    except TypeError:
+        return fields
+
+
+def _collate_mapping(batch):
+    fields = {key: default_collate([sample[key] for sample in batch]) for key in batch[0]}
+    return _like_mapping(batch[0], fields)
 
 
 def _collate_sequence(batch):
@@ -98,15 +117,7 @@ def _collate_sequence(batch):
     fields = [default_collate(list(column)) for column in zip(*batch, strict=True)]
     if isinstance(first, tuple):
         return fields  # tuples become lists, as PyTorch does
-    try:
-        if isinstance(first, collections.abc.MutableSequence):
-            clone = copy.copy(first)
-            for i, value in enumerate(fields):
-                clone[i] = value
-            return clone
-        return type(first)(fields)
-    except TypeError:
-        return fields
+    return _like_sequence(first, fields)
 
 
 def default_collate(batch):
@@ -149,32 +160,11 @@ def default_convert(data):
             return data
         return _wrap(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
-        converted = {key: default_convert(data[key]) for key in data}
-        try:
-            if isinstance(data, collections.abc.MutableMapping):
-                clone = copy.copy(data)
-                clone.update(converted)
-                return clone
-            return type(data)(converted)
-        except TypeError:
-            return converted
+        return _like_mapping(data, {key: default_convert(data[key]) for key in data})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
     if isinstance(data, tuple):
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return _convert_sequence(data)
+        return _like_sequence(data, [default_convert(d) for d in data])
     return data
-
-
-def _convert_sequence(data):
-    converted = [default_convert(d) for d in data]
-    try:
-        if isinstance(data, collections.abc.MutableSequence):
-            clone = copy.copy(data)
-            for i, value in enumerate(converted):
-                clone[i] = value
-            return clone
-        return type(data)(converted)
-    except TypeError:
-        return converted

@@ -29,14 +29,6 @@ from glassnet.io._open import open_regular
 __all__ = ["from_csv", "from_npz"]
 
 
-def _is_number(cell):
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def _labels(values, label_dtype, where):
     """Labels as int64 when whole numbers, else the default float dtype (or label_dtype);
     values that the dtype cannot hold are refused."""

@@ -36,6 +36,18 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def _check_positive_int(who, name, value):
+    if not _is_int(value) or value <= 0:
+        raise GlassnetValueError(
+            f"{who}: {name} should be a positive integer value, but got {name}={value!r}")
+
+
+def _check_bool(who, name, value, error=GlassnetValueError):
+    """PyTorch raises TypeError for RandomSampler's flag, ValueError for the others'."""
+    if not isinstance(value, bool):
+        raise error(f"{who}: {name} should be a boolean value, but got {name}={value!r}")
+
+
 def _rng(generator, who):
     """The NumPy generator for this draw: the given one, or glassnet's default now."""
     return as_generator(generator, who)
@@ -94,15 +106,8 @@ class RandomSampler(_DrawnSampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if not isinstance(replacement, bool):
-            raise GlassnetTypeError(
-                f"RandomSampler: replacement should be a boolean value, but got "
-                f"replacement={replacement!r}")
-        count = self.num_samples
-        if not _is_int(count) or count <= 0:
-            raise GlassnetValueError(
-                f"RandomSampler: num_samples should be a positive integer value, but got "
-                f"num_samples={count!r}")
+        _check_bool("RandomSampler", "replacement", replacement, GlassnetTypeError)
+        _check_positive_int("RandomSampler", "num_samples", self.num_samples)
 
     @property
     def num_samples(self):
@@ -146,14 +151,8 @@ class WeightedRandomSampler(_DrawnSampler):
     """
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        if not _is_int(num_samples) or num_samples <= 0:
-            raise GlassnetValueError(
-                f"WeightedRandomSampler: num_samples should be a positive integer value, "
-                f"but got num_samples={num_samples!r}")
-        if not isinstance(replacement, bool):
-            raise GlassnetValueError(
-                f"WeightedRandomSampler: replacement should be a boolean value, but got "
-                f"replacement={replacement!r}")
+        _check_positive_int("WeightedRandomSampler", "num_samples", num_samples)
+        _check_bool("WeightedRandomSampler", "replacement", replacement)
         w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
         if w.ndim != 1:
             raise GlassnetValueError(
@@ -197,14 +196,8 @@ class BatchSampler(Sampler):
     """
 
     def __init__(self, sampler, batch_size, drop_last):
-        if not _is_int(batch_size) or batch_size <= 0:
-            raise GlassnetValueError(
-                f"BatchSampler: batch_size should be a positive integer value, but got "
-                f"batch_size={batch_size!r}")
-        if not isinstance(drop_last, bool):
-            raise GlassnetValueError(
-                f"BatchSampler: drop_last should be a boolean value, but got "
-                f"drop_last={drop_last!r}")
+        _check_positive_int("BatchSampler", "batch_size", batch_size)
+        _check_bool("BatchSampler", "drop_last", drop_last)
         self.sampler = sampler
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
