@@ -360,7 +360,7 @@ def test_the_probes_400k_empty_tensor_header_is_refused_before_it_is_parsed(tmp_
 
 def test_headers_over_the_value_and_tensor_limits(tmp_path):
     path = _file(tmp_path, _with_header(_header_of(20_000)))  # 1.4 MB: under the byte limit
-    _check_rejected(path, r"holds 20,000 tensors, over the limit of 16,384 \(glassnet.io.LIMITS.max_tensors",
+    _check_rejected(path, r"holds 20,000 tensors, over the limit of 10,000 \(glassnet.io.LIMITS.max_tensors",
                     peak_limit=20_000_000)  # parsed (~10 bytes per header byte), then refused
     many = _file(tmp_path, _with_header({"__metadata__": {"k": "," * 400_000}}), "v.safetensors")
     _check_rejected(many, r"holds up to 400,\d{3} JSON values, over the limit of 300,000")
@@ -475,7 +475,7 @@ def test_the_hostile_model_files_cost_little_memory_in_a_fresh_process(tmp_path)
 
     files = {"header": _with_header(_header_of(400_000)),
              "values": _with_header({"__metadata__": {"k": "[" + "{}," * 99_000 + "{}]"}}),
-             "tensors": _with_header(_header_of(16_000))}
+             "tensors": _with_header(_header_of(io.LIMITS.max_tensors))}
     for name, data in files.items():
         _file(tmp_path, data, f"{name}.safetensors")
     code = ("import resource, sys, glassnet as gn; base = resource.getrusage(resource.RUSAGE_SELF)"
