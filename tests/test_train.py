@@ -173,3 +173,17 @@ def test_progress_lines_printed():
               print_fn=lines.append)
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2  loss ")
     assert math.isfinite(float(lines[0].split()[3]))
+
+
+def test_float16_adam_whose_eps_rounds_to_zero_is_named_when_the_loss_breaks():
+    import warnings
+
+    gn.manual_seed(0)
+    model = gn.nn.Linear(3, 2).to(gn.float16)
+    X, y = gn.randn(32, 3).to(gn.float16), gn.tensor(np.arange(32) % 2)
+    with warnings.catch_warnings(), pytest.raises(gn.GlassnetValueError) as info:
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's divide-by-zero on the way
+        gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), gn.optim.Adam(model.parameters()),
+                     epochs=3, progress=False, print_fn=lambda *a: None)
+    message = str(info.value)
+    assert "eps=1e-08 rounds to 0 in float16" in message and "lower the learning rate" not in message

@@ -123,6 +123,22 @@ def _step_scheduler(scheduler, logs):
         scheduler.step()
 
 
+def _nonfinite_hint(model, optimizer):
+    """What most likely made the loss non-finite: an ``eps`` that rounds to 0 in a
+    low-precision parameter dtype (Adam then divides 0 by 0), else the usual causes."""
+    import numpy as np
+
+    for group in getattr(optimizer, "param_groups", ()):
+        eps = group.get("eps")
+        for p in group["params"]:
+            if eps and np.dtype(p.dtype).kind == "f" and np.dtype(p.dtype).type(eps) == 0:
+                return (f"the optimiser's eps={eps} rounds to 0 in {p.dtype}, so its update divides "
+                        f"0 by 0 where a gradient is 0; train in float32 (model.float()) or pass an eps "
+                        f"that {p.dtype} can hold (≥ {float(np.finfo(p.dtype).smallest_subnormal):.0e})")
+    return ("lower the learning rate or check the data (run inside gn.detect_anomaly() to find "
+            "the first op that produced it)")
+
+
 def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress,
                  train_step=None):
     model.train()
@@ -139,10 +155,8 @@ def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epo
         value = loss.item()
         if not math.isfinite(value):
             raise GlassnetValueError(
-                f"fit: the loss became {value} at epoch {epoch}, batch {i + 1}; lower the "
-                "learning rate or check the data (run inside gn.detect_anomaly() to find "
-                "the first op that produced it)"
-            )
+                f"fit: the loss became {value} at epoch {epoch}, batch {i + 1}; "
+                + _nonfinite_hint(model, optimizer))
         if train_step is None:
             loss.backward()
             optimizer.step()
