@@ -97,24 +97,24 @@ def glassnet_times(name, steps):
         opt.step()
 
     params = list(model.parameters())
-    flat = gn.tensor(np.zeros(sum(p.data.size for p in params), dtype=np.float32))
+    flat = gn.tensor(np.zeros(sum(p.array.size for p in params), dtype=np.float32))
 
     def blocking():  # the same step with all gradients averaged after backward, in one message
         opt.zero_grad()
         with ddp.no_sync():
             loss_fn(ddp(x), y).backward()
-        flat.data[...] = np.concatenate([p.grad.data.ravel() for p in params])
+        flat.array[...] = np.concatenate([p.grad.array.ravel() for p in params])
         dist.all_reduce(flat, dist.ReduceOp.AVG)
         start = 0
         for p in params:
-            p.grad.data[...] = flat.data[start:start + p.data.size].reshape(p.shape)
-            start += p.data.size
+            p.grad.array[...] = flat.array[start:start + p.array.size].reshape(p.shape)
+            start += p.array.size
         opt.step()
 
     return {"ddp": _median_step(overlapped, steps, dist.barrier),
             "blocking": _median_step(blocking, steps, dist.barrier),
             "allreduce": _median_step(lambda: dist.all_reduce(flat, dist.ReduceOp.AVG), steps, dist.barrier),
-            "gradient_mb": flat.data.nbytes / 2**20}
+            "gradient_mb": flat.array.nbytes / 2**20}
 
 
 def torch_times(name, steps):

@@ -69,11 +69,11 @@ def direct(doc):
     else:
         loss = F.mse_loss(a, F.one_hot(target, a.shape[1]).double())
     loss.backward()
-    return {"Z": [z.data for z in out["Z"]], "A": [t.data for t in out["A"]],
-            "dZ": [z.grad.data for z in out["Z"]],
-            "dW": [lin.weight.grad.data for lin in out["linears"]],
-            "db": [lin.bias.grad.data for lin in out["linears"]],
-            "probs": gn.softmax(a.detach(), dim=1).data, "loss": loss.item()}
+    return {"Z": [z.array for z in out["Z"]], "A": [t.array for t in out["A"]],
+            "dZ": [z.grad.array for z in out["Z"]],
+            "dW": [lin.weight.grad.array for lin in out["linears"]],
+            "db": [lin.bias.grad.array for lin in out["linears"]],
+            "probs": gn.softmax(a.detach(), dim=1).array, "loss": loss.item()}
 
 
 class ServerProcess:

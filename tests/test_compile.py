@@ -33,7 +33,7 @@ def _batches(dtype, n=20, batch=8, features=6, classes=3):
 
 def _max_difference(a, b):
     pairs = zip(a.parameters(), b.parameters(), strict=True)
-    return max(float(np.abs(p.data - q.data).max()) for p, q in pairs)
+    return max(float(np.abs(p.array - q.array).max()) for p, q in pairs)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -70,7 +70,7 @@ def test_inference_forward_under_no_grad():
     compiled = capture_compile(gn.no_grad()(lambda x: gn.nn.functional.softmax(model(x), dim=1)))
     for x, _ in _batches(np.float64, n=4):
         expected = gn.nn.functional.softmax(model(x), dim=1)
-        np.testing.assert_array_equal(compiled(x).data, expected.data)
+        np.testing.assert_array_equal(compiled(x).array, expected.array)
     assert compiled.tape.refusal is None
 
 
@@ -118,7 +118,7 @@ def test_new_shape_captures_again_and_cache_is_bounded():
     compiled = capture_compile(step, cache_size=2)
     for batch in (8, 5, 8, 3, 8, 5):  # 8 replays once; then 3 pushes 5 out, which comes back
         (x, y), = _batches(np.float64, n=1, batch=batch)
-        np.testing.assert_allclose(compiled(x, y).data, eager_step(x, y).data, rtol=1e-12)
+        np.testing.assert_allclose(compiled(x, y).array, eager_step(x, y).array, rtol=1e-12)
     assert _max_difference(eager_model, model) <= 1e-12
     assert sum("captured" in line for line in compiled.log) == 4
     assert any("cache full (2 signatures)" in line for line in compiled.log)
@@ -170,7 +170,7 @@ def test_random_draws_are_refused():
     x = gn.ones(4, 6)
     first, second = compiled(x), compiled(x)
     assert "draws random numbers" in compiled.tape.refusal
-    assert not np.array_equal(first.data, second.data)  # fresh masks: eager each time
+    assert not np.array_equal(first.array, second.array)  # fresh masks: eager each time
 
 
 def test_array_copied_by_tensor_is_refused():
@@ -216,7 +216,7 @@ def test_manual_sgd_under_no_grad_is_replayed():
         s1(x)
         compiled(x)
     assert compiled.tape.refusal is None
-    np.testing.assert_allclose(w2.data, w1.data, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(w2.array, w1.array, rtol=0, atol=1e-15)
 
 
 def test_explain_lists_the_primitives_with_their_formulas():

@@ -137,7 +137,7 @@ def test_numpy_item_tolist_and_python_numbers():
     t = gn.tensor([[1.5, -2.0]])
     a = t.numpy()
     assert isinstance(a, np.ndarray) and a.dtype == np.float32
-    assert np.shares_memory(a, t.data)
+    assert np.shares_memory(a, t.array)
     assert t.tolist() == [[1.5, -2.0]]
     assert gn.tensor([2.5]).item() == 2.5 and isinstance(gn.tensor(2.5).item(), float)
     assert isinstance(gn.tensor(3).item(), int) and gn.tensor(3).item() == 3

@@ -237,7 +237,7 @@ def test_two_ranks_train_as_one_process_with_twice_the_batch(tmp_path):
             for name, value in got0.items():
                 assert np.array_equal(value, got1[name]), (optimizer, key, name)  # ranks agree exactly
                 np.testing.assert_allclose(value, expected[name], rtol=0, atol=1e-12, err_msg=optimizer + key)
-            assert max(np.abs(v - start[k].data).max() for k, v in got0.items()) > 0.04  # training moved
+            assert max(np.abs(v - start[k].array).max() for k, v in got0.items()) > 0.04  # training moved
     bn = [(r["sgd_batchnorm/1.running_mean"], r["sgd_batchnorm/1.num_batches_tracked"]) for r in ranks]
     assert bn[0][1] == bn[1][1] == mp.STEPS  # rank 0's buffers broadcast before each forward
     assert not np.allclose(bn[0][0], bn[1][0])  # then each rank's own batch statistics

@@ -110,13 +110,13 @@ def test_leaf_gradients_never_share_memory():
 def test_zero_dim_results_and_gradients_are_arrays():
     a, b = f64(2.0), f64(3.0)
     c = a * b
-    assert isinstance(c.data, np.ndarray) and c.shape == ()
+    assert isinstance(c.array, np.ndarray) and c.shape == ()
     c.backward()
-    assert isinstance(a.grad.data, np.ndarray)
+    assert isinstance(a.grad.array, np.ndarray)
     a.grad.zero_()  # optimisers update gradients in place
     assert a.grad.item() == 0.0 and b.grad.item() == 2.0
     (a * b).backward()
-    assert isinstance(a.grad.data, np.ndarray) and a.grad.item() == 3.0
+    assert isinstance(a.grad.array, np.ndarray) and a.grad.item() == 3.0
 
 
 def test_grad_dtype_equals_param_dtype():
@@ -219,7 +219,7 @@ def test_detach_shares_data_and_stops_gradients():
     x = f64([1.0, 2.0])
     d = x.detach()
     assert not d.requires_grad and d.grad_fn is None
-    assert np.shares_memory(d.data, x.data)
+    assert np.shares_memory(d.array, x.array)
     (x * d).sum().backward()  # d is a constant: d(x·c)/dx = c
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])
 

@@ -88,7 +88,7 @@ def test_forward_matches_numpy_float64(spec, shapes):
     out = spec.run(*_leaves(arrays, requires_grad=False))
     expected = spec.run_ref(*arrays)
     assert isinstance(out, gn.Tensor)
-    assert isinstance(out.data, np.ndarray)
+    assert isinstance(out.array, np.ndarray)
     assert out.shape == expected.shape
     assert out.dtype == (spec.out_dtype or np.float64)
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)

@@ -79,7 +79,7 @@ class Pair:
             if i in skip:
                 g.grad, t.grad = None, None
                 continue
-            grad = _gradient(step, i, g.data)
+            grad = _gradient(step, i, g.array)
             grad.setflags(write=False)  # an optimizer must never write to a gradient
             g.grad = gn.from_numpy(grad)
             t.grad = self.torch.from_numpy(_gradient(step, i, t.detach().numpy()))
@@ -97,8 +97,8 @@ class Pair:
 
     def assert_close(self, tol=1e-10):
         for g, t in zip(self.gn_params, self.torch_params, strict=True):
-            assert g.data.dtype == np.float64
-            np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=tol, atol=tol)
+            assert g.array.dtype == np.float64
+            np.testing.assert_allclose(g.array, t.detach().numpy(), rtol=tol, atol=tol)
 
 
 def _check_same_trajectory(pair, gn_opt, torch_opt, steps, start=0, skip=()):
@@ -115,7 +115,7 @@ def _check_case_trajectory(case, steps=STEPS):
     name, options = case
     pair = Pair(torch, _initial_arrays())
     _check_same_trajectory(pair, *pair.optimizers(name, options), steps)
-    moved = [np.abs(g.data - a).max() for g, a in zip(pair.gn_params, _initial_arrays(),
+    moved = [np.abs(g.array - a).max() for g, a in zip(pair.gn_params, _initial_arrays(),
                                                        strict=True)]
     assert min(moved) > 1e-3
 
@@ -135,8 +135,8 @@ def _check_float32_matches_torch(name, steps):
         gn_opt.step()
         torch_opt.step()
     for g, t in zip(gn_params, torch_params, strict=True):
-        assert g.data.dtype == np.float32
-        np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-5, atol=1e-6)
+        assert g.array.dtype == np.float32
+        np.testing.assert_allclose(g.array, t.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def _assert_same_state_dict(ours, theirs):
@@ -162,7 +162,7 @@ def _resume_from_torch(torch, name, options):
         pair.set_grads(step)
         torch_opt.step()
     for g, t in zip(pair.gn_params, pair.torch_params, strict=True):
-        g.data[...] = t.detach().numpy()
+        g.array[...] = t.detach().numpy()
     gn_opt = getattr(optim, name)(pair.gn_params, **options)
     gn_opt.load_state_dict(torch_opt.state_dict())
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)
@@ -188,9 +188,9 @@ def test_params_without_grad_are_skipped(name):
     options = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
     pair = Pair(torch, _initial_arrays(2))
     gn_opt, torch_opt = pair.optimizers(name, {"lr": 0.05, **options})
-    frozen = pair.gn_params[1].data.copy()
+    frozen = pair.gn_params[1].array.copy()
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, skip={1})
-    np.testing.assert_array_equal(pair.gn_params[1].data, frozen)
+    np.testing.assert_array_equal(pair.gn_params[1].array, frozen)
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)  # state appears late for parameter 1
 
 
@@ -219,7 +219,7 @@ def test_training_with_autograd_matches_torch():
         ((torch.tensor(x) @ tw - torch.tensor(y)) ** 2).mean().backward()
         gn_opt.step()
         torch_opt.step()
-        np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(w.array, tw.detach().numpy(), rtol=1e-10, atol=1e-10)
     assert w.is_leaf and w.grad_fn is None
 
 
@@ -254,10 +254,10 @@ def test_state_dict_resumes_exactly(case):
             first.load_state_dict(saved)
         for params, o in ((straight, opt), (resumed, first)):
             for i, p in enumerate(params):
-                p.grad = gn.tensor(_gradient(step, i, p.data))
+                p.grad = gn.tensor(_gradient(step, i, p.array))
             o.step()
     for a, b in zip(straight, resumed, strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     assert first.param_groups[1]["lr"] == 0.02
 
 
@@ -314,7 +314,7 @@ def test_zero_grad_set_to_none_and_zeros():
     w.grad = gn.from_numpy(shared)
     opt = optim.SGD([w], lr=0.1)
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(w.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(w.grad.array, np.zeros(3))
     np.testing.assert_array_equal(shared, np.arange(3.0))  # the old array is untouched
     opt.zero_grad()
     assert w.grad is None
@@ -333,17 +333,17 @@ def test_step_runs_the_closure_with_grad_and_records_no_graph():
     with gn.no_grad():
         loss = opt.step(closure)
     assert float(loss) == 5.0
-    np.testing.assert_array_equal(w.data, [0.5, -1.0])  # w − 0.25·2w
+    np.testing.assert_array_equal(w.array, [0.5, -1.0])  # w − 0.25·2w
     assert w.is_leaf and gn.is_grad_enabled()
 
 
 def test_updates_are_in_place():
     w = gn.tensor(np.ones(3), requires_grad=True)
-    data = w.data
+    data = w.array
     opt = optim.Adam([w], lr=0.1)
     w.grad = gn.tensor(np.ones(3))
     opt.step()
-    assert w.data is data
+    assert w.array is data
     assert opt.state[w]["step"] == 1
 
 
@@ -354,7 +354,7 @@ def test_zero_dim_parameters_keep_array_state():
         for _ in range(2):
             w.grad = gn.tensor(np.array(0.5))
             opt.step()
-        assert isinstance(w.data, np.ndarray) and w.data < 1.0
+        assert isinstance(w.array, np.ndarray) and w.array < 1.0
         arrays = [v for v in opt.state[w].values() if not isinstance(v, int)]
         assert all(isinstance(v, np.ndarray) for v in arrays)
 

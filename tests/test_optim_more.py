@@ -51,9 +51,9 @@ def test_groups_skipped_params_and_late_state_match_torch(name):
     torch = pytest.importorskip("torch")
     pair = Pair(torch, _initial_arrays(1))
     gn_opt, torch_opt = pair.optimizers(name, {"lr": 0.1}, {"lr": 0.01, "weight_decay": 0.05})
-    frozen = pair.gn_params[2].data.copy()
+    frozen = pair.gn_params[2].array.copy()
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, skip={2})
-    np.testing.assert_array_equal(pair.gn_params[2].data, frozen)
+    np.testing.assert_array_equal(pair.gn_params[2].array, frozen)
     _check_same_trajectory(pair, gn_opt, torch_opt, 5, start=5)
 
 
@@ -73,16 +73,16 @@ def test_load_a_torch_state_dict_and_resume_exactly(name):
     torch = pytest.importorskip("torch")
     pair, gn_opt, _ = _resume_from_torch(torch, name, {"lr": 0.05})
     # our own state dict: a fresh optimizer resumes bit for bit
-    twin = [gn.tensor(p.data.copy(), requires_grad=True) for p in pair.gn_params]
+    twin = [gn.tensor(p.array.copy(), requires_grad=True) for p in pair.gn_params]
     twin_opt = getattr(optim, name)(twin, lr=0.5)
     twin_opt.load_state_dict(gn_opt.state_dict())
     for step in range(10, 15):
         for params, opt in ((pair.gn_params, gn_opt), (twin, twin_opt)):
             for i, p in enumerate(params):
-                p.grad = gn.tensor(_gradient(step, i, p.data))
+                p.grad = gn.tensor(_gradient(step, i, p.array))
             opt.step()
     for a, b in zip(pair.gn_params, twin, strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -162,7 +162,7 @@ def test_lbfgs_trajectory_matches_torch(options):
         losses.append(float(theirs.detach()))
         np.testing.assert_allclose(float(ours), losses[-1], rtol=1e-10)
         for g, t in zip(gn_params, torch_params, strict=True):
-            np.testing.assert_allclose(g.data, t.detach().numpy(), rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(g.array, t.detach().numpy(), rtol=1e-10, atol=1e-10)
         ours_state = gn_opt.state[gn_params[0]]
         theirs_state = torch_opt.state[torch_params[0]]
         assert (ours_state["func_evals"], ours_state["n_iter"]) == (
@@ -188,7 +188,7 @@ def test_lbfgs_state_dict_resumes_exactly():
         straight_opt.step(_closure(gn, straight_opt, straight))
         second_opt.step(_closure(gn, second_opt, resumed))
     for a, b in zip(straight, resumed, strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_lbfgs_stops_at_once_when_the_gradient_is_zero():

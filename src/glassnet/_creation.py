@@ -65,7 +65,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     if dtype is None and isinstance(data, (list, tuple)) and not _holds_number(data):
         dtype = get_default_dtype()
     array = as_array(data, dtype)
-    if array is data or (isinstance(data, Tensor) and array is data.data):
+    if array is data or (isinstance(data, Tensor) and array is data.array):
         array = array.copy()
     return _finish(array, requires_grad, device)
 

@@ -28,7 +28,7 @@ def _weights(input):
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
         raise GlassnetValueError(f"multinomial: probabilities must be 1-D or 2-D with at least one category, "
                                  f"got shape {tuple(input.shape)}")
-    w = to_numpy(input.data).astype(np.float64).reshape(-1, input.shape[-1])
+    w = to_numpy(input.array).astype(np.float64).reshape(-1, input.shape[-1])
     if not np.isfinite(w).all() or (w < 0).any():
         raise GlassnetValueError("multinomial: probabilities must be finite and non-negative")
     if (w.sum(axis=1) <= 0).any():
@@ -67,11 +67,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
     """1 with probability ``input`` (or ``p``) per element, else 0, in ``input``'s dtype."""
-    probs = to_numpy(input.data) if p is None else np.broadcast_to(p, input.shape)
+    probs = to_numpy(input.array) if p is None else np.broadcast_to(p, input.shape)
     if ((probs < 0) | (probs > 1)).any():
         raise GlassnetValueError("bernoulli: probabilities must lie in [0, 1]")
     draw = generator_or_default(generator, "bernoulli").random(input.shape) < probs
-    return write_out(_on_device_of(draw.astype(input.data.dtype), input), out, "bernoulli")
+    return write_out(_on_device_of(draw.astype(input.array.dtype), input), out, "bernoulli")
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
@@ -80,8 +80,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
     numbers with ``size`` a tensor of that size."""
     rng = generator_or_default(generator, "normal")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
-    m = to_numpy(mean.data) if isinstance(mean, Tensor) else mean
-    s = to_numpy(std.data) if isinstance(std, Tensor) else std
+    m = to_numpy(mean.array) if isinstance(mean, Tensor) else mean
+    s = to_numpy(std.array) if isinstance(std, Tensor) else std
     if tensors:
         shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
         dtype = dtype or tensors[0].dtype
@@ -99,6 +99,6 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
 
 def poisson(input, generator=None):  # noqa: A002
     """Poisson draws with rates ``input`` (same shape and dtype)."""
-    rates = to_numpy(input.data)
-    draw = generator_or_default(generator, "poisson").poisson(rates).astype(input.data.dtype)
+    rates = to_numpy(input.array)
+    draw = generator_or_default(generator, "poisson").poisson(rates).astype(input.array.dtype)
     return _on_device_of(draw, input)

@@ -69,13 +69,13 @@ def apply_ctx_style(cls, args, kwargs):
     dirty = [t for t in tensors if any(t is d for d in ctx.dirty)]
     # an input changed in place stands in the graph as it was (its old history); the
     # tensor itself becomes this node's output, as PyTorch's mark_dirty does
-    node.inputs = tuple(Tensor._wrap(t.data, t._requires_grad, t._ctx) if t in dirty else t for t in tensors)
+    node.inputs = tuple(Tensor._wrap(t.array, t._requires_grad, t._ctx) if t in dirty else t for t in tensors)
     node.needs_grad = tuple(t.requires_grad for t in tensors)
     if any(out is t for t in dirty):
         out._ctx, out._requires_grad = node, True
         out._bump_version()
         return out
-    return Tensor._wrap(out.data, True, node)
+    return Tensor._wrap(out.array, True, node)
 
 
 def backward_ctx_style(node, grad):
@@ -91,5 +91,5 @@ def backward_ctx_style(node, grad):
     arrays = []
     for slot in node.arg_slots:
         g = grads[slot]
-        arrays.append(None if g is None else (g.data if isinstance(g, Tensor) else g))
+        arrays.append(None if g is None else (g.array if isinstance(g, Tensor) else g))
     return tuple(arrays)

@@ -79,7 +79,7 @@ def _store_leaf_grad(tensor, grad, handed_out):
     and NumPy scalars; ``handed_out`` holds the ids of arrays already stored elsewhere.
     """
     if tensor.grad is not None:
-        grad = namespace(grad).asarray(tensor.grad.data + grad)
+        grad = namespace(grad).asarray(tensor.grad.array + grad)
     elif (grad.base is not None or id(grad) in handed_out or isinstance(grad, np.generic)
           or not getattr(grad.flags, "writeable", True)):
         grad = namespace(grad).array(grad, order="C")
@@ -157,7 +157,7 @@ def _run_hooks(node, grad):
     for hook in node._hooks.values():
         result = hook(type(node)._wrap(grad, False, None))
         if result is not None:
-            grad = result.data if hasattr(result, "_ctx") else result
+            grad = result.array if hasattr(result, "_ctx") else result
     return grad
 
 
@@ -166,7 +166,7 @@ def _send_to_inputs(op, grads, pending):
     for parent, g, needed in zip(op.inputs, grads, op.needs_grad, strict=True):
         if not needed or g is None:
             continue
-        data = parent.data
+        data = parent.array
         if g.shape != data.shape:
             g = unbroadcast(g, data.shape, op.name)
         if g.dtype is not data.dtype and g.dtype != data.dtype:
@@ -181,16 +181,16 @@ def _send_to_inputs(op, grads, pending):
 def as_grad_array(tensor, gradient):
     """The seed gradient for ``tensor.backward(gradient)``: ones for a scalar."""
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor.array.size != 1:
             raise GlassnetValueError(
                 f"backward: called on a tensor of shape {tuple(tensor.shape)} without "
                 "`gradient`; backward() needs a scalar (reduce it first, e.g. "
                 "loss.sum() or loss.mean()) or an explicit gradient of the same shape"
             )
-        xp = namespace(tensor.data)
-        return xp.ones_like(tensor.data)
-    g = gradient.data if hasattr(gradient, "_ctx") else gradient
-    xp = namespace(tensor.data)
+        xp = namespace(tensor.array)
+        return xp.ones_like(tensor.array)
+    g = gradient.array if hasattr(gradient, "_ctx") else gradient
+    xp = namespace(tensor.array)
     g = xp.asarray(g, dtype=tensor.dtype)
     if g.shape != tensor.shape:
         raise GlassnetValueError(

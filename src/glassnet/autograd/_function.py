@@ -80,16 +80,16 @@ class Function:
                 requires = True in needs
             elif n == 2:
                 a, b = inputs
-                out = op.forward(a.data, b.data, **params)
+                out = op.forward(a.array, b.array, **params)
                 needs = (a._requires_grad, b._requires_grad)
                 requires = needs[0] or needs[1]
             elif n == 1:
                 a = inputs[0]
-                out = op.forward(a.data, **params)
+                out = op.forward(a.array, **params)
                 requires = a._requires_grad
                 needs = (requires,)
             else:
-                out = op.forward(*[t.data for t in inputs], **params)
+                out = op.forward(*[t.array for t in inputs], **params)
                 needs = tuple([t._requires_grad for t in inputs])
                 requires = True in needs
         except ValueError as exc:
@@ -112,7 +112,7 @@ class Function:
 
     def _run_kernel(self, inputs, params):
         """Forward through the first enabled kernel that applies, else the reference."""
-        arrays = [t.data for t in inputs]
+        arrays = [t.array for t in inputs]
         for kernel in _kernels[type(self).__name__]:
             if kernel.applies(*arrays, **params):
                 self.kernel = kernel

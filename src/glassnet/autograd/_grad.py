@@ -49,7 +49,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise GlassnetValueError(
                     f"autograd.grad: input {i} (shape {tuple(t.shape)}) is not used to compute the outputs; "
                     "pass allow_unused=True to get None for it")
-            result.append(Tensor._wrap(t.data * 0, False, None) if materialize_grads else None)
+            result.append(Tensor._wrap(t.array * 0, False, None) if materialize_grads else None)
         else:
             result.append(Tensor._wrap(g.copy(), False, None))
     return tuple(result)

@@ -39,7 +39,7 @@ def notify(op, phase, inputs, output, grad_output, grad_inputs):
 
 
 def _check_finite(op, phase, output, grad_inputs, inputs):
-    arrays = [output.data] if phase == "forward" else [g for g in grad_inputs if g is not None]
+    arrays = [output.array] if phase == "forward" else [g for g in grad_inputs if g is not None]
     for arr in arrays:
         xp = namespace(arr)
         if arr.dtype.kind in "fc" and not bool(xp.isfinite(arr).all()):

@@ -20,12 +20,13 @@
    ``eˣ``) when that output is changed in place.
 """
 
+import warnings
 import weakref
 
 import numpy as np
 
 from glassnet._backend import generator_or_default, namespace
-from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
+from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError, GlassnetWarning
 from glassnet.autograd._mode import grad_mode, no_grad
 
 __all__ = ["InPlaceMethods", "holds_memory_of", "live_versions", "prepare_for_backward", "version_of"]
@@ -41,7 +42,7 @@ def _base(array):
 
 def version_of(tensor):
     """How many in-place updates ``tensor``'s memory (or any view of it) has had."""
-    base = _base(tensor.data)
+    base = _base(tensor.array)
     entry = live_versions.get(id(base))
     return 0 if entry is None or entry[1]() is not base else entry[0]
 
@@ -67,7 +68,7 @@ def prepare_for_backward(op, node):
         then = 0 if seen is None else seen[i]
         if now == then:
             continue
-        if holds_memory_of(op, t.data):
+        if holds_memory_of(op, t.array):
             raise GlassnetError(_modified_message(op, f"its input {i}", t, then, now))
         standing_in = _as_it_was(t, then)
         if standing_in is not None:
@@ -103,6 +104,16 @@ def _modified_message(op, what, tensor, then, now):
             "change a copy instead (y = x.clone(); y.add_(…)) or make the in-place change after backward")
 
 
+def _legacy_alpha(name, other, alpha):
+    """``(other, alpha)``, also from the old overload ``x.add_(number, tensor)`` (alpha first), which
+    PyTorch still accepts with a deprecation warning: old programs write ``p.data.add_(-lr, p.grad.data)``."""
+    if hasattr(alpha, "_ctx") and isinstance(other, (int, float)):
+        warnings.warn(f"{name}(number, tensor) is PyTorch's deprecated overload {name}(alpha, other); "
+                      f"write {name}(other, alpha=number)", GlassnetWarning, stacklevel=3)
+        return alpha, other
+    return other, alpha
+
+
 def _requires_grad(value):
     return getattr(value, "_requires_grad", False)
 
@@ -114,13 +125,13 @@ class InPlaceMethods:
     _past = None  # [(version, the tensor standing for this one up to that version)], oldest first
 
     def _bump_version(self):
-        _bump_version(self.data)
+        _bump_version(self.array)
 
     def _write(self, values, name):
         """Copy ``values`` into this tensor's memory with PyTorch's casting rule."""
         try:
-            np.copyto(self.data, values, casting="same_kind") if type(self.data) is np.ndarray \
-                else self.data.__setitem__(Ellipsis, values)
+            np.copyto(self.array, values, casting="same_kind") if type(self.array) is np.ndarray \
+                else self.array.__setitem__(Ellipsis, values)
         except TypeError as exc:
             raise GlassnetTypeError(
                 f"{name}: the result has dtype {values.dtype}, which cannot be stored in this tensor of "
@@ -136,8 +147,8 @@ class InPlaceMethods:
         recording = grad_mode.enabled and (self._requires_grad or any(map(_requires_grad, args)))
         if not recording:
             with no_grad():
-                result = compute(type(self)._wrap(self.data, False, None), *args)
-            self._write(result.data, name)
+                result = compute(type(self)._wrap(self.array, False, None), *args)
+            self._write(result.array, name)
             self._bump_version()
             return self
         if self._ctx is None and self._requires_grad:
@@ -145,12 +156,12 @@ class InPlaceMethods:
                 f"{name}: a leaf tensor that requires grad cannot be changed in place while gradients are "
                 "recorded (backward would not see the change); update it inside `with gn.no_grad():` as "
                 "optimisers do, or compute a new tensor out of place")
-        if self._ctx is not None and holds_memory_of(self._ctx, self.data):
+        if self._ctx is not None and holds_memory_of(self._ctx, self.array):
             self._ctx.output_modified = True
-        before = type(self)._wrap(self.data.copy(), self._requires_grad, self._ctx)
+        before = type(self)._wrap(self.array.copy(), self._requires_grad, self._ctx)
         self._past = [*(self._past or ()), (version_of(self), before)]
         result = compute(before, *args)
-        self._write(result.data, name)
+        self._write(result.array, name)
         self._bump_version()
         self._ctx, self._requires_grad = result._ctx, result._requires_grad
         return self
@@ -158,10 +169,12 @@ class InPlaceMethods:
     # -- the methods ------------------------------------------------------------------
     def add_(self, other, alpha=1):
         """``self += alpha · other`` in place."""
+        other, alpha = _legacy_alpha("add_", other, alpha)
         return self._inplace("add_", lambda b, o: ops.add(b, o if alpha == 1 else ops.mul(o, alpha)), other)
 
     def sub_(self, other, alpha=1):
         """``self -= alpha · other`` in place."""
+        other, alpha = _legacy_alpha("sub_", other, alpha)
         return self._inplace("sub_", lambda b, o: ops.sub(b, o if alpha == 1 else ops.mul(o, alpha)), other)
 
     def mul_(self, other):
@@ -259,7 +272,7 @@ class InPlaceMethods:
         index = tuple(_unwrap_index(i) for i in index) if isinstance(index, tuple) else _unwrap_index(index)
         if not (grad_mode.enabled and (self._requires_grad or _requires_grad(value))):
             try:
-                self.data[index] = value.data if hasattr(value, "_ctx") else value
+                self.array[index] = value.array if hasattr(value, "_ctx") else value
             except (ValueError, TypeError) as exc:
                 raise GlassnetValueError(
                     f"setitem: cannot write {_describe(value)} into a tensor of shape {tuple(self.shape)}, "
@@ -286,7 +299,7 @@ def _host_values(tensor, values):
     """NumPy ``values`` as a constant tensor of ``tensor``'s dtype, on its device."""
     from glassnet.autograd._tensor import Tensor
 
-    return Tensor._wrap(namespace(tensor.data).asarray(np.asarray(values, dtype=tensor.dtype)), False, None)
+    return Tensor._wrap(namespace(tensor.array).asarray(np.asarray(values, dtype=tensor.dtype)), False, None)
 
 
 def _nowhere(tensor):
@@ -297,7 +310,7 @@ def _nowhere(tensor):
 
 
 def _unwrap_index(item):
-    return item.data if hasattr(item, "_ctx") else item
+    return item.array if hasattr(item, "_ctx") else item
 
 
 def _describe(value):

@@ -272,7 +272,7 @@ class TorchMethods:
         return self
 
     def is_contiguous(self, memory_format=None):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     def clone(self, memory_format=None):
         """A copy of the values with its own memory, differentiable (``x.clone()``)."""
@@ -365,7 +365,7 @@ class TorchMethods:
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
         t = self._new(np.empty, (size,), dtype, device, requires_grad=False)
-        t.data[...] = fill_value
+        t.array[...] = fill_value
         return t.requires_grad_(requires_grad)
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
@@ -384,16 +384,16 @@ class TorchMethods:
 
     # -- sizes and kinds ---------------------------------------------------------------------
     def nelement(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def ndimension(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def element_size(self):
-        return int(self.data.itemsize)
+        return int(self.array.itemsize)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     @property
     def is_cuda(self):
@@ -401,8 +401,8 @@ class TorchMethods:
 
     @property
     def itemsize(self):
-        return int(self.data.itemsize)
+        return int(self.array.itemsize)
 
     @property
     def nbytes(self):
-        return int(self.data.nbytes)
+        return int(self.array.nbytes)

@@ -45,7 +45,7 @@ _NUMERIC_KINDS = "biuf"
 def as_array(data, dtype=None):
     """Turn nested lists, scalars or arrays into a numeric array, with clear errors."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is None and _has_python_float(data):
         dtype = get_default_dtype()
     xp = namespace(data)
@@ -107,14 +107,15 @@ class _HookHandle:
 class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     """An n-dimensional array that records the operations applied to it.
 
-    ``data`` is the backend array (NumPy or CuPy). ``requires_grad`` asks autograd to
+    ``array`` is the backend array (NumPy or CuPy); ``data`` is PyTorch's: a Tensor sharing
+    that memory, cut from the graph. ``requires_grad`` asks autograd to
     compute ``grad`` (a Tensor of the same shape) when ``backward()`` is called on a
     result. Make tensors with :func:`glassnet.tensor`, :func:`glassnet.zeros`, ...
     """
 
     # The three attributes every op sets live in slots; rarely-set ones fall back to
     # class defaults (an instance dict is only made when one is assigned).
-    __slots__ = ("data", "_requires_grad", "_ctx", "__dict__", "__weakref__")
+    __slots__ = ("array", "_requires_grad", "_ctx", "__dict__", "__weakref__")
     grad = None
     name = None
     _retains_grad = False
@@ -128,14 +129,14 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         as in PyTorch; :func:`glassnet.tensor` is the constructor to prefer."""
         if data is None or (_is_size(data) and all(map(_is_size, sizes))):
             shape = () if data is None else (data, *sizes)
-            self.data = np.empty(shape if shape else (0,), dtype=dtype or get_default_dtype())
+            self.array = np.empty(shape if shape else (0,), dtype=dtype or get_default_dtype())
         elif sizes:
             raise GlassnetTypeError(f"Tensor: got data {_preview(data)} and also sizes {sizes}; pass one or "
                                     "the other (gn.tensor(data) or gn.empty(*sizes))")
         else:
             if dtype is None and isinstance(data, (list, tuple)):
                 dtype = get_default_dtype()
-            self.data = as_array(data, dtype)
+            self.array = as_array(data, dtype)
         self._ctx = None
         self._requires_grad = False
         if requires_grad:
@@ -145,10 +146,24 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     def _wrap(cls, array, requires_grad, ctx):
         """Fast constructor for ops: no checks, no copies."""
         t = object.__new__(cls)
-        t.data = array
+        t.array = array
         t._requires_grad = requires_grad
         t._ctx = ctx
         return t
+
+    @property
+    def data(self):
+        """This tensor's values as a Tensor cut from the graph (``requires_grad=False``), sharing
+        its memory, as PyTorch's ``t.data``: in-place methods on it (``p.data.add_(g)``,
+        ``w.grad.data.zero_()``) change ``t`` without being recorded. ``t.array`` is the backend
+        array itself."""
+        return Tensor._wrap(self.array, False, None)
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other`` replaces the values (and shape) as PyTorch does: a Tensor gives its
+        array (shared, not copied); anything else is converted as :func:`glassnet.tensor` would."""
+        self.array = value.array if isinstance(value, Tensor) else as_array(value, None)
 
     # -- autograd ---------------------------------------------------------------
     @property
@@ -157,10 +172,10 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
 
     @requires_grad.setter
     def requires_grad(self, flag):
-        if flag and self.data.dtype.kind != "f":
+        if flag and self.array.dtype.kind != "f":
             raise GlassnetTypeError(
                 f"requires_grad: only floating tensors can require gradients; this tensor "
-                f"has dtype {self.data.dtype} (make it with dtype=gn.float32, or call .float())"
+                f"has dtype {self.array.dtype} (make it with dtype=gn.float32, or call .float())"
             )
         if not flag and self._ctx is not None:
             raise GlassnetValueError(
@@ -216,7 +231,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         for t, g in zip(targets, run_backward(self, seed, bool(retain_graph), targets), strict=True):
             if g is not None:
-                t.grad = Tensor._wrap(g.copy() if t.grad is None else t.grad.data + g, False, None)
+                t.grad = Tensor._wrap(g.copy() if t.grad is None else t.grad.array + g, False, None)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` whenever this tensor's gradient is computed in backward; a
@@ -232,7 +247,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
 
     def detach(self):
         """A tensor sharing this data, cut from the graph (requires_grad=False)."""
-        return Tensor._wrap(self.data, False, None)
+        return Tensor._wrap(self.array, False, None)
 
     def detach_(self):
         self._ctx = None
@@ -242,19 +257,19 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     # -- attributes -------------------------------------------------------------
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
-        return device_of(self.data)
+        return device_of(self.array)
 
     @property
     def T(self):
@@ -267,38 +282,38 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         return _ops.swapaxes(self, -1, -2)
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def __len__(self):
         if self.ndim == 0:
             raise GlassnetTypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     # -- conversion (to, type, float, cpu, …: see glassnet.autograd._conversion) --
     def numpy(self):
         """The data as a NumPy array (shared memory on the CPU; a copy from a GPU)."""
-        return to_numpy(self.data)
+        return to_numpy(self.array)
 
     def __array__(self, dtype=None, copy=None):
-        arr = to_numpy(self.data)
+        arr = to_numpy(self.array)
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise GlassnetValueError(
                 f"item: only a one-element tensor converts to a Python number; "
                 f"this one has shape {tuple(self.shape)}"
             )
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
-        return to_numpy(self.data).tolist()
+        return to_numpy(self.array).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -312,7 +327,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise GlassnetValueError(
                 f"the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; "
                 "use .any() or .all()"
@@ -320,7 +335,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         return bool(self.item())
 
     def __repr__(self):
-        arr = to_numpy(self.data)
+        arr = to_numpy(self.array)
         body = np.array2string(arr, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
         extras = []
         if arr.dtype not in (get_default_dtype(), np.dtype(np.int64), np.dtype(np.bool_)):

@@ -115,7 +115,7 @@ def _op_backward(rec, op, slot):
 
 def _route(rec, op, parent, slot, pending):
     """What the engine does to a gradient on its way to an input: unbroadcast, cast, sum."""
-    data, g = parent.data, rec.env[slot]
+    data, g = parent.array, rec.env[slot]
     if g.shape != data.shape:
         slot = _derive(rec, slot, partial(unbroadcast, shape=data.shape, op_name=op.name),
                        f"unbroadcast {g.shape} → {data.shape}")
@@ -166,7 +166,7 @@ def _store_leaf(rec, tensor, slot, handed):
 
 def _leaf_value(current, g, copy):
     if current is not None:
-        return np.asarray(current.data + g)
+        return np.asarray(current.array + g)
     return np.array(g, order="C") if copy else g
 
 

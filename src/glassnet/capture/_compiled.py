@@ -154,8 +154,8 @@ def _wrap(array):
 def _signature(value, arrays, specs):
     """A hashable key of ``value``'s structure (collecting its arrays into ``arrays``)."""
     if isinstance(value, Tensor):
-        arrays.append(value.data)
-        return ("T", value.data.shape, value.data.dtype.str, value._requires_grad)
+        arrays.append(value.array)
+        return ("T", value.array.shape, value.array.dtype.str, value._requires_grad)
     if isinstance(value, np.ndarray):
         arrays.append(value)
         return ("A", value.shape, value.dtype.str)
@@ -201,9 +201,9 @@ def _check_inputs_used(tape, arrays):
     read = {s for entry in tape.entries for s in entry.reads} | set(_output_slots(tape.output))
     for i, (slot, array) in enumerate(zip(tape.inputs, arrays, strict=True)):
         if slot not in read:
-            tape.refuse(f"argument array {i} {tuple(array.shape)} never reaches a recorded primitive (copied "
-                        "by gn.tensor or read through .data?); pass tensors that the function uses directly, "
-                        "or make them with gn.as_tensor / gn.from_numpy, which share the array")
+            tape.refuse(f"argument array {i} {tuple(array.shape)} never reaches a recorded primitive "
+                        "(copied by gn.tensor or read through .array?); pass tensors that the function uses "
+                        "directly, or make them with gn.as_tensor / gn.from_numpy, which share the array")
 
 
 def _output_slots(template):

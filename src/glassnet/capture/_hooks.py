@@ -106,8 +106,8 @@ def _install_compare(rec):
         a, b = pair(a, b)
         result = original(a, b, how)
         reads = (rec.slot_for(a, how), rec.slot_for(b, how))
-        rec.untracked.pop(id(result.data), None)
-        out = rec.new_slot(result.data)
+        rec.untracked.pop(id(result.array), None)
+        out = rec.new_slot(result.array)
         entry = Entry("compare", reads=reads, writes=(out,), note=f"x {how} y (elementwise)")
         rec.emit(partial(_compare_run, _COMPARISONS[how], reads, out), entry)
         return result
@@ -129,8 +129,8 @@ def _install_grad(rec):
         if value is None:
             rec.emit(call_run(partial(setattr, self, "grad", None)), Entry("grad", note="p.grad = None"))
             return
-        slot = rec.slot_of.get(id(value.data))
-        if slot is None or id(value.data) in rec.untracked:
+        slot = rec.slot_of.get(id(value.array))
+        if slot is None or id(value.array) in rec.untracked:
             rec.tape.refuse("p.grad is set to a tensor the tape did not make (zero_grad(set_to_none=False)?)")
             return
 

@@ -74,7 +74,7 @@ class Recorder:
     def slot_for(self, tensor, who):
         """The slot holding ``tensor``'s array: a step's result, an input, or (first seen
         here) a leaf read from the tensor at each replay."""
-        array = tensor.data
+        array = tensor.array
         slot = self.slot_of.get(id(array))
         if slot is not None:
             return slot
@@ -131,7 +131,7 @@ class Recorder:
         else:
             fn = (partial(kernel.forward, op, **op.params) if kernel is not None
                   else partial(op.forward, **op.params))
-        out = self.new_slot(event.output.data)
+        out = self.new_slot(event.output.array)
         if op.params.get("running") is not None:  # BatchNorm updating its running statistics
             self.tape.refuse(f"{op.name} in training mode: its module counts batches in Python "
                              "(num_batches_tracked, the momentum=None average), which a replay would not")

@@ -73,8 +73,8 @@ def render_eager_run(fn, args, kwargs, digits=4, title="step"):
         if event.phase == "forward":
             lines.append(f"{n:>4}  {op.name}: {op.formula}")
             for k, t in enumerate(event.inputs):
-                lines.append(f"        in{k} = {_numbers(t.data, digits)}")
-            lines.append(f"        out = {_numbers(event.output.data, digits)}")
+                lines.append(f"        in{k} = {_numbers(t.array, digits)}")
+            lines.append(f"        out = {_numbers(event.output.array, digits)}")
         else:
             lines.append(f"{n:>4}  {op.name} backward: {'; '.join(op.grad_formulas)}")
             lines.append(f"        dout = {_numbers(event.grad_output, digits)}")

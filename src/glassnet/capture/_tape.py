@@ -47,7 +47,7 @@ class Tape:
     """Steps, the slots they use, and how to map a call's arguments and results onto them.
 
     ``inputs``: slot per array argument (in the order the arguments are flattened);
-    ``leaves``: ``(slot, tensor)`` read as ``tensor.data`` at the start of each replay;
+    ``leaves``: ``(slot, tensor)`` read as ``tensor.array`` at the start of each replay;
     ``output``: a template of the function's result (see :func:`_rebuild`);
     ``specs``: slot → ``(shape, dtype)`` seen at capture, for explain.
     """
@@ -81,7 +81,7 @@ class Tape:
         for slot, array in zip(self.inputs, arrays, strict=True):
             env[slot] = array
         for slot, tensor in self.leaves:
-            env[slot] = tensor.data
+            env[slot] = tensor.array
         for run in self.runs:
             run(env)
         return _rebuild(self.output, env, wrap)

@@ -61,7 +61,7 @@ def _stack_tensors(batch):
         from glassnet import ops
 
         return ops.stack(list(batch))
-    arrays = [t.data for t in batch]
+    arrays = [t.array for t in batch]
     return _wrap(namespace(arrays[0]).stack(arrays))
 
 

@@ -23,7 +23,7 @@ def _wrap(array):
 
 def _stack(values):
     """Stack one field of many samples into a batch array of shape (batch, *sample)."""
-    arrays = [v.data if isinstance(v, Tensor) else v for v in values]
+    arrays = [v.array if isinstance(v, Tensor) else v for v in values]
     xp = namespace(arrays[0])
     shapes = {np.shape(a) for a in arrays}
     if len(shapes) > 1:

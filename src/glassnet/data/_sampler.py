@@ -153,7 +153,7 @@ class WeightedRandomSampler(_DrawnSampler):
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         _check_positive_int("WeightedRandomSampler", "num_samples", num_samples)
         _check_bool("WeightedRandomSampler", "replacement", replacement)
-        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        w = np.asarray(getattr(weights, "array", weights), dtype=np.float64)
         if w.ndim != 1:
             raise GlassnetValueError(
                 f"WeightedRandomSampler: weights should be a 1d sequence but given weights "

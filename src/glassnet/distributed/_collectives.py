@@ -119,7 +119,7 @@ def _check_group(group, who):
 def _data(tensor, who):
     if not hasattr(tensor, "_ctx"):
         raise GlassnetTypeError(f"{who}: expected a glassnet Tensor, got {type(tensor).__name__}")
-    return tensor.data
+    return tensor.array
 
 
 def start_all_reduce(array, op, group, what="all_reduce", after=None):
@@ -191,7 +191,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 
     def scatter_into_list():
         for out, value in zip(tensor_list, gathered, strict=True):
-            out.data[...] = namespace(out.data).asarray(value, dtype=out.data.dtype)
+            out.array[...] = namespace(out.array).asarray(value, dtype=out.array.dtype)
 
     what = f"all_gather of shape {tuple(data.shape)}"
     if world.size == 1:

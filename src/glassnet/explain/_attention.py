@@ -73,7 +73,7 @@ def _mask_of(L, S, attn_mask, key_padding_mask, causal):
     for given, shape in ((attn_mask, (L, S)), (key_padding_mask, (S,))):
         if given is None:
             continue
-        m = np.asarray(getattr(given, "data", given))
+        m = np.asarray(getattr(given, "array", given))
         if m.shape != shape:
             raise ShapeError(f"explain.attention: mask {m.shape} must be {shape} (L={L}, S={S})")
         M = M + (np.where(m, -np.inf, 0.0) if m.dtype == bool else m.astype(np.float64))

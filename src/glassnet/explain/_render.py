@@ -40,7 +40,7 @@ CSS = (
 
 def to_numpy(value, name="value"):
     """A float64 NumPy copy of a Tensor, array or nested list."""
-    data = getattr(value, "data", value) if hasattr(value, "_ctx") else value
+    data = getattr(value, "array", value) if hasattr(value, "_ctx") else value
     if hasattr(data, "get") and not isinstance(data, np.ndarray | dict):
         data = data.get()  # a CuPy array
     return np.array(data, dtype=np.float64)

@@ -13,9 +13,9 @@ def _linear(W, b=None):
 
     W = np.asarray(W, dtype=np.float64)
     lin = nn.Linear(W.shape[1], W.shape[0], bias=b is not None, dtype=gn.float64)
-    lin.weight.data[...] = W
+    lin.weight.array[...] = W
     if b is not None:
-        lin.bias.data[...] = b
+        lin.bias.array[...] = b
     return lin
 
 

@@ -26,7 +26,7 @@ def summarize(array, size_cap=64, name=None):
     otherwise min/max/mean/norm and the first 8 values."""
     if array is None:
         return None
-    data = getattr(array, "data", array) if hasattr(array, "_ctx") else array
+    data = getattr(array, "array", array) if hasattr(array, "_ctx") else array
     a = np.asarray(data.get() if hasattr(data, "get") and not isinstance(data, np.ndarray) else data)
     out = {"shape": list(a.shape), "dtype": str(a.dtype)}
     if name is not None:

@@ -45,8 +45,8 @@ def _model(Ws, bs, activation):
     layers = []
     for k, (W, b) in enumerate(zip(Ws, bs, strict=True)):
         lin = nn.Linear(W.shape[1], W.shape[0], dtype=gn.float64)
-        lin.weight.data[...] = W
-        lin.bias.data[...] = b
+        lin.weight.array[...] = W
+        lin.bias.array[...] = b
         layers += [lin] + ([activation_module(activation, "worksheet")] if k < len(Ws) - 1 else [])
     return nn.Sequential(*layers)
 

@@ -72,7 +72,7 @@ def write_file(path, arrays, metadata):
 
 def _as_array(value, key, path):
     if isinstance(value, Tensor):
-        array = to_numpy(value.data)
+        array = to_numpy(value.array)
     elif hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         array = value.detach().cpu().numpy()
     else:

@@ -37,7 +37,7 @@ def pack_tree(tree, prefix=""):
             name = base = prefix + "/".join(path)
             while name in arrays:  # two paths that print alike (a key 0 and a key "0")
                 name = f"{base}#{len(arrays)}"
-            arrays[name] = to_numpy(value.data if isinstance(value, Tensor) else value).copy()
+            arrays[name] = to_numpy(value.array if isinstance(value, Tensor) else value).copy()
             return {"$array": name}
         if isinstance(value, tuple):
             return {"$tuple": [pack(v, (*path, str(i))) for i, v in enumerate(value)]}

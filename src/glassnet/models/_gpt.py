@@ -54,8 +54,8 @@ class KVCache:
         """Write k, v (N, H, T, d) after the kept rows; return all keys and values so far
         (views, as constants: the cache is for inference, not for training)."""
         start, stop = self.length, self.length + k.shape[2]
-        self.keys[layer][:, :, start:stop] = k.data
-        self.values[layer][:, :, start:stop] = v.data
+        self.keys[layer][:, :, start:stop] = k.array
+        self.values[layer][:, :, start:stop] = v.array
         return (Tensor._wrap(self.keys[layer][:, :, :stop], False, None),
                 Tensor._wrap(self.values[layer][:, :, :stop], False, None))
 
@@ -155,7 +155,7 @@ class GPT(Module):
         """An empty :class:`KVCache` for ``batch`` sequences of up to context_length tokens."""
         w = self.tok_emb.weight
         return KVCache(self.num_layers, batch, self.num_heads, self.context_length,
-                       self.d_model // self.num_heads, w.dtype, namespace(w.data))
+                       self.d_model // self.num_heads, w.dtype, namespace(w.array))
 
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, use_cache=True,
                  generator=None):
@@ -188,11 +188,11 @@ class GPT(Module):
         """Logits (N, V) of the token after ``tokens``, and the cache to use next time."""
         window = tokens[:, -self.context_length:]
         if not use_cache:
-            return self(window).data[:, -1], None
+            return self(window).array[:, -1], None
         if cache is None or cache.length >= self.context_length:
             cache = self.new_cache(tokens.shape[0])  # first step, or the window slid
-            return self(window, cache).data[:, -1], cache
-        return self(tokens[:, -1:], cache).data[:, -1], cache
+            return self(window, cache).array[:, -1], cache
+        return self(tokens[:, -1:], cache).array[:, -1], cache
 
     def extra_repr(self):
         return (f"vocab_size={self.vocab_size}, context_length={self.context_length}, "
@@ -200,7 +200,7 @@ class GPT(Module):
 
 
 def _token_array(idx):
-    tokens = idx.data if isinstance(idx, Tensor) else np.asarray(idx)
+    tokens = idx.array if isinstance(idx, Tensor) else np.asarray(idx)
     if tokens.ndim != 2 or tokens.dtype.kind not in "iu":
         raise ShapeError(f"GPT: expected integer token ids (N, T), got {tokens.dtype} "
                          f"{tuple(tokens.shape)}")

@@ -38,7 +38,7 @@ def additive_mask(mask, name, dtype, xp=np):
         return None
     if isinstance(mask, Tensor) and mask.dtype.kind == "f":
         return mask if mask.dtype == dtype else mask.to(dtype)
-    data = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    data = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     if data.dtype == bool:
         return xp.where(xp.asarray(data), dtype.type(-np.inf), dtype.type(0))
     if data.dtype.kind != "f":
@@ -194,7 +194,7 @@ class MultiheadAttention(Module):
                 average, is_causal):
         """The (L, N, E) computation of ``F.multi_head_attention_forward``."""
         length, n = query.shape[0], query.shape[1]
-        xp, dtype = namespace(query.data), query.dtype
+        xp, dtype = namespace(query.array), query.dtype
         if is_causal and attn_mask is None:
             raise GlassnetValueError(
                 "MultiheadAttention: is_causal=True is a hint that attn_mask is causal; pass "

@@ -45,9 +45,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
 
     def forward(self, x):
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
@@ -57,9 +57,9 @@ class _BatchNorm(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         tracking = self.training and self.track_running_stats
         if tracking:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked.array)
         use_batch = self.training or not self.track_running_stats
         return FC.batch_norm(x, self.running_mean if tracking or not use_batch else None,
                              self.running_var if tracking or not use_batch else None,

@@ -55,11 +55,11 @@ class _Bucket:
 
     def __init__(self, params, dtype):
         self.params = params
-        self.flat = np.empty(sum(p.data.size for p in params), dtype=dtype)
+        self.flat = np.empty(sum(p.array.size for p in params), dtype=dtype)
         self.views, start = [], 0
         for p in params:
-            self.views.append(self.flat[start:start + p.data.size].reshape(p.data.shape))
-            start += p.data.size
+            self.views.append(self.flat[start:start + p.array.size].reshape(p.array.shape))
+            start += p.array.size
         self.ready, self.work = 0, None
 
 
@@ -69,10 +69,10 @@ def _make_buckets(params, cap_bytes):
     buckets, open_by_dtype, open_bytes = [], {}, {}
     for p in params:
         members = open_by_dtype.setdefault(p.dtype, [])
-        if members and open_bytes[p.dtype] + p.data.nbytes > cap_bytes:
+        if members and open_bytes[p.dtype] + p.array.nbytes > cap_bytes:
             buckets.append(_Bucket(members, p.dtype))
             members = open_by_dtype[p.dtype] = []
-        open_bytes[p.dtype] = (open_bytes[p.dtype] if members else 0) + p.data.nbytes
+        open_bytes[p.dtype] = (open_bytes[p.dtype] if members else 0) + p.array.nbytes
         members.append(p)
     buckets += [_Bucket(members, dtype) for dtype, members in open_by_dtype.items() if members]
     return buckets
@@ -84,12 +84,12 @@ def _broadcast_coalesced(tensors, src=0):
     for t in tensors:
         by_dtype.setdefault(t.dtype, []).append(t)
     for group in by_dtype.values():
-        flat = Tensor(np.concatenate([to_numpy(t.data).ravel() for t in group]))
+        flat = Tensor(np.concatenate([to_numpy(t.array).ravel() for t in group]))
         broadcast(flat, src)
         start = 0
         for t in group:
-            t.data[...] = namespace(t.data).asarray(flat.data[start:start + t.data.size].reshape(t.shape))
-            start += t.data.size
+            t.array[...] = namespace(t.array).asarray(flat.array[start:start + t.array.size].reshape(t.shape))
+            start += t.array.size
 
 
 class _Reducer:
@@ -134,9 +134,9 @@ class _Reducer:
         bucket = self.buckets[b]
         p, view = bucket.params[i], bucket.views[i]
         if p.grad is None:
-            view[...] = to_numpy(grad.data)
+            view[...] = to_numpy(grad.array)
         else:
-            np.add(to_numpy(p.grad.data), to_numpy(grad.data), out=view)
+            np.add(to_numpy(p.grad.array), to_numpy(grad.array), out=view)
         bucket.ready += 1
         self.seen.add(id(p))
         self._start_full_buckets()
@@ -171,13 +171,13 @@ class _Reducer:
                 if p is last:
                     continue
                 if p.grad is None:
-                    p.grad = Tensor._wrap(namespace(p.data).array(view), False, None)
+                    p.grad = Tensor._wrap(namespace(p.array).array(view), False, None)
                 else:
-                    p.grad.data[...] = namespace(p.grad.data).asarray(view)
+                    p.grad.array[...] = namespace(p.grad.array).asarray(view)
         last.grad = None  # the engine stores the returned average as the gradient
         self._reset()
         self.armed = None
-        return namespace(last.data).asarray(last_view)
+        return namespace(last.array).asarray(last_view)
 
 
 class DistributedDataParallel(Module):

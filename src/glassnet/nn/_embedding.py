@@ -62,7 +62,7 @@ class Embedding(Module):
             self.to(str(device))
 
     def _given_weight(self, weight):
-        array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        array = weight.array if isinstance(weight, Tensor) else np.asarray(weight)
         if tuple(array.shape) != (self.num_embeddings, self.embedding_dim):
             raise ShapeError(
                 f"Embedding: _weight has shape {tuple(array.shape)}, which does not match "
@@ -88,7 +88,7 @@ class Embedding(Module):
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight.array[self.padding_idx] = 0
 
     def forward(self, input):
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

@@ -29,7 +29,7 @@ def causal_mask(length, source_length=None, xp=np):
 
 
 def _mask_array(mask):
-    return mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    return mask.array if isinstance(mask, Tensor) else np.asarray(mask)
 
 
 def attention_bias(attn_mask, is_causal, length, source_length, like, op="scaled_dot_product_attention"):
@@ -38,7 +38,7 @@ def attention_bias(attn_mask, is_causal, length, source_length, like, op="scaled
 
     Boolean masks keep True and put −∞ where False; ``is_causal`` is the boolean
     lower-triangular mask (and excludes ``attn_mask``)."""
-    xp = namespace(like.data)
+    xp = namespace(like.array)
     if is_causal:
         if attn_mask is not None:
             raise GlassnetValueError(
@@ -84,7 +84,7 @@ def _add_bias(scores, bias):
 def safe_softmax(scores, dim=-1):
     """``softmax`` by rows, except that a row whose scores are all −∞ (every key masked)
     gives zeros and passes no gradient — PyTorch's ``_safe_softmax``, not 0/0 = NaN."""
-    dead = (scores.data == -np.inf).all(axis=dim, keepdims=True)
+    dead = (scores.array == -np.inf).all(axis=dim, keepdims=True)
     if not dead.any():
         return ops.softmax(scores, dim)
     return ops.where(dead, 0.0, ops.softmax(ops.where(dead, 0.0, scores), dim))

@@ -192,7 +192,7 @@ def adaptive_avg_pool1d(input, output_size):
     (out, L) averaging matrix."""
     _check_input(input, 1, "adaptive_avg_pool1d")
     (out,) = tuple_arg(output_size, 1, "adaptive_avg_pool1d", "output_size")
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     return input @ _averaging_matrix(xp, input.shape[2], out, input.dtype).T
 
 
@@ -202,7 +202,7 @@ def adaptive_avg_pool2d(input, output_size):
     _check_input(input, 2, "adaptive_avg_pool2d")
     size = (output_size,) * 2 if output_size is None or isinstance(output_size, int) else output_size
     oh, ow = (input.shape[2 + i] if s is None else int(s) for i, s in enumerate(size))
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     a_h = _averaging_matrix(xp, input.shape[2], oh, input.dtype)
     a_w = _averaging_matrix(xp, input.shape[3], ow, input.dtype)
     return (a_h @ input) @ a_w.T
@@ -226,13 +226,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ShapeError(f"batch_norm: {name} must be ({c},) for input {tuple(input.shape)}, "
                              f"got {tuple(t.shape)}")
     if training:
-        if input.data.size // max(c, 1) <= 1:
+        if input.array.size // max(c, 1) <= 1:
             raise GlassnetValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"{tuple(input.shape)} (use a batch larger than 1, or eval mode)")
         tracked = running_mean is not None or running_var is not None
-        running = RunningStats(None if running_mean is None else running_mean.data,
-                               None if running_var is None else running_var.data,
+        running = RunningStats(None if running_mean is None else running_mean.array,
+                               None if running_var is None else running_var.array,
                                momentum) if tracked else None
         return batch_norm_op(input, weight=weight, bias=bias, eps=eps, running=running)
     if running_mean is None or running_var is None:
@@ -251,7 +251,7 @@ def dropout2d(input, p=0.5, training=True):
         return input
     if p == 1:
         return input * 0
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     shape = (*input.shape[:2], *(1,) * (input.ndim - 2))
     draw = xp.asarray(default_generator().random(shape))
     mask = xp.asarray((draw >= p) * (1.0 / (1.0 - p)), dtype=input.dtype)

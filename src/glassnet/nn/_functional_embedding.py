@@ -43,7 +43,7 @@ def warn_sparse(stacklevel=3):
 
 
 def _index_array(input):
-    return input.data if isinstance(input, Tensor) else np.asarray(input)
+    return input.array if isinstance(input, Tensor) else np.asarray(input)
 
 
 def renorm_(weight, indices, max_norm, norm_type=2.0):
@@ -52,9 +52,9 @@ def renorm_(weight, indices, max_norm, norm_type=2.0):
     rows = rows[(rows >= 0) & (rows < weight.shape[0])]  # bad indices: the lookup says so
     if rows.size == 0:
         return
-    xp = namespace(weight.data)
+    xp = namespace(weight.array)
     picked = xp.asarray(rows)
-    norms = xp.linalg.norm(weight.data[picked], ord=norm_type, axis=1)
+    norms = xp.linalg.norm(weight.array[picked], ord=norm_type, axis=1)
     over = norms > max_norm
     if not bool(over.any()):
         return
@@ -65,7 +65,7 @@ def renorm_(weight, indices, max_norm, norm_type=2.0):
 
 def _scaled_by_frequency(out, indices, rows):
     counts = np.bincount(indices.reshape(-1), minlength=rows)
-    xp = namespace(out.data)
+    xp = namespace(out.array)
     s = xp.asarray((1.0 / counts[indices])[..., None], dtype=out.dtype)
     scaled = out * Tensor._wrap(s, False, None)
     return out.detach() + (scaled - scaled.detach())

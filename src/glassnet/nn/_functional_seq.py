@@ -16,7 +16,7 @@ __all__ = ["embedding", "normalize", "cosine_similarity"]
 
 def _indices(input):
     if isinstance(input, Tensor):
-        return input.data
+        return input.array
     return np.asarray(input)
 
 

@@ -204,8 +204,8 @@ class Module:
             )
         for key, target in own.items():
             if key in state_dict:
-                xp = namespace(target.data)
-                target.data[...] = xp.asarray(_array_of(state_dict[key]), dtype=target.dtype)
+                xp = namespace(target.array)
+                target.array[...] = xp.asarray(_array_of(state_dict[key]), dtype=target.dtype)
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self):
@@ -236,7 +236,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor._wrap(namespace(p.data).zeros_like(p.data), False, None)
+                p.grad = Tensor._wrap(namespace(p.array).zeros_like(p.array), False, None)
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -260,9 +260,9 @@ class Module:
 
     def _convert(self, convert):
         for t in list(self.parameters()) + list(self.buffers()):
-            t.data = convert(t.data)
+            t.array = convert(t.array)
             if t.grad is not None:
-                t.grad.data = convert(t.grad.data)
+                t.grad.array = convert(t.grad.array)
         return self
 
     def float(self):
@@ -276,12 +276,12 @@ class Module:
     def to(self, target):
         """Move to a device (``'cpu'``, ``'cuda'``) or convert to a floating dtype."""
         if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda"):
-            return self._convert(lambda a: to_device(Tensor._wrap(a, False, None), target).data)
+            return self._convert(lambda a: to_device(Tensor._wrap(a, False, None), target).array)
         dtype = np.dtype(target)
         return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
 
     def num_parameters(self, trainable_only=False):
-        return int(sum(p.data.size for p in self.parameters() if p.requires_grad or not trainable_only))
+        return int(sum(p.array.size for p in self.parameters() if p.requires_grad or not trainable_only))
 
     def summary(self, input_shape, dtype=None, print_fn=None):
         """A Keras-style table of layers, output shapes and parameter counts.
@@ -322,7 +322,7 @@ class _HookHandle:
 
 def _array_of(value):
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         return value.detach().cpu().numpy()
     return np.asarray(value)

@@ -12,7 +12,7 @@ _METRICS = ("cosine", "dot", "euclidean")
 
 
 def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _scores(E, Q, metric, xp):

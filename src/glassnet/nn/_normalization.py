@@ -40,9 +40,9 @@ class _AffineNorm(Module):
     def reset_parameters(self):
         """γ ← 1, β ← 0."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
         if getattr(self, "bias", None) is not None:
-            self.bias.data[...] = 0
+            self.bias.array[...] = 0
 
 
 class LayerNorm(_AffineNorm):

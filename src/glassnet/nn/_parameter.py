@@ -14,10 +14,10 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        array = data.data if isinstance(data, Tensor) else data
+        array = data.array if isinstance(data, Tensor) else data
         super().__init__(array, requires_grad=requires_grad)
         if isinstance(data, Tensor):
-            self.data = data.data
+            self.array = data.array
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

@@ -59,7 +59,7 @@ class PositionalEncoding(Module):
             )
         length = x.shape[axis]
         pe = sinusoidal_positional_encoding(length, self.d_model, self.base, x.dtype)
-        if namespace(x.data) is not np:
+        if namespace(x.array) is not np:
             pe = to_device(pe, x.device)
         pe = pe.reshape(1, length, self.d_model) if self.batch_first else pe.reshape(length, 1, self.d_model)
         return self.dropout(x + pe)

@@ -162,7 +162,7 @@ class RNNBase(Module):
         n_states = 2 if self.mode == "LSTM" else 1
         shape = (self.num_layers * self.directions, x.shape[1], self.hidden_size)
         if hx is None:
-            zeros = Tensor._wrap(namespace(x.data).zeros(shape, x.dtype), False, None)
+            zeros = Tensor._wrap(namespace(x.array).zeros(shape, x.dtype), False, None)
             return [zeros] * n_states
         given = list(hx) if n_states == 2 else [hx]
         if n_states == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):

@@ -64,7 +64,7 @@ class _CellBase(Module):
         out = []
         for s in states:
             if s is None:
-                s = Tensor._wrap(namespace(x.data).zeros((x.shape[0], self.hidden_size), x.dtype),
+                s = Tensor._wrap(namespace(x.array).zeros((x.shape[0], self.hidden_size), x.dtype),
                                  False, None)
             elif tuple(s.shape) != want:
                 raise ShapeError(f"{name}: hidden state must have shape {want}, got {tuple(s.shape)}")

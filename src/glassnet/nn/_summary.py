@@ -64,7 +64,7 @@ def _shape(shape):
 def _count(module, recurse):
     weights = biases = other = trainable = 0
     for name, p in module.named_parameters(recurse=recurse):
-        n = int(p.data.size)
+        n = int(p.array.size)
         leaf = name.rsplit(".", 1)[-1]
         if leaf.startswith("bias"):
             biases += n
@@ -104,8 +104,8 @@ def summarize(model, input_shape, dtype=None):
         module = modules[name] if name != "model" else model
         w, b, n, t = _count(module, recurse=False)
         result.rows.append(SummaryRow(name, type(module).__name__, shape, w, b, n, t))
-    result.total = int(sum(p.data.size for p in model.parameters()))
-    result.trainable = int(sum(p.data.size for p in model.parameters() if p.requires_grad))
+    result.total = int(sum(p.array.size for p in model.parameters()))
+    result.trainable = int(sum(p.array.size for p in model.parameters() if p.requires_grad))
     return result
 
 

@@ -91,7 +91,7 @@ def dropout(x, p=0.5, training=True):
             raise GlassnetValueError(f"dropout: p must be in [0, 1), got {p}")
     if not training or p == 0:
         return x
-    xp = namespace(x.data)
+    xp = namespace(x.array)
     draw = default_generator().random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
     mask = xp.asarray(draw >= p).astype(x.dtype)
     mask *= x.dtype.type(1.0 / (1.0 - p))
@@ -160,13 +160,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_broadcast(input, target, "huber_loss")
     d = input - target
     a = ops.abs(d)
-    loss = ops.where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    loss = ops.where(a.array < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
     return _reduce(loss, reduction, "huber_loss")
 
 
 def one_hot(labels, num_classes=-1):
     """Integer labels (N,) → a (N, C) int64 tensor with a 1 in each label's column."""
-    y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    y = labels.array if isinstance(labels, Tensor) else np.asarray(labels)
     xp = namespace(y)
     if num_classes < 0:
         num_classes = int(y.max()) + 1 if y.size else 0
@@ -175,7 +175,7 @@ def one_hot(labels, num_classes=-1):
 
 
 def _class_targets(target, n_classes, ignore_index, name):
-    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    y = target.array if isinstance(target, Tensor) else np.asarray(target)
     if y.dtype.kind not in "iu":
         raise GlassnetTypeError(
             f"{name}: class targets must be integers (got dtype {y.dtype}); "
@@ -224,7 +224,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     batch_shape = (input.shape[0], *input.shape[2:])
     input, target = _flatten_classes(input, target)
     n, n_classes = input.shape
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     w = None if weight is None else xp.asarray(_array(weight), dtype=input.dtype)
     eps = float(label_smoothing)
     if _is_class_target(target):
@@ -290,7 +290,7 @@ def _to_batch(target):
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -303,7 +303,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     input, target = _flatten_classes(input, target)
     n, n_classes = input.shape
     y, valid = _class_targets(target, n_classes, ignore_index, "nll_loss")
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     rows = xp.arange(n)
     safe_y = xp.where(valid, y, 0)
     if weight is None:
@@ -323,7 +323,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     the gradient ``(p - y) / max(p(1-p), 1e-12)``, as PyTorch (:class:`BinaryCrossEntropy`)."""
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy")
-    data = input.data
+    data = input.array
     if bool(((data < 0) | (data > 1)).any()):
         raise GlassnetValueError(
             "binary_cross_entropy: input must be probabilities in [0, 1] (apply sigmoid "
@@ -342,7 +342,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     gradient ``σ(z) - y`` (with ``pos_weight``: ``(1 + (w_pos-1)·y)·σ(z) - w_pos·y``)."""
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    pw = None if pos_weight is None else _as_target(pos_weight, input).data
+    pw = None if pos_weight is None else _as_target(pos_weight, input).array
     loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight=pw)
     if weight is not None:
         loss = loss * _as_target(weight, input)

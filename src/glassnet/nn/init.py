@@ -59,8 +59,8 @@ def _fans(tensor, name):
 
 
 def _fill(tensor, values):
-    xp = namespace(tensor.data)
-    tensor.data[...] = xp.asarray(values, dtype=tensor.dtype)
+    xp = namespace(tensor.array)
+    tensor.array[...] = xp.asarray(values, dtype=tensor.dtype)
     return tensor
 
 
@@ -75,7 +75,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 

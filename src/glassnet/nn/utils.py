@@ -25,27 +25,27 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
     if not params:
         return 0.0
     if norm_type == math.inf:
-        total = max(float(namespace(p.grad.data).abs(p.grad.data).max()) for p in params)
+        total = max(float(namespace(p.grad.array).abs(p.grad.array).max()) for p in params)
     else:
         total = sum(
-            float((namespace(p.grad.data).abs(p.grad.data) ** norm_type).sum()) for p in params
+            float((namespace(p.grad.array).abs(p.grad.array) ** norm_type).sum()) for p in params
         ) ** (1.0 / norm_type)
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for p in params:
-            p.grad = Tensor._wrap(p.grad.data * p.grad.dtype.type(coef), False, None)
+            p.grad = Tensor._wrap(p.grad.array * p.grad.dtype.type(coef), False, None)
     return total
 
 
 def clip_grad_value_(parameters, clip_value):
     """Clip every gradient element to ``[-clip_value, clip_value]``."""
     for p in _with_grads(parameters):
-        xp = namespace(p.grad.data)
-        p.grad = Tensor._wrap(xp.clip(p.grad.data, -clip_value, clip_value), False, None)
+        xp = namespace(p.grad.array)
+        p.grad = Tensor._wrap(xp.clip(p.grad.array, -clip_value, clip_value), False, None)
 
 
 def parameters_to_vector(parameters):
     """All parameters flattened and joined into one 1-D tensor (a copy)."""
     params = list(parameters)
-    xp = namespace(params[0].data)
-    return Tensor._wrap(xp.concatenate([p.data.reshape(-1) for p in params]), False, None)
+    xp = namespace(params[0].array)
+    return Tensor._wrap(xp.concatenate([p.array.reshape(-1) for p in params]), False, None)

@@ -71,9 +71,9 @@ def _triangle(input, diagonal, lower, name):
     if input.ndim < 2:
         raise ShapeError(f"{name}: needs a matrix (or a batch of them), got shape {tuple(input.shape)}")
     n, m = input.shape[-2:]
-    xp = namespace(input.data)
+    xp = namespace(input.array)
     keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1, dtype=bool)
-    zero = Tensor._wrap(xp.zeros((), dtype=input.data.dtype), False, None)
+    zero = Tensor._wrap(xp.zeros((), dtype=input.array.dtype), False, None)
     return where(keep, input, zero)
 
 
@@ -170,7 +170,7 @@ def repeat_interleave(input, repeats, dim=None):  # noqa: A002
     if dim is None:
         input, dim = reshape(input, -1), 0
     (axis,) = _axes(input, dim, "repeat_interleave")
-    counts = repeats.data if isinstance(repeats, Tensor) else repeats
+    counts = repeats.array if isinstance(repeats, Tensor) else repeats
     if isinstance(counts, (int, np.integer)) or np.ndim(counts) == 0:
         counts = np.full(input.shape[axis], int(counts))
     index = np.repeat(np.arange(input.shape[axis]), np.asarray(counts))
@@ -201,7 +201,7 @@ def diag(input, diagonal=0):  # noqa: A002
         raise ShapeError(f"diag: expects a 1-D or 2-D tensor, got shape {tuple(input.shape)}")
     n = input.shape[0] + abs(diagonal)
     rows = np.arange(input.shape[0]) + max(-diagonal, 0)
-    zeros = Tensor._wrap(namespace(input.data).zeros((n, n), dtype=input.data.dtype), False, None)
+    zeros = Tensor._wrap(namespace(input.array).zeros((n, n), dtype=input.array.dtype), False, None)
     return setitem(zeros, (rows, rows + diagonal), input)
 
 

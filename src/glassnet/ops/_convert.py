@@ -25,9 +25,9 @@ def as_tensor_like(value, like):
     """
     if isinstance(value, Tensor):
         return value
-    xp = namespace(like.data)
+    xp = namespace(like.array)
     if isinstance(value, _PY_SCALARS):
-        dtype = like.data.dtype
+        dtype = like.array.dtype
         if isinstance(value, float) and dtype.kind != "f":
             dtype = get_default_dtype()
         elif dtype.kind == "b" and not isinstance(value, bool):
@@ -47,7 +47,7 @@ def pair(a, b):
     else:
         a = Tensor._wrap(as_array(a), False, None)
         b = as_tensor_like(b, a)
-    if a.data.dtype != b.data.dtype:
+    if a.array.dtype != b.array.dtype:
         return promote(a, b)
     return a, b
 
@@ -68,8 +68,8 @@ def result_type(*tensors):
     floating dtype gives that floating dtype (``int64 + float16 → float16``); otherwise
     NumPy's promotion, which agrees with PyTorch's there (``uint8 + int8 → int16``).
     """
-    dims = _group_type([t.data.dtype for t in tensors if t.ndim])
-    zero = _group_type([t.data.dtype for t in tensors if not t.ndim])
+    dims = _group_type([t.array.dtype for t in tensors if t.ndim])
+    zero = _group_type([t.array.dtype for t in tensors if not t.ndim])
     if dims is None or zero is None:
         return dims if zero is None else zero
     if dims.kind == "f" or (_rank(zero) <= _rank(dims) and dims.kind != "b"):
@@ -102,7 +102,7 @@ def floating(x, name):
     if not isinstance(x, Tensor):
         raise GlassnetTypeError(f"{name}: expected a Tensor, got {type(x).__name__} "
                                 "(wrap it: gn.tensor(...))")
-    return x if x.data.dtype.kind == "f" else cast(x, get_default_dtype())
+    return x if x.array.dtype.kind == "f" else cast(x, get_default_dtype())
 
 
 def write_out(result, out, name):
@@ -118,10 +118,10 @@ def write_out(result, out, name):
             f"{name}(..., out=...): out= arguments do not record gradients and this result requires grad "
             f"(PyTorch refuses it too); write y = gn.{name}(...) instead, or compute under gn.no_grad()")
     if out.shape != result.shape:
-        if out.data.size:
+        if out.array.size:
             raise ShapeError(f"{name}: out= has shape {tuple(out.shape)} but the result has shape "
                              f"{tuple(result.shape)}; pass an out tensor of that shape (or an empty one)")
-        out.data = namespace(out.data).empty(result.shape, dtype=out.data.dtype)
+        out.array = namespace(out.array).empty(result.shape, dtype=out.array.dtype)
     return out.copy_(result)
 
 
@@ -163,7 +163,7 @@ def cast(x, dtype):
     if dtype == x.dtype:
         return x
     if dtype.kind != "f":
-        return Tensor._wrap(x.data.astype(dtype), False, None)
+        return Tensor._wrap(x.array.astype(dtype), False, None)
     return Cast.apply(x, dtype=dtype)
 
 
@@ -232,7 +232,7 @@ def compare(a, b, how):
     tensor that never requires grad."""
     a, b = pair(a, b)
     try:
-        result = _COMPARISONS[how](a.data, b.data)
+        result = _COMPARISONS[how](a.array, b.array)
     except ValueError as exc:
         raise ShapeError(broadcast_message(how, [a.shape, b.shape])) from exc
     return Tensor._wrap(result, False, None)
@@ -244,15 +244,15 @@ def _reduce_bool(x, dim, keepdim, reducer, name):
     dims = normalize_dims(dim, x.ndim, name)
     if x.ndim == 0:  # dim 0 or -1 names a 0-d tensor's one element (PyTorch); NumPy has no axis there
         dims = None
-    xp = namespace(x.data)
-    return Tensor._wrap(xp.asarray(reducer(x.data, axis=dims, keepdims=keepdim)), False, None)
+    xp = namespace(x.array)
+    return Tensor._wrap(xp.asarray(reducer(x.array, axis=dims, keepdims=keepdim)), False, None)
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001
     """True where any element along ``dim`` is nonzero (not differentiable)."""
-    return _reduce_bool(x, dim, keepdim, namespace(x.data).any, "any")
+    return _reduce_bool(x, dim, keepdim, namespace(x.array).any, "any")
 
 
 def all(x, dim=None, keepdim=False):  # noqa: A001
     """True where every element along ``dim`` is nonzero (not differentiable)."""
-    return _reduce_bool(x, dim, keepdim, namespace(x.data).all, "all")
+    return _reduce_bool(x, dim, keepdim, namespace(x.array).all, "all")

@@ -89,7 +89,7 @@ def _accumulating(x, dtype):
     """PyTorch's dtype for sums and products: integers and bools accumulate in int64."""
     if dtype is not None:
         return cast(x, dtype)
-    return cast(x, "int64") if x.data.dtype.kind in "biu" else x
+    return cast(x, "int64") if x.array.dtype.kind in "biu" else x
 
 
 def cumsum(x, dim, *, dtype=None, out=None):

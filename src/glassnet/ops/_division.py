@@ -19,11 +19,11 @@ __all__ = ["remainder", "fmod", "floor_divide", "rounded_quotient"]
 def rounded_quotient(x, y, mode):
     if mode not in ("floor", "trunc"):
         raise GlassnetValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {mode!r}")
-    xp = namespace(x.data)
-    if x.data.dtype.kind != "f":  # integers: exact, not differentiable
-        q = xp.floor_divide(x.data, y.data)
+    xp = namespace(x.array)
+    if x.array.dtype.kind != "f":  # integers: exact, not differentiable
+        q = xp.floor_divide(x.array, y.array)
         if mode == "trunc":
-            q = q + ((q < 0) & (q * y.data != x.data))
+            q = q + ((q < 0) & (q * y.array != x.array))
         return Tensor._wrap(q, False, None)
     return floor(Div.apply(x, y)) if mode == "floor" else trunc(Div.apply(x, y))
 

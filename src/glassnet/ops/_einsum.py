@@ -109,7 +109,7 @@ def einsum(equation, *operands):
     if not operands or not all(isinstance(t, Tensor) for t in operands):
         raise GlassnetTypeError("einsum: the operands must be tensors (einsum('ij,jk->ik', a, b))")
     inputs, output, operands = _explicit(equation, operands)
-    if len({t.data.dtype for t in operands}) > 1:
+    if len({t.array.dtype for t in operands}) > 1:
         operands = promote(*operands)
     try:
         return Einsum.apply(*operands, inputs=tuple(inputs), output=output)

@@ -316,7 +316,7 @@ def div(x, y, *, rounding_mode=None, out=None):
 
         result = rounded_quotient(x, y, rounding_mode)
         return result if out is None else write_out(result, out, "div")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         x, y = cast(x, get_default_dtype()), cast(y, get_default_dtype())
     result = Div.apply(x, y)
     return result if out is None else write_out(result, out, "div")
@@ -332,7 +332,7 @@ def pow(x, exponent, *, out=None):  # noqa: A001
     """``x ** exponent``; a Python-number exponent uses the cheaper :class:`PowScalar`.
     An integer tensor raised to a float gives the default float dtype (as PyTorch)."""
     if isinstance(x, Tensor) and isinstance(exponent, _PY_NUMBERS):
-        if isinstance(exponent, float) and x.data.dtype.kind != "f":
+        if isinstance(exponent, float) and x.array.dtype.kind != "f":
             x = cast(x, get_default_dtype())
         result = PowScalar.apply(x, p=exponent)
         return result if out is None else write_out(result, out, "pow")
@@ -342,19 +342,19 @@ def pow(x, exponent, *, out=None):  # noqa: A001
 
 def exp(x, *, out=None):
     """``e ** x`` elementwise."""
-    result = Exp.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "exp"))
+    result = Exp.apply(x if type(x) is Tensor and x.array.dtype.kind == "f" else floating(x, "exp"))
     return result if out is None else write_out(result, out, "exp")
 
 
 def log(x, *, out=None):
     """Natural logarithm elementwise."""
-    result = Log.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "log"))
+    result = Log.apply(x if type(x) is Tensor and x.array.dtype.kind == "f" else floating(x, "log"))
     return result if out is None else write_out(result, out, "log")
 
 
 def sqrt(x, *, out=None):
     """Square root elementwise."""
-    result = Sqrt.apply(x if type(x) is Tensor and x.data.dtype.kind == "f" else floating(x, "sqrt"))
+    result = Sqrt.apply(x if type(x) is Tensor and x.array.dtype.kind == "f" else floating(x, "sqrt"))
     return result if out is None else write_out(result, out, "sqrt")
 
 
@@ -384,8 +384,8 @@ def where(condition, x=None, y=None):
 
         return nonzero(condition, as_tuple=True)
     x, y = pair(x, y)
-    cond = condition.data if isinstance(condition, Tensor) else condition
-    cond = namespace(x.data).asarray(cond, dtype=bool)
+    cond = condition.array if isinstance(condition, Tensor) else condition
+    cond = namespace(x.array).asarray(cond, dtype=bool)
     return Where.apply(x, y, condition=cond)
 
 
@@ -397,7 +397,7 @@ def clip(x, min=None, max=None, *, out=None):  # noqa: A002
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         result = _clip_tensor(x, min, max)
         return result if out is None else write_out(result, out, "clamp")
-    if x.data.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
+    if x.array.dtype.kind != "f" and (isinstance(min, float) or isinstance(max, float)):
         x = cast(x, get_default_dtype())
     result = Clip.apply(x, low=min, high=max)
     return result if out is None else write_out(result, out, "clamp")
@@ -415,14 +415,14 @@ def _clip_tensor(x, low, high):
 
 def _unbounded(x, sign):
     """A 0-d constant below (sign -1) or above (+1) every value of ``x``'s dtype."""
-    dtype = x.data.dtype
+    dtype = x.array.dtype
     if dtype.kind == "f":
         value = sign * float("inf")
     elif dtype.kind == "b":
         value = sign > 0
     else:
         value = np.iinfo(dtype).max if sign > 0 else np.iinfo(dtype).min
-    return Tensor._wrap(namespace(x.data).asarray(value, dtype=dtype), False, None)
+    return Tensor._wrap(namespace(x.array).asarray(value, dtype=dtype), False, None)
 
 
 clamp = clip

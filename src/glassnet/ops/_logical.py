@@ -57,55 +57,55 @@ def ge(input, other, *, out=None):  # noqa: A002
 
 def isnan(input):  # noqa: A002
     """True where the element is NaN."""
-    x = _tensor(input, "isnan").data
+    x = _tensor(input, "isnan").array
     return _bool(namespace(x).isnan(x))
 
 
 def isinf(input):  # noqa: A002
     """True where the element is +inf or -inf."""
-    x = _tensor(input, "isinf").data
+    x = _tensor(input, "isinf").array
     return _bool(namespace(x).isinf(x))
 
 
 def isposinf(input):  # noqa: A002
     """True where the element is +inf."""
-    x = _tensor(input, "isposinf").data
+    x = _tensor(input, "isposinf").array
     return _bool(namespace(x).isposinf(x))
 
 
 def isneginf(input):  # noqa: A002
     """True where the element is -inf."""
-    x = _tensor(input, "isneginf").data
+    x = _tensor(input, "isneginf").array
     return _bool(namespace(x).isneginf(x))
 
 
 def isfinite(input):  # noqa: A002
     """True where the element is neither NaN nor infinite."""
-    x = _tensor(input, "isfinite").data
+    x = _tensor(input, "isfinite").array
     return _bool(namespace(x).isfinite(x))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """``|input - other| ≤ atol + rtol · |other|`` elementwise (bool), PyTorch's defaults."""
     a, b = pair(input, other)
-    return _bool(namespace(a.data).isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return _bool(namespace(a.array).isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """True if :func:`isclose` holds everywhere (a Python bool)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
 def equal(input, other):  # noqa: A002
     """True if both tensors have the same shape and the same elements (a Python bool)."""
     if tuple(input.shape) != tuple(other.shape):
         return False
-    return bool((input.data == other.data).all())
+    return bool((input.array == other.array).all())
 
 
 def _logical(how, input, other):
     a, b = pair(input, other)
-    return _bool(getattr(namespace(a.data), how)(a.data, b.data))
+    return _bool(getattr(namespace(a.array), how)(a.array, b.array))
 
 
 def logical_and(input, other, *, out=None):  # noqa: A002
@@ -125,16 +125,16 @@ def logical_xor(input, other, *, out=None):  # noqa: A002
 
 def logical_not(input, *, out=None):  # noqa: A002
     """Elementwise ``not`` (zero becomes True)."""
-    x = _tensor(input, "logical_not").data
+    x = _tensor(input, "logical_not").array
     return write_out(_bool(namespace(x).logical_not(x)), out, "logical_not")
 
 
 def _bitwise(how, input, other, name):
     a, b = pair(input, other)
-    if a.data.dtype.kind not in "biu" or b.data.dtype.kind not in "biu":
+    if a.array.dtype.kind not in "biu" or b.array.dtype.kind not in "biu":
         raise GlassnetTypeError(f"{name}: works on bool and integer tensors, got {a.dtype} and {b.dtype}; "
                                 "for masks compare first ((x > 0) & (y < 1))")
-    return _bool(getattr(namespace(a.data), how)(a.data, b.data))
+    return _bool(getattr(namespace(a.array), how)(a.array, b.array))
 
 
 def bitwise_and(input, other):  # noqa: A002
@@ -154,7 +154,7 @@ def bitwise_xor(input, other):  # noqa: A002
 
 def bitwise_not(input):  # noqa: A002
     """``~input``: logical not on bools, bitwise on integers."""
-    x = _tensor(input, "bitwise_not").data
+    x = _tensor(input, "bitwise_not").array
     if x.dtype.kind not in "biu":
         raise GlassnetTypeError(f"bitwise_not: works on bool and integer tensors, got {x.dtype}")
     return _bool(namespace(x).invert(x))
@@ -162,7 +162,7 @@ def bitwise_not(input):  # noqa: A002
 
 def count_nonzero(input, dim=None):  # noqa: A002
     """How many elements are nonzero (over ``dim``, or all)."""
-    x = _tensor(input, "count_nonzero").data
+    x = _tensor(input, "count_nonzero").array
     axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
     return _bool(namespace(x).asarray(namespace(x).count_nonzero(x, axis=axis), dtype="int64"))
 
@@ -170,10 +170,10 @@ def count_nonzero(input, dim=None):  # noqa: A002
 def bincount(input, weights=None, minlength=0):  # noqa: A002
     """How often each value 0, 1, … occurs in a 1-D non-negative integer tensor (int64), or
     the sums of ``weights`` per value."""
-    x = _tensor(input, "bincount").data
+    x = _tensor(input, "bincount").array
     if x.ndim != 1 or x.dtype.kind not in "iu" or (x.size and int(x.min()) < 0):
         raise GlassnetTypeError(f"bincount: expects a 1-D tensor of non-negative integers, got shape "
                                 f"{tuple(x.shape)}, dtype {x.dtype}")
-    w = None if weights is None else weights.data
+    w = None if weights is None else weights.array
     counts = namespace(x).bincount(x, weights=w, minlength=minlength)
     return _bool(counts if w is not None else counts.astype("int64"))

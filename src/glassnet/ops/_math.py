@@ -189,8 +189,8 @@ def softplus(x, beta=1.0, threshold=20.0):
 def _step(cls, x, name, out, **params):
     if not isinstance(x, Tensor):
         floating(x, name)  # the error for a non-tensor
-    if x.data.dtype.kind != "f":  # integers are already whole: PyTorch returns a copy (or their sign)
-        values = namespace(x.data).sign(x.data) if cls is Sign else x.data.copy()
+    if x.array.dtype.kind != "f":  # integers are already whole: PyTorch returns a copy (or their sign)
+        values = namespace(x.array).sign(x.array) if cls is Sign else x.array.copy()
         return write_out(Tensor._wrap(values, False, None), out, name)
     return write_out(cls.apply(x, **params), out, name)
 

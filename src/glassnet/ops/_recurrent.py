@@ -229,7 +229,7 @@ def _bias(b, w_hh):
     """The bias to use: ``b``, or zeros (needing no gradient) for a layer without biases."""
     if b is not None:
         return b
-    return Tensor._wrap(namespace(w_hh.data).zeros(w_hh.shape[0], w_hh.dtype), False, None)
+    return Tensor._wrap(namespace(w_hh.array).zeros(w_hh.shape[0], w_hh.dtype), False, None)
 
 
 def rnn_scan(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):

@@ -219,7 +219,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
     tensor needs a floating ``dtype``, as in PyTorch."""
     if dtype is not None:
         x = x.astype(dtype)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise GlassnetTypeError(f"mean: the input has dtype {x.dtype}; the mean needs a floating dtype "
                                 "(x.float().mean(), or mean(dtype=gn.float32)), as PyTorch asks")
     return _reduce(Mean, x, dim, keepdim, "mean")
@@ -247,10 +247,10 @@ def argmin(x, dim=None, keepdim=False):
 
 def _arg(x, dim, keepdim, name):
     if dim is None:
-        xp = namespace(x.data)
-        return Tensor._wrap(xp.asarray(getattr(x.data, name)()), False, None)
+        xp = namespace(x.array)
+        return Tensor._wrap(xp.asarray(getattr(x.array, name)()), False, None)
     (axis,) = normalize_dims(dim, x.ndim, name)
-    return Tensor._wrap(getattr(x.data, name)(axis=axis, keepdims=keepdim), False, None)
+    return Tensor._wrap(getattr(x.array, name)(axis=axis, keepdims=keepdim), False, None)
 
 
 def max(x, dim=None, keepdim=False):  # noqa: A001
@@ -279,9 +279,9 @@ def _at_index(x, indices, dim, keepdim):
     (axis,) = normalize_dims(dim, x.ndim, "max")
     if x.ndim == 0:  # dim 0 of a 0-d tensor: its one element, at index 0
         return MaxResult(getitem(x, ()), indices if keepdim else squeeze(indices))
-    xp = namespace(x.data)
+    xp = namespace(x.array)
     grids = list(xp.ogrid[tuple(slice(n) for n in indices.shape)])
-    grids[axis] = indices.data
+    grids[axis] = indices.array
     values = getitem(x, tuple(grids))
     if not keepdim:
         values, indices = squeeze(values, axis), squeeze(indices, axis)
@@ -309,7 +309,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     (smallest) and ``0`` (how many are nonzero). The nuclear norm is not available."""
     if dtype is not None:
         x = x.astype(dtype)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise GlassnetTypeError(f"norm: the input must be floating, got dtype {x.dtype}; convert first "
                                 "(x.float() or x.double()), as PyTorch asks")
     if p in ("fro", None):

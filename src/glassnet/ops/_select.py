@@ -107,10 +107,10 @@ def _pad(xp, block, shape):
 
 def _index_array(x, index, axis, name, src=None):
     """Check ``index`` against ``x`` (and ``src``) as PyTorch does; return its array."""
-    if not isinstance(index, Tensor) or index.data.dtype.kind not in "iu":
+    if not isinstance(index, Tensor) or index.array.dtype.kind not in "iu":
         raise GlassnetTypeError(f"{name}: index must be an integer tensor (dtype=gn.long), got "
                                 f"{getattr(index, 'dtype', type(index).__name__)}")
-    if index.ndim != x.ndim and index.data.size:
+    if index.ndim != x.ndim and index.array.size:
         raise GlassnetValueError(f"{name}: index has {index.ndim} dimensions but the input has {x.ndim}; "
                                  "they must match (unsqueeze the index)")
     for d, (n, limit) in enumerate(zip(index.shape, x.shape, strict=False)):
@@ -120,7 +120,7 @@ def _index_array(x, index, axis, name, src=None):
     if src is not None and any(n > m for n, m in zip(index.shape, src.shape, strict=False)):
         raise GlassnetValueError(f"{name}: index shape {tuple(index.shape)} is larger than src shape "
                                  f"{tuple(src.shape)}")
-    data = index.data
+    data = index.array
     if data.size and (int(data.min()) < 0 or int(data.max()) >= x.shape[axis]):
         raise GlassnetIndexError(f"{name}: index values must lie in [0, {x.shape[axis]}) for dim {axis} of "
                                  f"shape {tuple(x.shape)}; got {int(data.min())}..{int(data.max())}")
@@ -144,8 +144,8 @@ def _source(src, value, x, name):
     if src is None or not isinstance(src, Tensor):
         value = src if src is not None else value
         return as_tensor_like(value, x) if isinstance(value, Tensor) else Tensor._wrap(
-            namespace(x.data).full(x.shape, value, dtype=x.data.dtype), False, None)
-    return src if src.data.dtype == x.data.dtype else src.astype(x.dtype)
+            namespace(x.array).full(x.shape, value, dtype=x.array.dtype), False, None)
+    return src if src.array.dtype == x.array.dtype else src.astype(x.dtype)
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
@@ -173,7 +173,7 @@ def scatter_add(input, dim, index, src):  # noqa: A002
 
 def _order(x, axis, descending, stable=True):
     """The int64 indices that sort ``x`` along ``axis`` (ties keep their order)."""
-    data = x.data
+    data = x.array
     if descending:
         data = -data.astype(np.int64) if data.dtype.kind in "bu" else -data
     return namespace(data).argsort(data, axis=axis, kind="stable" if stable else None).astype(np.int64)
@@ -182,7 +182,7 @@ def _order(x, axis, descending, stable=True):
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     """The indices that sort ``input`` along ``dim`` (int64, not differentiable)."""
     if input.ndim == 0:
-        return Tensor._wrap(namespace(input.data).zeros((), np.int64), False, None)
+        return Tensor._wrap(namespace(input.array).zeros((), np.int64), False, None)
     return Tensor._wrap(_order(input, _axis(input, dim, "argsort"), descending, stable), False, None)
 
 
@@ -192,7 +192,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):  # noqa: A
         return SortResult(input * 1, argsort(input))
     axis = _axis(input, dim, "sort")
     indices = Tensor._wrap(_order(input, axis, descending, stable=True), False, None)
-    result = SortResult(Gather.apply(input, index=indices.data, axis=axis), indices)
+    result = SortResult(Gather.apply(input, index=indices.array, axis=axis), indices)
     if out is None:
         return result
     return SortResult(*(write_out(r, o, "sort") for r, o in zip(result, out, strict=True)))
@@ -215,9 +215,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 def index_select(input, dim, index):  # noqa: A002
     """The slices ``index`` (a 1-D integer tensor) of ``input`` along ``dim``."""
     axis = _axis(input, dim, "index_select")
-    if not isinstance(index, Tensor) or index.ndim > 1 or index.data.dtype.kind not in "iu":
+    if not isinstance(index, Tensor) or index.ndim > 1 or index.array.dtype.kind not in "iu":
         raise GlassnetTypeError("index_select: index must be a 1-D integer tensor (dtype=gn.long)")
-    return getitem(input, (slice(None),) * axis + (index.data.reshape(-1),))
+    return getitem(input, (slice(None),) * axis + (index.array.reshape(-1),))
 
 
 def masked_select(input, mask):  # noqa: A002
@@ -225,13 +225,13 @@ def masked_select(input, mask):  # noqa: A002
     mask = mask if isinstance(mask, Tensor) else Tensor(mask)
     shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     x = input if tuple(input.shape) == shape else expand(input, shape)
-    return getitem(x, namespace(mask.data).broadcast_to(mask.data.astype(bool), shape))
+    return getitem(x, namespace(mask.array).broadcast_to(mask.array.astype(bool), shape))
 
 
 def nonzero(input, *, as_tuple=False):  # noqa: A002
     """Where ``input`` is nonzero: an (n, ndim) int64 tensor of coordinates, or with
     ``as_tuple=True`` one 1-D tensor per dimension (what ``x[...]`` takes)."""
-    data = input.data if isinstance(input, Tensor) else np.asarray(input)
+    data = input.array if isinstance(input, Tensor) else np.asarray(input)
     xp = namespace(data)
     if as_tuple:
         hits = xp.nonzero(data) if data.ndim else xp.nonzero(data.reshape(1))
@@ -249,5 +249,5 @@ def take_along_dim(input, indices, dim=None):  # noqa: A002
     wide = list(shape)
     wide[axis] = input.shape[axis]
     x = input if tuple(input.shape) == tuple(wide) else expand(input, tuple(wide))
-    index = Tensor._wrap(namespace(indices.data).broadcast_to(indices.data, tuple(shape)), False, None)
+    index = Tensor._wrap(namespace(indices.array).broadcast_to(indices.array, tuple(shape)), False, None)
     return gather(x, axis, index)

@@ -37,7 +37,7 @@ class Reshape(Function):
     def shape_error(self, inputs, exc):
         (x,) = inputs
         return ShapeError(
-            f"reshape: cannot view a tensor of shape {tuple(x.shape)} ({x.data.size} "
+            f"reshape: cannot view a tensor of shape {tuple(x.shape)} ({x.array.size} "
             f"elements) as {self.params['shape']}; the element counts must match "
             "(use -1 for one size to be inferred)"
         )
@@ -207,7 +207,7 @@ def stack(tensors, dim=0):
 
 def _common_dtype(tensors):
     """The tensors cast to PyTorch's common dtype (``cat([float32, int64])`` is float32)."""
-    if len({t.data.dtype for t in tensors}) == 1:
+    if len({t.array.dtype for t in tensors}) == 1:
         return tensors
     return promote(*tensors)
 
@@ -307,7 +307,7 @@ def _add_at(xp, target, index, values):
 
 def _plain_index(item):
     if isinstance(item, Tensor):
-        return item.data
+        return item.array
     if isinstance(item, list):
         array = np.asarray(item)
         return array.astype(np.int64) if array.size == 0 else array  # x[:, []] as PyTorch
@@ -323,7 +323,7 @@ def getitem(x, index):
     """
     items = index if isinstance(index, tuple) else (index,)
     items = tuple(_plain_index(i) for i in items)
-    xp = namespace(x.data)
+    xp = namespace(x.array)
     scatter = advanced = False
     for item in items:
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) > 0:

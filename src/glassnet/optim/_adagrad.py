@@ -35,7 +35,7 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
-            self._init_state(self.state[p], namespace(p.data), p.data, group)
+            self._init_state(self.state[p], namespace(p.array), p.array, group)
 
     def _init_state(self, state, xp, x, group):
         state["step"] = 0

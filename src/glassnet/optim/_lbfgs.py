@@ -66,24 +66,24 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         views = []
         for p in self._params:
-            xp = namespace(p.data)
-            views.append(xp.zeros(p.data.size, p.data.dtype) if p.grad is None
-                         else p.grad.data.reshape(-1))
+            xp = namespace(p.array)
+            views.append(xp.zeros(p.array.size, p.array.dtype) if p.grad is None
+                         else p.grad.array.reshape(-1))
         return namespace(views[0]).concatenate(views)
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += step_size * update[offset:offset + n].reshape(p.data.shape)
+            n = p.array.size
+            p.array += step_size * update[offset:offset + n].reshape(p.array.shape)
             offset += n
 
     def _clone_param(self):
-        return [p.data.copy() for p in self._params]
+        return [p.array.copy() for p in self._params]
 
     def _set_param(self, params_data):
         for p, data in zip(self._params, params_data, strict=True):
-            p.data[...] = data
+            p.array[...] = data
 
     def _directional_evaluate(self, closure, x, t, d):
         """``(loss, flat_grad)`` at ``x + t·d``; the parameters are left at ``x``."""

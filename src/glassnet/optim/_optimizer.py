@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that group's
 options, e.g. ``"lr"``) and ``state`` (a dict keyed by parameter tensor holding
 backend arrays such as ``"momentum_buffer"`` and Python numbers such as ``"step"``).
-Subclasses write one method, ``_update_group(group)``, which updates ``p.data`` in place
+Subclasses write one method, ``_update_group(group)``, which updates ``p.array`` in place
 for every parameter of the group whose ``grad`` is not None. The per-parameter pieces the
 optimizers share live here: :meth:`Optimizer._stepped` (the loop over parameters with a
 gradient, their state made on first sight and its ``step`` counted), :func:`group_direction`
@@ -83,7 +83,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor(namespace(grad.data).zeros_like(grad.data))
+                    p.grad = Tensor(namespace(grad.array).zeros_like(grad.array))
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return ``closure()`` if given.
@@ -112,13 +112,13 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
-            x = p.data
+            x = p.array
             xp = namespace(x)
             state = self.state[p]
             if not state:
                 self._init_state(state, xp, x, group)
             state["step"] += 1
-            yield x, grad.data, xp, state
+            yield x, grad.array, xp, state
 
     def _init_state(self, state, xp, x, group):
         """A parameter's first state: ``step`` 0, then zeros like ``x`` for each name in
@@ -363,12 +363,12 @@ def _unpack(state_dict, name):
 def _load_value(param, key, value, index, name):
     """A copy of one saved state value, on the parameter's device and dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if key == "step":
         return int(float(value))
     if not hasattr(value, "shape"):
         return copy.deepcopy(value)
-    like = param.data
+    like = param.array
     xp = namespace(like)
     if namespace(value) is np:  # NumPy arrays and scalars, and anything with __array__
         value = np.asarray(value)

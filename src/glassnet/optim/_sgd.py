@@ -44,14 +44,14 @@ class SGD(Optimizer):
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    add_scaled_(p.data, grad.data, -lr)
+                    add_scaled_(p.array, grad.array, -lr)
             return
         for p in group["params"]:
             if p.grad is None:
                 continue
-            x = p.data
+            x = p.array
             xp = namespace(x)
-            d, owned = directed_grad(xp, x, p.grad.data, weight_decay, maximize)
+            d, owned = directed_grad(xp, x, p.grad.array, weight_decay, maximize)
             if momentum != 0:
                 d, owned = self._momentum(p, xp, d, owned, momentum, dampening, nesterov)
             add_scaled_(x, d, -lr)

@@ -72,7 +72,7 @@ class MatrixFactorization(Module, Recommender):
     def _fit(self, ratings):
         if getattr(self, "num_users", None) != ratings.n_users or self.num_items != ratings.n_items:
             self._build(ratings.n_users, ratings.n_items)
-        self.global_mean.data[...] = self.global_mean_
+        self.global_mean.array[...] = self.global_mean_
         optimizer = self._make_optimizer()
         u_all, i_all = ratings.users, ratings.items
         r_all = ratings.ratings.astype(self.dtype)

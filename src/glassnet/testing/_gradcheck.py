@@ -29,7 +29,7 @@ def _weighted_sum(fn, inputs, weights):
     with no_grad():
         outs = _as_outputs(fn(*inputs))
     pairs = zip(outs, weights, strict=True)
-    return float(sum(np.sum(np.asarray(o.data, dtype=np.float64) * w) for o, w in pairs))
+    return float(sum(np.sum(np.asarray(o.array, dtype=np.float64) * w) for o, w in pairs))
 
 
 def _check_inputs(inputs):
@@ -65,7 +65,7 @@ def _analytic(fn, inputs, seed):
 
 def numerical_grad(fn, inputs, index, weights, eps=1e-6):
     """d/d inputs[index] of Σ fn(*inputs)·weights by central differences."""
-    x = inputs[index].data
+    x = inputs[index].array
     grad = np.zeros(x.shape, dtype=np.float64)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)
     for k in range(flat_x.size):
@@ -109,7 +109,7 @@ def vjp_check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
     for i, got in enumerate(analytic):
         if got is None:
             continue
-        x = inputs[i].data
+        x = inputs[i].array
         v = rng.standard_normal(x.shape)
         orig = x.copy()
         x[...] = orig + eps * v

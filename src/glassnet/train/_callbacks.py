@@ -65,7 +65,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.wait = value, 0
             if self.restore_best_weights:
-                self.best_state = {k: v.data.copy() for k, v in run.model.state_dict().items()}
+                self.best_state = {k: v.array.copy() for k, v in run.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait >= self.patience:

@@ -111,7 +111,7 @@ class Checkpoint:
         gen = loader_generator(loader)
         records = [] if history is None else getattr(history, "records", history)
         return cls(
-            {k: v.data.copy() for k, v in model.state_dict().items()},
+            {k: v.array.copy() for k, v in model.state_dict().items()},
             None if optimizer is None else optimizer.state_dict(),
             None if scheduler is None else scheduler.state_dict(),
             epoch, step, default_generator().bit_generator.state,

@@ -65,9 +65,9 @@ class DistributedFit:
         values = [meter.loss_total, meter.count] + [x for name in names for x in meter.totals[name]]
         totals = Tensor(np.array(values, dtype=np.float64))
         all_reduce(totals, ReduceOp.SUM)
-        meter.loss_total, meter.count = float(totals.data[0]), int(totals.data[1])
+        meter.loss_total, meter.count = float(totals.array[0]), int(totals.array[1])
         for i, name in enumerate(names):
-            meter.totals[name] = [float(totals.data[2 + 2 * i]), float(totals.data[3 + 2 * i])]
+            meter.totals[name] = [float(totals.array[2 + 2 * i]), float(totals.array[3 + 2 * i])]
 
 
 def rank_and_world_size():

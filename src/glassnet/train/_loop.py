@@ -52,7 +52,7 @@ def _as_float(array, dtype=None):
     """Float data in the model's dtype (float64 from NumPy or pandas would otherwise run
     a float32 model in float64, slower); other data unchanged."""
     dtype = dtype or get_default_dtype()
-    data = array.data if isinstance(array, Tensor) else np.asarray(array)
+    data = array.array if isinstance(array, Tensor) else np.asarray(array)
     if data.dtype.kind == "f" and data.dtype != dtype:
         return data.astype(dtype)
     return array
@@ -67,8 +67,8 @@ def _model_dtype(model):
 
 
 def _check_finite_batch(x, who):
-    xp = namespace(x.data)
-    if x.dtype.kind == "f" and not bool(xp.isfinite(x.data).all()):
+    xp = namespace(x.array)
+    if x.dtype.kind == "f" and not bool(xp.isfinite(x.array).all()):
         raise GlassnetValueError(
             f"{who}: the input batch contains NaN or Inf values; clean the data (e.g. "
             "replace missing values) before training"
@@ -87,7 +87,7 @@ class _Meter:
             self.loss_total += loss * n
         self.count += n
         for name, fn in self.metrics:
-            total, count = fn(output.data, target.data)
+            total, count = fn(output.array, target.array)
             self.totals[name][0] += total
             self.totals[name][1] += count
 
@@ -295,7 +295,7 @@ def predict(model, data, batch_size=256):
     try:
         with no_grad():
             for batch in loader:
-                outputs.append(model(batch[0]).data)
+                outputs.append(model(batch[0]).array)
     finally:
         model.train(was_training)
     xp = namespace(outputs[0])

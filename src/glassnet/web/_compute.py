@@ -83,15 +83,15 @@ def _forward_backward(state):
 
 def _layer_json(layer, record):
     x, linear, z, a = record
-    X, W = x.data, layer["W"]
+    X, W = x.array, layer["W"]
     rule = activation_of(None if layer["activation"] == "none" else layer["activation"])
     return {
         "activation": layer["activation"], "formula": rule.formula(), "derivative": rule.derivative_formula(),
         "x": to_json_list(X), "W": to_json_list(W),
-        "b": to_json_list(layer["b"]), "Z": to_json_list(z.data), "A": to_json_list(a.data),
+        "b": to_json_list(layer["b"]), "Z": to_json_list(z.array), "A": to_json_list(a.array),
         "terms": to_json_list(W[:, None, :] * X[None, :, :]),  # (out, n, in): W[i,k]·x[j,k]
-        "dZ": to_json_list(z.grad.data), "dA": to_json_list(a.grad.data),
-        "dW": to_json_list(linear.weight.grad.data), "db": to_json_list(linear.bias.grad.data),
+        "dZ": to_json_list(z.grad.array), "dA": to_json_list(a.grad.array),
+        "dW": to_json_list(linear.weight.grad.array), "db": to_json_list(linear.bias.grad.array),
     }
 
 
@@ -105,11 +105,11 @@ def compute(doc):
 
 def _compute(state):
     records, output, loss = _forward_backward(state)
-    probs = F.softmax(output.detach(), dim=1).data
+    probs = F.softmax(output.detach(), dim=1).array
     return {
         "layers": [_layer_json(layer, rec) for layer, rec in zip(state["layers"], records, strict=True)],
-        "output": to_json_list(output.data), "probs": to_json_list(probs),
-        "predicted": np.argmax(output.data, axis=1).tolist(),
+        "output": to_json_list(output.array), "probs": to_json_list(probs),
+        "predicted": np.argmax(output.array, axis=1).tolist(),
         "target": state["target"].tolist(), "loss": float(loss.item()),
         "loss_kind": state["loss"], "formulas": _formulas(),
     }
@@ -149,7 +149,7 @@ def sgd_step(doc):
           state["loss"]).backward()
     optimizer.step()
     for layer, linear in zip(state["layers"], linears, strict=True):
-        layer["W"], layer["b"] = linear.weight.data.copy(), linear.bias.data.copy()
+        layer["W"], layer["b"] = linear.weight.array.copy(), linear.bias.array.copy()
     return {"before": before, "after": _compute(state), "state": state_doc(state)}
 
 
@@ -184,7 +184,7 @@ def init_state(sizes, activations=None, seed=0, loss="cross_entropy", lr=0.1, di
         gn.manual_seed(0).bit_generator.state = saved
     doc = {"x": [list(DEFAULT_X[: sizes[0]])], "target": [0], "loss": loss, "lr": lr,
            "seed": seed,
-           "layers": [{"W": to_json_list(lin.weight.data, digits), "b": to_json_list(lin.bias.data, digits),
+           "layers": [{"W": to_json_list(lin.weight.array, digits), "b": to_json_list(lin.bias.array, digits),
                        "activation": act} for lin, act in zip(layers, activations, strict=True)]}
     parse_state(doc)  # the same checks as every request
     return doc

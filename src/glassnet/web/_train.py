@@ -56,7 +56,7 @@ def _grid(model, size):
     gx, gy = np.meshgrid(ticks, ticks)  # row r = y value ticks[r]
     points = np.stack([gx.ravel(), gy.ravel()], axis=1)
     with gn.no_grad():
-        probs = gn.softmax(model(gn.tensor(points)), dim=1).data
+        probs = gn.softmax(model(gn.tensor(points)), dim=1).array
     return {"size": size, "extent": GRID_EXTENT, "probs": to_json_list(probs, 3)}
 
 
@@ -113,13 +113,13 @@ class Training:
             output = self.model(self.inputs)
             final = _loss(output, self.targets, self.state["loss"]).item()
         for layer, linear in zip(self.state["layers"], self.linears, strict=True):
-            layer["W"], layer["b"] = linear.weight.data.copy(), linear.bias.data.copy()
+            layer["W"], layer["b"] = linear.weight.array.copy(), linear.bias.array.copy()
         stopped = None
         if self.done < self.steps:
             stopped = (f"train: stopped after {self.done} of {self.steps} steps: a request may "
                        f"train for at most {self.budget_s:g} s here; ask for fewer steps")
         return {"state": state_doc(self.state), "losses": to_json_list(self.losses[:self.done]),
-                "loss": final, "accuracy": float((np.argmax(output.data, axis=1) == self.y).mean()),
+                "loss": final, "accuracy": float((np.argmax(output.array, axis=1) == self.y).mean()),
                 "grid": _grid(self.model, self.grid_size), "steps": self.done, "stopped": stopped}
 
 
@@ -175,7 +175,7 @@ def export_script(doc):
         modules.append(f"nn.Linear({in_f}, {out_f})")
         if layer["activation"] != "none":
             modules.append(_ACT_CODE[layer["activation"]])
-    weights = "\n".join(f"    {key!r}: gn.tensor({json.dumps(to_json_list(value.data, 6))}),"
+    weights = "\n".join(f"    {key!r}: gn.tensor({json.dumps(to_json_list(value.array, 6))}),"
                         for key, value in model.state_dict().items())
     return (
         '"""The glassnet playground\'s network, rebuilt with the public API."""\n\n'
