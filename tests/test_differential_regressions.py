@@ -42,3 +42,36 @@ def test_cross_entropy_of_no_rows(reduction, expect, classes, recwarn):
     out.sum().backward()
     assert z.grad.shape == (0, classes)
     assert len(recwarn) == 0
+
+
+def test_mean_of_an_empty_tensor_backward_is_quiet(recwarn):
+    """PyTorch: mean of shape (0,) is NaN and its gradient is empty, without a warning (glassnet's
+    backward divided by n = 0 and warned)."""
+    x = gn.zeros(0, requires_grad=True)
+    gn.mean(x).backward()
+    assert x.grad.shape == (0,) and len(recwarn) == 0
+
+
+def test_logsumexp_of_integers_is_in_the_default_float_dtype():
+    """torch.logsumexp(torch.tensor([1, 2]), 0) is tensor(2.3133, dtype=torch.float32)."""
+    for value in ([1, 2], [True, False]):
+        out = gn.logsumexp(gn.tensor(value))
+        assert out.dtype == gn.float32
+    np.testing.assert_allclose(gn.logsumexp(gn.tensor([1, 2])).item(), np.log(np.e + np.e**2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("op", [gn.var, gn.std])
+@pytest.mark.parametrize("value", [[1, 2], [True, False]])
+def test_var_and_std_of_integers_are_refused(op, value):
+    """PyTorch: 'std and var only support floating point and complex dtypes'."""
+    with pytest.raises(gn.GlassnetTypeError, match=f"{op.__name__}: the input must be floating, got dtype"):
+        op(gn.tensor(value))
+
+
+@pytest.mark.parametrize("op, expect", [(gn.sigmoid, [0.7310586, 0.5]), (gn.tanh, [0.7615942, 0.0])])
+@pytest.mark.parametrize("value", [[1, 0], [True, False]])
+def test_sigmoid_and_tanh_of_integers_are_float32(op, expect, value):
+    """PyTorch gives float32 for int64 and bool (NumPy: float64, and float16 for bool)."""
+    out = op(gn.tensor(value))
+    assert out.dtype == gn.float32
+    np.testing.assert_allclose(out.numpy(), expect, rtol=1e-6)

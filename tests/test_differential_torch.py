@@ -3,7 +3,7 @@
 ``test_torch_reference.py`` checks each registry op on a fixed battery of shapes; this module lets
 hypothesis draw the cases instead: any shape with 0 to 3 axes (0-d tensors and sides of 0
 included), broadcasting pairs (and, now and then, pairs that do not broadcast), float32 and float64
-(int64 and bool for the ops in :data:`INT_OPS` and :data:`NONDIFF`), and non-contiguous inputs
+(and int64 and bool, with half the examples), and non-contiguous inputs
 (a transposed or a strided view of a NumPy array, shared by glassnet and torch without a copy).
 For each case:
 
@@ -11,7 +11,13 @@ For each case:
   ``IndexError`` or ``RuntimeError``), and the other way round;
 - otherwise the result's shape, dtype and values agree (float64 to 1e-10, float32 to 1e-5
   relative, integers and bools exactly);
-- for float64 inputs the gradients of Σ out·w (w drawn too) agree to 1e-10.
+- for float64 inputs the gradients of Σ out·w (w drawn too) agree to 1e-10;
+- glassnet warns only where PyTorch warns (a NumPy RuntimeWarning leaking out is a bug).
+
+Where PyTorch has no kernel for a dtype (``NotImplementedError``: "not implemented for 'Bool'")
+there is no reference and the case is not compared. The cases left out are named, each with the
+discrepancy it shows: :data:`KNOWN` (one op, one dtype) and :data:`CONTIGUOUS_ONLY` (strided
+inputs of one op); :data:`TORCH_CONTIGUOUS` works around a PyTorch bug.
 
 Bounded in CI: :data:`EXAMPLES` examples per op, derandomized (the same cases every run);
 ``GLASSNET_FUZZ=1`` draws 300 random examples per op. Every name in ``gn.ops.__all__`` is covered
@@ -38,6 +44,7 @@ EXAMPLES = 300 if FUZZ else 10
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not FUZZ,
                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                                 HealthCheck.data_too_large])
+INT_SETTINGS = settings(FUZZ_SETTINGS, max_examples=max(EXAMPLES // 2, 1))
 ERRORS = (gn.GlassnetError, ValueError, TypeError, IndexError, RuntimeError)
 TOL = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 1e-5, "atol": 1e-6}}
 MAX_SIDE = 3
@@ -53,33 +60,57 @@ INDEXED_2D = {"gather", "gather_fewer", "take_along_dim"}
 EXACT_NDIM = {"pad_numpy_form": 2, "softmax_cross_entropy": 2, "softmax_cross_entropy_index": 2,
               "softmax_cross_entropy_index_mean": 2, "softmax_cross_entropy_index_sum": 2}
 
-# Registry lines drawn without empty inputs, each with the discrepancy an empty input shows. Both
-# are in ops/_reduce.py, which another engineer was editing when this module was written.
-_EMPTY_BACKWARD = ("the backward of an empty reduction warns (NumPy RuntimeWarning: {}) where PyTorch is "
-                   "silent and returns an empty gradient")
-NONEMPTY = {
-    **dict.fromkeys(["mean", "mean_dim0", "mean_dim1", "mean_dim1_keepdim"],
-                    _EMPTY_BACKWARD.format("divide by zero, Mean.backward's g / n with n = 0")),
-    **dict.fromkeys(["logsumexp", "logsumexp_dim1_keepdim", "logsumexp_dim1", "logsumexp_dim0"],
-                    _EMPTY_BACKWARD.format("invalid value in reduce, LogSumExp.backward")),
+# Registry lines left out for one dtype, each with the discrepancy it shows: integer and bool
+# inputs to ops in ops/_elementwise.py, _division.py, _reduce.py, _linalg.py and the pooling and
+# recurrent files, listed for issue #21 rather than fixed here (most of those files were being
+# edited by others when this was written). A line here is a known bug or a registry helper that
+# only holds for floats, never a tolerance.
+_BOOL_DIVIDES = "bool divisor False: glassnet warns NumPy's RuntimeWarning ({}) where PyTorch is silent"
+_REF_FLOAT = "the registry's torch reference builds float tensors, so torch refuses int64 first"
+KNOWN = {
+    ("addmm", "int64"): "glassnet returns float32 (beta=0.5, alpha=2.0 promote), PyTorch keeps int64",
+    **dict.fromkeys([(n, "int64") for n in ("avg_pool1d", "avg_pool2d", "avg_pool2d_divisor",
+                                            "avg_pool2d_pad_exclude")],
+                    "glassnet averages int64 into float64, PyTorch keeps int64 (integer division)"),
+    ("clip_tensor_bound", "int64"): "helper only: the torch reference casts the bound 2.5 to int64 (2), "
+                                    "glassnet's clip(x, lo, 2.5) promotes to float32",
+    **dict.fromkeys([(n, "int64") for n in ("rnn_scan_tanh", "rnn_scan_relu_reverse", "gru_scan",
+                                            "gru_scan_reverse", "lstm_scan", "lstm_scan_reverse")],
+                    _REF_FLOAT),
+    ("softmax_cross_entropy", "int64"): "helper only: the soft targets take the input's dtype, and "
+                                        "PyTorch wants floating targets",
+    ("pow", "int64"): "int64 ** negative int64: glassnet raises NumPy's 'Integers to negative integer "
+                      "powers', PyTorch returns the truncated integer power",
+    **dict.fromkeys([(n, "bool") for n in ("einsum_ii", "einsum_ij->")],
+                    "a sum of bools: glassnet keeps bool, PyTorch counts in int64"),
+    **dict.fromkeys([("pow_scalar_2", "bool"), ("square", "bool")],
+                    "bool squared: glassnet int8, PyTorch int64"),
+    ("sign", "bool"): "sign of bool: glassnet raises, PyTorch returns bool",
+    **dict.fromkeys([("softmax", "bool"), ("softmax", "int64"), ("softmax_dim0", "bool"),
+                     ("softmax_dim0", "int64")],
+                    "PyTorch quirk: softmax of an empty integer or bool tensor keeps its dtype (non-empty: "
+                    "no kernel); glassnet float64"),
+    **dict.fromkeys([(n, "bool") for n in ("batch_norm_train", "batch_norm_train_2d",
+                                           "batch_norm_train_no_affine", "batch_norm_train_weight_only")],
+                    "bool input: PyTorch raises (mean() cannot infer a dtype), glassnet normalises"),
+    **dict.fromkeys([(n, "int64") for n in ("batch_norm_train", "batch_norm_train_2d",
+                                            "batch_norm_train_no_affine", "batch_norm_train_weight_only")],
+                    "int64 input: PyTorch raises (mean() cannot infer a dtype), glassnet normalises"),
+    ("relu", "bool"): "PyTorch raises 'Boolean inputs not supported for relu', glassnet returns int64",
+    ("rsub_scalar", "bool"): "2.0 - bool: PyTorch raises (use ~ or logical_not), glassnet subtracts",
+    ("div", "bool"): _BOOL_DIVIDES.format("invalid value in divide"),
+    **{(n, "bool"): _BOOL_DIVIDES.format("divide by zero") for n in (
+        "div_floor", "div_trunc", "fmod", "remainder", "remainder_operator", "rdiv_scalar", "reciprocal",
+        "rsqrt", "pow_scalar_neg")},
 }
 
-# Registry lines that also run on int64 inputs: PyTorch's integer rules (true division and
-# int ** negative raise or promote, sums stay int64) must hold in glassnet.
-INT_OPS = {
-    "add", "add_scalar", "sub", "rsub_scalar", "mul", "div", "rdiv_scalar", "neg", "abs",
-    "maximum", "minimum", "max_binary", "min_binary", "where", "where_method", "clip", "clamp_min",
-    "sum", "sum_dim0", "sum_dim1_keepdim", "sum_dims_tuple", "sum_method_neg_dim", "amax",
-    "amax_dim1", "amax_dim0_keepdim", "amin", "amin_dim0", "max", "max_dim_values", "min",
-    "min_dim_keepdim", "prod", "prod_dim0", "cumsum_dim0", "cumsum_dim_last", "sign", "square",
-    "pow_scalar_2", "pow_scalar_3", "flip", "flip_all", "roll", "roll_flat", "tril", "triu_diagonal",
-    "repeat", "tile", "repeat_interleave", "clone", "t", "movedim", "select", "narrow",
-    "remainder", "remainder_operator", "fmod", "mm", "bmm", "mv", "outer", "dot", "matmul_2d_2d",
-}
-
-# Registry lines left out of one dtype, each with the discrepancy it would show. They are
-# known bugs in files another engineer is editing at the time of writing (see issue #21).
-KNOWN = {}
+# Registry lines whose torch reference gets contiguous copies (glassnet still gets the strided views),
+# for a PyTorch bug: torch 2.13 CPU F.batch_norm(training=True) on a (N, C) input with a strided
+# weight returns a wrong input gradient (zero in some columns); glassnet's agrees with torch on
+# contiguous copies to 1e-16.
+TORCH_CONTIGUOUS = {n: "PyTorch batch_norm backward with a strided weight" for n in (
+    "batch_norm_train", "batch_norm_train_2d", "batch_norm_train_weight_only", "batch_norm_eval",
+    "batch_norm_eval_bias_only")}
 
 # Registry lines drawn with contiguous inputs only, each with the discrepancy a strided input shows.
 CONTIGUOUS_ONLY = {
@@ -100,12 +131,11 @@ def _family(spec):
 
 def _shapes(spec):
     family = _family(spec)
-    low = 1 if spec.name in NONEMPTY else 0
     if spec.name in EXACT_NDIM:
         n = EXACT_NDIM[spec.name]
-        return array_shapes(min_dims=n, max_dims=n, min_side=low, max_side=MAX_SIDE).map(lambda s: (s,))
+        return array_shapes(min_dims=n, max_dims=n, min_side=0, max_side=MAX_SIDE).map(lambda s: (s,))
     if family == "any":
-        return array_shapes(min_dims=0, max_dims=3, min_side=low, max_side=MAX_SIDE).map(lambda s: (s,))
+        return array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=MAX_SIDE).map(lambda s: (s,))
     if family == "broadcast":
         return st.one_of(
             mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
@@ -113,7 +143,7 @@ def _shapes(spec):
             st.tuples(array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=MAX_SIDE),
                       array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=MAX_SIDE)))
     if family in ("nd1", "nd2"):
-        return array_shapes(min_dims=1 if family == "nd1" else 2, max_dims=3, min_side=low,
+        return array_shapes(min_dims=1 if family == "nd1" else 2, max_dims=3, min_side=0,
                             max_side=MAX_SIDE).map(lambda s: (s,))
     if family == "indexed":
         return array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=MAX_SIDE + 1).map(lambda s: (s,))
@@ -166,10 +196,11 @@ def _case(draw, shapes, domains, dtype, contiguous=False):
     return arrays, seed
 
 
-def _leaves(arrays, grad):
-    """The same memory as a glassnet leaf and a torch leaf (no copy: layouts survive)."""
+def _leaves(arrays, grad, torch_contiguous=False):
+    """The same memory as a glassnet leaf and a torch leaf (no copy: layouts survive), or torch
+    gets contiguous copies."""
     xs = [gn.from_numpy(a) for a in arrays]
-    ts = [torch.from_numpy(a) for a in arrays]
+    ts = [torch.from_numpy(np.ascontiguousarray(a) if torch_contiguous else a) for a in arrays]
     if grad:
         for x, t in zip(xs, ts, strict=True):
             x.requires_grad_(True)
@@ -203,9 +234,18 @@ def _flat(result):
     return [result]
 
 
+def _no_kernel(t_err):
+    """PyTorch has no kernel for this dtype ('"addmm_impl_cpu_" not implemented for 'Bool''): a gap
+    in its coverage, not a rule glassnet must copy, so there is nothing to compare against."""
+    return (isinstance(t_err, NotImplementedError) or "not implemented for" in str(t_err)
+            or "dtypes on CPU" in str(t_err))
+
+
 def _agree(what, out, g_err, ref, t_err):
     """Both raised (True), or neither did (False); anything else fails, naming the case."""
     if t_err is not None:
+        if _no_kernel(t_err):
+            return True
         if g_err is None:
             pytest.fail(f"{what}: PyTorch raises {type(t_err).__name__}: {str(t_err)[:200]}; "
                         f"glassnet returned {_describe(out)}")
@@ -245,12 +285,13 @@ def _compare(what, out, ref):
 
 
 def _compare_grads(what, spec_out, ref, xs, ts, seed):
-    """Gradients of Σ out·w for float64 results (w standard normal)."""
+    """Gradients of Σ out·w for float64 results (w standard normal), seeded as out.backward(w) so
+    that no sum of ±inf outputs is taken."""
     if not (isinstance(ref, torch.Tensor) and ref.requires_grad and ref.dtype == torch.float64):
         return
     w = np.random.default_rng(seed + 1).standard_normal(tuple(ref.shape))
-    _, g_err, g_warned = _run(lambda: (spec_out * gn.tensor(w)).sum().backward())
-    _, t_err, t_warned = _run(lambda: (ref * torch.from_numpy(w)).sum().backward())
+    _, g_err, g_warned = _run(lambda: spec_out.backward(gn.tensor(w)))
+    _, t_err, t_warned = _run(lambda: ref.backward(torch.from_numpy(w)))
     _quiet_as_torch(f"{what} (backward)", g_warned, t_warned)
     if _agree(f"{what} (backward)", None, g_err, None, t_err):
         return
@@ -267,22 +308,36 @@ def _registry_params():
     for spec in REGISTRY:
         if spec.torch is None:
             continue
-        dtypes = ["float64", "float32"] + (["int64"] if spec.name in INT_OPS else [])
-        for dtype in dtypes:
+        for dtype in ("float64", "float32", "int64", "bool"):
             marks = ()
             if (spec.name, dtype) in KNOWN:
                 marks = pytest.mark.skip(reason=KNOWN[spec.name, dtype])
             yield pytest.param(spec, dtype, id=f"{spec.name}-{dtype}", marks=marks)
 
 
-@pytest.mark.parametrize("spec, dtype", list(_registry_params()))
+REGISTRY_CASES = list(_registry_params())
+
+
+@pytest.mark.parametrize("spec, dtype", [c for c in REGISTRY_CASES if c.values[1].startswith("float")])
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_registry_op_matches_torch(spec, dtype, data):
+    _check_registry_op(spec, dtype, data)
+
+
+@pytest.mark.parametrize("spec, dtype", [c for c in REGISTRY_CASES if not c.values[1].startswith("float")])
+@INT_SETTINGS
+@given(data=st.data())
+def test_registry_op_matches_torch_on_integers(spec, dtype, data):
+    """int64 and bool inputs: no gradients, so half the examples."""
+    _check_registry_op(spec, dtype, data)
+
+
+def _check_registry_op(spec, dtype, data):
     shapes = data.draw(_shapes(spec), label="shapes")
     arrays, seed = data.draw(_case(shapes, spec.domains, dtype, spec.name in CONTIGUOUS_ONLY), label="inputs")
     what = f"{spec.name} on {[(a.shape, str(a.dtype), a.strides) for a in arrays]}"
-    xs, ts = _leaves(arrays, grad=dtype.startswith("float"))
+    xs, ts = _leaves(arrays, grad=dtype.startswith("float"), torch_contiguous=spec.name in TORCH_CONTIGUOUS)
     out, g_err, g_warned = _run(spec.run, *xs)
     ref, t_err, t_warned = _run(spec.run_torch, *ts)
     _quiet_as_torch(what, g_warned, t_warned)

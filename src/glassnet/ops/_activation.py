@@ -14,9 +14,10 @@ intermediate arrays a composition would allocate.
 
 import math
 
-from glassnet._backend import namespace
+from glassnet._backend import get_default_dtype, namespace
 from glassnet._special import erf
 from glassnet.autograd._function import Function
+from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
 
 __all__ = ["ACTIVATIONS", "Activation", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
@@ -218,14 +219,20 @@ def leaky_relu(x, negative_slope=0.01):
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
+def _floating(x):
+    """An integer or bool tensor in the default float dtype (PyTorch's rule for sigmoid and tanh;
+    NumPy would give float64, or float16 for bool)."""
+    return x.astype(get_default_dtype()) if isinstance(x, Tensor) and x.array.dtype.kind in "biu" else x
+
+
 def sigmoid(x):
     """``1 / (1 + e^-x)`` elementwise, stable for large |x|."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(_floating(x))
 
 
 def tanh(x):
     """Hyperbolic tangent elementwise."""
-    return Tanh.apply(x)
+    return Tanh.apply(_floating(x))
 
 
 def gelu(x, approximate="none"):

@@ -8,7 +8,7 @@ import builtins
 import math
 from collections import namedtuple
 
-from glassnet._backend import namespace
+from glassnet._backend import get_default_dtype, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
@@ -63,7 +63,7 @@ class Mean(Function):
 
     def backward(self, g):
         p = self.params
-        n = _count(self.shape, p["axes"])
+        n = builtins.max(_count(self.shape, p["axes"]), 1)  # n = 0: the input, so dx, is empty
         return _spread(g / n, self.shape, p["axes"], p["keepdim"])
 
 
@@ -289,17 +289,28 @@ def _at_index(x, indices, dim, keepdim):
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    """``log Σ exp(x)`` over ``dim``, without overflow."""
+    """``log Σ exp(x)`` over ``dim``, without overflow; integer and bool inputs in the default float
+    dtype (PyTorch's rule)."""
+    if x.array.dtype.kind in "biu":
+        x = x.astype(get_default_dtype())
     return _reduce(LogSumExp, x, dim, keepdim, "logsumexp")
+
+
+def _floating(x, name):
+    if x.array.dtype.kind != "f":
+        raise GlassnetTypeError(f"{name}: the input must be floating, got dtype {x.dtype}; convert first "
+                                "(x.float() or x.double()), as PyTorch asks")
 
 
 def var(x, dim=None, correction=1, keepdim=False):
     """Variance over ``dim``, dividing by ``n - correction`` (1: unbiased, as PyTorch)."""
+    _floating(x, "var")
     return _reduce(Var, x, dim, keepdim, "var", correction=correction)
 
 
 def std(x, dim=None, correction=1, keepdim=False):
     """Standard deviation ``√var(x)`` over ``dim`` (the :class:`Std` primitive)."""
+    _floating(x, "std")
     return _reduce(Std, x, dim, keepdim, "std", correction=correction)
 
 
