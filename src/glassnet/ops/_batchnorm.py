@@ -56,12 +56,15 @@ class RunningStats:
 
 
 def _channel_sum(xp, rows, c):
-    """Σ over the rows and each channel's M columns of ``rows`` (N, C·M) → (C,), by BLAS."""
+    """Σ over the rows (one GEMV, BLAS reads ``rows`` once) and then each channel's M
+    columns of ``rows`` (N, C·M) → (C,). The second sum is over only C·M numbers: a plain
+    sum (a tiny GEMV there once raised a spurious floating-point 'invalid' flag in OpenBLAS
+    on finite data, which NumPy turned into a RuntimeWarning)."""
     n, cm = rows.shape
     per_column = xp.ones(n, dtype=rows.dtype) @ rows  # (C·M,)
     if cm == c:
         return per_column
-    return per_column.reshape(c, cm // c) @ xp.ones(cm // c, dtype=rows.dtype)
+    return per_column.reshape(c, cm // c).sum(axis=1)
 
 
 class BatchNorm(Function):
