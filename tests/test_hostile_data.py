@@ -350,3 +350,15 @@ def test_a_fifo_dataset_from_the_command_line_in_a_child_process(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "FIFO" in result.stderr
 
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_ratings_and_history_loaders_refuse_a_fifo_instead_of_waiting(tmp_path):
+    from glassnet import recommend
+    from glassnet.train import History
+
+    for name, load in (("ratings.csv", recommend.Ratings.from_csv), ("history.json", History.load)):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        with pytest.raises(gn.GlassnetValueError, match="FIFO"):
+            load(fifo)

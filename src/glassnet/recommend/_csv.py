@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from glassnet._errors import GlassnetValueError
+from glassnet.io._open import open_regular
 
 __all__ = ["read_columns"]
 
@@ -24,8 +25,13 @@ def read_columns(path, sep=None):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise GlassnetValueError(f"Ratings.from_csv: no such file {path!r}")
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    f, _ = open_regular(path, "Ratings.from_csv", "ratings file")  # a FIFO or device: refused
+    with f:
+        try:
+            text = f.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise GlassnetValueError(f"Ratings.from_csv {path}: not UTF-8 text ({exc.reason} at byte "
+                                     f"{exc.start})") from None
     lines = text.strip().splitlines()
     if not lines:
         raise GlassnetValueError(f"Ratings.from_csv {path}: the file is empty")

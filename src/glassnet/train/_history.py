@@ -4,6 +4,7 @@ import json
 
 from glassnet._errors import GlassnetValueError
 from glassnet.io._atomic import atomic_write, atomic_write_text
+from glassnet.io._open import open_regular
 
 __all__ = ["History"]
 
@@ -48,8 +49,9 @@ class History:
 
     @classmethod
     def load(cls, path):
-        with open(path, encoding="utf-8") as f:
-            return cls(json.load(f)["records"])
+        f, _ = open_regular(path, "History.load", "history file")  # a FIFO or device: refused
+        with f:
+            return cls(json.loads(f.read().decode("utf-8"))["records"])
 
     def plot(self, path):
         """Save a PNG with the loss curves and, beside them, the metric curves."""
