@@ -145,3 +145,26 @@ def test_the_console_script_is_cli_main():
     if not scripts:
         pytest.skip("glassnet is not installed (no console script metadata)")
     assert scripts[0].value == "glassnet.cli:main" and scripts[0].load() is main
+
+
+def _reader_stops_early(argv):
+    """Run ``argv`` into a one-page pipe, read one line, close it (as `head -1` does); stderr."""
+    import fcntl
+
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    fcntl.fcntl(proc.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: the writer must still be writing
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    proc.wait(timeout=60)
+    return stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`glassnet tour --no-pause | head -3` ended in a BrokenPipeError traceback."""
+    plain = _reader_stops_early([sys.executable, "-c", "for _ in range(2000): print('x' * 60)"])
+    assert "BrokenPipeError" in plain  # the situation is real: plain Python shows the trace
+    stderr = _reader_stops_early([sys.executable, "-m", "glassnet", "tour", "--no-pause"])
+    assert stderr == "", stderr  # no traceback, and no "error: Broken pipe" either

@@ -6,6 +6,7 @@ One module per command. Each has ``NAME``, ``HELP`` (its line in ``glassnet --he
 them: adding a command is writing its module and naming it there.
 """
 
+import os
 import sys
 
 from glassnet._version import __version__
@@ -51,10 +52,20 @@ def main(argv=None):
     command = {c.NAME: c for c in COMMANDS}[args.command] if args.command else DEFAULT
     try:
         command.run(args)
+    except BrokenPipeError:  # the reader stopped early (`glassnet tour | head`): stop quietly
+        _silence_stdout()
+        return 1
     except (GlassnetError, OSError, MemoryError, RecursionError) as exc:
         print(f"glassnet {command.NAME}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     return 0
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so the interpreter's final flush into the closed pipe
+    prints no second error (Python's documented way to handle SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _one_line(exc):
