@@ -168,3 +168,25 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     assert "BrokenPipeError" in plain  # the situation is real: plain Python shows the trace
     stderr = _reader_stops_early([sys.executable, "-m", "glassnet", "tour", "--no-pause"])
     assert stderr == "", stderr  # no traceback, and no "error: Broken pipe" either
+
+
+def test_newcomer_errors_are_one_line_with_exit_2(tmp_path):
+    """Issue #17: each of these once ended in a traceback, a silent wrong cell, a leaked NumPy
+    warning or advice about an option the CLI does not have."""
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("1,2,0\n3,4,1\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("user,item\nana,x,5,1,extra,columns,here\n")
+    cases = [
+        (["train", "--dataset", str(tiny), "--epochs", "1", "--out", str(tmp_path / "run")],
+         "2 sample(s); the 80/20 split needs at least 5"),
+        (["explain", "matmul", "[[1,2],[3,4]]", "[[1,0],[0,1]]", "--highlight", "5,5"],
+         "highlight (5, 5) is outside C of shape (2, 2)"),
+        (["recommend", "fit", str(ragged)], "rows differ in length"),
+    ]
+    for args, expected in cases:
+        result = _run(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], (args, result.stderr)
+        assert "usecols" not in lines[0] and "Warning" not in result.stderr

@@ -158,7 +158,7 @@ def test_too_many_classes_for_the_limit(tmp_path):
 def test_a_one_row_csv_is_one_line_exit_2(tmp_path, capsys):
     path = _write(tmp_path, "a,b,y\n1,2,0\n")
     line = _cli_error(capsys, "train", "--dataset", str(path), "--no-progress")
-    assert "1 sample(s); a run needs at least 2" in line
+    assert "1 sample(s); the 80/20 split needs at least 5" in line
 
 
 def test_a_field_larger_than_the_csv_field_limit(tmp_path, capsys):

@@ -3,7 +3,7 @@ laid out the pen-and-paper way (B above, A to the left, C below B)."""
 
 import html
 
-from glassnet._errors import ShapeError
+from glassnet._errors import GlassnetIndexError, ShapeError
 from glassnet.explain._render import (
     Explanation,
     agreement,
@@ -60,7 +60,12 @@ class MatmulExplanation(Explanation):
         self.products = A[:, :, None] * B[None, :, :]
         self.cells = self.products.sum(axis=1)
         i, j = highlight if highlight is not None else (0, 0)
-        self.highlight = (i % A.shape[0], j % B.shape[1])
+        n, m = A.shape[0], B.shape[1]
+        if not (-n <= i < n and -m <= j < m):
+            raise GlassnetIndexError(
+                f"explain.matmul: highlight ({i}, {j}) is outside C of shape ({n}, {m}); pick a row "
+                f"0…{n - 1} and a column 0…{m - 1}")
+        self.highlight = (i % n, j % m)
 
     # -- words ---------------------------------------------------------------------------
     def shape_rule(self):

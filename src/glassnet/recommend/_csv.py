@@ -2,6 +2,7 @@
 
 import io
 import os
+import warnings
 
 import numpy as np
 
@@ -40,10 +41,15 @@ def read_columns(path, sep=None):
         text, sep = text.replace(sep, "\x1f"), "\x1f"
     delimiter = None if sep == " " else sep
     try:
-        table = np.loadtxt(io.StringIO(text), dtype=str, delimiter=delimiter, comments=None,
-                           ndmin=2)
+        with warnings.catch_warnings():  # NumPy's note about blank lines and max_rows is not ours
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(io.StringIO(text), dtype=str, delimiter=delimiter, comments=None,
+                               ndmin=2)
     except ValueError as exc:
-        raise GlassnetValueError(f"Ratings.from_csv {path}: rows differ in length ({exc})") from exc
+        detail = str(exc).split(";")[0]  # NumPy's advice (usecols) is not an option here
+        raise GlassnetValueError(
+            f"Ratings.from_csv {path}: rows differ in length ({detail}); a ratings file has the "
+            "same columns on every row: user, item[, rating[, timestamp]]") from None
     if table.shape[1] < 2:
         raise GlassnetValueError(
             f"Ratings.from_csv {path}: found {table.shape[1]} column(s) with separator {sep!r}; "

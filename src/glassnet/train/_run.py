@@ -247,9 +247,9 @@ def _load_splits(name, seed, images=False):
 
     if name.endswith((".csv", ".npz")):
         dataset = data.from_csv(name) if name.endswith(".csv") else data.from_npz(name)
-        if len(dataset) < 2:
-            raise GlassnetValueError(f"--dataset {name}: {len(dataset)} sample(s); a run needs at "
-                                     "least 2 (one to train on and one to test on)")
+        if len(dataset) < 5:  # 20 % of fewer rows is no test sample at all
+            raise GlassnetValueError(f"--dataset {name}: {len(dataset)} sample(s); the 80/20 split "
+                                     "needs at least 5 (4 to train on and 1 to test on)")
         return tuple(data.random_split(dataset, [0.8, 0.2], seed=seed))
     if name == "text" or name.lower().endswith(".txt"):
         raise GlassnetValueError(f"--dataset {name} is text: train a character-level model on it "
