@@ -117,7 +117,7 @@ class ForwardExplanation(Explanation):
                 f"({N}×{n_in}) → ({N}×{out})"
             act = lay.act_name if lay.has_act else "—"
             lines.append(f"  layer {k}: Linear({n_in}→{out}) + {act:<9} {shapes:<16} "
-                         f"{lay.W.size:>5} weights + {lay.b.size if lay.has_bias else 0:>3} biases "
+                         f"{lay.W.size:>5} weights + {_biases(lay.b.size if lay.has_bias else 0)} "
                          f"= {lay.params}")
         lines.append(f"  total: {self.params} parameters")
         return "\n".join(lines)
@@ -150,3 +150,8 @@ def forward(model, x, notation="column", cells=False, digits=4):
     ``(N, in)``. ``cells=True`` also lists every cell's dot product.
     """
     return ForwardExplanation(model, x, notation=notation, cells=cells, digits=digits)
+
+
+def _biases(n):
+    """``"  1 bias"`` / ``" 10 biases"``: the count right-aligned, the noun agreeing."""
+    return f"{n:>3} {'bias' if n == 1 else 'biases'}"

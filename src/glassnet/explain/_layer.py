@@ -124,7 +124,7 @@ class LayerExplanation(Explanation):
     # -- words ---------------------------------------------------------------------------
     def intro(self):
         (out, n_in), N = self.W.shape, self.X.shape[0]
-        bias = f" + {out} biases" if self.has_bias else " (no bias)"
+        bias = (f" + {out} {'bias' if out == 1 else 'biases'}" if self.has_bias else " (no bias)")
         lines = [f"Parameters: W is {out}×{n_in} = {self.W.size} weights{bias} = {self.params}."]
         if self.notation == "column":
             lines.append("z = W·x + b  is the same as  [W | b]·[x; 1]: the bias becomes one more "

@@ -93,7 +93,7 @@ def _backprop_chapter(ex):
     y = gn.tensor([[0.0, 1.0, 0.0]], dtype=gn.float64)
     F.cross_entropy(z, y).backward()
     yhat = gn.softmax(z, dim=-1).numpy()[0]
-    note = (f"The fused gradient of softmax + cross-entropy, with the founding documents' numbers:\n"
+    note = (f"The fused gradient of softmax + cross-entropy, on the blog posts' example logits:\n"
             f"  ŷ = softmax([0, 0, -1000]) = {_vec(yhat)},  y = [0, 1, 0]\n"
             f"  ∂L/∂z = ŷ − y = {_vec(z.grad.numpy()[0])}   (autograd's gradient)")
     return [note, ex.backprop(tour_network(), [1, 2, 1], [0, 1, 0], lr=0.1)]
