@@ -340,3 +340,10 @@ def test_backprop_takes_class_indices_for_mse_too():
     by_index = gn.explain.backprop(net, x, [0, 1, 1], loss="mse", step=False)
     one_hot = gn.explain.backprop(net, x, [[1, 0], [0, 1], [0, 1]], loss="mse", step=False)
     assert by_index.to_text() == one_hot.to_text()
+
+
+def test_one_bias_is_singular_in_layer_and_forward_texts():
+    one = nn.Linear(3, 1)
+    text = ex.layer(one, np.ones((2, 3))).to_text()
+    assert "+ 1 bias = 4" in text and "1 biases" not in text
+    assert "1 biases" not in ex.forward(nn.Sequential(one), np.ones(3)).to_text()
