@@ -11,6 +11,7 @@ from glassnet.nn._activation import (
     Softmax,
     Tanh,
 )
+from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, Sequential
@@ -57,6 +58,7 @@ __all__ = [
     "CrossEntropyLoss",
     "DataParallel",
     "Dropout",
+    "ELU",
     "Embedding",
     "Dropout2d",
     "Flatten",
@@ -64,6 +66,7 @@ __all__ = [
     "GRU",
     "GRUCell",
     "GroupNorm",
+    "Hardtanh",
     "HuberLoss",
     "Identity",
     "L1Loss",
@@ -72,10 +75,12 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
     "MaxPool1d",
     "MaxPool2d",
+    "Mish",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -89,10 +94,14 @@ __all__ = [
     "RNNCell",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
+    "Softsign",
     "Summary",
     "Tanh",
+    "Tanhshrink",
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "TransformerEncoder",

@@ -12,6 +12,7 @@ import numpy as np
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._conversion import _as_dtype, _names_device
 from glassnet.autograd._mode import state
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._parameter import Parameter
@@ -267,18 +268,44 @@ class Module:
 
     def float(self):
         """Floating parameters and buffers to float32, in place."""
-        return self._convert(lambda a: a.astype(np.float32) if a.dtype.kind == "f" else a)
+        return self.to(np.float32)
 
     def double(self):
         """Floating parameters and buffers to float64, in place."""
-        return self._convert(lambda a: a.astype(np.float64) if a.dtype.kind == "f" else a)
+        return self.to(np.float64)
 
-    def to(self, target):
-        """Move to a device (``'cpu'``, ``'cuda'``) or convert to a floating dtype."""
-        if isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda"):
-            return self._convert(lambda a: to_device(Tensor._wrap(a, False, None), target).array)
-        dtype = np.dtype(target)
-        return self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
+    def half(self):
+        """Floating parameters and buffers to float16, in place."""
+        return self.to(np.float16)
+
+    def cpu(self):
+        """Parameters and buffers to the CPU (NumPy), in place."""
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """Parameters and buffers to a GPU (CuPy), in place; raises as ``Tensor.cuda`` does
+        where there is none."""
+        return self.to("cuda" if device is None else device if isinstance(device, str) else f"cuda:{device}")
+
+    def to(self, *args, device=None, dtype=None, non_blocking=False):
+        """PyTorch's ``Module.to``, in place: ``to("cpu")``, ``to(gn.float64)``,
+        ``to("cpu", gn.float64)``, ``to(tensor)`` (its device and dtype), or keywords.
+        A dtype applies to floating parameters and buffers only, as in PyTorch; each
+        Parameter object is kept (its array replaced), so an optimizer built earlier still
+        holds the model's parameters."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif _names_device(arg):
+                device = arg
+            else:
+                dtype = _as_dtype(arg)
+        dtype = None if dtype is None else _floating_dtype(dtype)
+        if device is not None:
+            self._convert(lambda a: to_device(Tensor._wrap(a, False, None), device).array)
+        if dtype is not None:
+            self._convert(lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a)
+        return self
 
     def num_parameters(self, trainable_only=False):
         return int(sum(p.array.size for p in self.parameters() if p.requires_grad or not trainable_only))
@@ -318,6 +345,17 @@ class _HookHandle:
 
     def remove(self):
         self.registry.pop(self.key, None)
+
+
+def _floating_dtype(dtype):
+    """``dtype`` as a NumPy floating dtype; PyTorch's Module.to refuses any other."""
+    if not isinstance(dtype, (str, type, np.dtype)):  # a legacy type such as gn.FloatTensor
+        dtype = getattr(dtype, "dtype", dtype)
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise GlassnetTypeError(f"Module.to: only floating dtypes are accepted, got {dtype.name}; "
+                                "use gn.float32, gn.float64 or gn.float16")
+    return dtype
 
 
 def _array_of(value):

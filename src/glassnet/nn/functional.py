@@ -29,7 +29,23 @@ from glassnet.nn._functional_conv import (
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_norm import group_norm, layer_norm, rms_norm
 from glassnet.nn._functional_seq import cosine_similarity, normalize
-from glassnet.ops import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from glassnet.ops import (
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    mish,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+    tanhshrink,
+)
 from glassnet.ops._linear import linear
 from glassnet.ops._loss import (
     BinaryCrossEntropy,
@@ -53,17 +69,21 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "dropout2d",
+    "elu",
     "embedding",
     "gelu",
     "group_norm",
+    "hardtanh",
     "huber_loss",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
     "max_pool1d",
     "max_pool2d",
+    "mish",
     "mse_loss",
     "nll_loss",
     "normalize",
@@ -73,9 +93,12 @@ __all__ = [
     "rms_norm",
     "scaled_dot_product_attention",
     "sigmoid",
+    "silu",
     "softmax",
     "softplus",
+    "softsign",
     "tanh",
+    "tanhshrink",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

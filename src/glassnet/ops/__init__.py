@@ -18,6 +18,7 @@ from glassnet.ops._activation import (
     softmax,
     tanh,
 )
+from glassnet.ops._activation_more import elu, hardtanh, logsigmoid, mish, silu, softsign, tanhshrink
 from glassnet.ops._arrange import (
     chunk,
     diag,
@@ -149,16 +150,19 @@ from glassnet.ops._shape import (
     transpose,
     unsqueeze,
 )
+from glassnet.ops._stacking import column_stack, dstack, hstack, vstack
 from glassnet.ops._trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos, cosh, sin, sinh, tan
 
 __all__ = [
     "ACTIVATIONS", "Activation",
+    "elu", "hardtanh", "logsigmoid", "mish", "silu", "softsign", "tanhshrink",
     "abs", "acos", "acosh", "add", "addmm", "all", "allclose", "amax", "amin", "any", "argmax", "argmin",
     "argsort", "asin", "asinh", "atan", "atan2", "atanh", "bincount", "bitwise_and", "bitwise_not",
     "bitwise_or", "bitwise_xor", "bmm", "broadcast_to", "cast", "cat", "ceil", "chunk", "clamp", "clip",
-    "clone", "compare", "concatenate", "cos", "cosh", "count_nonzero", "cumprod", "cumsum", "diag",
-    "diagonal", "div", "dot", "einsum", "eq", "equal", "erf", "exp", "expand", "expm1", "flatten", "flip",
-    "fliplr", "flipud", "floor", "floor_divide", "fmod", "frac", "gather", "ge", "gelu", "getitem", "gt",
+    "clone", "column_stack", "compare", "concatenate", "cos", "cosh", "count_nonzero", "cumprod", "cumsum",
+    "diag", "diagonal", "div", "dot", "dstack", "einsum", "eq", "equal", "erf", "exp", "expand", "expm1",
+    "flatten", "flip", "fliplr", "flipud", "floor", "floor_divide", "fmod", "frac", "gather", "ge", "gelu",
+    "getitem", "gt", "hstack",
     "index_select", "isclose", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu",
     "linear", "log", "log10", "log1p", "log2", "log_softmax", "logical_and", "logical_not", "logical_or",
     "logical_xor", "logsumexp", "lt", "masked_select", "matmul", "max", "maximum", "mean", "min", "minimum",
@@ -167,7 +171,7 @@ __all__ = [
     "round", "rsqrt", "scatter", "scatter_add", "select", "setitem", "sigmoid", "sign", "sin", "sinh",
     "softmax", "softplus", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum",
     "swapaxes", "t", "take_along_dim", "tan", "tanh", "tile", "to_device", "topk", "trace", "transpose",
-    "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "where",
+    "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack", "where",
 ]
 
 _install_ops(_sys.modules[__name__])
