@@ -38,9 +38,30 @@ def test_activation_module_float32_keeps_dtype_and_repr():
     assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
 
 
-def test_inplace_true_is_refused_with_the_fix():
-    with pytest.raises(GlassnetValueError, match=r"ELU: inplace=True is not supported.*inplace=False"):
-        nn.ELU(inplace=True)
+@pytest.mark.parametrize("name, args", [("ReLU", ()), ("LeakyReLU", (0.2,)), ("ELU", (0.5,)),
+                                        ("SiLU", ()), ("Mish", ()), ("Hardtanh", (-0.5, 0.5))])
+def test_inplace_modules_write_into_their_input_as_pytorch(name, args):
+    """``nn.Sequential(nn.Linear(…), nn.ReLU(inplace=True))``: the activation is written into
+    the linear layer's output; values and gradients are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-2, 2, 12).reshape(3, 4)
+    results = []
+    for lib in (gn, torch):
+        lin = lib.nn.Linear(4, 2).double()
+        with lib.no_grad():
+            lin.weight.copy_(lib.tensor([[0.5, -1.0, 0.25, 2.0], [-0.3, 0.2, 1.0, -0.5]], dtype=lib.float64))
+            lin.bias.copy_(lib.tensor([0.1, -0.2], dtype=lib.float64))
+        h = lin(lib.tensor(x, dtype=lib.float64))
+        out = getattr(lib.nn, name)(*args, inplace=True)(h)
+        assert out is h  # written into the input, which is returned
+        out.sum().backward()
+        results.append([out.detach().numpy().copy(), lin.weight.grad.numpy().copy()])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert "inplace=True" in repr(getattr(nn, name)(*args, inplace=True))
+
+
+def test_functional_inplace_is_refused_with_the_fix():
     with pytest.raises(GlassnetValueError, match=r"silu: inplace=True"):
         nn.functional.silu(gn.zeros(2), inplace=True)
 

@@ -3,28 +3,42 @@
 from glassnet.nn import functional as F
 from glassnet.nn._module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Dropout"]
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Dropout", "activate"]
+
+
+def activate(x, fn, inplace, name):
+    """``fn(x)``; with ``inplace=True`` the result is written into ``x``'s memory and ``x``
+    returned, as PyTorch's ``inplace`` activation modules do (glassnet's in-place rules
+    apply: a leaf that requires grad is refused, recorded history moves to ``x``)."""
+    return x._inplace(f"{name}(inplace=True)", fn) if inplace else fn(x)
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise."""
+    """``max(x, 0)`` elementwise (``inplace=True``: written into the input)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return F.relu(x)
+        return activate(x, F.relu, self.inplace, "ReLU")
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
-    """``x`` if positive else ``negative_slope · x``."""
+    """``x`` if positive else ``negative_slope · x`` (``inplace=True``: written into the input)."""
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return activate(x, lambda t: F.leaky_relu(t, self.negative_slope), self.inplace, "LeakyReLU")
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):

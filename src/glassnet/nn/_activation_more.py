@@ -5,15 +5,15 @@ elementwise."""
 
 from glassnet._errors import GlassnetValueError
 from glassnet.nn import functional as F
+from glassnet.nn._activation import activate
 from glassnet.nn._module import Module
 
 __all__ = ["Softplus", "ELU", "SiLU", "Mish", "Hardtanh", "Softsign", "LogSigmoid", "Tanhshrink"]
 
 
-def _not_inplace(name, inplace):
-    if inplace:
-        raise GlassnetValueError(f"{name}: inplace=True is not supported (got inplace=True); glassnet "
-                                 f"returns a new tensor — write nn.{name}() with inplace=False")
+
+def _inplace_repr(module):
+    return ", inplace=True" if module.inplace else ""
 
 
 class Softplus(Module):
@@ -35,14 +35,14 @@ class ELU(Module):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        _not_inplace("ELU", inplace)
+        self.inplace = inplace
         self.alpha = alpha
 
     def forward(self, x):
-        return F.elu(x, self.alpha)
+        return activate(x, lambda t: F.elu(t, self.alpha), self.inplace, "ELU")
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + _inplace_repr(self)
 
 
 class SiLU(Module):
@@ -50,10 +50,13 @@ class SiLU(Module):
 
     def __init__(self, inplace=False):
         super().__init__()
-        _not_inplace("SiLU", inplace)
+        self.inplace = inplace
 
     def forward(self, x):
-        return F.silu(x)
+        return activate(x, F.silu, self.inplace, "SiLU")
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Mish(Module):
@@ -61,10 +64,13 @@ class Mish(Module):
 
     def __init__(self, inplace=False):
         super().__init__()
-        _not_inplace("Mish", inplace)
+        self.inplace = inplace
 
     def forward(self, x):
-        return F.mish(x)
+        return activate(x, F.mish, self.inplace, "Mish")
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardtanh(Module):
@@ -72,16 +78,16 @@ class Hardtanh(Module):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
-        _not_inplace("Hardtanh", inplace)
+        self.inplace = inplace
         if min_val > max_val:
             raise GlassnetValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return activate(x, lambda t: F.hardtanh(t, self.min_val, self.max_val), self.inplace, "Hardtanh")
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self)
 
 
 class Softsign(Module):
