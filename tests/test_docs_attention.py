@@ -1,24 +1,16 @@
 """docs/attention.md runs as written: every Python block, in order, in one namespace (in a
 temporary directory), so the tutorial cannot drift from the library."""
 
-import pathlib
 import re
 
-import glassnet as gn
+from docs_pages import DOCS, run_python_blocks
 
-PAGE = pathlib.Path(__file__).resolve().parents[1] / "docs" / "attention.md"
+PAGE = DOCS / "attention.md"
 
 
 def test_every_python_block_of_the_tutorial_runs(tmp_path, monkeypatch, capsys):
-    blocks = re.findall(r"^```python\n(.*?)^```", PAGE.read_text(encoding="utf-8"), re.S | re.M)
-    assert len(blocks) >= 8
     monkeypatch.chdir(tmp_path)
-    namespace = {}
-    try:
-        for block in blocks:
-            exec(compile(block, str(PAGE), "exec"), namespace)  # noqa: S102 - our own documentation
-    finally:
-        gn.set_default_dtype(gn.float32)
+    namespace = run_python_blocks(PAGE, at_least=8)
     printed = capsys.readouterr().out
     assert "score = 2.8284" in printed and "Attention by hand" in printed
     assert "validation loss" in printed

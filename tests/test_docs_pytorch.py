@@ -1,24 +1,16 @@
 """docs/coming_from_pytorch.md runs as written: every Python block, in order, in one
 namespace (in a temporary directory), so the page cannot drift from the library."""
 
-import pathlib
 import re
 
-import glassnet as gn
+from docs_pages import DOCS, run_python_blocks
 
-PAGE = pathlib.Path(__file__).resolve().parents[1] / "docs" / "coming_from_pytorch.md"
+PAGE = DOCS / "coming_from_pytorch.md"
 
 
 def test_every_python_block_of_the_page_runs(tmp_path, monkeypatch, capsys):
-    blocks = re.findall(r"^```python\n(.*?)^```", PAGE.read_text(encoding="utf-8"), re.S | re.M)
-    assert len(blocks) >= 5
     monkeypatch.chdir(tmp_path)
-    namespace = {}
-    try:
-        for block in blocks:
-            exec(compile(block, str(PAGE), "exec"), namespace)  # noqa: S102 - our own documentation
-    finally:
-        gn.set_default_dtype(gn.float32)
+    namespace = run_python_blocks(PAGE, at_least=5)
     assert namespace["loss"].item() < namespace["loss_fn"](namespace["model"](namespace["xx"]),
                                                             namespace["y"]).item() * 10
     printed = capsys.readouterr().out
