@@ -23,6 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet as gn
+from byte_edits import KINDS as _KINDS
+from byte_edits import mutate as _mutate
 from glassnet import io, models, train
 from glassnet import recommend as rec
 from glassnet.cli.inspect import describe
@@ -80,24 +82,7 @@ MODEL, CHECKPOINT = _model_file(), _checkpoint_file()
 READERS = (gn.load, io.load_metadata, train.Checkpoint.load, models.load_model, rec.load, describe)
 
 
-def _mutate(data, edits):
-    data = bytearray(data)
-    for kind, position, value in edits:
-        i = position % (len(data) + 1)
-        if kind == "flip" and data:
-            data[i % len(data)] ^= 1 << (value % 8)
-        elif kind == "set" and data:
-            data[i % len(data)] = value % 256
-        elif kind == "insert":
-            data[i:i] = bytes([value % 256])
-        elif kind == "delete" and data:
-            del data[i % len(data)]
-        elif kind == "truncate":
-            del data[i:]
-    return bytes(data)
-
-
-EDITS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]),
+EDITS = st.lists(st.tuples(st.sampled_from(_KINDS),
                            st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6)
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats()
                     | st.text(max_size=8) | st.sampled_from([0, 1, 2**31, 2**47, 2**48 - 1, "F32", "BOOL"]),

@@ -19,5 +19,7 @@ def test_every_python_block_of_the_page_runs(tmp_path, monkeypatch, capsys):
 
 def test_the_page_names_the_import_lines_that_exist():
     text = PAGE.read_text(encoding="utf-8")
-    for module in re.findall(r"`(?:import|from) (glassnet[\w.]*)", text):
+    modules = re.findall(r"`(?:import|from) (glassnet[\w.]*)", text)
+    assert modules, "the page names no glassnet import line"
+    for module in modules:
         __import__(module)

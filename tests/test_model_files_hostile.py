@@ -17,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet as gn
+from byte_edits import KINDS as _KINDS
+from byte_edits import mutate as _mutate
 from glassnet import io, train
 
 
@@ -159,24 +161,7 @@ _FUZZ_DIR = tempfile.mkdtemp(prefix="glassnet-fuzz-",
 atexit.register(shutil.rmtree, _FUZZ_DIR, True)
 
 
-def _mutate(data, edits):
-    data = bytearray(data)
-    for kind, position, value in edits:
-        i = position % (len(data) + 1)
-        if kind == "flip" and data:
-            data[i % len(data)] ^= 1 << (value % 8)
-        elif kind == "set" and data:
-            data[i % len(data)] = value % 256
-        elif kind == "insert":
-            data[i:i] = bytes([value % 256])
-        elif kind == "delete" and data:
-            del data[i % len(data)]
-        elif kind == "truncate":
-            del data[i:]
-    return bytes(data)
-
-
-_EDITS = st.lists(st.tuples(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]),
+_EDITS = st.lists(st.tuples(st.sampled_from(_KINDS),
                             st.integers(0, len(VALID)), st.integers(0, 255)), min_size=1, max_size=4)
 _HEADER_EDIT = st.tuples(st.sampled_from(["weight", "bias", "steps", "mask"]),
                          st.sampled_from(["dtype", "shape", "data_offsets"]),
