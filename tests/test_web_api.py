@@ -314,3 +314,92 @@ def test_a_stalled_client_gets_408_and_others_are_served():
         stalled.close()
     assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
     assert b'"error": "the request body did not arrive within 0.5 s"' in answer
+
+
+@pytest.mark.parametrize("lr", [-5, "abc", "", 0, 1e300, 10.5, None, True, float("nan")])
+@pytest.mark.parametrize("path", ["/api/compute", "/api/step", "/api/train", "/api/init"])
+def test_an_invalid_learning_rate_is_refused_not_replaced(server, default, path, lr):
+    if path == "/api/train":
+        body = {"state": dict(web.init_state([2, 3, 2]), lr=lr), "dataset": "xor", "steps": 5}
+    elif path == "/api/init":
+        body = {"sizes": [3, 4, 2], "lr": lr}
+    else:
+        body = dict(default, lr=lr)
+    status, _, answer = request(server, "POST", path, raw=json.dumps(body).encode())
+    assert status == 400, answer
+    assert answer["field"] == "lr"
+    assert answer["error"].startswith("lr (learning rate): expected a number with 0 < lr <= 10")
+    assert answer["error"].endswith(f"got {lr!r}")  # the value it got, as sent
+
+
+def test_a_learning_rate_in_range_is_used_as_given(server, default):
+    default["lr"] = 10  # the upper bound itself is allowed
+    got = post(server, "/api/step", default)
+    grads = direct(default)
+    np.testing.assert_allclose(got["state"]["layers"][1]["b"],
+                               np.array(default["layers"][1]["b"]) - 10 * grads["db"][1], rtol=1e-12)
+    assert got["state"]["lr"] == 10
+
+
+def _attention_doc(seed, L=3, E=2, d=2, dv=2, causal=False):
+    rng = np.random.default_rng(seed)
+    shapes = {"X": (L, E), "W_Q": (E, d), "W_K": (E, d), "W_V": (E, dv)}
+    doc = {name: rng.normal(size=shape).round(2).tolist() for name, shape in shapes.items()}
+    return doc | {"causal": causal}
+
+
+@pytest.mark.parametrize("doc", [web.default_attention(), dict(web.default_attention(), causal=True),
+                                 _attention_doc(1), _attention_doc(2, L=4, E=4, d=4, dv=4, causal=True),
+                                 _attention_doc(3, L=6, E=3, d=2, dv=4)])
+def test_attention_equals_glassnet_attention(server, doc):
+    from glassnet import explain
+    from glassnet.nn.functional import scaled_dot_product_attention
+
+    got = post(server, "/api/attention", doc)
+    X, W_Q, W_K, W_V = (np.array(doc[k]) for k in ("X", "W_Q", "W_K", "W_V"))
+    by_hand = explain.attention((X, W_Q, W_K, W_V), causal=doc["causal"])
+    for name, want in (("Q", by_hand.Q), ("K", by_hand.K), ("V", by_hand.V), ("scores", by_hand.S),
+                       ("weights", by_hand.P), ("output", by_hand.Y)):
+        np.testing.assert_allclose(got[name], want, rtol=0, atol=1e-12, err_msg=name)
+    q, k, v = (gn.tensor(X, dtype="float64") @ gn.tensor(W, dtype="float64") for W in (W_Q, W_K, W_V))
+    sdpa = scaled_dot_product_attention(q, k, v, is_causal=doc["causal"]).numpy()
+    np.testing.assert_allclose(got["output"], sdpa, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["engine_output"], sdpa, rtol=0, atol=1e-12)
+    assert got["max_error"] <= 1e-12
+    d = W_Q.shape[1]
+    np.testing.assert_allclose(got["scaled"], by_hand.S / np.sqrt(d), rtol=0, atol=1e-12)
+    # the hover's numbers: each score is the sum of its terms, each weight exps / sums,
+    # each output cell the sum of its terms
+    np.testing.assert_allclose(np.sum(got["score_terms"], axis=2), got["scores"], atol=1e-12)
+    np.testing.assert_allclose(np.array(got["exps"]) / np.array(got["sums"])[:, None], got["weights"],
+                               atol=1e-12)
+    np.testing.assert_allclose(np.sum(got["output_terms"], axis=2), got["output"], atol=1e-12)
+    L = X.shape[0]
+    masked = np.array(got["masked"])
+    later_keys = np.triu(np.ones((L, L), bool), 1)
+    assert masked.tolist() == (later_keys if doc["causal"] else np.zeros((L, L), bool)).tolist()
+    assert (np.array(got["weights"])[masked] == 0).all() and np.allclose(np.sum(got["weights"], axis=1), 1)
+
+
+def test_attention_default_is_served_and_by_hand(server):
+    status, _, doc = request(server, "GET", "/api/attention/default")
+    assert status == 200 and doc == web.default_attention()
+    got = post(server, "/api/attention", doc)
+    # by hand: Q[0] = X[0]·W_Q = [1, 0]·[[1, 0.5], [-0.5, 1]] = [1, 0.5]; K[2] = [1, 1]·W_K = [1.5, 1.5]
+    assert got["Q"][0] == [1.0, 0.5] and got["K"][2] == [1.5, 1.5]
+    assert got["scores"][0][2] == pytest.approx(1.0 * 1.5 + 0.5 * 1.5, abs=1e-15)
+    assert got["scaled"][0][2] == pytest.approx(2.25 / np.sqrt(2), abs=1e-15)
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"X": [[1.0, "a"]]}, "X[0][1]", "expected a number"),
+    ({"X": [[0.1, 0.2]] * 7}, "X", "at most 6 rows"),
+    ({"W_Q": [[1.0, 0.0]]}, "W_Q", "expected 2 rows"),
+    ({"W_K": [[1.0], [0.0]]}, "W_K", "same width d"),
+    ({"W_V": [[1e7, 0.0], [0.0, 1.0]]}, "W_V[0][0]", "finite number"),
+    ({"causal": "yes"}, "causal", "true or false"),
+])
+def test_bad_attention_requests_get_400_naming_the_field(server, change, field, words):
+    status, _, answer = request(server, "POST", "/api/attention", dict(web.default_attention(), **change))
+    assert status == 400, answer
+    assert answer["field"] == field and words in answer["error"]

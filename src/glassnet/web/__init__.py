@@ -5,9 +5,10 @@ weights and watches it compute and learn, every number from glassnet's own engin
 a free port; ``limits`` overrides :data:`SERVER_LIMITS`, its deadlines and bounds). The
 computations behind the endpoints are plain functions on a JSON state (:func:`compute`,
 :func:`sgd_step`, :func:`train_steps` or a :class:`Training` advanced in slices,
-:func:`export_script`, …).
+:func:`export_script`, :func:`attention_compute` for the attention panel, …).
 """
 
+from glassnet.web._attention import ATTENTION_LIMITS, attention_compute, default_attention
 from glassnet.web._compute import build_model, compute, default_state, explain_trace, init_state, sgd_step
 from glassnet.web._server import LOOPBACK_HOSTS, SERVER_LIMITS, PlaygroundServer, make_server, serve
 from glassnet.web._state import ACTIVATIONS, LIMITS, LOSSES, PlaygroundError, parse_state
@@ -20,7 +21,8 @@ from glassnet.web._train import (
     train_steps,
 )
 
-__all__ = ["ACTIVATIONS", "LIMITS", "LOOPBACK_HOSTS", "LOSSES", "PlaygroundError",
-           "PlaygroundServer", "SERVER_LIMITS", "TOY_DATASETS", "Training", "build_model", "compute",
-           "dataset_points", "default_state", "explain_trace", "export_model_bytes", "export_script",
-           "init_state", "make_server", "parse_state", "serve", "sgd_step", "train_steps"]
+__all__ = ["ACTIVATIONS", "ATTENTION_LIMITS", "LIMITS", "LOOPBACK_HOSTS", "LOSSES", "PlaygroundError",
+           "PlaygroundServer", "SERVER_LIMITS", "TOY_DATASETS", "Training", "attention_compute",
+           "build_model", "compute", "dataset_points", "default_attention", "default_state",
+           "explain_trace", "export_model_bytes", "export_script", "init_state", "make_server",
+           "parse_state", "serve", "sgd_step", "train_steps"]

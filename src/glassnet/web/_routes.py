@@ -15,6 +15,7 @@ from http import HTTPStatus
 import numpy as np
 
 from glassnet._errors import GlassnetError
+from glassnet.web._attention import attention_compute
 from glassnet.web._compute import compute, explain_trace, init_state, sgd_step
 from glassnet.web._http import HTTPError, Response
 from glassnet.web._state import ACTIVATIONS, LIMITS, LOSSES, PlaygroundError
@@ -34,7 +35,8 @@ def _init(doc):
                       doc.get("loss", "cross_entropy"), doc.get("lr", 0.1))
 
 
-POST = {"/api/compute": compute, "/api/step": sgd_step, "/api/init": _init, "/api/trace": explain_trace}
+POST = {"/api/compute": compute, "/api/step": sgd_step, "/api/init": _init, "/api/trace": explain_trace,
+        "/api/attention": attention_compute}
 EXPORTS = {"/api/export/model": (export_model_bytes, "application/octet-stream", "network.safetensors"),
            "/api/export/script": (export_script, "text/x-python; charset=utf-8", "network.py")}
 

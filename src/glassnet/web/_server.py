@@ -15,6 +15,8 @@ Endpoints (POST bodies are JSON objects of at most ``LIMITS["max_body_bytes"]`` 
 ``POST /api/compute``         state → per-layer x, W, b, Z, A, dot-product terms, dZ, dW, db
 ``POST /api/step``            state → one SGD step: ``{before, after, state}``
 ``POST /api/trace``           state → ``gn.explain.trace`` of forward + backward (its JSON schema)
+``GET  /api/attention/default`` the attention panel's default head (X, W_Q, W_K, W_V)
+``POST /api/attention``       ``{X, W_Q, W_K, W_V, causal}`` → Q, K, V, scores, weights, output
 ``POST /api/train``           ``{state, dataset, steps, grid}`` → losses, accuracy, grid,
                               ``steps`` done and ``stopped`` (why it stopped early, or null)
 ``POST /api/export/model``    state → a glassnet model file (safetensors)
@@ -65,6 +67,7 @@ from urllib.parse import parse_qs
 
 from glassnet._errors import GlassnetError, GlassnetValueError
 from glassnet.web import _routes as routes
+from glassnet.web._attention import default_attention
 from glassnet.web._compute import default_state
 from glassnet.web._connections import ConnectionTable
 from glassnet.web._http import HTTPError, Response, close_gently, read_request, write_response
@@ -286,6 +289,8 @@ class PlaygroundServer:
             return routes.json_response(HTTPStatus.OK, routes.datasets_info())
         if path == "/api/default":
             return await self._answer(self._worker.submit(routes.json_answer, default_state))
+        if path == "/api/attention/default":
+            return routes.json_response(HTTPStatus.OK, default_attention())
         if path == "/api/dataset":
             name = parse_qs(query).get("name", [None])[0]
             return await self._answer(self._worker.submit(routes.json_answer, dataset_points, name))

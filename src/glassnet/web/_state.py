@@ -22,7 +22,7 @@ import numpy as np
 
 from glassnet._errors import GlassnetValueError
 
-__all__ = ["ACTIVATIONS", "LIMITS", "LOSSES", "PlaygroundError", "parse_state"]
+__all__ = ["ACTIVATIONS", "LIMITS", "LOSSES", "PlaygroundError", "learning_rate", "parse_state"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "none")
 LOSSES = ("cross_entropy", "mse")
@@ -47,6 +47,17 @@ def _number(value, field):
             f"{field}: expected a finite number of magnitude at most {LIMITS['max_abs']:g}, "
             f"got {value!r:.40}", field)
     return float(value)
+
+
+def learning_rate(value):
+    """The state's ``lr`` as a float, if it is a number with 0 < lr <= ``LIMITS["max_lr"]``;
+    anything else (a string, null, 0, a negative or huge number) raises a
+    :class:`PlaygroundError` (field ``"lr"``) — never replaced by a default."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if is_number and 0 < value <= LIMITS["max_lr"]:  # False for NaN; exact for huge ints
+        return float(value)
+    raise PlaygroundError(f"lr (learning rate): expected a number with 0 < lr <= {LIMITS['max_lr']:g} "
+                          f"(e.g. 0.1), got {value!r:.40}", "lr")
 
 
 def _vector(values, field, length=None):
@@ -113,9 +124,7 @@ def parse_state(doc):
         raise PlaygroundError("state: expected a JSON object with x, target, layers", "state")
     x = _matrix(doc.get("x"), "x", LIMITS["max_samples"])
     layers = _layers(doc.get("layers"), x.shape[1])
-    lr = _number(doc.get("lr", 0.1), "lr")
-    if not 0 < lr <= LIMITS["max_lr"]:
-        raise PlaygroundError(f"lr: expected 0 < lr <= {LIMITS['max_lr']:g}, got {lr:g}", "lr")
+    lr = learning_rate(doc.get("lr", 0.1))
     seed = doc.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise PlaygroundError(f"seed: expected an integer 0 .. 2**32-1, got {seed!r}", "seed")
