@@ -78,7 +78,50 @@ def _targets(y, out_shape, single, loss):
     return Y
 
 
-class BackpropExplanation(Explanation):
+class StepsExplanation(Explanation):
+    """An explanation made of numbered :class:`BackpropStep` s (``self.steps``), each shown
+    as its formula, its matrices side by side and how autograd agreed (``self.digits``)."""
+
+    digits = 4
+
+    def _step_text(self, s, color):
+        head = f"Step {s.number}. {s.title}"
+        lines = [head, "─" * len(head)]
+        if s.formula:
+            lines.append(wrap(s.formula))
+        if s.shown:
+            per_row = 3
+            for r in range(0, len(s.shown), per_row):
+                blocks = [vcat(label_block(f"{label} ({shape_str(np.atleast_2d(m).shape)})"),
+                               matrix_block(np.atleast_2d(m), digits=self.digits, sep=sep))
+                          for label, m, sep in s.shown[r:r + per_row]]
+                lines.append(render_block(hcat(*blocks, gap=4), color))
+        agree = s.agreement()
+        if agree is not None:
+            lines.append(f"autograd computed the same numbers ({agree})")
+        if s.note:
+            lines.append(wrap(s.note))
+        return "\n".join(lines)
+
+    def _text_parts(self, color):
+        return [self._step_text(s, color) for s in self.steps]
+
+    def _html_parts(self):
+        parts = []
+        for s in self.steps:
+            tables = "".join(
+                f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=self.digits, sep=sep)}</td>"
+                for label, m, sep in s.shown)
+            agree = s.agreement()
+            check = "" if agree is None else f"<p>autograd computed the same numbers ({agree})</p>"
+            parts.append(f"<h4>Step {s.number}. {html.escape(s.title)}</h4>"
+                         f"<p>{html.escape(s.formula)}</p>"
+                         f'<table class="gn-layout"><tr>{tables}</tr></table>'
+                         f"{check}<p>{html.escape(s.note)}</p>")
+        return parts
+
+
+class BackpropExplanation(StepsExplanation):
     """Numbered steps of one training step. ``steps`` (a list of :class:`BackpropStep`),
     ``loss`` (its value), ``prediction`` (ŷ, N×C), ``lr``."""
 
@@ -256,44 +299,6 @@ class BackpropExplanation(Explanation):
             else "not applied (step=False): the model is unchanged"
         return BackpropStep(number, "Gradient descent", formula, shown, values, note=note)
 
-    # -- rendering -----------------------------------------------------------------------
-    def _step_text(self, s, color):
-        head = f"Step {s.number}. {s.title}"
-        lines = [head, "─" * len(head)]
-        if s.formula:
-            lines.append(wrap(s.formula))
-        if s.shown:
-            per_row = 3
-            for r in range(0, len(s.shown), per_row):
-                blocks = [vcat(label_block(f"{label} ({shape_str(np.atleast_2d(m).shape)})"),
-                               matrix_block(np.atleast_2d(m), digits=self.digits, sep=sep))
-                          for label, m, sep in s.shown[r:r + per_row]]
-                lines.append(render_block(hcat(*blocks, gap=4), color))
-        agree = s.agreement()
-        if agree is not None:
-            lines.append(f"autograd computed the same numbers ({agree})")
-        if s.note:
-            lines.append(s.note)
-        return "\n".join(lines)
-
-    def _text_parts(self, color):
-        return [self._step_text(s, color) for s in self.steps]
-
-    def _html_parts(self):
-        parts = []
-        for s in self.steps:
-            tables = "".join(
-                f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=self.digits, sep=sep)}</td>"
-                for label, m, sep in s.shown)
-            agree = s.agreement()
-            check = "" if agree is None else f"<p>autograd computed the same numbers ({agree})</p>"
-            parts.append(f"<h4>Step {s.number}. {html.escape(s.title)}</h4>"
-                         f"<p>{html.escape(s.formula)}</p>"
-                         f'<table class="gn-layout"><tr>{tables}</tr></table>'
-                         f"{check}<p>{html.escape(s.note)}</p>")
-        return parts
-
-
 def _softmax(Z):
     e = np.exp(Z - Z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -307,17 +312,41 @@ def _is_plain_sgd(opt):
             and g["weight_decay"] == 0 and not g["maximize"])
 
 
-def backprop(model, x, y, loss="cross_entropy", lr=0.1, optimizer=None, notation="column",
-             step=True, digits=4):
+def backprop(model, x=None, y=None, loss=None, lr=0.1, optimizer=None, notation="column",
+             step=True, digits=4, **attention):
     """One training step of ``model`` explained by hand, in numbered steps.
 
-    ``loss``: ``"cross_entropy"`` (softmax + cross-entropy on the last Linear's logits,
-    mean over the batch: ``∂L/∂z = (ŷ − y)/N``), ``"mse"`` (mean squared error) or
-    ``"sse"`` (``½·Σ(ŷ − y)²``, whose ``∂L/∂ŷ = ŷ − y`` suits pen and paper). ``y``: class
-    indices ``(N,)``, or one row of targets per input (one-hot / probabilities / values).
-    The step is real: gradients land in ``.grad`` and the optimiser (plain ``SGD(lr)``
-    unless ``optimizer`` is given) updates the model, unless ``step=False``. Every number
-    is recomputed by hand and checked against autograd (``step.values``).
+    ``loss``: ``"cross_entropy"`` (the default for an MLP: softmax + cross-entropy on the
+    last Linear's logits, mean over the batch: ``∂L/∂z = (ŷ − y)/N``), ``"mse"`` (mean
+    squared error) or ``"sse"`` (``½·Σ(ŷ − y)²``, whose ``∂L/∂ŷ = ŷ − y`` suits pen and
+    paper). ``y``: class indices ``(N,)``, or one row of targets per input (one-hot /
+    probabilities / values). The step is real: gradients land in ``.grad`` and the
+    optimiser (plain ``SGD(lr)`` unless ``optimizer`` is given) updates the model, unless
+    ``step=False``. Every number is recomputed by hand and checked against autograd
+    (``step.values``).
+
+    Attention: ``model`` an ``nn.MultiheadAttention`` (``x`` one sequence (L, E)), or the
+    tensors ``(Q, K, V)`` / ``(X, W_Q, W_K, W_V)`` with ``x`` left out — the backward
+    pass through the output projection, the weighted sum, the softmax (its Jacobian by
+    rows), the 1/√d scaling, dQ, dK, dV and the projections
+    (:class:`~glassnet.explain._attention_backprop.AttentionBackpropExplanation`). ``y``:
+    targets with the output's shape (``loss`` ``"sse"``, the default, or ``"mse"``), or
+    ``grad_output=dY``; the other keywords (``key``, ``value``, ``attn_mask``,
+    ``key_padding_mask``, ``causal``, ``head``, ``cell``, ``row``) are
+    :func:`~glassnet.explain.attention`'s. The layer is not changed.
+
+    >>> print(gn.explain.backprop(nn.MultiheadAttention(4, 2), gn.randn(3, 4), gn.zeros(3, 4)))
     """
-    return BackpropExplanation(model, x, y, loss=loss, lr=lr, optimizer=optimizer,
+    from glassnet.nn import MultiheadAttention
+
+    if isinstance(model, MultiheadAttention | tuple | list):
+        from glassnet.explain._attention_backprop import attention_backprop
+
+        if not isinstance(model, MultiheadAttention) and y is None and x is not None:
+            x, y = None, x  # backprop((Q, K, V), targets)
+        return attention_backprop(model, x, y, loss=loss or "sse", digits=digits, **attention)
+    if attention:
+        raise GlassnetTypeError(f"explain.backprop: {sorted(attention)} apply to attention only "
+                                f"(nn.MultiheadAttention or (Q, K, V)), not to {type(model).__name__}")
+    return BackpropExplanation(model, x, y, loss=loss or "cross_entropy", lr=lr, optimizer=optimizer,
                                notation=notation, step=step, digits=digits)
