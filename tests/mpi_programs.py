@@ -194,8 +194,50 @@ def scenario_fit(out):
     assert world == 2
 
 
+def als_models():
+    """Distributed ALS cases: explicit (exact, weighted, early stopping; CG without biases)
+    and implicit (CG with early stopping; exact), float64."""
+    from glassnet import recommend as rec
+
+    return {
+        "als-exact": rec.ALS(rank=4, reg=0.3, iterations=4, solver="exact", tol=1e-14, weighted_reg=True,
+                             dtype=np.float64),
+        "als-cg": rec.ALS(rank=5, reg=0.5, iterations=3, biases=False, dtype=np.float64),
+        "implicit-cg": rec.ImplicitALS(rank=4, reg=0.2, alpha=3.0, iterations=3, tol=1e-14, dtype=np.float64),
+        "implicit-exact": rec.ImplicitALS(rank=3, iterations=2, solver="exact", dtype=np.float64),
+    }
+
+
+def als_ratings(changed=False):
+    from glassnet import recommend as rec
+
+    data = rec.synthetic(61, 37, rank=3, density=0.2, noise=0.3, seed=8)
+    if changed:
+        data.ratings[0] += 1.0
+    return data
+
+
+def scenario_als(out):
+    """Every rank fits the same ratings; ALS shards the rows itself. Then rank 1 holds other
+    ratings: both ranks must refuse."""
+    rank = dist.get_rank()
+    results = {}
+    for name, model in als_models().items():
+        model.fit(als_ratings())
+        for key, value in model._arrays().items():
+            results[f"{name}/{key}"] = value
+        results[f"{name}/history"] = np.array(model.history_)
+    try:
+        als_models()["als-cg"].fit(als_ratings(changed=rank == 1))
+        results["mismatch"] = np.array("no error")
+    except gn.GlassnetValueError as exc:
+        results["mismatch"] = np.array(str(exc))
+    np.savez(os.path.join(out, f"als-rank{rank}.npz"), **results)
+
+
 SCENARIOS = {"train": scenario_train, "fit": scenario_fit, "collectives": scenario_collectives,
-             "sampler": scenario_sampler, "stall": scenario_stall, "kill": scenario_kill}
+             "sampler": scenario_sampler, "stall": scenario_stall, "kill": scenario_kill,
+             "als": scenario_als}
 
 if __name__ == "__main__":
     scenario, out_dir = sys.argv[1], sys.argv[2]

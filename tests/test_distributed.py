@@ -320,3 +320,40 @@ def test_cli_trains_on_two_ranks_and_rank_0_writes(tmp_path):
     assert result.stdout.count("world size      2") == 1 and "global batch    32" in result.stdout
     results = json.loads((tmp_path / "run" / "results.json").read_text())
     assert (results["world_size"], results["global_batch_size"], results["epochs"]) == (2, 32, 2)
+
+
+@needs_mpi
+def test_als_on_two_ranks_equals_one_process(tmp_path):
+    ran(run_mpi("als", tmp_path))
+    ranks = [dict(np.load(tmp_path / f"als-rank{r}.npz")) for r in range(2)]
+    for name, model in mp.als_models().items():
+        model.fit(mp.als_ratings())
+        expected = {**model._arrays(), "history": np.array(model.history_)}
+        for key, value in expected.items():
+            got0, got1 = ranks[0][f"{name}/{key}"], ranks[1][f"{name}/{key}"]
+            np.testing.assert_array_equal(got0, got1)  # every rank holds all the factors
+            np.testing.assert_allclose(got0, value, rtol=1e-12 if key == "history" else 0, atol=1e-10,
+                                       err_msg=f"{name}/{key}")
+        assert len(expected["history"]) > 1 or model.tol == 0  # early stopping's loss gathered too
+    for r in range(2):
+        assert "ALS.fit: the ranks hold different ratings" in str(ranks[r]["mismatch"])
+
+
+@needs_mpi
+def test_recommend_cli_shards_als_over_two_ranks_and_rank_0_writes(tmp_path, capsys):
+    from glassnet import recommend as rec
+    from glassnet.cli import main
+
+    options = ["--users", "150", "--items", "90", "--rank", "6", "--iterations", "4"]
+    result = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "glassnet", "recommend", "fit",
+                             "--distributed", *options, "--out", str(tmp_path / "two")],
+                            capture_output=True, text=True, timeout=300)
+    ran(result)
+    assert result.stdout.count("world size 2") == 1 and result.stdout.count("wrote ") == 1
+    assert json.loads((tmp_path / "two" / "results.json").read_text())["world_size"] == 2
+    assert main(["recommend", "fit", *options, "--out", str(tmp_path / "one")]) == 0
+    capsys.readouterr()
+    two, one = (rec.load(tmp_path / d / "model.safetensors") for d in ("two", "one"))
+    for key, value in one._arrays().items():  # float32: the same numbers up to rounding
+        np.testing.assert_allclose(two._arrays()[key], value, rtol=0, atol=1e-5, err_msg=key)
+    assert np.abs(one.item_factors_).max() > 0.1

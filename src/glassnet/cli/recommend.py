@@ -4,6 +4,7 @@ Thin: parses arguments and calls :mod:`glassnet.recommend`.
 
     glassnet recommend fit ratings.csv --model als --rank 32 --out DIR
     glassnet recommend fit                        # a demo on synthetic ratings
+    mpiexec -n 2 glassnet recommend fit --distributed   # ALS sharded over 2 ranks
     glassnet recommend top --model DIR --user U --k 10
     glassnet recommend similar --model DIR --item I --k 10
 """
@@ -55,6 +56,9 @@ def _add_fit(fit):
     for name, default in (("--users", 2000), ("--items", 1000)):
         fit.add_argument(name, type=positive(int), default=default, help="synthetic demo size")
     fit.add_argument("--density", type=positive(float), default=0.05, help="synthetic demo density")
+    fit.add_argument("--distributed", action="store_true",
+                     help="shard ALS over the MPI ranks (mpiexec -n N glassnet recommend fit "
+                          "--distributed …); rank 0 prints and writes")
 
 
 def _build(args):
@@ -93,6 +97,13 @@ def run_fit(args, print_fn=print):
 
     if not 0 < args.test_fraction < 1:
         raise gn.GlassnetValueError(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
+    writes = True
+    if getattr(args, "distributed", False):  # every rank fits; ALS shards its rows over them
+        from glassnet import distributed
+
+        distributed.init_process_group()
+        writes = distributed.get_rank() == 0
+        print_fn = print_fn if writes else _silent
     gn.manual_seed(args.seed)
     data = _load_data(args, print_fn)
     train, test = data.split(args.test_fraction, by=args.split, seed=args.seed)
@@ -107,14 +118,25 @@ def run_fit(args, print_fn=print):
     print_fn(str(table))
     if "rmse" in table:
         print_fn(f"(user/item bias baseline: rmse {baseline['rmse']:.4f})")
-    os.makedirs(args.out, exist_ok=True)
-    model.save(os.path.join(args.out, _FILE))
     results = {"model": type(model).__name__, "fit_seconds": seconds, "metrics": dict(table),
                "baseline_rmse": baseline["rmse"], "n_users": data.n_users,
                "n_items": data.n_items, "n_interactions": data.nnz}
-    atomic_write_text(os.path.join(args.out, "results.json"), json.dumps(results, indent=2))
-    print_fn(f"wrote {os.path.join(args.out, _FILE)} and results.json")
+    if getattr(args, "distributed", False):
+        from glassnet import distributed
+
+        results["world_size"] = distributed.get_world_size()
+        print_fn(f"world size {results['world_size']}")
+        distributed.destroy_process_group()
+    if writes:
+        os.makedirs(args.out, exist_ok=True)
+        model.save(os.path.join(args.out, _FILE))
+        atomic_write_text(os.path.join(args.out, "results.json"), json.dumps(results, indent=2))
+        print_fn(f"wrote {os.path.join(args.out, _FILE)} and results.json")
     return results
+
+
+def _silent(*args, **kwargs):
+    """What ranks other than 0 print: nothing."""
 
 
 def _open(path):

@@ -28,7 +28,8 @@ from glassnet._backend import namespace, to_numpy
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.distributed._world import DistributedTimeoutError, current_group
 
-__all__ = ["ReduceOp", "Work", "all_gather", "all_reduce", "barrier", "broadcast", "start_all_reduce"]
+__all__ = ["ReduceOp", "Work", "all_gather", "all_gather_rows", "all_reduce", "barrier", "broadcast",
+           "start_all_reduce"]
 
 _SPINS = 2000  # polls before the waiting rank starts to sleep between polls
 _LONGEST_NAP = 5e-4  # seconds
@@ -200,6 +201,28 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     else:
         work = Work(world.comm.Iallgather(send, gathered), what, world, scatter_into_list)
     return _complete(work, async_op)
+
+
+def all_gather_rows(block, counts, what="all_gather_rows"):
+    """Every rank's rows stacked in rank order: rank q passes its own NumPy ``block`` of
+    ``counts[q]`` rows (all ranks the same trailing shape and dtype, and the same
+    ``counts``); each rank gets the (Σ_q counts[q], …) array. The ranks' blocks may differ
+    in length (MPI's ``Iallgatherv``), unlike :func:`all_gather`'s equal tensors."""
+    world = current_group(what)
+    block = np.ascontiguousarray(block)
+    counts = [int(c) for c in counts]
+    if len(counts) != world.size or block.shape[0] != counts[world.rank]:
+        raise GlassnetValueError(f"{what}: rank {world.rank} has {block.shape[0]} rows and counts "
+                                 f"{counts}; expected one count per rank ({world.size}), its own "
+                                 f"being {block.shape[0]}")
+    if world.size == 1:
+        return block
+    out = np.empty((sum(counts),) + block.shape[1:], dtype=block.dtype)
+    row = int(np.prod(block.shape[1:], dtype=np.int64))
+    sizes = [c * row for c in counts]
+    request = world.comm.Iallgatherv(block, [out, sizes])
+    Work(request, f"{what} of {counts} rows of shape {block.shape[1:]}", world).wait()
+    return out
 
 
 def barrier(group=None, async_op=False):

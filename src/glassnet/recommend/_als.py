@@ -10,6 +10,12 @@ the previous sweep's factors (:func:`~glassnet.recommend._normal.cg_rows`), whic
 form a k × k matrix and cost O(nnz·k) per step instead of O(nnz·k² + n·k³).
 With ``tol > 0`` fitting records ``training_loss`` after every sweep in ``history_`` and
 stops once a sweep lowers it by less than ``tol`` (relative); ``iterations`` caps the sweeps.
+
+Under an initialised process group of N > 1 ranks (``gn.distributed.init_process_group()``
+under ``mpiexec -n N``) fitting is distributed by itself: each rank solves its own block of
+users (then of items) and an all-gather gives every rank all the factors
+(:mod:`~glassnet.recommend._shard`); the result equals one process's. Every rank must call
+``fit`` (or step) with the same ratings.
 """
 
 import weakref
@@ -19,6 +25,7 @@ import numpy as np
 from glassnet._errors import GlassnetValueError
 from glassnet.recommend._base import Recommender
 from glassnet.recommend._normal import cg_rows, csr, entry_dots, solve_rows
+from glassnet.recommend._shard import check_same_ratings, gather, row_bounds, world
 
 __all__ = ["ALS", "ImplicitALS"]
 
@@ -34,6 +41,27 @@ class _Side:
         self.indices, self.indptr = indices.astype(index), indptr.astype(index)
         self.values, self.n_cols = values, n_cols
         self.weights = self.targets = self.scale = None  # set by the model's _prepare_side
+        self.rows = slice(0, self.indptr.size - 1)  # the rows this rank solves (all of them alone)
+        self.all_values = values  # every row's values, also in a shard
+        self.row_counts = self.entry_counts = None  # rows and entries of each rank, when sharded
+
+    def shard(self, bounds, rank):
+        """Rank ``rank``'s rows ``bounds[rank]:bounds[rank+1]`` as a side of their own (its
+        entries, re-based row pointer), remembering every rank's row and entry counts."""
+        lo, hi = int(bounds[rank]), int(bounds[rank + 1])
+        e0, e1 = int(self.indptr[lo]), int(self.indptr[hi])
+        part = _Side(self.indices[e0:e1], self.indptr[lo:hi + 1] - e0, self.values[e0:e1], self.n_cols)
+        part.rows, part.all_values = slice(lo, hi), self.values
+        part.row_counts, part.entry_counts = np.diff(bounds), np.diff(self.indptr[bounds])
+        return part
+
+    def gather_rows(self, block, what):
+        """(n_rows, …) from every rank's (its rows, …) ``block``; ``block`` itself alone."""
+        return block if self.row_counts is None else gather(block, self.row_counts, what)
+
+    def gather_entries(self, block, what):
+        """(nnz,) from every rank's per-entry ``block`` (entries in row order)."""
+        return block if self.entry_counts is None else gather(block, self.entry_counts, what)
 
     def csr(self, data):
         """The (n_rows, n_cols) CSR matrix with this side's entries and ``data``."""
@@ -93,10 +121,14 @@ class _ALSBase(Recommender):
         """Both :class:`_Side` of ``ratings``, built once per fit (or, when stepping by hand,
         once per ``ratings`` and settings: changing ``alpha``, ``dtype``… between steps is
         seen). Holds ``ratings`` only weakly."""
-        key = (self.global_mean_, repr(self._config()))
+        rank, size = world()
+        key = (self.global_mean_, repr(self._config()), rank, size)
         cache = getattr(self, "_cache", None)
         if cache is None or cache[0]() is not ratings or cache[1] != key:
             sides = _sides(ratings)
+            if size > 1:  # this rank's rows of each side (see _shard)
+                check_same_ratings(ratings, f"{type(self).__name__}.fit")
+                sides = tuple(s.shard(row_bounds(s.indptr, size, self.rank), rank) for s in sides)
             for side in sides:
                 self._prepare_side(side)
             self._cache = cache = (weakref.ref(ratings), key, sides)
@@ -169,8 +201,9 @@ class ALS(_ALSBase):
     def _half_step(self, side, F, other_bias, own, own_bias, with_errors=False):
         """Solve one side: rows given the other side's factors F and biases (``own`` and
         ``own_bias``, this side's current values, are CG's starting point). Returns the new
-        factors, biases and, with ``with_errors``, the (nnz,) training errors ``r − r̂``."""
-        own_count, targets = own.shape[0], side.targets
+        factors, biases and, with ``with_errors``, the (nnz,) training errors ``r − r̂``
+        (a shard solves its own rows and gathers every rank's)."""
+        own, own_bias, targets = own[side.rows], own_bias[side.rows], side.targets
         if self.biases:
             F = np.hstack([F, np.ones((F.shape[0], 1), dtype=F.dtype)])
             own = np.hstack([own, own_bias[:, None]])
@@ -180,10 +213,11 @@ class ALS(_ALSBase):
         errors = None
         if with_errors:  # r − μ − (other bias) − [f_j, 1]·[x_u, own bias]
             sol, dots = sol
-            errors = targets - dots
+            errors = side.gather_entries(targets - dots, "ALS training errors")
+        sol = side.gather_rows(sol, "ALS half-step factors")
         if self.biases:
             return sol[:, :-1], sol[:, -1], errors
-        return sol, np.zeros(own_count, dtype=self.dtype), errors
+        return sol, np.zeros(sol.shape[0], dtype=self.dtype), errors
 
     def step_users(self, ratings):
         """One user half-step in place (item side fixed); returns ``user_factors_``."""
@@ -259,8 +293,14 @@ class ImplicitALS(_ALSBase):
         side.targets = np.where(r > 0, 1.0 + self.alpha * r, 0.0).astype(self.dtype)
 
     def _half_step(self, side, F, own, with_dots=False):
-        return self._solve(side.weights, side.csr(side.targets), F, own, base=F.T @ F,
-                           with_dots=with_dots)
+        """This side's new factors (and, ``with_dots``, the (nnz,) scores ``s_ui``); a shard
+        solves its own rows and gathers every rank's."""
+        sol = self._solve(side.weights, side.csr(side.targets), F, own[side.rows], base=F.T @ F,
+                          with_dots=with_dots)
+        if not with_dots:
+            return side.gather_rows(sol, "ImplicitALS half-step factors")
+        return (side.gather_rows(sol[0], "ImplicitALS half-step factors"),
+                side.gather_entries(sol[1], "ImplicitALS scores"))
 
     def step_users(self, ratings):
         """One user half-step in place; returns ``user_factors_``."""
@@ -276,7 +316,7 @@ class ImplicitALS(_ALSBase):
             self.item_factors_ = sol
             return None
         self.item_factors_, scores = sol
-        return self._loss(items.values, scores)
+        return self._loss(items.all_values, scores)
 
     def training_loss(self, ratings):
         """``Σ_all c_ui (p_ui − s_ui)² + reg·(‖X‖² + ‖Y‖²)`` without the dense matrix:
