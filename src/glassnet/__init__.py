@@ -331,6 +331,7 @@ __all__ = [
     "diag",
     "diagonal",
     "distributed",
+    "distributions",
     "div",
     "dot",
     "double",
@@ -519,7 +520,8 @@ __all__ = [
 ]
 
 
-_LAZY_SUBPACKAGES = ("accelerator", "backend", "backends", "cuda", "data", "distributed", "explain", "io",
+_LAZY_SUBPACKAGES = ("accelerator", "backend", "backends", "cuda", "data", "distributed", "distributions",
+                     "explain", "io",
                      "models", "nn", "optim", "recommend", "testing", "train", "utils", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "compile": "glassnet.capture",

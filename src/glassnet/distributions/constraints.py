@@ -1,0 +1,203 @@
+"""The sets a distribution's parameters and values must lie in (PyTorch's
+``torch.distributions.constraints``): each constraint's ``check(value)`` is a boolean
+tensor, True where the value is allowed, and its ``repr`` names it the way PyTorch's
+error messages do (``GreaterThan(lower_bound=0.0)``).
+
+``event_dim`` says how many rightmost dimensions form one value: ``simplex`` and
+``real_vector`` judge a whole last dimension at once.
+"""
+
+__all__ = [
+    "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
+    "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than",
+    "nonnegative_integer", "positive", "real", "real_vector", "simplex", "unit_interval",
+]
+
+
+def _bound(value):
+    return float(value) if isinstance(value, (int, float)) else value
+
+
+class Constraint:
+    """A set of allowed values: ``check(value)`` → bool tensor of the value's batch shape."""
+
+    is_discrete = False
+    event_dim = 0
+
+    def check(self, value):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__.lstrip('_')}()"
+
+
+class _Dependent(Constraint):
+    """A constraint that depends on other parameters and is not checked on its own."""
+
+    def check(self, value):
+        raise ValueError("cannot determine validity of a dependent constraint")
+
+
+class _DependentProperty(property):
+    """A property on a distribution class whose value is a constraint built from the
+    instance's parameters (``Uniform.support`` is ``interval(low, high)``)."""
+
+
+def dependent_property(fn=None, *, is_discrete=False, event_dim=0):
+    if fn is None:
+        return lambda f: _DependentProperty(f)
+    return _DependentProperty(fn)
+
+
+def is_dependent(constraint):
+    return isinstance(constraint, _Dependent)
+
+
+class _Real(Constraint):
+    """Every number except NaN."""
+
+    def check(self, value):
+        return value == value
+
+
+class _Boolean(Constraint):
+    """0 or 1."""
+
+    is_discrete = True
+
+    def check(self, value):
+        return (value == 0) | (value == 1)
+
+
+class _IntegerInterval(Constraint):
+    """Whole numbers in ``[lower_bound, upper_bound]``."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound, upper_bound):
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (self.lower_bound <= value) & (value <= self.upper_bound)
+
+    def __repr__(self):
+        return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _IntegerGreaterThan(Constraint):
+    """Whole numbers ≥ ``lower_bound``."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound):
+        self.lower_bound = lower_bound
+
+    def check(self, value):
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThan(Constraint):
+    """``value > lower_bound``."""
+
+    def __init__(self, lower_bound):
+        self.lower_bound = _bound(lower_bound)
+
+    def check(self, value):
+        return self.lower_bound < value
+
+    def __repr__(self):
+        return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(_GreaterThan):
+    """``value ≥ lower_bound``."""
+
+    def check(self, value):
+        return self.lower_bound <= value
+
+    def __repr__(self):
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _LessThan(Constraint):
+    """``value < upper_bound``."""
+
+    def __init__(self, upper_bound):
+        self.upper_bound = _bound(upper_bound)
+
+    def check(self, value):
+        return value < self.upper_bound
+
+    def __repr__(self):
+        return f"LessThan(upper_bound={self.upper_bound})"
+
+
+class _Interval(Constraint):
+    """``lower_bound ≤ value ≤ upper_bound``."""
+
+    def __init__(self, lower_bound, upper_bound):
+        self.lower_bound, self.upper_bound = _bound(lower_bound), _bound(upper_bound)
+
+    def check(self, value):
+        return (self.lower_bound <= value) & (value <= self.upper_bound)
+
+    def __repr__(self):
+        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _HalfOpenInterval(_Interval):
+    """``lower_bound ≤ value < upper_bound``."""
+
+    def check(self, value):
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+    def __repr__(self):
+        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _Independent(Constraint):
+    """A constraint over ``reinterpreted_batch_ndims`` more rightmost dimensions: a value
+    is allowed when every element along them is."""
+
+    def __init__(self, base_constraint, reinterpreted_batch_ndims):
+        self.base_constraint, self.reinterpreted_batch_ndims = base_constraint, reinterpreted_batch_ndims
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim + reinterpreted_batch_ndims
+
+    def check(self, value):
+        result = self.base_constraint.check(value)
+        for _ in range(self.reinterpreted_batch_ndims):
+            result = result.all(-1)
+        return result
+
+    def __repr__(self):
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class _Simplex(Constraint):
+    """Non-negative entries along the last dimension that sum to 1 (to within 1e-6)."""
+
+    event_dim = 1
+
+    def check(self, value):
+        return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
+
+
+dependent = _Dependent()
+real = _Real()
+boolean = _Boolean()
+nonnegative_integer = _IntegerGreaterThan(0)
+positive = _GreaterThan(0.0)
+unit_interval = _Interval(0.0, 1.0)
+simplex = _Simplex()
+real_vector = _Independent(real, 1)
+independent = _Independent
+integer_interval = _IntegerInterval
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+less_than = _LessThan
+interval = _Interval
+half_open_interval = _HalfOpenInterval
