@@ -1,16 +1,10 @@
 """Activation modules: thin wrappers over the primitives, plus Dropout."""
 
+from glassnet._errors import GlassnetValueError
 from glassnet.nn import functional as F
 from glassnet.nn._module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Dropout", "activate"]
-
-
-def activate(x, fn, inplace, name):
-    """``fn(x)``; with ``inplace=True`` the result is written into ``x``'s memory and ``x``
-    returned, as PyTorch's ``inplace`` activation modules do (glassnet's in-place rules
-    apply: a leaf that requires grad is refused, recorded history moves to ``x``)."""
-    return x._inplace(f"{name}(inplace=True)", fn) if inplace else fn(x)
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Dropout"]
 
 
 class ReLU(Module):
@@ -21,7 +15,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return activate(x, F.relu, self.inplace, "ReLU")
+        return F.relu(x, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -35,7 +29,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x):
-        return activate(x, lambda t: F.leaky_relu(t, self.negative_slope), self.inplace, "LeakyReLU")
+        return F.leaky_relu(x, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -91,14 +85,17 @@ class LogSoftmax(Softmax):
 
 
 class Dropout(Module):
-    """Inverted dropout: zero with probability ``p`` in training, identity in eval."""
+    """Inverted dropout: zero with probability ``p`` in training, identity in eval
+    (``inplace=True``: written into the input)."""
 
-    def __init__(self, p=0.5):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        self.p = p
+        if not 0 <= p <= 1:
+            raise GlassnetValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
+        self.p, self.inplace = p, inplace
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self):
-        return f"p={self.p}"
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")

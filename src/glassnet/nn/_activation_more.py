@@ -5,7 +5,6 @@ elementwise."""
 
 from glassnet._errors import GlassnetValueError
 from glassnet.nn import functional as F
-from glassnet.nn._activation import activate
 from glassnet.nn._module import Module
 
 __all__ = ["Softplus", "ELU", "SiLU", "Mish", "Hardtanh", "Softsign", "LogSigmoid", "Tanhshrink"]
@@ -39,7 +38,7 @@ class ELU(Module):
         self.alpha = alpha
 
     def forward(self, x):
-        return activate(x, lambda t: F.elu(t, self.alpha), self.inplace, "ELU")
+        return F.elu(x, self.alpha, inplace=self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + _inplace_repr(self)
@@ -53,7 +52,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return activate(x, F.silu, self.inplace, "SiLU")
+        return F.silu(x, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -67,7 +66,7 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        return activate(x, F.mish, self.inplace, "Mish")
+        return F.mish(x, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -84,7 +83,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, x):
-        return activate(x, lambda t: F.hardtanh(t, self.min_val, self.max_val), self.inplace, "Hardtanh")
+        return F.hardtanh(x, self.min_val, self.max_val, inplace=self.inplace)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self)

@@ -13,6 +13,19 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._functional_activation import (
+    activate,
+    elu,
+    elu_,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    mish,
+    relu,
+    relu_,
+    silu,
+)
 from glassnet.nn._functional_attention import scaled_dot_product_attention
 from glassnet.nn._functional_conv import (
     adaptive_avg_pool1d,
@@ -30,16 +43,10 @@ from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_norm import group_norm, layer_norm, rms_norm
 from glassnet.nn._functional_seq import cosine_similarity, normalize
 from glassnet.ops import (
-    elu,
     gelu,
-    hardtanh,
-    leaky_relu,
     log_softmax,
     logsigmoid,
-    mish,
-    relu,
     sigmoid,
-    silu,
     softmax,
     softplus,
     softsign,
@@ -70,14 +77,17 @@ __all__ = [
     "dropout",
     "dropout2d",
     "elu",
+    "elu_",
     "embedding",
     "gelu",
     "group_norm",
     "hardtanh",
+    "hardtanh_",
     "huber_loss",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "leaky_relu_",
     "linear",
     "log_softmax",
     "logsigmoid",
@@ -90,6 +100,7 @@ __all__ = [
     "one_hot",
     "pad",
     "relu",
+    "relu_",
     "rms_norm",
     "scaled_dot_product_attention",
     "sigmoid",
@@ -104,16 +115,21 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def dropout(x, p=0.5, training=True):
+def dropout(x, p=0.5, training=True, inplace=False):
     """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)``
-    (inverted dropout), so evaluation needs no rescaling. Identity when not training."""
-    if not 0 <= p < 1:
-        if p == 1 and training:
-            return x * 0
-        if p != 1:
-            raise GlassnetValueError(f"dropout: p must be in [0, 1), got {p}")
+    (inverted dropout), so evaluation needs no rescaling. Identity when not training
+    (``x`` itself returned). ``inplace=True`` writes the result into ``x``."""
+    if not 0 <= p <= 1:
+        raise GlassnetValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
+    return activate(x, lambda t: _dropout(t, p), inplace, "dropout")
+
+
+def _dropout(x, p):
+    """The training-time draw: a mask of ``1/(1-p)`` (kept) and 0 (dropped) times ``x``."""
+    if p == 1:
+        return x * 0
     xp = namespace(x.array)
     draw = default_generator().random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
     mask = xp.asarray(draw >= p).astype(x.dtype)
