@@ -60,6 +60,9 @@ MODULES = [
                lambda: nn.DataParallel(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))),
                (3,), lambda t: t.nn.DataParallel(
                    t.nn.Sequential(t.nn.Linear(3, 4), t.nn.ReLU(), t.nn.Linear(4, 2)))),
+    ModuleSpec("SyncBatchNorm",  # without a process group of several ranks: BatchNorm
+               lambda: nn.SyncBatchNorm(3, momentum=0.2), (3, 2, 4),
+               lambda t: t.nn.SyncBatchNorm(3, momentum=0.2)),
     ModuleSpec("LogisticRegression", lambda: LogisticRegression(4, 3), (2, 2),
                lambda t: t.nn.Sequential(t.nn.Flatten(), t.nn.Linear(4, 3))),
 ]

@@ -19,9 +19,11 @@ from glassnet.nn.parallel import DistributedDataParallel
 BATCH, STEPS, FEATURES, CLASSES = 4, 5, 6, 3  # per-rank batch b, optimizer steps k
 
 
-def make_model(seed, batchnorm=False):
+def make_model(seed, batchnorm=False, sync=False):
+    """``sync``: a SyncBatchNorm after a Linear without bias (a bias before batch norm gets
+    a gradient of rounding noise only, which Adam's normalisation would amplify)."""
     gn.manual_seed(seed)
-    layers = [gn.nn.Linear(FEATURES, 8)]
+    layers = [gn.nn.Linear(FEATURES, 8, bias=not sync)]
     layers += [gn.nn.BatchNorm1d(8)] if batchnorm else []
     layers += [gn.nn.Tanh(), gn.nn.Linear(8, 5), gn.nn.ReLU(), gn.nn.Linear(5, CLASSES)]
     return gn.nn.Sequential(*layers).double()
@@ -54,11 +56,14 @@ def weights(model):
 
 # -- scenarios (run on every rank) ------------------------------------------------------------------
 
-def train_ddp(optimizer, bucket_cap_mb=25.0, micro=1, batchnorm=False):
+def train_ddp(optimizer, bucket_cap_mb=25.0, micro=1, batchnorm=False, sync=False):
     """k steps of data-parallel training; rank 1 starts from other weights (rank 0's are
-    broadcast at wrap time). ``micro`` > 1 accumulates micro-batches under ``no_sync``."""
+    broadcast at wrap time). ``micro`` > 1 accumulates micro-batches under ``no_sync``;
+    ``sync`` converts the BatchNorm to SyncBatchNorm."""
     rank, world = dist.get_rank(), dist.get_world_size()
-    model = make_model(seed=rank, batchnorm=batchnorm)  # different on purpose
+    model = make_model(seed=rank, batchnorm=batchnorm, sync=sync)  # different on purpose
+    if sync:
+        model = gn.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ddp = DistributedDataParallel(model, bucket_cap_mb=bucket_cap_mb)
     opt = make_optimizer(optimizer, ddp.parameters())
     X, y = make_data(world, micro=micro)
@@ -76,9 +81,10 @@ def train_ddp(optimizer, bucket_cap_mb=25.0, micro=1, batchnorm=False):
     return weights(model)
 
 
-def reference(optimizer, world, micro=1, batchnorm=False):
-    """One process, the same global batches: world × b samples per step (per micro-step)."""
-    model = make_model(seed=0, batchnorm=batchnorm)
+def reference(optimizer, world, micro=1, batchnorm=False, sync=False):
+    """One process, the same global batches: world × b samples per step (per micro-step);
+    with ``batchnorm`` and not ``sync``, the batch statistics of each rank's slice."""
+    model = make_model(seed=0, batchnorm=batchnorm, sync=sync)
     opt = make_optimizer(optimizer, model.parameters())
     X, y = make_data(world, micro=micro)
     loss_fn = gn.nn.CrossEntropyLoss()
@@ -86,7 +92,7 @@ def reference(optimizer, world, micro=1, batchnorm=False):
         opt.zero_grad()
         for m in range(micro):
             slices = [rank_batch(X, y, step, r, world, m, micro) for r in range(world)]
-            if batchnorm:  # per-rank batch statistics: the mean of the ranks' losses
+            if batchnorm and not sync:  # per-rank batch statistics: the mean of the ranks' losses
                 loss = sum(loss_fn(model(xb), yb) for xb, yb in slices) * (1.0 / world)
             else:
                 xb = gn.cat([s[0] for s in slices])
@@ -235,9 +241,49 @@ def scenario_als(out):
     np.savez(os.path.join(out, f"als-rank{rank}.npz"), **results)
 
 
+SYNC_BATCHES = (3, 5)  # rank 0's and rank 1's batch: unequal on purpose
+
+
+def sync_batchnorm_data():
+    """Inputs (N, 3, 2, 2) for both ranks together and a fixed dL/dy (the loss Σ y·G)."""
+    rng = np.random.default_rng(11)
+    n = sum(SYNC_BATCHES)
+    return rng.normal(1.5, 2.0, size=(n, 3, 2, 2)), rng.normal(size=(n, 3, 2, 2))
+
+
+def sync_batchnorm_layer():
+    layer = gn.nn.SyncBatchNorm(3, momentum=0.3).double()
+    layer.weight.data = gn.tensor([0.5, 2.0, -1.0], dtype="float64")
+    layer.bias.data = gn.tensor([0.1, 0.0, -0.3], dtype="float64")
+    return layer
+
+
+def scenario_syncbn(out):
+    """A SyncBatchNorm layer on unequal batches (two steps), then DDP training with
+    convert_sync_batchnorm; rank 0 and rank 1 write what they found."""
+    rank = dist.get_rank()
+    X, G = sync_batchnorm_data()
+    start = sum(SYNC_BATCHES[:rank])
+    mine = slice(start, start + SYNC_BATCHES[rank])
+    layer, results = sync_batchnorm_layer(), {}
+    for step in range(2):
+        x = gn.tensor(X[mine] * (step + 1), requires_grad=True)
+        y = layer(x)
+        (y * gn.tensor(G[mine])).sum().backward()
+        results[f"step{step}/y"], results[f"step{step}/dx"] = y.array, x.grad.array
+    layer.eval()
+    results["eval/y"] = layer(gn.tensor(X[mine])).array
+    results.update({f"layer/{k}": np.array(v.array) for k, v in layer.state_dict().items()})
+    results["layer/weight.grad"], results["layer/bias.grad"] = layer.weight.grad.array, layer.bias.grad.array
+    for optimizer in ("sgd", "adam"):
+        for name, value in train_ddp(optimizer, batchnorm=True, sync=True).items():
+            results[f"ddp_{optimizer}/{name}"] = value
+    np.savez(os.path.join(out, f"syncbn-rank{rank}.npz"), **results)
+
+
 SCENARIOS = {"train": scenario_train, "fit": scenario_fit, "collectives": scenario_collectives,
              "sampler": scenario_sampler, "stall": scenario_stall, "kill": scenario_kill,
-             "als": scenario_als}
+             "als": scenario_als, "syncbn": scenario_syncbn}
 
 if __name__ == "__main__":
     scenario, out_dir = sys.argv[1], sys.argv[2]

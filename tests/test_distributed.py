@@ -169,6 +169,127 @@ def test_ddp_needs_a_process_group():
         DistributedDataParallel(gn.nn.Linear(2, 2))
 
 
+# -- SyncBatchNorm in one process ------------------------------------------------------------------
+
+def _bn_run(layer, x, g):
+    """Output, input gradient, parameter gradients and buffers after one training step."""
+    x = gn.tensor(x, requires_grad=True)
+    y = layer(x)
+    (y * gn.tensor(g)).sum().backward()
+    found = {"y": y.array, "dx": x.grad.array}
+    if layer.weight is not None:
+        found.update({"dw": layer.weight.grad.array, "db": layer.bias.grad.array})
+    found.update({k: v.array for k, v in layer.state_dict().items()})
+    return found
+
+
+def _inputs(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(0.7, 1.5, size=shape), rng.normal(size=shape)
+
+
+SYNC_CASES = [(gn.nn.BatchNorm1d, (6, 3), {}), (gn.nn.BatchNorm1d, (4, 3, 5), {"momentum": None}),
+              (gn.nn.BatchNorm2d, (3, 3, 2, 4), {"affine": False}),
+              (gn.nn.BatchNorm2d, (5, 3, 2, 2), {"track_running_stats": False})]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+@pytest.mark.parametrize(("cls", "shape", "kwargs"), SYNC_CASES)
+def test_sync_batchnorm_in_a_world_of_one_is_batchnorm(cls, shape, kwargs, grouped):
+    x, g = _inputs(shape)
+    if grouped:
+        dist.init_process_group()
+    try:
+        sync, plain = gn.nn.SyncBatchNorm(3, **kwargs).double(), cls(3, **kwargs).double()
+        for step in range(2):
+            got, expected = _bn_run(sync, x * (step + 1), g), _bn_run(plain, x * (step + 1), g)
+            assert got.keys() == expected.keys()
+            for key, value in expected.items():
+                np.testing.assert_array_equal(got[key], value, err_msg=key)
+        sync.eval(), plain.eval()
+        np.testing.assert_array_equal(sync(gn.tensor(x)).array, plain(gn.tensor(x)).array)
+    finally:
+        if grouped:
+            dist.destroy_process_group()
+
+
+@pytest.mark.parametrize(("cls", "shape", "kwargs"), SYNC_CASES)
+def test_the_synchronised_op_in_a_world_of_one_equals_batchnorm(world, cls, shape, kwargs):
+    """The all-gathered statistics and all-reduced gradient sums of a world of one."""
+    from glassnet.nn._sync_batchnorm import sync_batch_norm
+
+    x, g = _inputs(shape, seed=1)
+    layer, plain = gn.nn.SyncBatchNorm(3, **kwargs).double(), cls(3, **kwargs).double()
+    if layer.affine:
+        for m in (layer, plain):
+            m.weight.data = gn.tensor([0.5, -2.0, 1.5], dtype="float64")
+            m.bias.data = gn.tensor([0.2, 0.0, -1.0], dtype="float64")
+    expected = _bn_run(plain, x, g)
+    xt = gn.tensor(x, requires_grad=True)
+    y = sync_batch_norm(xt, layer.running_mean, layer.running_var, layer.weight, layer.bias,
+                        1.0 if layer.momentum is None else layer.momentum, layer.eps)  # None: 1/1
+    (y * gn.tensor(g)).sum().backward()
+    got = {"y": y.array, "dx": xt.grad.array}
+    if layer.affine:
+        got.update({"dw": layer.weight.grad.array, "db": layer.bias.grad.array})
+    for key in ("running_mean", "running_var"):
+        if layer.track_running_stats:
+            got[key] = getattr(layer, key).array
+    for key, value in got.items():
+        np.testing.assert_allclose(value, expected[key], rtol=0, atol=1e-12, err_msg=key)
+    weight = None if layer.weight is None else layer.weight.detach().requires_grad_()
+    assert gn.testing.gradcheck(lambda t, w: sync_batch_norm(t, None, None, w, None, 0.1, 1e-5),
+                                [gn.tensor(x, requires_grad=True), weight])
+
+
+@pytest.mark.parametrize(("momentum", "shape"), [(0.1, (6, 3)), (None, (4, 3, 5)), (0.3, (3, 3, 2, 4))])
+def test_sync_batchnorm_alone_equals_torch(momentum, shape):
+    torch = pytest.importorskip("torch")
+    x, g = _inputs(shape, seed=2)
+    ours = gn.nn.SyncBatchNorm(3, momentum=momentum).double()
+    torch_cls = torch.nn.BatchNorm1d if len(shape) < 4 else torch.nn.BatchNorm2d
+    for theirs in (torch_cls(3, momentum=momentum), torch.nn.SyncBatchNorm(3, momentum=momentum)):
+        theirs.double()
+        ours.reset_running_stats()
+        for step in range(2):
+            found = _bn_run(ours, x * (step + 1), g)
+            xt = torch.tensor(x * (step + 1), requires_grad=True)
+            y = theirs(xt)
+            (y * torch.tensor(g)).sum().backward()
+            expected = {"y": y, "dx": xt.grad, "running_mean": theirs.running_mean,
+                        "running_var": theirs.running_var}
+            for key, value in expected.items():
+                np.testing.assert_allclose(found[key], value.detach().numpy(), rtol=0, atol=1e-12,
+                                           err_msg=key)
+            theirs.weight.grad = theirs.bias.grad = None
+            ours.weight.grad = ours.bias.grad = None
+
+
+def test_convert_sync_batchnorm_keeps_parameters_buffers_and_mode():
+    model = gn.nn.Sequential(gn.nn.Conv2d(1, 3, 3), gn.nn.BatchNorm2d(3), gn.nn.ReLU(),
+                             gn.nn.Sequential(gn.nn.Flatten(), gn.nn.Linear(12, 4), gn.nn.BatchNorm1d(4)))
+    model.eval()
+    bn, inner = model[1], model[3][2]
+    keys = list(model.state_dict())
+    converted = gn.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert converted is model and list(converted.state_dict()) == keys
+    assert type(model[1]) is type(model[3][2]) is gn.nn.SyncBatchNorm
+    assert model[1].weight is bn.weight and model[3][2].running_var is inner.running_var
+    assert not model[1].training and model[0] is not None
+    single = gn.nn.SyncBatchNorm.convert_sync_batchnorm(gn.nn.BatchNorm1d(2, affine=False))
+    assert isinstance(single, gn.nn.SyncBatchNorm) and single.weight is None
+    assert repr(single) == "SyncBatchNorm(2, eps=1e-05, momentum=0.1, affine=False, track_running_stats=True)"
+
+
+def test_sync_batchnorm_errors():
+    with pytest.raises(gn.GlassnetValueError, match="only the default process group"):
+        gn.nn.SyncBatchNorm(3, process_group=object())
+    with pytest.raises(gn.ShapeError, match=r"SyncBatchNorm\(3\): expected input \(N, 3, \*\), got \(4, 2\)"):
+        gn.nn.SyncBatchNorm(3)(gn.ones(4, 2))
+    x = gn.ones(2, 3, 1, 1, 2)  # (N, C, D, H, W): statistics over N, D, H, W
+    assert gn.nn.SyncBatchNorm(3)(x).shape == (2, 3, 1, 1, 2)
+
+
 # -- DistributedSampler --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 7, 10, 11, 17])
@@ -357,3 +478,39 @@ def test_recommend_cli_shards_als_over_two_ranks_and_rank_0_writes(tmp_path, cap
     for key, value in one._arrays().items():  # float32: the same numbers up to rounding
         np.testing.assert_allclose(two._arrays()[key], value, rtol=0, atol=1e-5, err_msg=key)
     assert np.abs(one.item_factors_).max() > 0.1
+
+
+@needs_mpi
+def test_sync_batchnorm_on_two_ranks_equals_batchnorm_on_the_whole_batch(tmp_path):
+    ran(run_mpi("syncbn", tmp_path))
+    ranks = [dict(np.load(tmp_path / f"syncbn-rank{r}.npz")) for r in range(2)]
+    X, G = mp.sync_batchnorm_data()
+    whole = mp.sync_batchnorm_layer()  # SyncBatchNorm without a group: BatchNorm2d
+    found = {}
+    for step in range(2):
+        x = gn.tensor(X * (step + 1), requires_grad=True)
+        y = whole(x)
+        (y * gn.tensor(G)).sum().backward()
+        found[f"step{step}/y"], found[f"step{step}/dx"] = y.array, x.grad.array
+    whole.eval()
+    found["eval/y"] = whole(gn.tensor(X)).array
+    bounds = np.cumsum((0,) + mp.SYNC_BATCHES)
+    for key, value in found.items():  # each rank holds its own samples' rows
+        for r in range(2):
+            np.testing.assert_allclose(ranks[r][key], value[bounds[r]:bounds[r + 1]], rtol=0, atol=1e-12,
+                                       err_msg=key)
+    alone = mp.sync_batchnorm_layer()(gn.tensor(X[:bounds[1]])).array  # rank 0's batch statistics
+    assert np.abs(alone - ranks[0]["step0/y"]).max() > 0.1
+    for key, value in whole.state_dict().items():  # running statistics of the whole batch
+        for r in range(2):
+            np.testing.assert_allclose(ranks[r][f"layer/{key}"], value.array, rtol=0, atol=1e-12, err_msg=key)
+    for name in ("weight", "bias"):  # each rank's own share of Σ dy·x̂ and Σ dy
+        total = ranks[0][f"layer/{name}.grad"] + ranks[1][f"layer/{name}.grad"]
+        np.testing.assert_allclose(total, getattr(whole, name).grad.array, rtol=0, atol=1e-12)
+        assert not np.allclose(ranks[0][f"layer/{name}.grad"], ranks[1][f"layer/{name}.grad"])
+    for optimizer in ("sgd", "adam"):  # DDP + SyncBatchNorm: one process with the 2b batch
+        expected = mp.reference(optimizer, world=2, batchnorm=True, sync=True)
+        for name, value in expected.items():
+            got0, got1 = ranks[0][f"ddp_{optimizer}/{name}"], ranks[1][f"ddp_{optimizer}/{name}"]
+            np.testing.assert_array_equal(got0, got1, err_msg=name)
+            np.testing.assert_allclose(got0, value, rtol=0, atol=1e-12, err_msg=f"{optimizer} {name}")

@@ -37,6 +37,7 @@ from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
 from glassnet.nn._regularization import l1_penalty, l2_penalty
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
 from glassnet.nn._summary import Summary
+from glassnet.nn._sync_batchnorm import SyncBatchNorm
 from glassnet.nn._transformer import (
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -100,6 +101,7 @@ __all__ = [
     "Softplus",
     "Softsign",
     "Summary",
+    "SyncBatchNorm",
     "Tanh",
     "Tanhshrink",
     "TransformerDecoder",

@@ -27,7 +27,9 @@ How the average is computed (PyTorch's design, on MPI):
 
 Buffers (BatchNorm's running statistics) are rank 0's at wrap time and, with
 ``broadcast_buffers``, again before every synchronised forward that records gradients; batch
-statistics are each rank's own (per-rank BatchNorm). Every parameter that requires a
+statistics are each rank's own (per-rank BatchNorm) unless the model's BatchNorm layers are
+converted with ``nn.SyncBatchNorm.convert_sync_batchnorm(model)`` (the global batch's
+statistics). Every parameter that requires a
 gradient must receive one in each synchronised backward (PyTorch's default,
 ``find_unused_parameters=False``); a forward after an incomplete reduction names the
 parameters that got none. ``autograd.grad`` through the wrapped model is not supported.
