@@ -121,7 +121,7 @@ def test_every_parser_refuses_abbreviations():
     from glassnet.cli import build_parser
 
     parsers = list(_parsers(build_parser()))
-    assert len(parsers) == 1 + 9 + 3  # glassnet, its nine commands, recommend's three actions
+    assert len(parsers) == 1 + 10 + 3  # glassnet, its ten commands, recommend's three actions
     assert [p.prog for p in parsers if p.allow_abbrev] == []
 
 
@@ -133,7 +133,7 @@ def test_help_lists_every_registered_command(capsys):
     assert exc.value.code == 0
     listing = " ".join(capsys.readouterr().out.split())  # help lines are wrapped
     assert [c.NAME for c in COMMANDS] == ["demo", "datasets", "train", "inspect", "tour", "explain",
-                                          "worksheet", "playground", "recommend"]
+                                          "worksheet", "playground", "recommend", "docs"]
     for command in COMMANDS:
         assert command.NAME in listing and command.HELP in listing
 

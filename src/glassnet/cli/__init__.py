@@ -13,6 +13,7 @@ from glassnet._version import __version__
 from glassnet.cli import (
     datasets,
     demo,
+    docs,
     explain,
     inspect,
     playground,
@@ -26,7 +27,7 @@ from glassnet.cli._text import printable
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (demo, datasets, train, inspect, tour, explain, worksheet, playground, recommend)
+COMMANDS = (demo, datasets, train, inspect, tour, explain, worksheet, playground, recommend, docs)
 DEFAULT = demo  # what plain ``glassnet`` runs
 
 
