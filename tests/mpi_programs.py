@@ -200,6 +200,39 @@ def scenario_fit(out):
     assert world == 2
 
 
+def _kill_rank_1_while_writing(target, pids, out):
+    """Make rank 0's ``fsync`` of the temporary file of ``target`` (the last step before the
+    atomic rename) cut that file to half its bytes, SIGKILL rank 1 and wait there, so the
+    launcher kills rank 0 in the middle of writing ``target``."""
+    fsync = os.fsync
+
+    def fsync_then_die(fd):
+        if f".{target}." in os.readlink(f"/proc/self/fd/{fd}"):
+            os.ftruncate(fd, os.fstat(fd).st_size // 2)
+            with open(os.path.join(out, "torn-writing"), "w") as f:
+                f.write(target)
+            os.kill(pids[1], 9)
+            time.sleep(60)
+        return fsync(fd)
+
+    os.fsync = fsync_then_die
+
+
+def scenario_torn(out):
+    """Three epochs of fit with a checkpoint each; rank 1 is killed while rank 0 writes
+    the second epoch's checkpoint (rank 0 is then stopped by the launcher)."""
+    rank = dist.get_rank()
+    pids = [gn.zeros(1, dtype="int64") for _ in range(2)]
+    dist.all_gather(pids, gn.tensor([os.getpid()], dtype="int64"))
+    if rank == 0:
+        _kill_rank_1_while_writing("checkpoint-000002.safetensors", [int(p.item()) for p in pids], out)
+    model = make_model(seed=0)
+    X, y = make_data(1, steps=FIT_SAMPLES // BATCH)
+    opt = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=3, shuffle=False,
+                 batch_size=FIT_BATCH, checkpoint_dir=os.path.join(out, "checkpoints"), progress=False)
+
+
 def als_models():
     """Distributed ALS cases: explicit (exact, weighted, early stopping; CG without biases)
     and implicit (CG with early stopping; exact), float64."""
@@ -283,7 +316,7 @@ def scenario_syncbn(out):
 
 SCENARIOS = {"train": scenario_train, "fit": scenario_fit, "collectives": scenario_collectives,
              "sampler": scenario_sampler, "stall": scenario_stall, "kill": scenario_kill,
-             "als": scenario_als, "syncbn": scenario_syncbn}
+             "als": scenario_als, "syncbn": scenario_syncbn, "torn": scenario_torn}
 
 if __name__ == "__main__":
     scenario, out_dir = sys.argv[1], sys.argv[2]

@@ -432,6 +432,29 @@ def test_fit_on_two_ranks_equals_one_process_and_resumes_in_one(tmp_path):
 
 
 @needs_mpi
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="finds the file being written in /proc")
+def test_a_rank_killed_while_rank_0_writes_leaves_no_torn_checkpoint(tmp_path):
+    result = run_mpi("torn", tmp_path, timeout=120)
+    assert result.returncode != 0
+    assert (tmp_path / "torn-writing").read_text() == "checkpoint-000002.safetensors"
+    directory = tmp_path / "checkpoints"
+    names = sorted(os.listdir(directory))
+    assert names[0].startswith(".checkpoint-000002.safetensors.") and names[0].endswith(".tmp")
+    assert names[1:] == ["checkpoint-000001.safetensors"]  # the old file, and no torn new one
+    written = (directory / names[0]).stat().st_size
+    assert 0 < written < (directory / names[1]).stat().st_size  # the write was cut short
+    manager = gn.train.CheckpointManager(directory)
+    path, checkpoint, damaged = manager.load_latest_intact()
+    assert (os.path.basename(path), checkpoint.epoch, damaged) == ("checkpoint-000001.safetensors", 1, [])
+    resumed, history = mp.fit_model(directory, world=2, epochs=3, resume=True)  # one process, batch 2·b
+    straight, straight_history = mp.fit_model(None, world=2, epochs=3)
+    np.testing.assert_allclose(history["loss"], straight_history["loss"], rtol=1e-12)
+    for name, value in straight.items():
+        np.testing.assert_allclose(resumed[name], value, rtol=0, atol=1e-12)
+    assert not any(name.endswith(".tmp") for name in os.listdir(directory))  # resume cleaned up
+
+
+@needs_mpi
 def test_cli_trains_on_two_ranks_and_rank_0_writes(tmp_path):
     command = ["mpiexec", "-n", "2", sys.executable, "-m", "glassnet", "train", "--distributed",
                "--model", "mlp", "--dataset", "spiral", "--epochs", "2", "--batch-size", "16",
