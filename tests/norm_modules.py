@@ -77,7 +77,8 @@ def _np_rms_norm(x, w):
 def norm_ops(spec, torch_functional):
     """OpSpec entries (``spec`` is the registry's OpSpec, ``torch_functional()`` gives
     ``torch.nn.functional``) for F.layer_norm, F.group_norm and F.rms_norm. They are
-    compositions, so each ``covers`` the ops primitive at its heart (mean, sqrt)."""
+    layer and group norm run the LayerNorm primitive (with and without γ, β); RMS norm is a
+composition that ``covers`` sqrt."""
     import glassnet.nn.functional as F
 
     def tf():
@@ -85,11 +86,23 @@ def norm_ops(spec, torch_functional):
 
     return [
         spec("layer_norm", lambda x, w, b: F.layer_norm(x, tuple(w.shape), w, b), _np_layer_norm,
-             lambda x, w, b: tf().layer_norm(x, tuple(w.shape), w, b), "mean", 3, "smooth",
+             lambda x, w, b: tf().layer_norm(x, tuple(w.shape), w, b), "LayerNorm", 3, "smooth",
              shapes=(((2, 3), (3,), (3,)), ((2, 2, 3), (2, 3), (2, 3))),
              large=((5, 4), (4,), (4,))),
+        spec("layer_norm_no_affine", lambda x: F.layer_norm(x, x.shape[-1:]),
+             lambda x: _np_standardise(x, (-1,), 1e-5),
+             lambda x: tf().layer_norm(x, x.shape[-1:]), "LayerNorm", 1, "smooth",
+             shapes=(((2, 3),), ((2, 1, 4),)), large=((6, 5),)),
+        spec("layer_norm_weight_only", lambda x, w: F.layer_norm(x, tuple(w.shape), w),
+             lambda x, w: _np_standardise(x, tuple(range(-w.ndim, 0)), 1e-5) * w,
+             lambda x, w: tf().layer_norm(x, tuple(w.shape), w), "LayerNorm", 2, "smooth",
+             shapes=(((3, 2, 3), (2, 3)),), large=((5, 4), (4,))),
+        spec("layer_norm_bias_only", lambda x, b: F.layer_norm(x, tuple(b.shape), None, b),
+             lambda x, b: _np_standardise(x, tuple(range(-b.ndim, 0)), 1e-5) + b,
+             lambda x, b: tf().layer_norm(x, tuple(b.shape), None, b), "LayerNorm", 2, "smooth",
+             shapes=(((2, 3), (3,)),), large=((5, 4), (4,))),
         spec("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), _np_group_norm,
-             lambda x, w, b: tf().group_norm(x, 2, w, b), "mean", 3, "smooth",
+             lambda x, w, b: tf().group_norm(x, 2, w, b), "LayerNorm", 3, "smooth",
              shapes=(((2, 4, 3), (4,), (4,)), ((3, 4), (4,), (4,))),
              large=((3, 6, 5), (6,), (6,))),
         spec("rms_norm", lambda x, w: F.rms_norm(x, tuple(w.shape), w, eps=1e-6), _np_rms_norm,

@@ -1,9 +1,9 @@
 """Functional layer, group and RMS normalisation (re-exported by ``nn.functional``).
 
-Each is composed from primitives — mean, subtract, multiply, add, sqrt, divide — so the
-backward pass is the engine's chain rule through those steps; there is no hand-written
-gradient to check. (A fused primitive would save a few array passes; none of the
-models glassnet trains is bound by normalisation, so the readable form stays.)
+Layer and group norm standardise through one primitive, :class:`~glassnet.ops._layer_norm.LayerNorm`
+(its closed-form backward takes half the array passes of the chain rule through mean,
+subtract, multiply, sqrt and divide — transformers run a layer norm before every block);
+RMS norm is composed from those primitives.
 
 With ``D`` the normalised trailing axes (layer and RMS norm) or each group's channels
 and positions (group norm)::
@@ -15,10 +15,13 @@ and positions (group norm)::
 ``var`` is the biased variance (divide by the count, as PyTorch).
 """
 
+import math
+
 import numpy as np
 
 from glassnet import ops
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.ops._layer_norm import layer_norm_op
 
 __all__ = ["group_norm", "layer_norm", "rms_norm"]
 
@@ -58,13 +61,6 @@ def _check(input, shape, weight, bias, who):
     return tuple(range(-len(shape), 0))
 
 
-def _standardise(x, dims, eps):
-    """``(x − mean) / √(var + eps)`` over ``dims`` (biased variance)."""
-    centred = x - x.mean(dim=dims, keepdim=True)
-    var = (centred * centred).mean(dim=dims, keepdim=True)
-    return centred / ops.sqrt(var + eps)
-
-
 def _affine(y, weight, bias):
     if weight is not None:
         y = y * weight
@@ -78,8 +74,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     scale by ``weight`` and shift by ``bias`` (both of shape D): ``y = x̂·γ + β`` with
     ``x̂ = (x − mean) / √(var + eps)``. Output: the input's shape."""
     shape = as_shape(normalized_shape, "layer_norm")
-    dims = _check(input, shape, weight, bias, "layer_norm")
-    return _affine(_standardise(input, dims, eps), weight, bias)
+    _check(input, shape, weight, bias, "layer_norm")
+    return layer_norm_op(input, math.prod(shape), weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -99,7 +95,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
             raise ShapeError(f"group_norm: {name} must have shape ({c},) for input {got}, "
                              f"got {tuple(t.shape)}")
     grouped = input.reshape(n, num_groups, -1)  # (N, G, C/G · positions)
-    y = _standardise(grouped, (-1,), eps).reshape(got)
+    y = layer_norm_op(grouped, grouped.shape[-1], eps=eps).reshape(got)
     per_channel = (c,) + (1,) * (len(got) - 2)  # broadcast γ, β over the positions
     return _affine(y, None if weight is None else weight.reshape(per_channel),
                    None if bias is None else bias.reshape(per_channel))
