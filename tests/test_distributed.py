@@ -10,6 +10,7 @@ import copy
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -537,3 +538,43 @@ def test_sync_batchnorm_on_two_ranks_equals_batchnorm_on_the_whole_batch(tmp_pat
             got0, got1 = ranks[0][f"ddp_{optimizer}/{name}"], ranks[1][f"ddp_{optimizer}/{name}"]
             np.testing.assert_array_equal(got0, got1, err_msg=name)
             np.testing.assert_allclose(got0, value, rtol=0, atol=1e-12, err_msg=f"{optimizer} {name}")
+
+
+# -- docs/distributed.md ------------------------------------------------------------------------------
+
+def _page_script(tmp_path):
+    from docs_pages import DOCS
+
+    page = DOCS / "distributed.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
+    script = tmp_path / "distributed_page.py"
+    script.write_text("\n".join(blocks), encoding="utf-8")
+    return page, script
+
+
+def _page_outputs(page):
+    """The page's shown outputs: the plain ``` block after each printing Python block."""
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", page.read_text(encoding="utf-8"), re.S | re.M)
+    return [text for language, text in blocks if language == ""]
+
+
+def test_the_distributed_page_runs_in_a_world_of_one(tmp_path, monkeypatch, capsys):
+    from docs_pages import DOCS, run_python_blocks
+
+    monkeypatch.chdir(tmp_path)
+    run_python_blocks(DOCS / "distributed.md", at_least=3)
+    out = capsys.readouterr().out
+    assert out == "".join(_page_outputs(DOCS / "distributed.md"))
+    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "als.safetensors").is_file()
+    assert not dist.is_initialized()
+
+
+@needs_mpi
+def test_the_distributed_page_runs_on_two_ranks(tmp_path):
+    page, script = _page_script(tmp_path)
+    result = subprocess.run(["mpiexec", "-n", "2", sys.executable, str(script)], capture_output=True,
+                            text=True, timeout=300, cwd=tmp_path)
+    ran(result)
+    for shown in _page_outputs(page):  # every rank prints what the page shows
+        assert result.stdout.count(shown) == 2, (shown, result.stdout)
+    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "als.safetensors").is_file()
