@@ -221,20 +221,30 @@ def test_manual_sgd_under_no_grad_is_replayed():
 
 def test_explain_lists_the_primitives_with_their_formulas():
     _, step = _mlp(np.float64, "adam")
-    compiled = capture_compile(step)
+    compiled = capture_compile(step, fuse=False)
     assert compiled.explain() == "compiled step: not captured yet (call it once)"
     x, y = _batches(np.float64, n=1)[0]
     compiled(x, y)
     text = compiled.explain()
     lines = text.splitlines()
     assert lines[0] == "compiled step: 22 steps over 32 arrays — replayed as array calls"
-    assert lines[2:4] == ["── gradients (1 steps) ──", "   0  Adam             Adam.zero_grad() run as is"]
+    assert lines[1:3] == ["── gradients (1 steps) ──", "   0  Adam             Adam.zero_grad() run as is"]
     assert "── forward (7 steps) ──" in lines  # six primitives and the guard on the .grad state
     assert "── backward (13 steps) ──" in lines
-    assert lines[-2:] == ["── update (1 steps) ──", "  21  Adam             Adam.step() run as is"]
-    assert ("   1  LinearOp         [reference] s0[8, 6] s2[16, 6] s3[16] → s4[8, 16]   Z = X·Wᵀ + b   "
-            "(each row: z = W·x + b)") in lines
+    assert "── update (1 steps) ──" in lines
+    assert ("  21  Adam             [replay: fused (numpy)] Adam.step(), fused (its own step() in cases "
+            "not covered)") in lines
+    assert ("   1  LinearOp         [reference] [replay: out= (GEMM; + b fused below)] s0[8, 6] s2[16, 6] "
+            "s3[16] → s4[8, 16]   Z = X·Wᵀ + b   (each row: z = W·x + b)") in lines
     assert any("ReLU ∂" in line and "dx = dy · [x > 0]" in line for line in lines)
+    # the second Linear feeds a Tanh, not a ReLU: its bias is added in its own step
+    assert any(line.startswith("   3  LinearOp         [reference] [replay: out=] ") for line in lines)
+    assert lines[-4:] == [
+        "── fused groups (3, numpy kernels) ──",
+        "  steps 1, 2     bias + ReLU: Y = max(X·Wᵀ + b, 0): the GEMM, then one pass adds b and clips",
+        "  steps 13       ReLU backward: dX = dY · [Y > 0] in one pass",
+        "  steps 21       Adam update: each parameter's moments and value in one pass over its arrays",
+    ]
     assert gn.capture.explain(compiled) == text
 
 

@@ -18,8 +18,10 @@ from glassnet._errors import GlassnetTypeError
 from glassnet.autograd._dispatch import tier
 from glassnet.autograd._mode import grad_mode
 from glassnet.autograd._tensor import Tensor
+from glassnet.capture._fused import kernels as fused_kernels
+from glassnet.capture._lower import lower
 from glassnet.capture._record import Recorder
-from glassnet.capture._tape import StaleBranch, Tape
+from glassnet.capture._tape import StaleBranch, Tape, output_slots
 
 __all__ = ["CompiledFunction", "compile"]
 
@@ -29,7 +31,7 @@ _MAX_STALE = 3  # re-captures of one signature for a changed branch before it ru
 _capture_lock = threading.Lock()  # a capture swaps class attributes: one at a time
 
 
-def compile(fn=None, *, explain=False, cache_size=8, **options):  # noqa: A001  (PyTorch's name)
+def compile(fn=None, *, explain=False, cache_size=8, fuse="auto", **options):  # noqa: A001  (PyTorch's name)
     """Capture ``fn`` on its first call and replay the captured steps on later calls.
 
     ``fn`` runs a forward (for inference), or a forward, ``loss.backward()`` and an
@@ -41,6 +43,14 @@ def compile(fn=None, *, explain=False, cache_size=8, **options):  # noqa: A001  
     that reads values into Python (``.item()``), draws random numbers or does what the
     tape cannot follow runs eagerly, saying why when ``explain=True`` (and in ``.log``).
 
+    A replay writes the results of the dense layers, ReLUs, softmax-cross-entropy and
+    the SGD-momentum/Adam update into arrays allocated once per captured signature, and
+    runs chains of elementwise work as one fused kernel (:mod:`glassnet.capture._lower`).
+    ``fuse="auto"`` uses numba's multi-threaded kernels when it is installed
+    (``pip install 'glassnet[fast]'``) and the same chains as NumPy calls otherwise;
+    ``fuse=True`` insists on numba, ``fuse=False`` uses NumPy. Both give the same numbers.
+    The parameters' ``.grad`` arrays are reused from step to step: copy one to keep it.
+
     Use as ``gn.compile(step)``, ``@gn.compile`` or ``@gn.compile(explain=True)``. PyTorch's
     options (``mode``, ``fullgraph``, ``dynamic``, ``backend``) are accepted and ignored;
     ``disable=True`` returns ``fn`` itself, and so does a Module (its outputs feed a backward
@@ -51,12 +61,12 @@ def compile(fn=None, *, explain=False, cache_size=8, **options):  # noqa: A001  
         raise GlassnetTypeError(f"compile: unknown option(s) {sorted(unknown)}; glassnet takes explain= and "
                                 f"cache_size=, and accepts PyTorch's {sorted(_TORCH_OPTIONS)}")
     if fn is None:
-        return lambda f: compile(f, explain=explain, cache_size=cache_size, **options)
+        return lambda f: compile(f, explain=explain, cache_size=cache_size, fuse=fuse, **options)
     if options.get("disable") or (hasattr(fn, "parameters") and hasattr(fn, "forward")):
         return fn
     if not callable(fn):
         raise GlassnetTypeError(f"compile: expected a function, got {type(fn).__name__}")
-    return CompiledFunction(fn, explain=explain, cache_size=cache_size)
+    return CompiledFunction(fn, explain=explain, cache_size=cache_size, fuse=fuse)
 
 
 class CompiledFunction:
@@ -64,10 +74,11 @@ class CompiledFunction:
     (captures, replays refused and why); ``tape`` is the last tape used; ``explain()``
     renders it; ``replay_eagerly(*args)`` runs one real step eagerly and renders its numbers."""
 
-    def __init__(self, fn, explain=False, cache_size=8):
+    def __init__(self, fn, explain=False, cache_size=8, fuse="auto"):
         if int(cache_size) < 1:
             raise GlassnetTypeError(f"compile: cache_size must be at least 1, got {cache_size}")
         self.fn, self.verbose, self.cache_size = fn, bool(explain), int(cache_size)
+        self.kernels = fused_kernels(fuse)
         self.log = []
         self.tape = None
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
@@ -108,7 +119,8 @@ class CompiledFunction:
         if tape.refusal is not None:
             self._say(f"runs eagerly: {tape.refusal}")
         else:
-            self._say(f"captured {len(tape.runs)} steps ({_shapes(arrays)})")
+            lower(tape, self.kernels)
+            self._say(f"captured {len(tape.runs)} steps ({_shapes(arrays)}); {_lowered(tape)}")
         return result
 
     def _recapture(self, signature, args, kwargs, arrays, why):
@@ -129,9 +141,10 @@ class CompiledFunction:
         if self.verbose:
             print(line, file=sys.stderr)
 
-    def explain(self, fused=True):
+    def explain(self):
         """The last tape used, rendered: its steps grouped by phase, each primitive with its
-        formula (see :func:`glassnet.capture.explain`)."""
+        formula and how the replay runs it, then the fused groups (see
+        :func:`glassnet.explain.compiled`)."""
         from glassnet.capture._render import render_tape
 
         return render_tape(self.tape, title=self.__name__)
@@ -176,6 +189,11 @@ def _aliases(arrays):
     return tuple(first.setdefault(id(a), i) for i, a in enumerate(arrays))
 
 
+def _lowered(tape):
+    done = sum(1 for e in tape.entries if e.replay)
+    return f"{done} run into preallocated arrays or fused ({tape.kernels}), {len(tape.groups)} fused groups"
+
+
 def _shapes(arrays):
     return ", ".join(f"{tuple(a.shape)} {a.dtype}" for a in arrays) or "no tensor arguments"
 
@@ -198,17 +216,10 @@ def _template(rec, value, tape):
 def _check_inputs_used(tape, arrays):
     """An array argument that no step reads was copied outside the primitives (``gn.tensor``):
     a replay would keep the first call's copy."""
-    read = {s for entry in tape.entries for s in entry.reads} | set(_output_slots(tape.output))
+    read = {s for entry in tape.entries for s in entry.reads} | set(output_slots(tape.output))
     for i, (slot, array) in enumerate(zip(tape.inputs, arrays, strict=True)):
         if slot not in read:
             tape.refuse(f"argument array {i} {tuple(array.shape)} never reaches a recorded primitive "
                         "(copied by gn.tensor or read through .array?); pass tensors that the function uses "
                         "directly, or make them with gn.as_tensor / gn.from_numpy, which share the array")
 
-
-def _output_slots(template):
-    if template[0] == "slot":
-        yield template[1]
-    elif template[0] in ("seq", "dict"):
-        for t in template[2]:
-            yield from _output_slots(t)

@@ -11,7 +11,7 @@ import numpy as np
 
 from glassnet.autograd._mode import observe
 
-__all__ = ["render_eager_run", "render_tape"]
+__all__ = ["render_eager_run", "render_groups", "render_tape"]
 
 _PHASES = {"forward": "forward", "compare": "forward", "guard": None, "backward": "backward",
            "route": "backward",
@@ -24,12 +24,22 @@ def render_tape(tape, title="step"):
         return f"compiled {title}: not captured yet (call it once)"
     head = f"compiled {title}: {len(tape.entries)} steps over {tape.n_slots} arrays"
     lines = [head + (f" — runs eagerly: {tape.refusal}" if tape.refusal else " — replayed as array calls")]
-    lines.append("  (no fused groups: each step is one primitive's forward or backward, run as in eager "
-                 "mode)")
     for phase, group in _groups(tape.entries):
         lines.append(f"── {phase} ({len(group)} steps) ──")
         lines.extend(_line(i, entry, tape) for i, entry in group)
+    lines.extend(render_groups(tape))
     return "\n".join(lines)
+
+
+def render_groups(tape):
+    """The fused groups of a lowered tape, one line each (none before lowering)."""
+    if not tape.groups:
+        return ["── fused groups: none (each step runs one primitive's forward or backward, as in eager "
+                "mode) ──"]
+    lines = [f"── fused groups ({len(tape.groups)}, {tape.kernels} kernels) ──"]
+    for title, formula, indices in tape.groups:
+        lines.append(f"  steps {', '.join(map(str, indices)):<8} {title}: {formula}")
+    return lines
 
 
 def _groups(entries):
@@ -48,13 +58,14 @@ def _line(i, entry, tape):
     ins = " ".join(_slot(s, tape) for s in entry.reads)
     outs = " ".join(_slot(s, tape) for s in entry.writes)
     flow = f"{ins} → {outs}" if outs else ins
+    how = f" [replay: {entry.replay}]" if entry.replay else ""
     if entry.kind == "forward":
         tier = entry.kernel.name if entry.kernel is not None else "reference"
-        return f"{i:>4}  {entry.name:<16} [{tier}] {flow}   {entry.op.formula}"
+        return f"{i:>4}  {entry.name:<16} [{tier}]{how} {flow}   {entry.op.formula}"
     if entry.kind == "backward":
         tier = entry.kernel.name if entry.kernel is not None else "reference"
-        return f"{i:>4}  {entry.name + ' ∂':<16} [{tier}] {flow}   {'; '.join(entry.op.grad_formulas)}"
-    return f"{i:>4}  {entry.name:<16} {flow + '   ' if flow else ''}{entry.note}"
+        return f"{i:>4}  {entry.name + ' ∂':<16} [{tier}]{how} {flow}   {'; '.join(entry.op.grad_formulas)}"
+    return f"{i:>4}  {entry.name:<16}{how} {flow + '   ' if flow else ''}{entry.note}"
 
 
 def _slot(slot, tape):

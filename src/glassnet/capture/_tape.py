@@ -12,6 +12,10 @@ sum of the gradients reaching a tensor), ``leaf`` (store a parameter's ``.grad``
 ``update`` (an optimiser or scheduler ``step()``, run as is: it works on arrays already),
 ``grad`` (``p.grad = None`` and the like), ``write`` (an in-place update under no_grad),
 ``guard`` (a branch the function took on a tensor's value, checked again at replay).
+
+After a capture, :func:`glassnet.capture._lower.lower` may swap a step's closure for one
+that writes into arrays allocated once per tape (``out=``) or runs a fused kernel; the
+entry's ``replay`` then says how, and ``Tape.groups`` lists the fused groups.
 """
 
 import numpy as np
@@ -28,13 +32,16 @@ class StaleBranch(Exception):  # noqa: N818  (internal signal, never escapes com
 class Entry:
     """The description of one step: ``kind``, the ``op`` (a primitive's instance, if any),
     the ``kernel`` that ran it (None for the reference), the slots read and written,
-    and ``note`` (free text: a routing detail, a guard's recorded value and place)."""
+    ``note`` (free text: a routing detail, a guard's recorded value and place) and
+    ``replay`` (how a replay runs it: ``""`` as recorded, ``"out="`` into preallocated
+    arrays, or the fused kernel's name)."""
 
-    __slots__ = ("kind", "op", "kernel", "reads", "writes", "note")
+    __slots__ = ("kind", "op", "kernel", "reads", "writes", "note", "replay")
 
     def __init__(self, kind, op=None, kernel=None, reads=(), writes=(), note=""):
         self.kind, self.op, self.kernel = kind, op, kernel
         self.reads, self.writes, self.note = tuple(reads), tuple(writes), note
+        self.replay = ""
 
     @property
     def name(self):
@@ -49,7 +56,12 @@ class Tape:
     ``inputs``: slot per array argument (in the order the arguments are flattened);
     ``leaves``: ``(slot, tensor)`` read as ``tensor.array`` at the start of each replay;
     ``output``: a template of the function's result (see :func:`_rebuild`);
-    ``specs``: slot → ``(shape, dtype)`` seen at capture, for explain.
+    ``specs``: slot → ``(shape, dtype)`` seen at capture, for explain;
+    ``groups``: the fused groups, ``(title, formula, [entry index, ...])``;
+    ``copy_out``: result slots held in a preallocated array (copied when returned, so that
+    the next replay does not overwrite what the caller kept);
+    ``kernels``: which fused kernels the replay runs (``"numba"``, ``"numpy"``, or None
+    before :func:`~glassnet.capture._lower.lower`).
     """
 
     def __init__(self):
@@ -59,6 +71,7 @@ class Tape:
         self.output = None
         self.specs = {}
         self.refusal = None  # why this tape must not be replayed (None: it may)
+        self.groups, self.copy_out, self.kernels = [], set(), None
 
     def new_slot(self, array):
         slot = self.n_slots
@@ -84,6 +97,8 @@ class Tape:
             env[slot] = tensor.array
         for run in self.runs:
             run(env)
+        for slot in self.copy_out:
+            env[slot] = env[slot].copy()
         return _rebuild(self.output, env, wrap)
 
 
@@ -98,6 +113,15 @@ def _rebuild(template, env, wrap):
     if kind == "seq":
         return template[1](_rebuild(t, env, wrap) for t in template[2])
     return dict(zip(template[1], (_rebuild(t, env, wrap) for t in template[2]), strict=True))
+
+
+def output_slots(template):
+    """The slots a result template reads."""
+    if template[0] == "slot":
+        yield template[1]
+    elif template[0] in ("seq", "dict"):
+        for t in template[2]:
+            yield from output_slots(t)
 
 
 # -- the closures each kind of step runs --------------------------------------------------

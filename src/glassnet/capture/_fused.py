@@ -1,0 +1,165 @@
+"""The fused elementwise kernels of a replay: one pass over memory instead of several.
+
+Each kernel is written twice with the same arithmetic in the same order: as NumPy calls
+into preallocated arrays (``out=``, the fallback, always there) and as a numba loop
+compiled with ``parallel=True`` (the ``fast`` extra: ``pip install glassnet[fast]``),
+which reads each element once, does the whole chain in registers and spreads the rows
+over numba's threads (``NUMBA_NUM_THREADS``, by default one per core; arrays under 65,536
+elements run on one thread, where waking the others costs more than it saves). Scalars arrive
+already cast to the arrays' dtype, as NumPy casts a Python float next to a float32
+array, so both versions round alike and give the same bits.
+
+Why numba and not numexpr: measured on this project's 2-core machine
+(``benchmarks/fused_kernels.py``, docs/benchmarks.md), numexpr 2.14 was 3-6 × *slower*
+than NumPy in place on these chains (its constants are float64, upcasting float32), while
+numba's one loop was 1.5-6 × faster; numba's price is its compile on first use
+(~0.5 s per kernel and dtype, paid once per process, at capture).
+
+Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input):
+
+- ``bias_relu(z, b, out)``: ``out = max(z + b, 0)`` — z (N, F), b (F,)
+- ``relu_grad(g, y, out)``: ``out = g · [y > 0]``
+- ``sgd_momentum(p, g, v, mu, neg_lr)``: ``v ← mu·v + g``; ``p ← p + neg_lr·v``
+- ``adam(p, g, m, v, a1, b2, a2, s2, eps, k)``: ``m ← m + a1·(g − m)``;
+  ``v ← b2·v + a2·g²``; ``p ← p − k·m / (√v / s2 + eps)``  (a1 = 1 − β1, a2 = 1 − β2,
+  s2 = √(1 − β2ᵗ), k = lr / (1 − β1ᵗ))
+"""
+
+import numpy as np
+
+from glassnet._errors import GlassnetValueError
+
+__all__ = ["NumpyKernels", "available", "kernels"]
+
+_compiled = None  # the numba kernels, compiled on first use
+
+
+def available():
+    """Whether numba (the ``fast`` extra) can be imported."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def kernels(fuse):
+    """The kernel set for ``fuse``: ``"auto"`` (numba if installed, else NumPy), ``True``
+    (numba, or an error saying how to install it) or ``False`` (NumPy)."""
+    if fuse is False or (fuse == "auto" and not available()):
+        return NumpyKernels
+    if fuse is True and not available():
+        raise GlassnetValueError("compile(fuse=True): fused kernels need numba — pip install "
+                                 "'glassnet[fast]' (or fuse='auto', which falls back to NumPy)")
+    if fuse not in (True, "auto"):
+        raise GlassnetValueError(f"compile: fuse must be True, False or 'auto', got {fuse!r}")
+    global _compiled
+    if _compiled is None:
+        _compiled = _numba_kernels()
+    return _compiled
+
+
+class NumpyKernels:
+    """The fallback: the same chains as NumPy calls writing into preallocated arrays."""
+
+    name = "numpy"
+
+    @staticmethod
+    def bias_relu(z, b, out):
+        np.add(z, b, out=out)
+        np.maximum(out, 0, out=out)
+
+    @staticmethod
+    def relu_grad(g, y, out, mask):
+        np.greater(y, 0, out=mask)
+        np.multiply(g, mask, out=out, dtype=g.dtype)
+
+    @staticmethod
+    def sgd_momentum(p, g, v, mu, neg_lr, tmp):
+        v *= mu
+        v += g
+        np.multiply(v, neg_lr, out=tmp)
+        p += tmp
+
+    @staticmethod
+    def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
+        np.subtract(g, m, out=tmp)
+        tmp *= a1
+        m += tmp
+        np.multiply(g, g, out=tmp)
+        tmp *= a2
+        v *= b2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp /= s2
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= k
+        p -= tmp
+
+
+_PARALLEL_FROM = 1 << 16  # elements; below it one thread's loop beats waking the others
+
+
+def _numba_kernels():
+    """numba versions of :class:`NumpyKernels` (same signatures), each compiled twice on
+    first use: a one-thread loop for small arrays and a ``parallel=True`` one (its rows
+    spread over numba's threads) from ``_PARALLEL_FROM`` elements on."""
+    import numba
+
+    def both(fn):
+        serial = numba.njit(fastmath=False, nogil=True)(fn)
+        parallel = numba.njit(parallel=True, fastmath=False, nogil=True)(fn)
+        return lambda size: parallel if size >= _PARALLEL_FROM else serial
+
+    prange = numba.prange
+
+    @both
+    def bias_relu(z, b, out):
+        for i in prange(z.shape[0]):
+            for j in range(z.shape[1]):
+                s = z[i, j] + b[j]
+                out[i, j] = s if s > 0 or s != s else 0  # as np.maximum(s, 0): NaN kept, -0.0 → 0
+
+    @both
+    def relu_grad(g, y, out):
+        for i in prange(g.shape[0]):
+            out[i] = g[i] if y[i] > 0 else g[i] * 0  # g · 0: NaN stays NaN, -g·0 is -0.0
+
+    @both
+    def sgd_momentum(p, g, v, mu, neg_lr):
+        for i in prange(p.shape[0]):
+            vi = v[i] * mu + g[i]
+            v[i] = vi
+            p[i] = p[i] + vi * neg_lr
+
+    @both
+    def adam(p, g, m, v, a1, b2, a2, s2, eps, k):
+        for i in prange(p.shape[0]):
+            gi = g[i]
+            mi = m[i] + (gi - m[i]) * a1
+            vi = v[i] * b2 + (gi * gi) * a2
+            m[i] = mi
+            v[i] = vi
+            p[i] = p[i] - (mi / (np.sqrt(vi) / s2 + eps)) * k
+
+    class NumbaKernels:
+        name = "numba"
+
+        @staticmethod
+        def bias_relu(z, b, out):
+            bias_relu(z.size)(z, b, out)
+
+        @staticmethod
+        def relu_grad(g, y, out, mask):
+            relu_grad(g.size)(g.reshape(-1), y.reshape(-1), out.reshape(-1))
+
+        @staticmethod
+        def sgd_momentum(p, g, v, mu, neg_lr, tmp):
+            sgd_momentum(p.size)(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
+
+        @staticmethod
+        def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
+            adam(p.size)(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
+
+    return NumbaKernels

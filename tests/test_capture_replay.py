@@ -1,0 +1,187 @@
+"""gn.compile's lowered replay: preallocated arrays and fused kernels give the numbers of the
+recorded replay and of eager mode; numba's kernels (the ``fast`` extra) equal the NumPy ones."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet.capture import _fused
+from glassnet.capture import compile as capture_compile
+from glassnet.capture._fused import NumpyKernels
+
+
+def _model(dtype, optimizer, sizes=(12, 32, 32, 5), **options):
+    gn.manual_seed(0)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers += [gn.nn.Linear(a, b), gn.nn.ReLU()] if i < len(sizes) - 2 else [gn.nn.Linear(a, b)]
+    model = gn.nn.Sequential(*layers).to(dtype)
+    opt = (gn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, **options) if optimizer == "sgd"
+           else gn.optim.Adam(model.parameters(), lr=1e-2, **options))
+    loss_fn = gn.nn.CrossEntropyLoss()
+
+    def step(x, y):
+        opt.zero_grad()
+        out = model(x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        opt.step()
+        return out, loss
+    return model, opt, step
+
+
+def _batches(dtype, n=12, batch=16, features=12, classes=5):
+    rng = np.random.default_rng(1)
+    return [(gn.from_numpy(rng.standard_normal((batch, features)).astype(dtype)),
+             gn.from_numpy(rng.integers(0, classes, batch))) for _ in range(n)]
+
+
+def _train(step, batches):
+    return [(out.array.copy(), loss.item()) for out, loss in (step(x, y) for x, y in batches)]
+
+
+def _assert_same(runs, model_a, model_b, dtype):
+    (a, model_a), (b, model_b) = (runs[0], model_a), (runs[1], model_b)
+    tol = 1e-12 if dtype == np.float64 else 0.0
+    for (out_a, loss_a), (out_b, loss_b) in zip(a, b, strict=True):
+        np.testing.assert_allclose(out_b, out_a, rtol=tol, atol=tol)
+        assert abs(loss_b - loss_a) <= tol * max(1.0, abs(loss_a))
+    for p, q in zip(model_a.parameters(), model_b.parameters(), strict=True):
+        np.testing.assert_allclose(q.array, p.array, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_preallocated_replay_equals_eager(dtype, optimizer):
+    eager_model, _, eager = _model(dtype, optimizer)
+    model, _, step = _model(dtype, optimizer)
+    compiled = capture_compile(step, fuse=False)
+    batches = _batches(dtype)
+    runs = [_train(eager, batches), _train(compiled, batches)]
+    tape = compiled.tape
+    assert tape.refusal is None and tape.kernels == "numpy" and len(compiled.log) == 1
+    lowered = [e.name for e in tape.entries if e.replay]
+    assert lowered.count("LinearOp") == 6 and lowered.count("ReLU") == 4  # forward and backward each
+    update = "SGD update" if optimizer == "sgd" else "Adam update"
+    assert [title for title, _, _ in tape.groups] == ["bias + ReLU", "bias + ReLU", "ReLU backward",
+                                                      "ReLU backward", update]
+    _assert_same(runs, eager_model, model, dtype)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fused_numba_replay_equals_the_numpy_replay(dtype, optimizer):
+    pytest.importorskip("numba")
+    numpy_model, _, numpy_step = _model(dtype, optimizer, sizes=(12, 300, 260, 5))
+    fused_model, _, fused_step = _model(dtype, optimizer, sizes=(12, 300, 260, 5))
+    unfused, fused = capture_compile(numpy_step, fuse=False), capture_compile(fused_step, fuse=True)
+    batches = _batches(dtype, batch=260)  # 300·260 > 65,536: the parallel kernels run too
+    runs = [_train(unfused, batches), _train(fused, batches)]
+    assert fused.tape.kernels == "numba" and unfused.tape.kernels == "numpy"
+    _assert_same(runs, numpy_model, fused_model, dtype)
+
+
+def _edge_arrays(dtype, shape, rng):
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    flat[:4] = [np.nan, -0.0, 0.0, np.inf]
+    return a
+
+
+@pytest.mark.parametrize("size", [(7, 5), (300, 300)])  # one thread; parallel (≥ 65,536 elements)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numba_kernels_equal_numpy_kernels_bit_for_bit(dtype, size):
+    pytest.importorskip("numba")
+    fast = _fused.kernels(True)
+    rng = np.random.default_rng(0)
+    z, b = _edge_arrays(dtype, size, rng), rng.standard_normal(size[1]).astype(dtype)
+    out_np, out_nb = np.empty_like(z), np.empty_like(z)
+    NumpyKernels.bias_relu(z, b, out_np)
+    fast.bias_relu(z, b, out_nb)
+    np.testing.assert_array_equal(np.signbit(out_nb), np.signbit(out_np))
+    np.testing.assert_array_equal(out_nb, out_np)
+    g, y = _edge_arrays(dtype, size, rng), _edge_arrays(dtype, size, rng)[::-1].copy()
+    with np.errstate(invalid="ignore"):  # inf · 0, as the reference backward would warn
+        NumpyKernels.relu_grad(g, y, out_np, np.empty(size, bool))
+    fast.relu_grad(g, y, out_nb, None)
+    np.testing.assert_array_equal(np.signbit(out_nb), np.signbit(out_np))
+    np.testing.assert_array_equal(out_nb, out_np)
+    scalars = [dtype(v) for v in (0.1, 0.999, 0.001, 0.3, 1e-8, 0.02)]
+    first = [rng.standard_normal(size).astype(dtype) for _ in range(3)] + [rng.random(size).astype(dtype)]
+    states = [first, [a.copy() for a in first]]  # p, g, m, v
+    NumpyKernels.adam(*states[0][:1], *states[0][1:], *scalars, np.empty(size, dtype))
+    fast.adam(*states[1][:1], *states[1][1:], *scalars, None)
+    for mine, theirs in zip(states[1], states[0], strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    NumpyKernels.sgd_momentum(*states[0][:3], dtype(0.9), dtype(-0.05), np.empty(size, dtype))
+    fast.sgd_momentum(*states[1][:3], dtype(0.9), dtype(-0.05), None)
+    for mine, theirs in zip(states[1], states[0], strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_results_are_fresh_and_gradient_arrays_are_reused():
+    model, _, step = _model(np.float64, "adam")
+    compiled = capture_compile(step, fuse=False)
+    (x1, y1), (x2, y2), (x3, y3) = _batches(np.float64, n=3)
+    compiled(x1, y1)
+    out2, loss2 = compiled(x2, y2)
+    grads2 = [p.grad.array for p in model.parameters()]
+    kept, kept_loss = out2.array.copy(), loss2.item()
+    out3, loss3 = compiled(x3, y3)
+    np.testing.assert_array_equal(out2.array, kept)  # the caller's result is not overwritten
+    assert loss2.item() == kept_loss and out3.array is not out2.array
+    assert all(p.grad.array is g for p, g in zip(model.parameters(), grads2, strict=True))
+
+
+def test_replay_allocates_a_small_fraction_of_eager():
+    """A step's arrays are allocated once per capture: a replay's own allocations (the loss,
+    a per-row loss vector, Tensor wrappers) stay far below one eager step's."""
+    _, _, eager = _model(np.float64, "sgd", sizes=(64, 256, 256, 10))
+    _, _, step = _model(np.float64, "sgd", sizes=(64, 256, 256, 10))
+    compiled = capture_compile(step, fuse=False)
+    x, y = _batches(np.float64, n=1, batch=64, features=64, classes=10)[0]
+    for _ in range(2):
+        eager(x, y)
+        compiled(x, y)
+
+    def peak(fn):
+        tracemalloc.start()
+        try:
+            fn(x, y)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    eager_peak, replay_peak = peak(eager), peak(compiled)
+    assert eager_peak > 64 * 256 * 8 * 4  # several activations of (64, 256) float64
+    assert replay_peak < eager_peak / 10, (replay_peak, eager_peak)
+
+
+def test_update_falls_back_to_the_optimiser_when_options_leave_the_fused_case():
+    eager_model, eager_opt, eager = _model(np.float64, "sgd")
+    model, opt, step = _model(np.float64, "sgd")
+    compiled = capture_compile(step, fuse=False)
+    batches = _batches(np.float64)
+    runs = [[], []]
+    for k, (x, y) in enumerate(batches):
+        if k == 4:  # Nesterov from now on, then a smaller learning rate (as a scheduler would)
+            for o in (eager_opt, opt):
+                o.param_groups[0]["nesterov"] = True
+        if k == 8:
+            for o in (eager_opt, opt):
+                o.param_groups[0].update(nesterov=False, lr=0.01)
+        for run, fn in zip(runs, (eager, compiled), strict=True):
+            out, loss = fn(x, y)
+            run.append((out.array.copy(), loss.item()))
+    assert len(compiled.log) == 1  # one capture: options are read at every replay
+    _assert_same(runs, eager_model, model, np.float64)
+
+
+def test_fuse_option_is_checked(monkeypatch):
+    with pytest.raises(gn.GlassnetValueError, match="fuse must be True, False or 'auto', got 'yes'"):
+        capture_compile(lambda x: x, fuse="yes")
+    monkeypatch.setattr(_fused, "available", lambda: False)
+    with pytest.raises(gn.GlassnetValueError, match=r"need numba — pip install 'glassnet\[fast\]'"):
+        capture_compile(lambda x: x, fuse=True)
+    assert capture_compile(lambda x: x, fuse="auto").kernels is NumpyKernels
