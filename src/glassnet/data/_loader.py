@@ -53,8 +53,11 @@ class DataLoader:
     process (a one-time :class:`~glassnet.GlassnetWarning`; see ``glassnet.data._worker``);
     ``pin_memory``, ``prefetch_factor``, ``timeout``, ``in_order``,
     ``multiprocessing_context`` and ``pin_memory_device`` are checked as PyTorch does and
-    then have nothing to do; an empty dataset, or ``drop_last=True`` with fewer samples
-    than one batch, raise instead of giving an epoch of no batches.
+    then have nothing to do.
+
+    An empty dataset, or ``drop_last=True`` with fewer samples than one batch, gives
+    epochs of no batches (``len(loader) == 0``), as PyTorch; ``shuffle=True`` on an empty
+    dataset raises (RandomSampler needs a positive number of samples), as PyTorch.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
@@ -83,13 +86,9 @@ class DataLoader:
         self._generator = _loader_generator(generator, seed)
         default_sampler = sampler is None and not self._iterable
         if default_sampler:
-            n = _size(dataset)
+            _check_has_len(dataset)
             sampler = (RandomSampler(dataset, generator=self._generator) if shuffle
                        else SequentialSampler(dataset))
-            if drop_last and batch_size is not None and n < batch_size:
-                raise GlassnetValueError(
-                    f"DataLoader: drop_last=True with batch_size {batch_size} > {n} samples "
-                    "leaves no batch at all; use a smaller batch_size or drop_last=False")
         if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
         self._set_fields(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last,
@@ -282,17 +281,12 @@ def _check_sampling(iterable, shuffle, sampler, batch_sampler):
     return shuffle
 
 
-def _size(dataset):
+def _check_has_len(dataset):
     if not hasattr(dataset, "__len__"):
         raise GlassnetTypeError(
             f"DataLoader: dataset {type(dataset).__name__} has no __len__, which the default "
             "samplers need; define __len__ or pass sampler=")
-    n = len(dataset)
-    if n == 0:
-        raise GlassnetValueError(
-            f"DataLoader: the dataset ({type(dataset).__name__}) is empty; "
-            "there is nothing to iterate over")
-    return n
+    return len(dataset)
 
 
 def _loader_generator(generator, seed):

@@ -139,7 +139,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key, value = _group(query, key, value)
     length, source_length = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    scores = ops.matmul(query, ops.swapaxes(key, -2, -1)) * scale  # (…, L, S)
+    if source_length > query.shape[-1]:  # scale the smaller array: Q (…, L, E) before Q·Kᵀ
+        scores = ops.matmul(query * scale, ops.swapaxes(key, -2, -1))  # (…, L, S)
+    else:
+        scores = ops.matmul(query, ops.swapaxes(key, -2, -1)) * scale
     scores = _add_bias(scores, attention_bias(attn_mask, is_causal, length, source_length, query))
     weights = safe_softmax(scores, -1)
     if dropout_p > 0.0:

@@ -31,11 +31,22 @@ class TrainingRun:
         self.step = 0  # optimizer steps taken so far
 
 
+def _with_batches(loader, who):
+    """``loader`` itself; refused when it gives no batches (an epoch would do nothing and
+    report a loss of 0)."""
+    if not loader._iterable and len(loader) == 0:
+        raise GlassnetValueError(
+            f"{who}: the DataLoader gives no batches (len 0: its dataset has {len(loader.dataset)} samples"
+            f"{', drop_last=True with batch_size ' + str(loader.batch_size) if loader.drop_last else ''}); "
+            "give it data, a smaller batch_size, or drop_last=False")
+    return loader
+
+
 def as_loader(data, batch_size, shuffle, seed=None, who="fit", dtype=None):
     """A DataLoader from a DataLoader, a Dataset, or an ``(X, y)`` pair (whose float
     arrays are converted to ``dtype``, by default glassnet's default dtype)."""
     if isinstance(data, DataLoader):
-        return data
+        return _with_batches(data, who)
     if isinstance(data, (tuple, list)) and len(data) == 2:
         data = TensorDataset(*(_as_float(a, dtype) for a in data))
     if not isinstance(data, Dataset):
