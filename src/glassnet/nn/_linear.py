@@ -20,6 +20,24 @@ class Linear(Module):
 
     weight (out_features, in_features), bias (out_features,); input (..., in_features)
     of the weight's dtype → output (..., out_features). Initialised like PyTorch: ``W, b ~ U(-1/√in, 1/√in)``.
+
+    Args:
+        in_features: the size of each input sample (the weight's columns).
+        out_features: the size of each output sample (the weight's rows).
+        bias: whether to add a learned bias ``b`` (default True).
+        dtype: the parameters' dtype (default: glassnet's default dtype, float32).
+
+    Shape:
+        input ``(*, in_features)`` → output ``(*, out_features)``; ``*`` is any number of
+        leading dimensions (a batch of N samples: ``(N, in_features)``).
+
+    Example:
+        >>> import glassnet as gn
+        >>> layer = gn.nn.Linear(3, 4)
+        >>> layer.weight.shape, layer.bias.shape
+        ((4, 3), (4,))
+        >>> layer(gn.ones(2, 3)).shape
+        (2, 4)
     """
 
     def __init__(self, in_features, out_features, bias=True, dtype=None):

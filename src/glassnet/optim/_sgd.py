@@ -19,6 +19,25 @@ class SGD(Optimizer):
         p ← p − lr·d
 
     State per parameter: ``momentum_buffer`` (``v``, only when μ ≠ 0).
+
+    Args:
+        params: the parameters to update (an iterable of Parameters, or of parameter-group
+            dicts with their own options).
+        lr: the learning rate (default 1e-3).
+        momentum: the momentum factor μ (default 0: plain gradient descent).
+        dampening: dampening of the momentum, ``1 − dampening`` scales the new gradient.
+        weight_decay: the L2 factor ``wd`` added to the gradient as ``wd·p`` (default 0).
+        nesterov: use Nesterov momentum (needs μ > 0 and dampening 0).
+        maximize: ascend the objective instead of descending it.
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.Parameter(gn.tensor([1.0, -2.0]))
+        >>> opt = gn.optim.SGD([w], lr=0.1)
+        >>> (w * w).sum().backward()          # dL/dw = 2w = [2, -4]
+        >>> opt.step()                        # w ← w − 0.1·[2, -4]
+        >>> print(w.numpy())
+        [ 0.8 -1.6]
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
