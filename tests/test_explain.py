@@ -107,7 +107,21 @@ def test_layer_sigmoid_seed_numbers():
     e = ex.layer(three, [0.5, 0.3, 0.2], activation="sigmoid")
     np.testing.assert_allclose(e.Z[0], [0.17, 0.47, 0.77], atol=1e-15)
     np.testing.assert_allclose(e.A[0], 1 / (1 + np.exp(-np.array([0.17, 0.47, 0.77]))), atol=1e-15)
-    assert "σ(0.17) = 0.5424" in e.to_text() and "[W | b]·[x; 1]" in e.to_text()
+    text = e.to_text()
+    assert "σ(0.17) = 0.5424" in text and "(no bias)" in text
+    assert "z = W·x (3×1)" in text and "[W | b]" not in text  # no column of zeros for a bias
+
+
+def test_a_layer_without_bias_shows_just_w_in_backprop():
+    net = nn.Sequential(nn.Linear(3, 2, bias=False, dtype=gn.float64), nn.ReLU(),
+                        nn.Linear(2, 2, dtype=gn.float64))
+    with gn.no_grad():
+        net[0].weight.array[...] = [[1, 0, 1], [0, 1, -1]]
+    e = ex.backprop(net, [1.0, 2.0, 3.0], 1, step=False)
+    text = e.to_text()
+    assert "[W1 | b1]" not in text and "∂L/∂W1 = ∂L/∂z1 · xᵀ   (no bias)" in text
+    assert "[W2 | b2]" in text and "old W1 (2×3)" in text
+    assert max(s.max_difference() or 0 for s in e.steps) <= 1e-12
 
 
 def test_layer_batch_columns_and_relu_mask():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import numpy as np
 import pytest
 
 from glassnet.cli import main
@@ -91,3 +92,41 @@ def test_example_backprop_numbers():
     assert "y_pred = [0.5, 0.5, 0.0]" in out and "dL/dz = y_pred - y = [0.5, -0.5, 0.0]" in out
     assert "loss = 0.246214" in out and "dZ3 = [0.135849, -0.218245, 0.082396]" in out
     assert "new b3 = [-0.013585, 0.021825, -0.00824]" in out
+
+
+WIDE_MATMUL = ["explain", "matmul", str([list(range(1, 26))]), str([[k] for k in range(1, 26)])]
+COMMANDS = [["tour", "--no-pause"], ["explain", "backprop"], ["explain", "backprop", "--sizes", "8,12,10"],
+            ["explain", "forward", "--sizes", "6,9,4"], WIDE_MATMUL, ["worksheet", "attention"],
+            ["worksheet", "batch", "--size", "6,6,8"]]
+
+
+@pytest.mark.parametrize("width", [100, 80])
+def test_text_output_fits_the_terminal_width(width):
+    """Every line of tour / explain / worksheet output fits COLUMNS (the real entry point,
+    a subprocess, its stdout a pipe: shutil.get_terminal_size reads COLUMNS first)."""
+    env = dict(os.environ, COLUMNS=str(width))
+    for command in COMMANDS:
+        result = subprocess.run([sys.executable, "-m", "glassnet", *command], capture_output=True,
+                                text=True, env=env, timeout=300, check=True)
+        lines = result.stdout.splitlines()
+        too_wide = [line for line in lines if len(line) > width]
+        assert not too_wide, (command, too_wide[:3])
+        assert len(lines) > 10 and max(map(len, lines)) > width - 25, command  # it uses the room
+
+
+def test_text_output_is_100_columns_without_a_terminal():
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    result = subprocess.run([sys.executable, "-m", "glassnet", "explain", "backprop", "--sizes", "8,12,10"],
+                            capture_output=True, text=True, env=env, timeout=300, check=True)
+    widths = [len(line) for line in result.stdout.splitlines()]
+    assert max(widths) <= 100 and max(widths) > 90
+
+
+def test_a_wide_matrix_keeps_its_first_last_and_highlighted_columns():
+    from glassnet.explain._render import matrix_block, render_block
+
+    M = np.arange(40.0).reshape(2, 20) * 1000
+    text = render_block(matrix_block(M, col=12, width=60))
+    first = text.splitlines()[0]
+    assert len(first) <= 60 and "…" in first
+    assert first.startswith("[     0   1000") and "12000" in first and first.endswith("19000 ]")

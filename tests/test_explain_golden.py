@@ -44,6 +44,8 @@ CASES = {
     "backprop_tour": lambda: ex.backprop(tour_network(), [1, 2, 1], [0, 1, 0], lr=0.1),
     "worksheet_backprop_7": lambda: ex.worksheet("backprop", seed=7),
     "worksheet_backprop_7_key": lambda: ex.worksheet("backprop", seed=7).answer_key,
+    "worksheet_attention_0": lambda: ex.worksheet("attention", seed=0),
+    "worksheet_attention_0_key": lambda: ex.worksheet("attention", seed=0).answer_key,
     "trace_tiny": _trace,
 }
 

@@ -67,10 +67,10 @@ def explanation(args):
 
 
 def run(args, out=None):
-    from glassnet.explain._render import use_color
+    from glassnet.explain._render import terminal_width, use_color
 
     out = sys.stdout if out is None else out
     result = explanation(args)
-    print(result.to_text(color=use_color(out)), file=out)
+    print(result.to_text(color=use_color(out), width=terminal_width(out)), file=out)
     if args.html:
         write_page(args.html, result.to_html(full_page=True), out)

@@ -23,10 +23,11 @@ def add_arguments(parser):
 
 def run(args, out=None):
     from glassnet.explain import worksheet
+    from glassnet.explain._render import terminal_width
 
     out = sys.stdout if out is None else out
     sheet = worksheet(args.kind, seed=args.seed, size=args.size)
-    print(sheet.to_text(), file=out)
+    print(sheet.to_text(width=terminal_width(out)), file=out)
     if args.out:
         write_page(args.out, sheet.to_html(), out)
         write_page(answer_key_path(args.out), sheet.answer_key.to_html(full_page=True), out)

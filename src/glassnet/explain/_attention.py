@@ -22,8 +22,8 @@ from glassnet.explain._matmul import MatmulExplanation
 from glassnet.explain._render import (
     Explanation,
     agreement,
+    flow,
     fmt,
-    hcat,
     html_matrix,
     label_block,
     matrix_block,
@@ -276,7 +276,7 @@ class AttentionExplanation(Explanation):
             off = np.isneginf(self.parts.mask)
             blocks += [vcat(label_block("+ M"), matrix_block(self.parts.mask, off=off, digits=self.digits)),
                        vcat(label_block("= Z"), matrix_block(self.Z, off=off, digits=self.digits))]
-        return render_block(hcat(*blocks, gap=4), color)
+        return render_block(flow(blocks, gap=4), color)
 
     def _text_parts(self, color):
         parts = [self.intro()]

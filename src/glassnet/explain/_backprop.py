@@ -19,8 +19,8 @@ from glassnet.explain._forward import run_captured
 from glassnet.explain._render import (
     Explanation,
     agreement,
+    flow,
     fmt,
-    hcat,
     html_matrix,
     label_block,
     matrix_block,
@@ -90,12 +90,11 @@ class StepsExplanation(Explanation):
         if s.formula:
             lines.append(wrap(s.formula))
         if s.shown:
-            per_row = 3
-            for r in range(0, len(s.shown), per_row):
-                blocks = [vcat(label_block(f"{label} ({shape_str(np.atleast_2d(m).shape)})"),
-                               matrix_block(np.atleast_2d(m), digits=self.digits, sep=sep))
-                          for label, m, sep in s.shown[r:r + per_row]]
-                lines.append(render_block(hcat(*blocks, gap=4), color))
+            blocks = [vcat(label_block(f"{label} ({shape_str(np.atleast_2d(m).shape)})"),
+                           matrix_block(np.atleast_2d(m), digits=self.digits, sep=sep))
+                      for label, m, sep in s.shown]
+            for r in range(0, len(blocks), 3):  # threes: a formula's operands and its result
+                lines.append(render_block(flow(blocks[r:r + 3], gap=4), color))
         agree = s.agreement()
         if agree is not None:
             lines.append(f"autograd computed the same numbers ({agree})")
@@ -243,6 +242,8 @@ class BackpropExplanation(StepsExplanation):
 
     def _weights_step(self, number, k, rec, dZ, dW, db):
         a = f"a{k - 1}" if k > 1 else "x"
+        if not rec["has_bias"]:
+            return self._weights_only_step(number, k, rec, dZ, dW, a)
         ones = np.ones((rec["X"].shape[0], 1))
         aug = np.concatenate([rec["X"], ones], axis=1)
         dWb = np.concatenate([dW, db[:, None]], axis=1)
@@ -258,6 +259,16 @@ class BackpropExplanation(StepsExplanation):
         if rec["has_bias"]:
             values[f"db{k}"] = (db, rec["db_auto"])
         return BackpropStep(number, f"Layer {k}: weights and biases", formula, shown, values)
+
+    def _weights_only_step(self, number, k, rec, dZ, dW, a):
+        """A layer without a bias: ∂L/∂W alone, no [W | b] with a column of zeros."""
+        if self.notation == "column":
+            formula = f"∂L/∂W{k} = ∂L/∂z{k} · {a}ᵀ   (no bias)"
+            shown = [(f"∂L/∂z{k}", dZ.T, None), (f"{a}ᵀ", rec["X"], None), (f"∂L/∂W{k}", dW, None)]
+        else:
+            formula = f"∂L/∂W{k} = (∂L/∂Z{k})ᵀ · {a.upper()}   (no bias)"
+            shown = [(f"(∂L/∂Z{k})ᵀ", dZ.T, None), (a.upper(), rec["X"], None), (f"∂L/∂W{k}", dW, None)]
+        return BackpropStep(number, f"Layer {k}: weights", formula, shown, {f"dW{k}": (dW, rec["dW_auto"])})
 
     def _activation_step(self, number, k, rec, dZ, dA, prev):
         col = self.notation == "column"
@@ -289,9 +300,12 @@ class BackpropExplanation(StepsExplanation):
             if rec["has_bias"]:
                 new_b = to_numpy(rec["linear"].bias) if stepped else None
                 values[f"b{k} new"] = (Wb1[:, -1], new_b if self.plain_sgd else None)
-            sep = W0.shape[1]
-            shown += [(f"old [W{k} | b{k}]", Wb0, sep), (f"∂L/∂[W{k} | b{k}]", dWb, sep),
-                      (f"new [W{k} | b{k}]", Wb1, sep)]
+            if rec["has_bias"]:
+                sep = W0.shape[1]
+                shown += [(f"old [W{k} | b{k}]", Wb0, sep), (f"∂L/∂[W{k} | b{k}]", dWb, sep),
+                          (f"new [W{k} | b{k}]", Wb1, sep)]
+            else:
+                shown += [(f"old W{k}", W0, None), (f"∂L/∂W{k}", dW, None), (f"new W{k}", Wb1[:, :-1], None)]
         formula = f"W ← W − lr·∂L/∂W,  b ← b − lr·∂L/∂b   (lr = {fmt(self.lr)})"
         if not self.plain_sgd:
             formula += " — plain SGD shown; the optimiser given applies its own rule"

@@ -11,7 +11,7 @@ import html
 from glassnet._errors import GlassnetTypeError
 from glassnet.explain._activation import activation_of
 from glassnet.explain._layer import LayerExplanation
-from glassnet.explain._render import Explanation, matrix_block, render_block, shape_str, to_numpy
+from glassnet.explain._render import Explanation, matrix_block, render_block, shape_str, text_width, to_numpy
 from glassnet.ops._activation import ACTIVATIONS
 
 __all__ = ["ForwardExplanation", "forward", "layer_groups", "capture"]
@@ -119,6 +119,8 @@ class ForwardExplanation(Explanation):
             lines.append(f"  layer {k}: Linear({n_in}→{out}) + {act:<9} {shapes:<16} "
                          f"{lay.W.size:>5} weights + {_biases(lay.b.size if lay.has_bias else 0)} "
                          f"= {lay.params}")
+        if max(len(line) for line in lines) > text_width():  # a narrow terminal: no padding
+            lines = [" ".join(line.split()).replace("layer", "  layer", 1) for line in lines]
         lines.append(f"  total: {self.params} parameters")
         return "\n".join(lines)
 
@@ -145,8 +147,8 @@ def forward(model, x, notation="column", cells=False, digits=4):
     """Explain ``model(x)`` layer by layer: for each Linear (+ activation), the augmented
     product ``[W | b]·[x; 1]``, its result ``z``, the activation and the parameter count.
 
-    ``model``: a Sequential of Linear layers each followed by at most one activation (the
-    founding documents' seven-layer MLP with zero biases included). ``x``: ``(in,)`` or
+    ``model``: a Sequential of Linear layers each followed by at most one activation
+    (layers without a bias included, as the tour's seven-layer MLP). ``x``: ``(in,)`` or
     ``(N, in)``. ``cells=True`` also lists every cell's dot product.
     """
     return ForwardExplanation(model, x, notation=notation, cells=cells, digits=digits)

@@ -8,12 +8,12 @@ import numpy as np
 
 from glassnet._errors import GlassnetTypeError, ShapeError
 from glassnet.explain._activation import activation_of
-from glassnet.explain._matmul import MatmulExplanation
+from glassnet.explain._matmul import MatmulExplanation, cell_lines
 from glassnet.explain._render import (
     Explanation,
     agreement,
+    flow,
     fmt,
-    hcat,
     html_matrix,
     label_block,
     matrix_block,
@@ -108,13 +108,22 @@ class LayerExplanation(Explanation):
         return mask if np.array_equal(self.A, np.where(mask, self.Z, 0)) else None
 
     def _product(self):
+        """``[W | b]·[X; 1]`` (column view) or ``[X | 1]·[Wᵀ; bᵀ]`` (row view); without a
+        bias just ``W·X`` / ``X·Wᵀ`` — no column of zeros for a bias the layer lacks."""
         ones = np.ones((self.X.shape[0], 1))
         n_in = self.W.shape[1]
+        z = "z" if self.single and self.notation == "column" else "Z"
+        x_name = "x" if self.single else "X"
+        if not self.has_bias:
+            if self.notation == "column":
+                return MatmulExplanation(self.W, self.X.T, names=("W", x_name, z), digits=self.digits,
+                                         max_cells=12)
+            return MatmulExplanation(self.X, self.W.T, names=("X", "Wᵀ", "Z"), digits=self.digits,
+                                     max_cells=12)
         if self.notation == "column":
             Wb = np.concatenate([self.W, self.b[:, None]], axis=1)
             X1 = np.concatenate([self.X, ones], axis=1).T
-            x_name = "[x; 1]" if self.single else "[X; 1]"
-            return MatmulExplanation(Wb, X1, names=("[W | b]", x_name, "z" if self.single else "Z"),
+            return MatmulExplanation(Wb, X1, names=("[W | b]", f"[{x_name}; 1]", z),
                                      digits=self.digits, max_cells=12, sep=n_in)
         X1 = np.concatenate([self.X, ones], axis=1)
         Wt = np.concatenate([self.W.T, self.b[None, :]], axis=0)
@@ -126,17 +135,22 @@ class LayerExplanation(Explanation):
         (out, n_in), N = self.W.shape, self.X.shape[0]
         bias = (f" + {out} {'bias' if out == 1 else 'biases'}" if self.has_bias else " (no bias)")
         lines = [f"Parameters: W is {out}×{n_in} = {self.W.size} weights{bias} = {self.params}."]
+        product = self.product.names[0] + "·" + self.product.names[1]
         if self.notation == "column":
-            lines.append("z = W·x + b  is the same as  [W | b]·[x; 1]: the bias becomes one more "
-                         "column of W, multiplied by a constant 1 appended to x.")
+            if self.has_bias:
+                lines.append("z = W·x + b  is the same as  [W | b]·[x; 1]: the bias becomes one more "
+                             "column of W, multiplied by a constant 1 appended to x.")
+            else:
+                lines.append("No bias: z = W·x, one row of W times x per output.")
             if N > 1:
                 lines.append(f"A batch of {N} inputs: the inputs are the columns of X, side by side, "
-                             f"so [W | b]·[X; 1] computes all {N} at once — one column of Z per input, "
+                             f"so {product} computes all {N} at once — one column of Z per input, "
                              "with the same weights.")
         else:
-            lines.append(f"Row view (PyTorch's nn.Linear): Z = X·Wᵀ + b with X ({N}×{n_in}) → Z "
-                         f"({N}×{out}); as [X | 1]·[Wᵀ; bᵀ], one row per input. It is the column "
-                         "view transposed: Zᵀ = W·Xᵀ + b.")
+            bias = " + b" if self.has_bias else ""
+            lines.append(f"Row view (PyTorch's nn.Linear): Z = X·Wᵀ{bias} with X ({N}×{n_in}) → Z "
+                         f"({N}×{out}); as {product}, one row per input. It is the column "
+                         f"view transposed: Zᵀ = W·Xᵀ{bias}.")
         return wrap("\n".join(lines))
 
     def activation_block(self):
@@ -149,7 +163,7 @@ class LayerExplanation(Explanation):
         if off is not None:
             blocks.append(vcat(label_block(f"mask {self.activation.derivative_formula(zname, aname)}"),
                                matrix_block((~off).astype(float), off=off)))
-        return hcat(*blocks, gap=4)
+        return flow(blocks, gap=4)
 
     def activation_words(self):
         words = f"Activation, element by element: {self.activation.formula()}."
@@ -178,12 +192,12 @@ class LayerExplanation(Explanation):
         parts = [self.intro(), product]
         if self.cells:
             shown, more = self.product._cell_indices()
-            lines = ["  " + self.product.cell_line(i, j) for i, j in shown]
+            lines = [part for i, j in shown for part in cell_lines(self.product.cell_line(i, j))]
             lines += [f"  … and {more} more cells"] if more else []
             parts.append("Every cell:\n" + "\n".join(lines))
         if self.has_act:
             parts += [wrap(self.activation_words()), render_block(self.activation_block(), color)]
-        return parts + [self.check_line()]
+        return parts + [wrap(self.check_line())]
 
     def _html_parts(self):
         product_html = self.product._html_parts()[1]

@@ -2,11 +2,14 @@
 laid out the pen-and-paper way (B above, A to the left, C below B)."""
 
 import html
+import textwrap
 
 from glassnet._errors import GlassnetIndexError, ShapeError
 from glassnet.explain._render import (
     Explanation,
     agreement,
+    block_width,
+    flow,
     fmt,
     fmt_factor,
     hcat,
@@ -15,12 +18,13 @@ from glassnet.explain._render import (
     matrix_block,
     render_block,
     shape_str,
+    text_width,
     to_numpy,
     vcat,
     wrap,
 )
 
-__all__ = ["MatmulExplanation", "matmul", "dot_terms"]
+__all__ = ["MatmulExplanation", "matmul", "dot_terms", "cell_lines"]
 
 MAX_TERMS = 8
 
@@ -118,7 +122,13 @@ class MatmulExplanation(Explanation):
         top = vcat(label_block(f"{b} ({shape_str(self.B.shape)})"), marker, B_b)
         right = vcat(top, label_block(f"{c} = {a}·{b} ({shape_str(self.cells.shape)})"), C_b)
         left = vcat([[("", None)]] * len(top), label_block(f"  {a} ({shape_str(self.A.shape)})"), A_b)
-        return hcat(left, right, gap=3)
+        layout = hcat(left, right, gap=3)
+        if block_width(layout) <= text_width():
+            return layout
+        # too wide for the page: A, B and C one after another, wrapping as they must
+        return flow([vcat(label_block(f"  {a} ({shape_str(self.A.shape)})"), A_b), top,
+                     vcat(label_block(f"{c} = {a}·{b} ({shape_str(self.cells.shape)})"), C_b)],
+                    gap=3, row_gap=1)
 
     def _text_parts(self, color):
         if not self.ok:
@@ -126,14 +136,14 @@ class MatmulExplanation(Explanation):
         shown, more = self._cell_indices()
         lines = []
         for i, j in shown:
-            line = "  " + self.cell_line(i, j)
+            wrapped = cell_lines(self.cell_line(i, j))
             if (i, j) == self.highlight:
-                line = render_block([[("  ", None), (self.cell_line(i, j), "cell")]], color)
-            lines.append(line)
+                wrapped = [render_block([[(part[:2], None), (part[2:], "cell")]], color) for part in wrapped]
+            lines += wrapped
         if more:
             lines.append(f"  … and {more} more cells, each the same way")
         return [wrap(self.shape_rule()), render_block(self.layout_block(), color),
-                wrap(self.highlight_line()), "Every cell:\n" + "\n".join(lines), self.check_line()]
+                wrap(self.highlight_line()), "Every cell:\n" + "\n".join(lines), wrap(self.check_line())]
 
     # -- HTML ----------------------------------------------------------------------------
     def _html_parts(self):
@@ -167,14 +177,19 @@ class MatmulExplanation(Explanation):
             raise ShapeError(self.problem + " Likely fixes: " + "; ".join(self.fixes))
 
 
+def cell_lines(text):
+    """One cell's sum as lines indented by 2 that fit the width (continuations by 6)."""
+    return textwrap.wrap(text, text_width() - 2, initial_indent="  ", subsequent_indent="      ",
+                         break_on_hyphens=False) if text else ["  "]
+
+
 def _column_end(line, j):
-    """The character offset of the last character of column ``j`` in a matrix line."""
-    pos, col = 0, -1
-    for text, _ in line:
-        if text.strip() and text.strip() not in "[]|":
-            col += 1
-            if col == j:
-                return pos + len(text) - 1
+    """The character offset of the last character of the highlighted column (the segment
+    styled ``col``; column ``j`` stays shown when a wide matrix elides others)."""
+    pos = 0
+    for text, style in line:
+        if style == "col":
+            return pos + len(text) - 1
         pos += len(text)
     return 0
 

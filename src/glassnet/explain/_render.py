@@ -8,15 +8,26 @@ become CSS classes in HTML: ``row`` (the highlighted row of the left operand), `
 entry an activation zeroed).
 """
 
+import contextlib
+import contextvars
 import html
 import os
+import re
+import shutil
 import sys
 import textwrap
 
 import numpy as np
 
 __all__ = ["Explanation", "agreement", "fmt", "fmt_factor", "shape_str", "matrix_block", "hcat", "vcat",
-           "label_block", "wrap", "render_block", "html_matrix", "CSS", "to_numpy", "use_color"]
+           "flow", "block_width", "label_block", "wrap", "render_block", "html_matrix", "CSS", "to_numpy",
+           "use_color", "text_width", "terminal_width", "fit_width", "rendering_width", "DEFAULT_WIDTH"]
+
+DEFAULT_WIDTH = 100
+MIN_WIDTH = 40
+PARAGRAPH_WIDTH = 88  # prose reads best at this measure even on a wide terminal
+_WIDTH = contextvars.ContextVar("glassnet_explain_width", default=DEFAULT_WIDTH)
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 ANSI = {"row": "\x1b[32m", "col": "\x1b[33m", "cell": "\x1b[1;35m", "off": "\x1b[2m",
         "title": "\x1b[1m", None: ""}
@@ -94,12 +105,14 @@ def block_width(block):
     return max((_width(line) for line in block), default=0)
 
 
-def matrix_block(M, *, row=None, col=None, cell=None, off=None, digits=4, sep=None):
+def matrix_block(M, *, row=None, col=None, cell=None, off=None, digits=4, sep=None, width=None):
     """A 2-D array as bracketed, right-aligned text rows.
 
     ``row``/``col`` highlight one row/column, ``cell`` one ``(i, j)``, ``off`` a boolean
     mask of zeroed entries; ``sep`` draws a ``|`` before that column (``[W | b]``).
-    Without colour the highlights show as ``(9)`` around the cell.
+    Without colour the highlights show as ``(9)`` around the cell. A matrix wider than
+    ``width`` (default: the rendering width) shows its first and last columns with ``…``
+    between them (the highlighted column kept).
     """
     M = np.atleast_2d(M)
     texts = [[fmt(v, digits) for v in r] for r in M.tolist()]
@@ -107,17 +120,37 @@ def matrix_block(M, *, row=None, col=None, cell=None, off=None, digits=4, sep=No
         i, j = cell
         texts[i][j] = f"({texts[i][j]})"
     widths = [max(len(texts[i][j]) for i in range(len(texts))) for j in range(M.shape[1])]
+    keep = _columns_that_fit(widths, text_width() if width is None else width, col, cell, sep)
     lines = []
     for i, r in enumerate(texts):
         line = [("[", None)]
-        for j, text in enumerate(r):
+        for k, j in enumerate(keep):
+            if k and j != keep[k - 1] + 1:
+                line.append(("  …", None))
             if sep is not None and j == sep:
                 line.append((" |", None))
             style = _style_of(i, j, row, col, cell, off)
-            line += [("  " if j else " ", None), (text.rjust(widths[j]), style)]
+            line += [("  " if k else " ", None), (r[j].rjust(widths[j]), style)]
         line.append((" ]", None))
         lines.append(line)
     return lines
+
+
+def _columns_that_fit(widths, width, col, cell, sep):
+    """The column indices to show: all of them, or the first ones, the highlighted one and
+    the last one when the whole row would be wider than ``width``."""
+    total = sum(w + 2 for w in widths) + 3 + (2 if sep is not None else 0)
+    if total <= width:
+        return list(range(len(widths)))
+    must = {len(widths) - 1} | {c for c in (col, cell[1] if cell is not None else None) if c is not None}
+    keep, used = set(must), sum(widths[c] + 2 for c in must) + 3 + 3 + (2 if sep is not None else 0)
+    for j in range(len(widths)):
+        if j not in keep and used + widths[j] + 2 + 3 <= width:
+            keep.add(j)
+            used += widths[j] + 2
+        elif j not in keep:
+            break
+    return sorted(keep)
 
 
 def _style_of(i, j, row, col, cell, off):
@@ -136,10 +169,52 @@ def label_block(text, style=None):
     return [[(text, style)]]
 
 
-def wrap(text, width=88):
-    """Wrap each paragraph line of ``text`` to ``width`` columns (continuations indented)."""
+# -- the width of text output ----------------------------------------------------------------
+
+
+def terminal_width(stream=None):
+    """The width to render for: the terminal's columns (``COLUMNS`` wins, as
+    :func:`shutil.get_terminal_size` reads it), ``DEFAULT_WIDTH`` (100) when not a terminal."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+
+
+def text_width():
+    """The width the text rendering in progress must fit (set by ``Explanation.to_text``)."""
+    return _WIDTH.get()
+
+
+@contextlib.contextmanager
+def rendering_width(width):
+    """Render text for ``width`` columns inside the block (None: keep the current width)."""
+    token = _WIDTH.set(max(MIN_WIDTH, int(width))) if width is not None else None
+    try:
+        yield _WIDTH.get()
+    finally:
+        if token is not None:
+            _WIDTH.reset(token)
+
+
+def wrap(text, width=None):
+    """Wrap each paragraph line of ``text`` to ``width`` columns (continuations indented);
+    by default the smaller of 88 and the rendering width."""
+    width = min(PARAGRAPH_WIDTH, text_width()) if width is None else width
     return "\n".join(textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False)
                      for line in text.split("\n"))
+
+
+def fit_width(text, width=None):
+    """Every line of ``text`` at most ``width`` columns (default: the rendering width): a
+    longer line is wrapped at spaces (continuations indented), its colours dropped. The
+    safety net behind the layouts, which try to fit first (:func:`flow`, elided columns)."""
+    width = text_width() if width is None else width
+    out = []
+    for line in text.split("\n"):
+        plain = _ANSI_CODE.sub("", line)
+        if len(plain) <= width:
+            out.append(line)
+            continue
+        out += textwrap.wrap(plain.rstrip(), width, subsequent_indent="  ", break_on_hyphens=False)
+    return "\n".join(part.rstrip() for part in out)
 
 
 def hcat(*blocks, gap=2, align="top"):
@@ -159,6 +234,26 @@ def hcat(*blocks, gap=2, align="top"):
 
 def vcat(*blocks):
     return [line for b in blocks for line in b]
+
+
+def flow(blocks, gap=4, width=None, max_per_row=None, row_gap=0):
+    """Blocks side by side, as many to a row as fit in ``width`` (default: the rendering
+    width) and at most ``max_per_row``, the rest in further rows (``row_gap`` blank lines
+    between rows) — a layout that wraps instead of running off."""
+    width = text_width() if width is None else width
+    rows, row, used = [], [], 0
+    for b in blocks:
+        w = block_width(b)
+        full = max_per_row is not None and len(row) >= max_per_row
+        if row and (used + gap + w > width or full):
+            rows.append(row)
+            row, used = [], 0
+        used += (gap if row else 0) + w
+        row.append(b)
+    if row:
+        rows.append(row)
+    between = [[("", None)]] * row_gap
+    return vcat(*[hcat(*r, gap=gap) + (between if k < len(rows) - 1 else []) for k, r in enumerate(rows)])
 
 
 def render_block(block, color=False):
@@ -210,11 +305,14 @@ class Explanation:
 
     title = "explanation"
 
-    def to_text(self, color=False):
-        """Plain text (ANSI colours with ``color=True``)."""
-        head = f"{ANSI['title']}{self.title}{RESET}" if color else self.title
-        rule = "═" * max(len(self.title), 20)
-        return "\n\n".join([f"{head}\n{rule}"] + self._text_parts(color)) + "\n"
+    def to_text(self, color=False, width=None):
+        """Plain text (ANSI colours with ``color=True``), every line at most ``width``
+        columns (default: the width in effect, 100 unless a caller set one)."""
+        with rendering_width(width) as w:
+            head = f"{ANSI['title']}{self.title}{RESET}" if color else self.title
+            rule = "═" * min(w, max(len(self.title), 20))
+            text = "\n\n".join([f"{head}\n{rule}"] + self._text_parts(color)) + "\n"
+            return fit_width(text, w)
 
     def to_html(self, full_page=False):
         """An HTML fragment (``<div class="gn-explain">`` with its own ``<style>``), or a
@@ -227,10 +325,14 @@ class Explanation:
         return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
                 f"<title>{html.escape(self.title)}</title></head><body>{frag}</body></html>")
 
-    def show(self, file=None):
-        """Print it, in colour when ``file`` is a terminal."""
+    def show(self, file=None, width=None):
+        """Print it, in colour and fitted to the terminal's width when ``file`` is a
+        terminal (else ``width`` or 100 columns)."""
         file = sys.stdout if file is None else file
-        print(self.to_text(color=use_color(file)), file=file)
+        isatty = getattr(file, "isatty", None)
+        if width is None and isatty and isatty():
+            width = terminal_width(file)
+        print(self.to_text(color=use_color(file), width=width), file=file)
 
     def __str__(self):
         return self.to_text()

@@ -116,21 +116,24 @@ CHAPTERS = (
 )
 
 
-def run_tour(pause=True, print_fn=print, input_fn=input, color=False):
-    """Print every chapter; between chapters wait for Enter when ``pause``. Returns the
-    explanations shown (for tests)."""
+def run_tour(pause=True, print_fn=print, input_fn=input, color=False, width=None):
+    """Print every chapter, each line at most ``width`` columns (default 100); between
+    chapters wait for Enter when ``pause``. Returns the explanations shown (for tests)."""
     from glassnet import explain as ex
+    from glassnet.explain._render import fit_width, rendering_width, wrap
 
     shown = []
-    for k, (title, chapter) in enumerate(CHAPTERS, 1):
-        head = f"Chapter {k} of {len(CHAPTERS)}: {title}"
-        print_fn(f"\n{'#' * len(head)}\n{head}\n{'#' * len(head)}\n")
-        for item in chapter(ex):
-            print_fn(item if isinstance(item, str) else item.to_text(color=color))
-            shown.append(item)
-        if pause and k < len(CHAPTERS):
-            try:
-                input_fn("— press Enter for the next chapter (Ctrl-C to stop) —")
-            except EOFError:
-                pause = False
+    with rendering_width(width) as w:
+        for k, (title, chapter) in enumerate(CHAPTERS, 1):
+            head = f"Chapter {k} of {len(CHAPTERS)}: {title}"
+            print_fn(f"\n{'#' * min(w, len(head))}\n{head}\n{'#' * min(w, len(head))}\n")
+            for item in chapter(ex):
+                text = fit_width(wrap(item)) if isinstance(item, str) else item.to_text(color=color)
+                print_fn(text)
+                shown.append(item)
+            if pause and k < len(CHAPTERS):
+                try:
+                    input_fn("— press Enter for the next chapter (Ctrl-C to stop) —")
+                except EOFError:
+                    pause = False
     return shown

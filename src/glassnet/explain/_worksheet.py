@@ -2,6 +2,7 @@
 computed by glassnet itself. The same ``(kind, seed, size)`` always gives the same sheet."""
 
 import html
+import itertools
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from glassnet.explain._activation import activation_module, activation_of
 from glassnet.explain._render import (
     CSS,
     Explanation,
-    hcat,
+    flow,
     html_matrix,
     label_block,
     matrix_block,
@@ -22,15 +23,39 @@ from glassnet.explain._render import (
 
 __all__ = ["Worksheet", "worksheet", "KINDS"]
 
-KINDS = ("matmul", "neuron", "layer", "batch", "mlp", "backprop")
+KINDS = ("matmul", "neuron", "layer", "batch", "mlp", "backprop", "attention")
 DEFAULT_SIZES = {"matmul": (2, 3, 2), "neuron": (3,), "layer": (3, 4), "batch": (3, 4, 3),
-                 "mlp": (3, 4, 4, 2), "backprop": (2, 3, 2)}
-BLANK = "____"
+                 "mlp": (3, 4, 4, 2), "backprop": (2, 3, 2), "attention": (3, 2, 4)}
+BLANK_WIDTH = 7
+BLANK_CSS = (".gn-blank{border-collapse:collapse;margin-top:2px}"
+             ".gn-blank td{border:1px solid #444;min-width:3.6em;height:1.9em;padding:0}"
+             ".gn-explain caption{white-space:nowrap;text-align:left}"
+             ".gn-layout>tbody>tr>td{vertical-align:top}")
 
 
 def _blank_block(shape):
+    """A grid of empty boxes, one per cell, with column and row lines (rows × cols)."""
     rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
-    return [[("[", None)] + [(" " + BLANK, None)] * cols + [(" ]", None)] for _ in range(rows)]
+    bar = ["─" * BLANK_WIDTH] * cols
+    top, mid, bottom = ("┌" + "┬".join(bar) + "┐", "├" + "┼".join(bar) + "┤", "└" + "┴".join(bar) + "┘")
+    cells = "│" + "│".join([" " * BLANK_WIDTH] * cols) + "│"
+    lines = [top]
+    for r in range(rows):
+        lines += [cells, mid if r < rows - 1 else bottom]
+    return [[(line, None)] for line in lines]
+
+
+def _blank_html(label, shape):
+    row = "<tr>" + "<td></td>" * shape[1] + "</tr>"
+    return (f'<table class="gn-blank"><caption>{html.escape(label)} ({shape_str(shape)})</caption>'
+            f"{row * shape[0]}</table>")
+
+
+def _layout_rows(cells, per_row=4):
+    """HTML cells in rows of ``per_row`` (a wide sheet wraps instead of running off the page)."""
+    rows = ["<tr>" + "".join(f"<td>{c}</td>" for c in cells[r:r + per_row]) + "</tr>"
+            for r in range(0, len(cells), per_row)]
+    return f'<table class="gn-layout">{"".join(rows)}</table>'
 
 
 def _col(v):
@@ -65,13 +90,12 @@ class Worksheet(Explanation):
         self.answer_key = _AnswerKey(self, answer_key)
 
     def _givens_block(self):
-        return hcat(*[vcat(label_block(f"{k} ({shape_str(np.atleast_2d(v).shape)})"),
-                           matrix_block(v)) for k, v in self.givens.items()], gap=4)
+        return flow([vcat(label_block(f"{k} ({shape_str(np.atleast_2d(v).shape)})"), matrix_block(v))
+                     for k, v in self.givens.items()], gap=4, row_gap=1)
 
     def _asks_block(self):
         blocks = [vcat(label_block(f"{k} ({shape_str(s)})"), _blank_block(s)) for k, s in self.asks.items()]
-        rows = [hcat(*blocks[r:r + 4], gap=4) for r in range(0, len(blocks), 4)]
-        return vcat(*[row + [[("", None)]] for row in rows])
+        return flow(blocks, gap=4, max_per_row=4, row_gap=1)
 
     def _text_parts(self, color):
         return ["Name: ______________________", wrap(self.instructions),
@@ -79,21 +103,16 @@ class Worksheet(Explanation):
                 "Fill in:\n" + render_block(self._asks_block(), color)]
 
     def _html_parts(self):
-        givens = "".join(f"<td>{html_matrix(v, caption=k)}</td>" for k, v in self.givens.items())
-        asks = []
-        for k, s in self.asks.items():
-            row = "<tr>" + "<td>&nbsp;&nbsp;&nbsp;&nbsp;</td>" * s[1] + "</tr>"
-            asks.append(f'<td><table class="gn-matrix gn-blank"><caption>{html.escape(k)}</caption>'
-                        f"{row * s[0]}</table></td>")
+        givens = [html_matrix(v, caption=f"{k} ({shape_str(np.atleast_2d(v).shape)})")
+                  for k, v in self.givens.items()]
+        asks = [_blank_html(k, s) for k, s in self.asks.items()]
         return [f"<p>Name: ______________________</p><p>{html.escape(self.instructions)}</p>",
-                f'<p>Given:</p><table class="gn-layout"><tr>{givens}</tr></table>',
-                f'<p>Fill in:</p><table class="gn-layout"><tr>{"".join(asks)}</tr></table>']
+                f"<p>Given:</p>{_layout_rows(givens, 6)}", f"<p>Fill in:</p>{_layout_rows(asks)}"]
 
     def to_html(self, full_page=True):
         """A printable page (``full_page=False`` for a fragment)."""
         page = super().to_html(full_page=full_page)
-        style = "<style>.gn-blank td{border-bottom:1px solid #444;min-width:3em;height:1.6em}</style>"
-        return page.replace(f"<style>{CSS}</style>", f"<style>{CSS}</style>{style}", 1)
+        return page.replace(f"<style>{CSS}</style>", f"<style>{CSS}{BLANK_CSS}</style>", 1)
 
 
 class _AnswerKey(Explanation):
@@ -104,17 +123,20 @@ class _AnswerKey(Explanation):
     def _text_parts(self, color):
         blocks = [vcat(label_block(k), matrix_block(np.atleast_2d(v) if np.ndim(v) == 2 else _col(v)))
                   for k, v in self.sheet.answers.items()]
-        rows = [render_block(hcat(*blocks[r:r + 4], gap=4), color) for r in range(0, len(blocks), 4)]
-        parts = ["\n\n".join(rows)]
+        parts = [render_block(flow(blocks, gap=4, max_per_row=4, row_gap=1), color)]
         if self.detail is not None:
             parts.append("Worked solution:\n\n" + self.detail.to_text(color))
         return parts
 
     def _html_parts(self):
-        cells = "".join(f"<td>{html_matrix(np.atleast_2d(v) if np.ndim(v) == 2 else _col(v), caption=k)}</td>"
-                        for k, v in self.sheet.answers.items())
+        cells = [html_matrix(np.atleast_2d(v) if np.ndim(v) == 2 else _col(v), caption=k)
+                 for k, v in self.sheet.answers.items()]
         extra = "" if self.detail is None else self.detail.to_html()
-        return [f'<table class="gn-layout"><tr>{cells}</tr></table>', extra]
+        return [_layout_rows(cells), extra]
+
+    def to_html(self, full_page=False):
+        page = super().to_html(full_page=full_page)
+        return page.replace(f"<style>{CSS}</style>", f"<style>{CSS}{BLANK_CSS}</style>", 1)
 
 
 # -- the kinds -------------------------------------------------------------------------
@@ -199,14 +221,51 @@ def _backprop(rng, sizes, act):
             givens, answers, e)
 
 
+def _tokens(rng, L, E):
+    """L rows of entries in {-1, 0, 1}: different from each other and none all zeros while
+    there are enough such rows (a token of zeros would attend uniformly, teaching nothing)."""
+    if 3 ** E > 4096 or L > 3 ** E - 1:
+        return _ints(rng, (L, E), -1, 1)
+    rows = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=E)))
+    rows = rows[rows.any(axis=1)]
+    return rows[rng.permutation(len(rows))[:L]]
+
+
+def _attention(rng, sizes, act):
+    """Self-attention of L tokens (E features each) with one head of width d."""
+    import glassnet as gn
+    from glassnet.explain._attention import attention
+
+    L, E, d = sizes
+    X = _tokens(rng, L, E)
+    W_Q, W_K, W_V = (_ints(rng, (E, d), -1, 1) for _ in range(3))
+    e = attention((X, W_Q, W_K, W_V), digits=4)
+    with gn.no_grad():  # the engine's numbers, step by step
+        Q, K, V = (gn.tensor(X) @ gn.tensor(w) for w in (W_Q, W_K, W_V))
+        S = Q @ K.T
+        Z = S / float(np.sqrt(d))
+        P = gn.softmax(Z, dim=-1)
+        answers = {"Q": Q, "K": K, "V": V, "S = Q·Kᵀ": S, f"Z = S/√{d}": Z, "P = softmax(Z)": P,
+                   "A = P·V": P @ V}
+    root = f"√{d} = {np.sqrt(d):g}" if float(np.sqrt(d)).is_integer() else f"√{d} ≈ {np.sqrt(d):.4f}"
+    words = (f"Attention by hand, {L} tokens (the rows of X), one head of width {d}: the projections "
+             "Q = X·W_Q, K = X·W_K, V = X·W_V; the scores S = Q·Kᵀ (S[i,j] = row i of Q · row j "
+             f"of K); scale them, Z = S/√d with {root}; softmax each row of Z, P[i,j] = "
+             "exp(Z[i,j]) / Σ_m exp(Z[i,m]) (a calculator for exp; round to 4 digits); then the "
+             "weighted sum of the values, A = P·V.")
+    return words, {"X": X, "W_Q": W_Q, "W_K": W_K, "W_V": W_V}, \
+        {k: v.numpy() for k, v in answers.items()}, e
+
+
 def worksheet(kind="matmul", seed=0, size=None, activation=None):
     """A by-hand worksheet with blanks and a separate answer key.
 
-    ``kind``: one of ``matmul, neuron, layer, batch, mlp, backprop``, or a list of layer
+    ``kind``: one of ``matmul, neuron, layer, batch, mlp, backprop, attention``, or a list of layer
     sizes (an MLP spec, e.g. ``(3, 4, 2)``), or a Sequential of Linear layers (its sizes
     and activation are used; the exercise draws its own small integers). ``size``: the
     shape knobs (matmul ``(n, k, m)``, neuron ``(in,)``, layer ``(in, out)``, batch
-    ``(in, out, N)``, mlp/backprop the layer sizes). ``activation``: after each hidden
+    ``(in, out, N)``, mlp/backprop the layer sizes, attention ``(tokens, features, head
+    width)``, default ``(3, 2, 4)`` so that √d = 2). ``activation``: after each hidden
     layer (default ReLU) — a name (``"tanh"``), an ``Activation`` primitive class or an
     activation module; its formula and derivative are the primitive's. Deterministic per
     ``(kind, seed, size, activation)``. ``sheet.to_html()`` is a printable page;
@@ -225,7 +284,7 @@ def worksheet(kind="matmul", seed=0, size=None, activation=None):
     act = "relu" if activation is None else activation
     activation_of(act, where="worksheet")  # an unknown activation fails here, by name
     rng = np.random.default_rng(seed)
-    build = {"matmul": _matmul, "mlp": _mlp, "backprop": _backprop}.get(kind)
+    build = {"matmul": _matmul, "mlp": _mlp, "backprop": _backprop, "attention": _attention}.get(kind)
     made = build(rng, sizes, act) if build else _dense(rng, sizes, act, kind)
     return Worksheet(kind, seed, sizes, *made)
 
