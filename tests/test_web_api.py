@@ -168,7 +168,8 @@ def test_page_and_static_files(server):
     status, headers, body = request(server, "GET", "/")
     assert status == 200 and b"glassnet playground" in body and "text/html" in headers["Content-Type"]
     assert "default-src 'self'" in headers["Content-Security-Policy"]
-    for path, kind in (("/static/playground.js", "javascript"), ("/static/playground.css", "css")):
+    for path, kind in (("/static/playground.js", "javascript"), ("/static/training.js", "javascript"),
+                       ("/static/attention.js", "javascript"), ("/static/playground.css", "css")):
         status, headers, body = request(server, "GET", path)
         assert status == 200 and kind in headers["Content-Type"] and len(body) > 1000
     assert b"http://" not in request(server, "GET", "/")[2].replace(b"http://www.w3.org", b"")

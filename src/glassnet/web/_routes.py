@@ -15,7 +15,7 @@ from http import HTTPStatus
 import numpy as np
 
 from glassnet._errors import GlassnetError
-from glassnet.web._attention import attention_compute
+from glassnet.web._attention import ATTENTION_LIMITS, attention_compute
 from glassnet.web._compute import compute, explain_trace, init_state, sgd_step
 from glassnet.web._http import HTTPError, Response
 from glassnet.web._state import ACTIVATIONS, LIMITS, LOSSES, PlaygroundError
@@ -43,7 +43,7 @@ EXPORTS = {"/api/export/model": (export_model_bytes, "application/octet-stream",
 
 def datasets_info():
     return {"datasets": list(TOY_DATASETS), "limits": LIMITS, "activations": list(ACTIVATIONS),
-            "losses": list(LOSSES)}
+            "losses": list(LOSSES), "attention_limits": ATTENTION_LIMITS}
 
 
 def json_response(status, obj):

@@ -1,4 +1,4 @@
-"""The playground's static files (the page, its script and style sheet, read once from the
+"""The playground's static files (the page, its scripts and style sheet, read once from the
 package data) and its icon, a 16×16 PNG drawn here: a 4×4 weight matrix, positive cells
 blue, negative orange, the way the page colours weights."""
 
@@ -11,7 +11,9 @@ __all__ = ["FAVICON", "STATIC", "favicon_png", "static_file"]
 
 STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
           "/static/playground.js": ("playground.js", "text/javascript; charset=utf-8"),
-          "/static/playground.css": ("playground.css", "text/css; charset=utf-8")}
+          "/static/playground.css": ("playground.css", "text/css; charset=utf-8"),
+          "/static/training.js": ("training.js", "text/javascript; charset=utf-8"),
+          "/static/attention.js": ("attention.js", "text/javascript; charset=utf-8")}
 FAVICON = ("/favicon.ico", "/favicon.png")
 
 _SIGNS = ("+-++", "-+-+", "++-+", "+-+-")  # the sign of each cell of the drawn matrix

@@ -9,9 +9,8 @@ let result = null;       // the last /api/compute answer
 let layoutKey = "";      // rebuild the matrices' DOM only when shapes change
 let seq = 0;             // compute requests sent; stale answers are dropped
 let oldValues = {};      // cell key → value before the last step ("was …")
-let training = false;
-let history_ = [];       // training losses, one per step
-let points = null;       // the chosen dataset's points {X, y}
+let hovered = null;      // the cell whose explanation #hover-info shows (refreshed on every render)
+let maxLR = 10;          // the server's bound on the learning rate (LIMITS.max_lr)
 
 // ---- server --------------------------------------------------------------------------
 async function api(path, body) {
@@ -171,17 +170,19 @@ function render() {
   lossEl.textContent = `${fmt(result.loss)}  (${result.loss_kind === "mse" ? "MSE against one-hot targets" : "cross-entropy"})`;
   lossEl.dataset.value = String(result.loss);
   syncControls();
+  refreshHover();
 }
 
 function syncControls() {
   const sizes = [state.x[0].length, ...state.layers.map((l) => l.W.length)].join("-");
   for (const [id, value] of [["sizes", sizes], ["seed", state.seed], ["lr", state.lr], ["loss", state.loss]]) {
-    if (document.activeElement !== $(id)) $(id).value = value;
+    const keepTyped = id === "lr" && $("lr").classList.contains("invalid");  // the message names it
+    if (document.activeElement !== $(id) && !keepTyped) $(id).value = value;
   }
 }
 
 function saveURL() {
-  const doc = {state, dataset: $("dataset").value || "xor"};
+  const doc = {state, dataset: $("dataset").value || "xor", attention: attentionDoc()};
   history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(doc)));
 }
 
@@ -189,6 +190,27 @@ function saveURL() {
 function status(text, isError = false) {
   $("status").textContent = text;
   $("status").classList.toggle("error", isError);
+}
+
+// The learning rate as typed, or null with a message by the field naming what was typed and
+// what fits: an invalid entry is never replaced by a default, and nothing trains with it.
+function readLearningRate() {
+  const input = $("lr"), typed = input.value.trim(), v = Number(typed);
+  const ok = typed !== "" && Number.isFinite(v) && v > 0 && v <= maxLR;
+  input.classList.toggle("invalid", !ok);
+  input.setAttribute("aria-invalid", String(!ok));
+  $("lr-msg").textContent = ok ? "" :
+    `learning rate: “${typed}” does not fit — enter a number with 0 < lr ≤ ${maxLR}, e.g. 0.1`;
+  if (!ok) status($("lr-msg").textContent, true);
+  return ok ? v : null;
+}
+
+function showError(error) {  // a refusal of the server: by its field when the page has one
+  if (error.field === "lr") {
+    $("lr").classList.add("invalid");
+    $("lr-msg").textContent = error.message;
+  }
+  status(error.message, true);
 }
 
 function markInvalid(key, message) {
@@ -231,7 +253,7 @@ async function recompute() {
   } catch (error) {
     if (mine !== seq) return;
     const key = cellOfField(error.field);
-    if (key) markInvalid(key, error.message); else status(error.message, true);
+    if (key) markInvalid(key, error.message); else showError(error);
   }
 }
 
@@ -267,6 +289,7 @@ async function showTrace() {
 }
 
 // ---- hover: the dot product behind a cell -------------------------------------------------
+const HOVER_HINT = "Hover a cell of z (or of the output) to see the row·column dot product that made it.";
 function highlight(keys) {
   document.querySelectorAll("td.hl").forEach((td) => td.classList.remove("hl"));
   for (const key of keys) document.querySelectorAll(`td[data-cell^="${key}"]`).forEach((td) => td.classList.add("hl"));
@@ -299,14 +322,30 @@ function explainP(i, j) {
   return `softmax: p[${i},${j}] = e^${paren(zs[i])} / (${zs.map((z) => `e^${paren(z)}`).join(" + ")}) = ${fmt(result.probs[j][i])}`;
 }
 
+function explainCell(key) {  // the explanation of a cell from the current result, or null
+  let m;
+  if (!document.querySelector(`td[data-cell="${key}"]`)) return null;
+  if ((m = /^L(\d+)-Z-(\d+)-(\d+)$/.exec(key))) return explainZ(+m[1], +m[2], +m[3]);
+  if ((m = /^L(\d+)-dW-(\d+)-(\d+)$/.exec(key))) return explainDW(+m[1], +m[2], +m[3]);
+  if ((m = /^P-(\d+)-(\d+)$/.exec(key))) return explainP(+m[1], +m[2]);
+  return null;
+}
+
 function onHover(event) {
   const td = event.target.closest("td[data-cell]");
   if (!td || !result) return;
-  let m, text = null;
-  if ((m = /^L(\d+)-Z-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainZ(+m[1], +m[2], +m[3]);
-  else if ((m = /^L(\d+)-dW-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainDW(+m[1], +m[2], +m[3]);
-  else if ((m = /^P-(\d+)-(\d+)$/.exec(td.dataset.cell))) text = explainP(+m[1], +m[2]);
-  if (text) $("hover-info").textContent = text;
+  const text = explainCell(td.dataset.cell);
+  if (text) { hovered = td.dataset.cell; $("hover-info").textContent = text; }
+}
+
+// After new numbers (an edit, a Step, Reset, training) the explanation is redone from them,
+// or cleared when its cell is gone: it never shows the numbers of an earlier result.
+function refreshHover() {
+  const text = hovered && explainCell(hovered);
+  if (text) { $("hover-info").textContent = text; return; }
+  hovered = null;
+  highlight([]);
+  $("hover-info").textContent = HOVER_HINT;
 }
 
 // ---- buttons ---------------------------------------------------------------------------
@@ -318,25 +357,34 @@ function parseSizes() {
   return sizes;
 }
 
+// A fresh network of these widths from the seed (keeping the activations); false if refused.
+async function newNetwork(sizes) {
+  const lr = readLearningRate();
+  if (lr === null) return false;
+  const old = state ? state.layers.map((l) => l.activation) : [];
+  const hidden = old.slice(0, -1);
+  const activations = sizes.slice(1).map((_, k) =>
+    (k === sizes.length - 2 ? old[old.length - 1] || "none" : hidden[k] || "relu"));
+  const seed = Number($("seed").value) || 0;
+  state = await api("/api/init", {sizes, activations, seed, loss: $("loss").value, lr});
+  oldValues = {};
+  await recompute();
+  return true;
+}
+
 async function reset(sizes) {
   try {
     sizes = sizes || parseSizes();
-    const old = state ? state.layers.map((l) => l.activation) : [];
-    const hidden = old.slice(0, -1);
-    const activations = sizes.slice(1).map((_, k) =>
-      (k === sizes.length - 2 ? old[old.length - 1] || "none" : hidden[k] || "relu"));
-    const seed = Number($("seed").value) || 0;
-    const fresh = await api("/api/init", {sizes, activations, seed, loss: $("loss").value, lr: Number($("lr").value) || 0.1});
-    state = fresh;
-    oldValues = {};
-    history_ = [];
-    $("train-steps").textContent = "0";
-    drawLoss();
-    await recompute();
-  } catch (error) { status(error.message, true); }
+    stopTraining();
+    clearTraining();
+    await newNetwork(sizes);
+  } catch (error) { showError(error); }
 }
 
 async function step() {
+  const lr = readLearningRate();
+  if (lr === null) return;
+  state.lr = lr;
   try {
     const answer = await api("/api/step", state);
     oldValues = {};
@@ -349,7 +397,7 @@ async function step() {
     render();
     saveURL();
     status(`step: W ← W − ${state.lr}·dW, b ← b − ${state.lr}·db; loss ${fmt(answer.before.loss)} → ${fmt(answer.after.loss)}`);
-  } catch (error) { status(error.message, true); }
+  } catch (error) { showError(error); }
 }
 
 async function download(path, filename) {
@@ -371,106 +419,6 @@ function changeSamples(delta) {
   recompute();
 }
 
-// ---- training ------------------------------------------------------------------------------
-async function loadDataset() {
-  points = await api(`/api/dataset?name=${encodeURIComponent($("dataset").value)}`);
-  drawBoundary(null);
-}
-
-async function ensureTrainShape() {
-  const sizes = [state.x[0].length, ...state.layers.map((l) => l.W.length)];
-  if (sizes[0] === 2 && sizes[sizes.length - 1] === 2) return;
-  await reset([2, ...sizes.slice(1, -1), 2]);
-  state.x = [points.X[0].slice()];
-  state.target = [points.y[0]];
-  await recompute();
-  status("the network now takes a point's 2 coordinates and gives 2 class scores");
-}
-
-async function train() {
-  if (training) return;
-  training = true;
-  $("train-button").disabled = true;
-  $("pause-button").disabled = false;
-  try {
-    if (!points) await loadDataset();
-    await ensureTrainShape();
-    while (training) {
-      const steps = Math.max(1, Math.min(2000, Number($("chunk").value) || 20));
-      const answer = await api("/api/train", {state, dataset: $("dataset").value, steps, grid: 32});
-      state = answer.state;
-      history_.push(...answer.losses);
-      $("train-steps").textContent = String(history_.length);
-      $("train-loss").textContent = fmt(answer.loss);
-      $("train-accuracy").textContent = `${(100 * answer.accuracy).toFixed(1)} %`;
-      $("train-accuracy").dataset.value = String(answer.accuracy);
-      drawLoss();
-      drawBoundary(answer.grid);
-      await recompute();
-    }
-  } catch (error) { status(error.message, true); }
-  training = false;
-  $("train-button").disabled = false;
-  $("pause-button").disabled = true;
-}
-
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs, text) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function drawLoss() {
-  const plot = $("loss-curve");
-  const [W, H, L, B] = [360, 220, 44, 24];
-  plot.replaceChildren(svg("line", {x1: L, y1: 8, x2: L, y2: H - B, class: "axis"}),
-    svg("line", {x1: L, y1: H - B, x2: W - 8, y2: H - B, class: "axis"}));
-  if (!history_.length) return;
-  const top = Math.max(...history_.filter(Number.isFinite)) || 1;
-  const n = history_.length;
-  const xy = history_.map((v, i) => [L + (W - 8 - L) * (n === 1 ? 0 : i / (n - 1)),
-    H - B - (H - B - 8) * Math.min(1, Math.max(0, v / top))]);
-  plot.append(svg("polyline", {points: xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" "), class: "curve"}),
-    svg("text", {x: L - 4, y: 14, class: "tick", "text-anchor": "end"}, fmt(top)),
-    svg("text", {x: L - 4, y: H - B, class: "tick", "text-anchor": "end"}, "0"),
-    svg("text", {x: W - 8, y: H - 6, class: "tick", "text-anchor": "end"}, `${n} steps`));
-  plot.dataset.firstLoss = String(history_[0]);
-  plot.dataset.lastLoss = String(history_[n - 1]);
-}
-
-function mix(p) {  // p(class 1): blue (class 0) → white → orange (class 1)
-  const [a, b] = p < 0.5 ? [[59, 130, 246], [255, 255, 255]] : [[255, 255, 255], [245, 158, 11]];
-  const t = p < 0.5 ? p * 2 : (p - 0.5) * 2;
-  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * t)).join(",")})`;
-}
-
-function drawBoundary(grid) {
-  const canvas = $("boundary");
-  const ctx = canvas.getContext("2d");
-  const S = canvas.width;
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, S, S);
-  const extent = grid ? grid.extent : 1.25;
-  if (grid) {
-    const G = grid.size, cell = S / G;
-    grid.probs.forEach((p, idx) => {
-      const r = Math.floor(idx / G), c = idx % G;
-      ctx.fillStyle = mix(p[1]);
-      ctx.fillRect(c * cell, (G - 1 - r) * cell, cell + 0.5, cell + 0.5);
-    });
-  }
-  if (!points) return;
-  const scale = (v) => ((v + extent) / (2 * extent)) * S;
-  points.X.forEach(([x, y], i) => {
-    ctx.beginPath();
-    ctx.arc(scale(x), S - scale(y), 2.2, 0, 2 * Math.PI);
-    ctx.fillStyle = points.y[i] === 1 ? "#c2410c" : "#1d4ed8";
-    ctx.fill();
-  });
-}
-
 // ---- start ------------------------------------------------------------------------------
 function fromURL() {
   if (location.hash.length < 2) return null;
@@ -479,6 +427,7 @@ function fromURL() {
 
 async function start() {
   const info = await api("/api/datasets");
+  maxLR = info.limits.max_lr;
   for (const name of info.datasets) {
     const option = el("option", "", name);
     option.value = name;
@@ -488,7 +437,7 @@ async function start() {
   $("dataset").value = saved && info.datasets.includes(saved.dataset) ? saved.dataset : "xor";
   state = saved && saved.state ? saved.state : await api("/api/default");
   await recompute();
-  if (!result) { state = await api("/api/default"); await recompute(); }
+  if (!result) { state = await api("/api/default"); await recompute(); readLearningRate(); }
   await loadDataset();
   drawLoss();
   $("network").addEventListener("input", onCellInput);
@@ -499,9 +448,10 @@ async function start() {
   $("step").addEventListener("click", step);
   $("loss").addEventListener("change", () => { state.loss = $("loss").value; recompute(); });
   $("lr").addEventListener("change", () => {
-    const v = parseCell($("lr").value);
-    if (v.error || v.value <= 0 || v.value > 10) { status("learning rate: a number in (0, 10]", true); return; }
-    state.lr = v.value;
+    const lr = readLearningRate();
+    if (lr === null) return;
+    state.lr = lr;
+    status("");
     saveURL();
   });
   $("seed").addEventListener("change", () => { state.seed = Math.max(0, Math.floor(Number($("seed").value) || 0)); saveURL(); });
@@ -512,8 +462,10 @@ async function start() {
   $("dataset").addEventListener("change", async () => { await loadDataset(); saveURL(); });
   $("trace-panel").addEventListener("toggle", () => { if ($("trace-panel").open) showTrace(); });
   $("train-button").addEventListener("click", train);
-  $("pause-button").addEventListener("click", () => { training = false; });
+  $("pause-button").addEventListener("click", stopTraining);
+  await startAttention(saved && saved.attention, info.attention_limits);
   document.body.dataset.ready = "true";
 }
 
-start().catch((error) => status(error.message, true));
+// training.js and attention.js (loaded after this script) must be there before start() runs
+document.addEventListener("DOMContentLoaded", () => start().catch((error) => status(error.message, true)));
