@@ -54,9 +54,9 @@ def test_fit_evaluate_and_predict_refuse_a_loader_without_batches():
                                          r"samples, drop_last=True with batch_size 4\)"):
         gn.train.fit(model, short, gn.nn.MSELoss(), gn.optim.SGD(model.parameters(), lr=0.1), progress=False)
     good = gn.data.DataLoader(data, batch_size=2)
-    with pytest.raises(ValueError, match=r"fit \(validation_data\): the DataLoader gives no batches"):
+    with pytest.raises(ValueError, match=r"fit.*: the DataLoader gives no batches"):
         gn.train.fit(model, good, gn.nn.MSELoss(), gn.optim.SGD(model.parameters(), lr=0.1), progress=False,
-                     validation_data=short)
+                     val_data=short)
     empty = gn.data.DataLoader(gn.data.TensorDataset(gn.zeros(0, 2), gn.zeros(0, 1)), batch_size=2)
     with pytest.raises(ValueError, match=r"evaluate: the DataLoader gives no batches \(len 0: its dataset"):
         gn.train.evaluate(model, empty, gn.nn.MSELoss(), metrics=())
