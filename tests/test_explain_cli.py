@@ -17,10 +17,37 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 def test_tour_runs_end_to_end(capsys):
     assert main(["tour", "--no-pause"]) == 0
     out = capsys.readouterr().out
-    for k in range(1, 8):
-        assert f"Chapter {k} of 7" in out
+    for k in range(1, 9):
+        assert f"Chapter {k} of 8" in out
     assert "C[0,1] = 1·5 + 1·4 = 9" in out and "total: 26 parameters" in out
     assert "∂L/∂z = ŷ − y = [0.5, -0.5, 0]" in out and "Step 10. Gradient descent" in out
+    assert "founding documents" not in out and "1 biases" not in out
+
+
+def test_tour_attention_chapter_numbers(capsys):
+    """Q = X·W_Q, the scores, the softmax row and the weighted sum, all equal to the
+    engine's (scaled_dot_product_attention on the same numbers)."""
+    import glassnet as gn
+    from glassnet.explain._tour import ATTENTION_WEIGHTS, ATTENTION_X, run_tour
+    from glassnet.nn import functional as F
+
+    shown = run_tour(pause=False, print_fn=lambda s: None)
+    e = shown[-1]
+    X, (W_Q, W_K, W_V) = np.array(ATTENTION_X), (np.array(w) for w in ATTENTION_WEIGHTS)
+    Q, K, V = X @ W_Q, X @ W_K, X @ W_V
+    np.testing.assert_array_equal(e.Q, Q)
+    np.testing.assert_array_equal(e.S, Q @ K.T)
+    engine = F.scaled_dot_product_attention(*(gn.tensor(m, dtype=gn.float64) for m in (Q, K, V))).numpy()
+    np.testing.assert_allclose(e.Y, engine, rtol=0, atol=1e-12)
+    assert e.max_error <= 1e-12
+    main(["tour", "--no-pause"])
+    out = capsys.readouterr().out.split("Chapter 8 of 8")[1]
+    assert "Q = X·W_Q,  K = X·W_K,  V = X·W_V" in out
+    assert "S[2,0] = (row 2 of Q_h) · (column 0 of K_hᵀ) = [1, 2]·[1, 1] = 1·1 + 2·1 =" in out
+    z = (Q @ K.T)[2] / np.sqrt(2)
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert f"P[2,:] = [{', '.join(gn.explain._render.fmt(v) for v in p)}]" in out.replace("\n  ", " ")
+    assert "a bias is the last row" not in out
 
 
 def test_tour_pauses_between_chapters():
@@ -28,7 +55,7 @@ def test_tour_pauses_between_chapters():
 
     prompts = []
     run_tour(pause=True, print_fn=lambda s: None, input_fn=prompts.append)
-    assert len(prompts) == 6
+    assert len(prompts) == 7
 
 
 def test_explain_matmul_command(capsys, tmp_path):

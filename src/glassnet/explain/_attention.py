@@ -219,9 +219,10 @@ class AttentionExplanation(Explanation):
         lines = [f"{L} queries attend to {S} keys. Each query row asks: how much does each key "
                  "match me (a dot product), and what mix of the values follows from that?"]
         if self.projections:
+            bias = ("; a bias is the last row, met by a column of ones"
+                    if any(b is not None for b in self.parts.biases) else "")
             lines.append("First the three projections, each a matmul of the inputs with a weight "
-                         "matrix (row notation: PyTorch's weights transposed; a bias is the last "
-                         "row, met by a column of ones):")
+                         f"matrix (row notation: PyTorch's weights transposed{bias}):")
         if self.num_heads > 1:
             lines.append(f"There are {self.num_heads} heads; head h uses columns "
                          f"h·{self.d} … h·{self.d}+{self.d - 1} of Q, K and V. Head {self.head} is "

@@ -1,6 +1,6 @@
-"""``glassnet tour``: the guided path of the founding documents, chapter by chapter with
-real numbers — matmul by hand → one neuron + ReLU → a layer → a batch → a hidden layer
-(and its parameter count) → a seven-layer MLP → backpropagation and gradient descent."""
+"""``glassnet tour``: the guided path, chapter by chapter with real numbers — matmul by
+hand → one neuron + ReLU → a layer → a batch → a hidden layer (and its parameter count) →
+a seven-layer MLP → backpropagation and gradient descent → attention."""
 
 import numpy as np
 
@@ -99,6 +99,20 @@ def _backprop_chapter(ex):
     return [note, ex.backprop(tour_network(), [1, 2, 1], [0, 1, 0], lr=0.1)]
 
 
+ATTENTION_X = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]  # three tokens, two features each
+ATTENTION_WEIGHTS = ([[1.0, 0.0], [0.0, 2.0]], [[1.0, 1.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 3.0]])
+
+
+def _attention_chapter(ex):
+    note = ("Attention is matrix multiplications too, with one softmax between them. Each token is\n"
+            "a row of X; three weight matrices turn it into a query, a key and a value:\n"
+            "  Q = X·W_Q,  K = X·W_K,  V = X·W_V\n"
+            "  S = Q·Kᵀ          one score per (query, key): a dot product\n"
+            "  P = softmax(S/√d) by rows: how much each token looks at each other token\n"
+            "  A = P·V           each output row a weighted sum of the values")
+    return [note, ex.attention((ATTENTION_X, *ATTENTION_WEIGHTS), cell=(2, 0))]
+
+
 def _vec(v):
     from glassnet.explain._render import fmt
 
@@ -113,6 +127,7 @@ CHAPTERS = (
     ("A hidden layer and its parameter count", _hidden_chapter),
     ("A seven-layer MLP (zero biases)", _mlp_chapter),
     ("Backpropagation and gradient descent", _backprop_chapter),
+    ("Attention: queries, keys and values", _attention_chapter),
 )
 
 
