@@ -12,7 +12,10 @@ import pytest
 import glassnet as gn
 from docs_pages import DOCS
 
-EXAMPLES_RUN = {"glassnet.nn.Linear", "glassnet.optim.SGD"}
+EXAMPLES_RUN = {
+    "glassnet.nn.Linear", "glassnet.nn.Conv2d", "glassnet.nn.RNN", "glassnet.nn.LSTM", "glassnet.nn.GRU",
+    "glassnet.nn.MultiheadAttention", "glassnet.optim.SGD", "glassnet.optim.Adam", "glassnet.data.DataLoader",
+}
 
 
 def _documented():

@@ -58,6 +58,25 @@ class DataLoader:
     An empty dataset, or ``drop_last=True`` with fewer samples than one batch, gives
     epochs of no batches (``len(loader) == 0``), as PyTorch; ``shuffle=True`` on an empty
     dataset raises (RandomSampler needs a positive number of samples), as PyTorch.
+
+    Args:
+        dataset: what to draw samples from (``len`` and integer indexing).
+        batch_size: samples per batch (default 1; None: single samples).
+        shuffle: a new random order every epoch (default: in order).
+        sampler: the order of the indices (instead of ``shuffle``).
+        batch_sampler: yields whole lists of indices (instead of ``batch_size``/``sampler``).
+        collate_fn: turns a list of samples into a batch (default ``default_collate``).
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        generator: the ``numpy.random.Generator`` that shuffles.
+        seed: glassnet's shorthand for a generator made once from this seed.
+        num_workers: accepted; loading happens in this process (see above).
+
+    Example:
+        >>> import glassnet as gn
+        >>> data = gn.data.TensorDataset(gn.randn(10, 3), gn.arange(10))
+        >>> loader = gn.data.DataLoader(data, batch_size=4)
+        >>> len(loader), [tuple(X.shape) for X, y in loader]
+        (3, [(4, 3), (4, 3), (2, 3)])
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,

@@ -81,6 +81,30 @@ class MultiheadAttention(Module):
     ``key_padding_mask`` (N, S): True (or −∞) marks a padded key. ``attn_mask`` (L, S) or
     (N·H, L, S): True (or −∞) blocks a query from a key; float masks are added.
     ``is_causal`` is a hint that ``attn_mask`` is the causal mask (as PyTorch).
+
+    Args:
+        embed_dim: the model's width ``E`` (split over the heads: ``E / num_heads`` each).
+        num_heads: the number of attention heads ``H``.
+        dropout: dropout on the attention weights (training only).
+        bias: whether the input and output projections have biases (default True).
+        add_bias_kv: append a learned bias row to the keys and values.
+        add_zero_attn: append a row of zeros to the keys and values.
+        kdim: the keys' feature size (default ``embed_dim``).
+        vdim: the values' feature size (default ``embed_dim``).
+        batch_first: inputs and outputs are ``(N, L, E)`` instead of ``(L, N, E)``.
+        dtype: the parameters' dtype (default: glassnet's default dtype).
+
+    Shape:
+        query ``(L, N, E)``, key ``(S, N, kdim)``, value ``(S, N, vdim)`` (batch first with
+        ``batch_first``) → output ``(L, N, E)`` and weights ``(N, L, S)``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> attention = gn.nn.MultiheadAttention(8, 2, batch_first=True)
+        >>> x = gn.randn(4, 6, 8)
+        >>> output, weights = attention(x, x, x)
+        >>> output.shape, weights.shape
+        ((4, 6, 8), (4, 6, 6))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,

@@ -104,6 +104,30 @@ class Conv2d(_ConvNd):
     weight (C_out, C_in/groups, kh, kw), bias (C_out,). Each output cell is the dot product
     of one filter with the patch under it; all of them at once are ``cols · W₂ᵀ`` with
     ``cols (N·H_out·W_out, C_in·kh·kw)`` and ``W₂ = weight.reshape(C_out, -1)``.
+
+    Args:
+        in_channels: channels of the input ``C_in``.
+        out_channels: channels of the output ``C_out`` (the number of filters).
+        kernel_size: the filter's size ``(kh, kw)``, or one int for both.
+        stride: the step between patches (int or pair, default 1).
+        padding: zeros added on each side (int, pair, ``"same"`` or ``"valid"``; default 0).
+        dilation: spacing between the filter's taps (default 1).
+        groups: split the channels into this many independent groups (default 1).
+        bias: whether to add a learned bias per output channel (default True).
+        padding_mode: ``"zeros"`` (or PyTorch's other modes where supported).
+        dtype: the parameters' dtype (default: glassnet's default dtype).
+
+    Shape:
+        input ``(N, C_in, H, W)`` → output ``(N, C_out, H_out, W_out)`` with
+        ``H_out = ⌊(H + 2·padding − dilation·(kh − 1) − 1) / stride⌋ + 1`` (W_out alike).
+
+    Example:
+        >>> import glassnet as gn
+        >>> conv = gn.nn.Conv2d(1, 16, 3, padding=1)
+        >>> conv.weight.shape
+        (16, 1, 3, 3)
+        >>> conv(gn.randn(8, 1, 28, 28)).shape
+        (8, 16, 28, 28)
     """
 
     _d = 2

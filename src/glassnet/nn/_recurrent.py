@@ -191,6 +191,29 @@ class RNN(RNNBase):
     """Elman RNN: ``h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t-1}·W_hhᵀ + b_hh)`` (or relu).
 
     Returns ``(output, h_n)``: output (T, N, D·H), h_n (D·num_layers, N, H).
+
+    Args:
+        input_size: the number of features of each step's input ``x_t``.
+        hidden_size: the number of features of the hidden state ``h``.
+        num_layers: recurrent layers stacked, each reading the one below (default 1).
+        bias: whether to use the biases ``b_ih`` and ``b_hh`` (default True).
+        batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``.
+        dropout: dropout on the outputs of every layer but the last (training only).
+        bidirectional: also run the sequence backwards (``D = 2``; ``…_reverse`` weights).
+        nonlinearity: ``"tanh"`` (default) or ``"relu"``.
+        dtype: the parameters' dtype (default: glassnet's default dtype).
+
+    Shape:
+        input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``, or one
+        unbatched sequence ``(L, input_size)``), optional ``h_0 (D·num_layers, N, H)`` →
+        output ``(L, N, D·H)`` and ``h_n (D·num_layers, N, H)``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> rnn = gn.nn.RNN(10, 20)
+        >>> output, h_n = rnn(gn.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        ((5, 3, 20), (1, 3, 20))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
@@ -212,6 +235,30 @@ class LSTM(RNNBase):
     ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
 
     Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H).
+
+    Args:
+        input_size: the number of features of each step's input ``x_t``.
+        hidden_size: the number of features of the hidden state ``h``.
+        num_layers: recurrent layers stacked, each reading the one below (default 1).
+        bias: whether to use the biases ``b_ih`` and ``b_hh`` (default True).
+        batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``.
+        dropout: dropout on the outputs of every layer but the last (training only).
+        bidirectional: also run the sequence backwards (``D = 2``; ``…_reverse`` weights).
+        dtype: the parameters' dtype (default: glassnet's default dtype).
+
+    Shape:
+        input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) →
+        output ``(L, N, D·H)``, ``h_n`` and ``c_n`` ``(D·num_layers, N, H)``;
+        ``weight_ih_l0`` is ``(4·H, input_size)``, the gate blocks i, f, g, o stacked.
+
+    Example:
+        >>> import glassnet as gn
+        >>> lstm = gn.nn.LSTM(10, 20, num_layers=2, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(gn.randn(3, 5, 10))
+        >>> output.shape, h_n.shape, c_n.shape
+        ((3, 5, 20), (2, 3, 20), (2, 3, 20))
+        >>> lstm.weight_ih_l0.shape
+        (80, 10)
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
@@ -224,6 +271,28 @@ class GRU(RNNBase):
     """GRU with gates r, z, n: ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``,
     ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``. Fewer matrices than an LSTM (3 gate blocks, no
     cell state). Returns ``(output, h_n)``.
+
+    Args:
+        input_size: the number of features of each step's input ``x_t``.
+        hidden_size: the number of features of the hidden state ``h``.
+        num_layers: recurrent layers stacked, each reading the one below (default 1).
+        bias: whether to use the biases ``b_ih`` and ``b_hh`` (default True).
+        batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``.
+        dropout: dropout on the outputs of every layer but the last (training only).
+        bidirectional: also run the sequence backwards (``D = 2``; ``…_reverse`` weights).
+        dtype: the parameters' dtype (default: glassnet's default dtype).
+
+    Shape:
+        input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) →
+        output ``(L, N, D·H)`` and ``h_n (D·num_layers, N, H)``; ``weight_ih_l0`` is
+        ``(3·H, input_size)``, the gate blocks r, z, n stacked.
+
+    Example:
+        >>> import glassnet as gn
+        >>> gru = gn.nn.GRU(10, 20, batch_first=True)
+        >>> output, h_n = gru(gn.randn(3, 5, 10))
+        >>> output.shape, h_n.shape, gru.weight_ih_l0.shape
+        ((3, 5, 20), (1, 3, 20), (60, 10))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,

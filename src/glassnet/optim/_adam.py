@@ -54,6 +54,26 @@ class Adam(AdamFamily):
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad,
     ``max_exp_avg_sq`` (v̂).
+
+    Args:
+        params: the parameters to update (an iterable of Parameters, or of parameter-group
+            dicts with their own options).
+        lr: the learning rate (default 1e-3).
+        betas: the decay rates ``(β1, β2)`` of the first and second moments.
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: the L2 factor ``wd`` (default 0).
+        amsgrad: use the running maximum of ``v`` (AMSGrad).
+        maximize: ascend the objective instead of descending it.
+        decoupled_weight_decay: shrink the weights directly, as AdamW.
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.Parameter(gn.tensor([1.0, -2.0]))
+        >>> opt = gn.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()                  # the first step moves each weight by lr against its sign
+        >>> print(w.numpy().round(4))
+        [ 0.9 -1.9]
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
