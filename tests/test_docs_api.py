@@ -1,7 +1,7 @@
 """The API reference holds: every object a docs/api page documents (``::: name``) is
 importable, and the PyTorch-style docstrings (Args / Shape / Example) in EXAMPLES_RUN give
-the output their ``>>>`` examples show. (Older docstrings' ``>>>`` lines are sketches with
-names they do not define — gn.explain's — and are not run until rewritten as examples.)"""
+the output their ``>>>`` examples show. (A docstring joins EXAMPLES_RUN once its ``>>>``
+lines are a complete example rather than a sketch.)"""
 
 import doctest
 import importlib
@@ -15,6 +15,8 @@ from docs_pages import DOCS
 EXAMPLES_RUN = {
     "glassnet.nn.Linear", "glassnet.nn.Conv2d", "glassnet.nn.RNN", "glassnet.nn.LSTM", "glassnet.nn.GRU",
     "glassnet.nn.MultiheadAttention", "glassnet.optim.SGD", "glassnet.optim.Adam", "glassnet.data.DataLoader",
+    "glassnet.explain.matmul", "glassnet.explain.layer", "glassnet.explain.forward",
+    "glassnet.explain.backprop", "glassnet.explain.trace", "glassnet.explain.worksheet",
 }
 
 

@@ -349,7 +349,31 @@ def backprop(model, x=None, y=None, loss=None, lr=0.1, optimizer=None, notation=
     ``key_padding_mask``, ``causal``, ``head``, ``cell``, ``row``) are
     :func:`~glassnet.explain.attention`'s. The layer is not changed.
 
-    >>> print(gn.explain.backprop(nn.MultiheadAttention(4, 2), gn.randn(3, 4), gn.zeros(3, 4)))
+    Args:
+        model: a Sequential of Linear layers and activations (or attention, see above).
+        x: one input ``(in,)`` or a batch ``(N, in)``.
+        y: the targets: class indices, or one row of targets per input.
+        loss: ``"cross_entropy"``, ``"mse"`` or ``"sse"``.
+        lr: the learning rate of the plain SGD step (default 0.1).
+        optimizer: an optimiser over the model's parameters, to step instead.
+        notation: ``"column"`` or ``"row"``.
+        step: apply the update (default True).
+        digits: significant digits shown.
+
+    Returns:
+        BackpropExplanation: prints as numbered steps; ``to_html()``; ``steps`` (each a
+        :class:`BackpropStep` with ``title``, ``formula`` and ``values``), ``loss`` and
+        ``prediction``.
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> _ = gn.manual_seed(0)
+        >>> net = gn.nn.Sequential(gn.nn.Linear(3, 4), gn.nn.ReLU(), gn.nn.Linear(4, 2))
+        >>> walk = gn.explain.backprop(net, [1.0, 2.0, 3.0], 1, lr=0.1)
+        >>> walk.steps[1].title, walk.steps[-1].title
+        ('Layer 2: gradient at the output', 'Gradient descent')
+        >>> max(s.max_difference() or 0 for s in walk.steps) < 1e-6     # by hand = autograd
+        True
     """
     from glassnet.nn import MultiheadAttention
 

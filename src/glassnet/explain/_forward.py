@@ -150,6 +150,24 @@ def forward(model, x, notation="column", cells=False, digits=4):
     ``model``: a Sequential of Linear layers each followed by at most one activation
     (layers without a bias included, as the tour's seven-layer MLP). ``x``: ``(in,)`` or
     ``(N, in)``. ``cells=True`` also lists every cell's dot product.
+
+    Args:
+        model: a Sequential of Linear layers, each followed by at most one activation.
+        x: one input ``(in,)`` or a batch ``(N, in)``.
+        notation: ``"column"`` or ``"row"`` (as :func:`layer`).
+        cells: also list every cell's dot product.
+        digits: significant digits shown.
+
+    Returns:
+        ForwardExplanation: prints as text; ``to_html()``; ``layers`` (one
+        :class:`LayerExplanation` per Linear), ``output`` and ``params``.
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> net = gn.nn.Sequential(gn.nn.Linear(3, 4), gn.nn.ReLU(), gn.nn.Linear(4, 2))
+        >>> walk = gn.explain.forward(net, [1.0, 2.0, 3.0])
+        >>> len(walk.layers), walk.params, walk.output.shape
+        (2, 26, (1, 2))
     """
     return ForwardExplanation(model, x, notation=notation, cells=cells, digits=digits)
 

@@ -219,6 +219,28 @@ def layer(module, x, activation=None, notation="column", cells=True, digits=4):
     the subclass itself) or ``Sequential(Linear, activation)``. ``x``: one input ``(in,)`` or
     a batch ``(N, in)`` (rows, as PyTorch; shown as columns side by side in the column
     notation). ``notation="row"`` shows ``Z = X·Wᵀ + b`` instead of ``z = W·x + b``.
+
+    Args:
+        module: an ``nn.Linear``, or ``Sequential(Linear, activation)``.
+        x: one input ``(in,)`` or a batch ``(N, in)``.
+        activation: the activation after a bare Linear (module, name or class; None: none).
+        notation: ``"column"`` (``[W | b]·[x; 1]``) or ``"row"`` (``X·Wᵀ + b``).
+        cells: also list every cell's dot product.
+        digits: significant digits shown.
+
+    Returns:
+        LayerExplanation: prints as text; ``to_html()``; attributes ``W``, ``b``, ``X``,
+        ``Z`` and ``A`` (one row per input, PyTorch's layout) and ``params``.
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> neuron = gn.nn.Linear(3, 1, dtype=gn.float64)
+        >>> with gn.no_grad():
+        ...     _ = neuron.weight.copy_(gn.tensor([[1.0, -1.0, 2.0]], dtype=gn.float64))
+        ...     _ = neuron.bias.fill_(-1.0)
+        >>> by_hand = gn.explain.layer(neuron, [0, 3, 1], activation="relu")
+        >>> by_hand.Z.tolist(), by_hand.A.tolist(), by_hand.params
+        ([[-2.0]], [[0.0]], 4)
     """
     linear, act = split_layer(module)
     act = act if activation is None else activation

@@ -225,7 +225,25 @@ def matmul(A, B, highlight=(0, 0), names=("A", "B", "C"), max_cells=24, digits=4
     marked (colours in a terminal, CSS in HTML). Shapes that do not fit are explained,
     with the likely fix, instead of raising (``raise_for_shape()`` raises).
 
-    >>> print(gn.explain.matmul([[1, 1], [-1, 1]], [[1, 5, 2], [2, 4, 2]], highlight=(0, 1)))
+    Args:
+        A: the left matrix ``(n, k)`` (a vector ``(k,)`` is one row).
+        B: the right matrix ``(k, m)`` (a vector ``(k,)`` is one column).
+        highlight: the cell ``(i, j)`` whose row and column are marked.
+        names: what to call A, B and C in the text.
+        max_cells: list every cell's dot product up to this many cells.
+        digits: significant digits shown.
+
+    Returns:
+        MatmulExplanation: prints as text; ``to_html()``; attributes ``A``, ``B``, ``C``,
+        ``products`` ``(n, k, m)`` and ``cells``.
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> by_hand = gn.explain.matmul([[1, 1], [-1, 1]], [[1, 5, 2], [2, 4, 2]], highlight=(0, 1))
+        >>> by_hand.C.astype(int).tolist()
+        [[3, 9, 4], [1, -1, 0]]
+        >>> by_hand.cell_line(0, 1)
+        'C[0,1] = 1·5 + 1·4 = 9'
     """
     return MatmulExplanation(A, B, highlight=highlight, names=names, max_cells=max_cells,
                              digits=digits)

@@ -211,8 +211,21 @@ def trace(model=None, size_cap=64, backward=True):
     ``model`` (optional) names parameter inputs (``0.weight``); ``size_cap`` is the
     largest array stored whole; ``backward=False`` records the forward pass only.
 
-    >>> with gn.explain.trace(model) as t:
-    ...     loss_fn(model(x), y).backward()
-    >>> print(t.to_text()); t.to_json()
+    Args:
+        model: the model whose parameters are named in the trace (optional).
+        size_cap: arrays with more elements than this are summarised, not stored.
+        backward: also record the backward pass (default True).
+
+    Returns:
+        Trace: a context manager; ``steps`` (one :class:`TraceStep` per op event),
+        ``to_text()``, ``to_html()``, ``to_json()`` (schema: docs/explain_schema.md).
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> net = gn.nn.Sequential(gn.nn.Linear(3, 4), gn.nn.ReLU(), gn.nn.Linear(4, 2))
+        >>> with gn.explain.trace(net) as t:
+        ...     net(gn.randn(2, 3)).sum().backward()
+        >>> [(step.phase, step.op) for step in t.steps][:3]
+        [('forward', 'linearop'), ('forward', 'relu'), ('forward', 'linearop')]
     """
     return Trace(model=model, size_cap=size_cap, backward=backward)

@@ -270,6 +270,24 @@ def worksheet(kind="matmul", seed=0, size=None, activation=None):
     activation module; its formula and derivative are the primitive's. Deterministic per
     ``(kind, seed, size, activation)``. ``sheet.to_html()`` is a printable page;
     ``sheet.answer_key`` the key.
+
+    Args:
+        kind: the exercise (a name above, a list of layer sizes, or a Sequential).
+        seed: chooses the numbers; the same seed gives the same sheet.
+        size: the shape knobs (see above; None: the kind's default).
+        activation: the hidden layers' activation (default ReLU).
+
+    Returns:
+        Worksheet: ``to_html()`` (blanks), ``to_text()``, ``answer_key`` (computed by
+        glassnet itself).
+
+    Example:
+        >>> import glassnet as gn, glassnet.explain
+        >>> sheet = gn.explain.worksheet("matmul", seed=3)
+        >>> sheet.to_html().startswith("<!DOCTYPE html>")
+        True
+        >>> str(sheet.answer_key).splitlines()[0]
+        'Answer key: matmul (seed 3)'
     """
     if not isinstance(kind, str):
         size, model_act = _spec_of(kind)
