@@ -2,9 +2,6 @@
 and bare tensors, every step's arithmetic holds, and the rendering is a golden snapshot
 (regenerate with ``GLASSNET_UPDATE_GOLDEN=1``)."""
 
-import os
-import pathlib
-
 import numpy as np
 import pytest
 
@@ -12,8 +9,7 @@ import glassnet as gn
 import glassnet.explain as ex
 from glassnet import nn
 from glassnet._errors import GlassnetTypeError
-
-GOLDEN = pathlib.Path(__file__).parent / "golden" / "explain"
+from golden_text import check_golden
 
 
 def _x(shape, seed=0):
@@ -113,9 +109,4 @@ def _golden_layer():
 def test_golden_text():
     e = ex.attention(_golden_layer(), [[1, 0, 1, 0], [0, 2, 0, 1], [1, 1, 0, -1]], causal=True,
                      head=1, cell=(2, 1))
-    text = e.to_text().replace("up to floating-point rounding", "exactly")
-    path = GOLDEN / "attention_causal_2heads.txt"
-    if os.environ.get("GLASSNET_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with GLASSNET_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(e.to_text(), "attention_causal_2heads")

@@ -4,8 +4,6 @@ layers, cross-attention and bare tensors; the softmax row is the arithmetic it s
 rendering is a golden snapshot (regenerate with ``GLASSNET_UPDATE_GOLDEN=1``)."""
 
 import copy
-import os
-import pathlib
 
 import numpy as np
 import pytest
@@ -15,8 +13,7 @@ import glassnet.explain as ex
 from glassnet import nn
 from glassnet._errors import GlassnetTypeError, ShapeError
 from glassnet.nn import functional as F
-
-GOLDEN = pathlib.Path(__file__).parent / "golden" / "explain"
+from golden_text import check_golden
 
 
 def _x(shape, seed=0):
@@ -143,9 +140,4 @@ def test_golden_text():
     x = [[1, 0, 1, 0], [0, 2, 0, 1], [1, 1, 0, -1]]
     target = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
     e = ex.backprop(_golden_layer(), x, target, causal=True, head=1, cell=(2, 1))
-    text = e.to_text().replace("up to floating-point rounding", "exactly")
-    path = GOLDEN / "attention_backprop_causal_2heads.txt"
-    if os.environ.get("GLASSNET_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with GLASSNET_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(e.to_text(), "attention_backprop_causal_2heads")

@@ -146,6 +146,14 @@ def _engine_tensors(arrays, fwd, T, dY, loss):
     return {"X": (grads[0],), "W": tuple(grads[1:]), "b": (None,) * 3}
 
 
+def _without_noise(total, terms):
+    """A sum with what is only rounding noise set to 0: entries below 1e-12 of the largest
+    term (the key bias's gradient is exactly 0 — every row of dZ adds up to 0 — but its
+    summed rounding errors would otherwise show, and differ from one BLAS to another)."""
+    scale = float(np.max(np.abs(terms), initial=0.0))
+    return np.where(np.abs(total) <= 1e-12 * scale, 0.0, total)
+
+
 class AttentionBackpropExplanation(StepsExplanation):
     """Attention's backward pass in numbered steps (see the module docstring). Attributes:
     ``forward`` (the :class:`AttentionExplanation` of the same numbers), ``dY``, ``dA``
@@ -190,7 +198,7 @@ class AttentionBackpropExplanation(StepsExplanation):
             inputs = (p.X, p.Xk, p.Xv)
             grads = (self.dQ, self.dK, self.dV)
             self.dW = tuple(x.T @ g for x, g in zip(inputs, grads, strict=True))
-            self.db = tuple(None if b is None else g.sum(axis=0)
+            self.db = tuple(None if b is None else _without_noise(g.sum(axis=0), g)
                             for b, g in zip(p.biases, grads, strict=True))
             paths = tuple(g @ w.T for g, w in zip(grads, p.weights, strict=True))
             self.dX = (sum(paths),) if len(self.engine["X"]) == 1 else paths
@@ -332,7 +340,7 @@ class AttentionBackpropExplanation(StepsExplanation):
             shown.append(("db_Q, db_K, db_V (rows)", np.stack(self.db), None))
         note = "These are the gradients an optimiser steps with (the layer given is unchanged)."
         if self.db[1] is not None:
-            note += (" db_K is 0 up to rounding: adding one vector to every key adds the same "
+            note += (" db_K is 0: adding one vector to every key adds the same "
                      "number to a whole row of scores, which the softmax ignores.")
         return BackpropStep(0, "The projections' weights", formula, shown, values, note)
 
