@@ -22,6 +22,7 @@ from glassnet.optim._nadam import NAdam, RAdam
 from glassnet.optim._optimizer import Optimizer
 from glassnet.optim._rmsprop import RMSprop
 from glassnet.optim._sgd import SGD
+from glassnet.optim._sparse_adam import SparseAdam
 
 __all__ = [
     "Adadelta",
@@ -35,5 +36,6 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "SGD",
+    "SparseAdam",
     "lr_scheduler",
 ]

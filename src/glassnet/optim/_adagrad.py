@@ -1,7 +1,7 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
 
 from glassnet._backend import namespace
-from glassnet.optim._optimizer import Optimizer, check_nonnegative, group_direction
+from glassnet.optim._optimizer import Optimizer, check_nonnegative, group_direction, refuse_torch_only
 
 __all__ = ["Adagrad"]
 
@@ -21,7 +21,9 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
-                 initial_accumulator_value=0, eps=1e-10, maximize=False):
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
+        refuse_torch_only("Adagrad", False, differentiable, foreach, fused)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "maximize": maximize}

@@ -8,6 +8,7 @@ from glassnet.optim._optimizer import (
     check_betas,
     check_nonnegative,
     group_direction,
+    refuse_torch_only,
     zeros_state,
 )
 
@@ -65,6 +66,9 @@ class Adam(AdamFamily):
         amsgrad: use the running maximum of ``v`` (AMSGrad).
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: shrink the weights directly, as AdamW.
+        foreach, fused: PyTorch's implementation choices, accepted (one implementation here).
+        capturable, differentiable: True is refused (no CUDA graphs; the update is not
+            recorded by autograd).
 
     Example:
         >>> import glassnet as gn
@@ -77,7 +81,9 @@ class Adam(AdamFamily):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, maximize=False, decoupled_weight_decay=False, *, foreach=None,
+                 capturable=False, differentiable=False, fused=None):
+        refuse_torch_only(type(self).__name__, capturable, differentiable, foreach, fused)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
                     "decoupled_weight_decay": decoupled_weight_decay}
@@ -115,6 +121,8 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, maximize=False):
+                 amsgrad=False, maximize=False, *, foreach=None, capturable=False, differentiable=False,
+                 fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused)

@@ -335,10 +335,15 @@ def check_betas(optimizer, group):
         )
 
 
-def refuse_torch_only(name, capturable=False, differentiable=False):
-    """PyTorch's ``capturable`` (CUDA-graph capture) and ``differentiable`` (autograd
-    through the update) have no glassnet counterpart: False is accepted, True refused.
-    (``foreach``, a speed hint, is accepted and ignored by the callers.)"""
+def refuse_torch_only(name, capturable=False, differentiable=False, foreach=None, fused=None):
+    """PyTorch's implementation switches. ``foreach`` and ``fused`` are speed hints: any
+    value is accepted and the numbers are the same (glassnet has one implementation of each
+    update), except both True together, which PyTorch refuses too. ``capturable`` (CUDA-graph
+    capture) and ``differentiable`` (autograd through the update) have no glassnet
+    counterpart: False is accepted, True refused."""
+    if foreach and fused:
+        raise GlassnetValueError(f"{name}: `fused` and `foreach` cannot be `True` together (as in PyTorch); "
+                                 "pick one (both only choose an implementation, and glassnet has one)")
     for flag, value in (("capturable", capturable), ("differentiable", differentiable)):
         if value:
             raise GlassnetValueError(

@@ -6,6 +6,7 @@ from glassnet.optim._optimizer import (
     average_square_,
     check_nonnegative,
     group_direction,
+    refuse_torch_only,
     zeros_state,
 )
 
@@ -29,7 +30,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False, differentiable=False):
+        refuse_torch_only("RMSprop", capturable, differentiable, foreach)
         defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
                     "momentum": momentum, "centered": centered, "maximize": maximize}
         super().__init__(params, defaults)

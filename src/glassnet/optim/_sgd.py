@@ -2,7 +2,13 @@
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError
-from glassnet.optim._optimizer import Optimizer, add_scaled_, check_nonnegative, directed_grad
+from glassnet.optim._optimizer import (
+    Optimizer,
+    add_scaled_,
+    check_nonnegative,
+    directed_grad,
+    refuse_torch_only,
+)
 
 __all__ = ["SGD"]
 
@@ -29,6 +35,8 @@ class SGD(Optimizer):
         weight_decay: the L2 factor ``wd`` added to the gradient as ``wd·p`` (default 0).
         nesterov: use Nesterov momentum (needs μ > 0 and dampening 0).
         maximize: ascend the objective instead of descending it.
+        foreach, fused: PyTorch's implementation choices, accepted (one implementation here).
+        differentiable: True is refused (the update is not recorded by autograd).
 
     Example:
         >>> import glassnet as gn
@@ -41,7 +49,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, maximize=False):
+                 nesterov=False, maximize=False, *, foreach=None, differentiable=False, fused=None):
+        refuse_torch_only("SGD", False, differentiable, foreach, fused)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
         super().__init__(params, defaults)
