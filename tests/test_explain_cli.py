@@ -157,3 +157,28 @@ def test_a_wide_matrix_keeps_its_first_last_and_highlighted_columns():
     first = text.splitlines()[0]
     assert len(first) <= 60 and "…" in first
     assert first.startswith("[     0   1000") and "12000" in first and first.endswith("19000 ]")
+
+
+def test_worksheet_attention_command_writes_sheet_and_key(tmp_path):
+    """The real entry point: the blanks (one box per cell) on stdout, the printable sheet and
+    its key as HTML, the key's numbers the library's."""
+    import glassnet.explain as ex
+
+    out = tmp_path / "attention.html"
+    result = subprocess.run([sys.executable, "-m", "glassnet", "worksheet", "attention", "--seed", "2",
+                             "--size", "3,2,4", "--out", str(out)], capture_output=True, text=True,
+                            timeout=300, check=True)
+    assert "Worksheet: attention (seed 2, sizes 3,2,4)" in result.stdout
+    assert "P = softmax(Z) (3×3)" in result.stdout and "┌───────┬───────┬───────┐" in result.stdout
+    sheet, key = out.read_text(), (tmp_path / "attention.answers.html").read_text()
+    HTMLParser().feed(sheet), HTMLParser().feed(key)
+    assert sheet.count("<td></td>") == 4 * 12 + 3 * 9  # Q, K, V, A: 3×4; S, Z, P: 3×3
+    expected = ex.worksheet("attention", seed=2, size=(3, 2, 4)).answers["A = P·V"]
+    for value in expected.ravel():
+        assert f">{gn_fmt(value)}<" in key
+
+
+def gn_fmt(value):
+    from glassnet.explain._render import fmt
+
+    return fmt(value)
