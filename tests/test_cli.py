@@ -66,10 +66,14 @@ def test_bad_arguments_exit_2_with_one_line(args):
 
 
 def test_version_and_datasets():
+    from glassnet.data import available
+
     assert _run("--version").stdout.strip() == f"glassnet {gn.__version__}"
     listing = _run("datasets").stdout
-    for name in ("mnist1d", "digits", "spiral", "circles", "xor", "moons"):
-        assert name in listing
+    names = [line.split()[0] for line in listing.splitlines()  # wrapped descriptions go on deeper
+             if line.startswith("  ") and not line.startswith("   ")]
+    assert names == [*available(), "text"]  # text: the corpus of --model gpt (issue #17)
+    assert len(available()) >= 7 and max(len(line) for line in listing.splitlines()) <= 100
 
 
 def test_demo_prints_the_matmul(capsys):
@@ -190,3 +194,144 @@ def test_newcomer_errors_are_one_line_with_exit_2(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (args, result.stderr)
         assert "usecols" not in lines[0] and "Warning" not in result.stderr
+
+
+def test_float_labels_say_the_label_column_must_hold_integer_classes(tmp_path):
+    path = tmp_path / "floats.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{0.5 + i % 2}\n" for i in range(20)))
+    line = _one_error_line(_run("train", "--dataset", str(path), "--out", str(tmp_path / "run")))
+    assert "the label column" in line and "must hold integer classes" in line and "such as" in line
+    assert "cross_entropy" not in line and not (tmp_path / "run").exists()
+
+
+def test_a_markdown_file_given_to_recommend_fit_is_one_line_without_numpy_noise(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# glassnet\n\nA library, in one line.\n\n| a | b, c | d |\n|---|---|---|\n"
+                      "| 1 | 2, 3, 4 | 5 |\n\n```bash\npip install -e .\n```\n")
+    line = _one_error_line(_run("recommend", "fit", str(readme)))
+    assert line.startswith("glassnet recommend: error: Ratings.from_csv") and "usecols" not in line
+
+
+# -- issue #17: every run in a folder of its own, runs/latest, validation vs test -----------------
+
+
+def _run_in(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "glassnet", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+def test_two_runs_in_a_row_keep_both_folders_and_latest_names_the_newest(tmp_path):
+    import os
+    import re
+
+    args = ("train", "--dataset", "xor", "--epochs", "1", "--hidden", "4", "--no-progress")
+    first, second = _run_in(tmp_path, *args), _run_in(tmp_path, *args)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir() if p.name != "latest")
+    assert len(folders) == 2 and all(re.fullmatch(r"mlp-\d{8}-\d{6}(-\d+)?", f) for f in folders)
+    for run, folder in zip((first, second), sorted(folders, key=lambda f: (len(f), f)), strict=True):
+        assert f"model       runs/{folder}/model.safetensors" in run.stdout
+        assert (tmp_path / "runs" / folder / "results.json").is_file()
+        assert (tmp_path / "runs" / folder / "checkpoints" / "checkpoint-000001.safetensors").is_file()
+    newest = sorted(folders, key=lambda f: (len(f), f))[-1]
+    assert os.readlink(tmp_path / "runs" / "latest") == newest
+
+
+def test_results_report_validation_and_test_under_their_own_names(tmp_path):
+    done = _run_in(tmp_path, "train", "--dataset", "xor", "--epochs", "2", "--hidden", "4",
+                   "--out", "exactly-here")
+    assert done.returncode == 0, done.stderr
+    assert "720 train / 80 validation / 200 test samples" in done.stdout
+    assert not (tmp_path / "runs").exists()  # --out DIR: there, and nothing else
+    results = json.loads((tmp_path / "exactly-here" / "results.json").read_text())
+    records = json.loads((tmp_path / "exactly-here" / "history.json").read_text())["records"]
+    assert results["val_loss"] == records[-1]["val_loss"] and "test_loss" not in records[-1]
+    table = {line.rsplit("  ", 1)[0].strip(): line.rsplit("  ", 1)[1] for line in done.stdout.splitlines()
+             if line.startswith(("train ", "val ", "test "))}
+    assert table["val accuracy"] == f"{results['val_accuracy']:.2%}"
+    assert table["test accuracy"] == f"{results['test_accuracy']:.2%}"
+    assert table["test loss"] == f"{results['test_loss']:.4f}"
+    assert "epoch 2/2  loss" in done.stdout and "val_accuracy" in done.stdout
+    assert "test_accuracy" not in done.stdout.split("train accuracy")[0]  # the test set: at the end only
+    whole = _run_in(tmp_path, "train", "--dataset", "xor", "--epochs", "1", "--hidden", "4",
+                    "--val-split", "0", "--out", "no-val")
+    assert "800 train / 200 test samples" in whole.stdout and "val_" not in whole.stdout
+    assert "val accuracy" not in whole.stdout and "test accuracy" in whole.stdout
+    line = _one_error_line(_run_in(tmp_path, "train", "--val-split", "1.5"))
+    assert "--val-split" in line and "[0, 1)" in line
+
+
+def _cut_to_epochs(checkpoint_path, epochs):
+    """Make a finished run's last checkpoint that of a longer run killed after it."""
+    from glassnet import train
+
+    c = train.Checkpoint.load(checkpoint_path)
+    c.extra["args"]["epochs"] = epochs
+    c.save(checkpoint_path)
+
+
+def test_resume_runs_latest_continues_the_newest_run_in_its_folder(tmp_path, monkeypatch, capsys):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "--dataset", "xor", "--epochs", "2", "--hidden", "4", "--no-progress"]
+    assert main(args) == 0
+    folder = os.path.join("runs", os.readlink("runs/latest"))
+    _cut_to_epochs(os.path.join(folder, "checkpoints", "checkpoint-000002.safetensors"), 3)
+    capsys.readouterr()
+    assert main(["train", "--resume", "runs/latest", "--no-progress"]) == 0
+    assert f"model       {folder}/model.safetensors" in capsys.readouterr().out
+    with open(os.path.join(folder, "history.json")) as f:
+        history = json.load(f)["records"]
+    assert [r["epoch"] for r in history] == [1, 2, 3]
+    assert sorted(os.listdir("runs")) == sorted(["latest", os.path.basename(folder)])  # no new folder
+
+
+def test_latest_is_a_text_file_where_links_cannot_be_made_and_resume_follows_it(tmp_path, monkeypatch,
+                                                                                 capsys):
+    import os
+
+    def no_links(*args, **kwargs):
+        raise OSError("symbolic links are not allowed here")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "symlink", no_links)
+    assert main(["train", "--dataset", "xor", "--epochs", "1", "--hidden", "4", "--no-progress"]) == 0
+    latest = tmp_path / "runs" / "latest"
+    assert latest.is_file() and not latest.is_symlink()
+    folder = latest.read_text().strip()
+    assert (tmp_path / "runs" / folder / "model.safetensors").is_file()
+    assert sorted(os.listdir("runs")) == sorted(["latest", folder])  # no temporary file left
+    _cut_to_epochs(tmp_path / "runs" / folder / "checkpoints" / "checkpoint-000001.safetensors", 2)
+    capsys.readouterr()
+    assert main(["train", "--resume", "runs/latest", "--no-progress"]) == 0
+    assert f"runs/{folder}/model.safetensors" in capsys.readouterr().out
+    assert json.loads((tmp_path / "runs" / folder / "results.json").read_text())["epochs"] == 2
+
+
+def test_an_older_runs_latest_folder_is_left_as_it_is(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "runs" / "latest"
+    old.mkdir(parents=True)
+    (old / "results.json").write_text("{}")
+    assert main(["train", "--dataset", "xor", "--epochs", "1", "--hidden", "4", "--no-progress"]) == 0
+    assert "runs/latest is a folder (a run of an earlier glassnet) and is left as it is" in \
+        capsys.readouterr().out
+    assert (old / "results.json").read_text() == "{}" and len(list((tmp_path / "runs").iterdir())) == 2
+
+
+def test_a_checkpoint_written_before_val_split_resumes_as_it_was_trained(tmp_path):
+    """Older checkpoints hold no val_split: their run trained on all of its training data
+    (a text run validated on its last 10 %), and resuming must not change that."""
+    from glassnet import train
+
+    for model, dataset, held_out in (("mlp", "xor", 0.0), ("gpt", "text", 0.1)):
+        ckpt = tmp_path / model
+        config = train.RunConfig(model=model, dataset=dataset, epochs=1, hidden=(4,), context=8,
+                                 batch_size=512, sample=1, out=str(tmp_path / f"{model}-out"))
+        train.run(config, checkpoint_dir=ckpt, progress=False)
+        path = ckpt / "checkpoint-000001.safetensors"
+        c = train.Checkpoint.load(path)
+        del c.extra["args"]["val_split"]
+        c.save(path)
+        assert train.RunConfig.from_checkpoint(ckpt).val_split == held_out

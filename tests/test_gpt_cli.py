@@ -69,6 +69,7 @@ def test_cli_trains_on_the_builtin_text_prints_a_sample_and_the_loss_falls(tmp_p
                 "--context", "16", "--batch-size", "64", "--sample", "40", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "val loss" in done.stdout and "sample (after the prompt" in done.stdout
+    assert "test loss" not in done.stdout  # the held-out end of the text validates; there is no test text
     results = json.loads((out / "results.json").read_text())
     history = json.loads((out / "history.json").read_text())
     losses = [row["val_loss"] for row in history["records"]]
@@ -90,7 +91,8 @@ def test_cli_trains_on_a_users_text_file(tmp_path):
                 "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["vocabulary"] == " .acehmnost" and results["test_loss"] < 1.5
+    assert results["vocabulary"] == " .acehmnost" and results["val_loss"] < 1.5
+    assert "test_loss" not in results  # the held-out end of the text is validation, not a test set
     assert set(results["sample"]) <= set(results["vocabulary"]) and "sample" in done.stdout
     assert _cli("train", "--model", "gpt", "--dataset", str(tmp_path / "none.txt"), "--out", str(out),
                 cwd=tmp_path).returncode != 0
@@ -102,4 +104,4 @@ def test_a_gpt_run_resumes_from_its_checkpoint_to_the_same_numbers(tmp_path):
     full = train.run(config, checkpoint_dir=tmp_path / "ckpt", progress=False)
     (tmp_path / "ckpt" / "checkpoint-000002.safetensors").unlink()
     resumed = train.resume(tmp_path / "ckpt", progress=False)
-    assert resumed["test_loss"] == full["test_loss"] and resumed["sample"] == full["sample"]
+    assert resumed["val_loss"] == full["val_loss"] and resumed["sample"] == full["sample"]

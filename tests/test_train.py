@@ -1,5 +1,6 @@
 """Training that must learn, and the fit loop's features."""
 
+import io as std_io
 import json
 import math
 
@@ -187,3 +188,159 @@ def test_float16_adam_whose_eps_rounds_to_zero_is_named_when_the_loss_breaks():
                      epochs=3, progress=False, print_fn=lambda *a: None)
     message = str(info.value)
     assert "eps=1e-08 rounds to 0 in float16" in message and "lower the learning rate" not in message
+
+
+# -- issue #17: validation carved from the training data, time per epoch, a progress bar ----------
+
+
+def test_validation_split_holds_out_a_random_part_of_the_training_data():
+    tr, _ = _xor_data()  # 200 samples
+    kept, held = train.split_validation(tr, 0.25, seed=3)
+    assert (len(kept), len(held)) == (150, 50)
+    assert sorted(np.concatenate([kept.indices, held.indices]).tolist()) == list(range(200))
+    assert held.indices.max() > 150 > held.indices.min()  # random, not the last quarter
+    again = train.split_validation(tr, 0.25, seed=3)[1]
+    np.testing.assert_array_equal(again.indices, held.indices)
+    assert train.split_validation(tr, 0.0)[1] is None
+    assert len(train.split_validation(tr, 0.001, seed=0)[1]) == 1  # at least one sample
+
+
+def test_fit_validation_split_logs_val_metrics_of_exactly_the_held_out_samples():
+    gn.manual_seed(0)
+    tr, _ = _xor_data()
+    model = MLP(2, (8,), 2)
+    history = train.fit(model, tr, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), epochs=2,
+                        validation_split=0.25, seed=3, progress=False)
+    _, held = train.split_validation(tr, 0.25, seed=3)
+    logs = train.evaluate(model, held, nn.CrossEntropyLoss())
+    assert history["val_loss"][-1] == pytest.approx(logs["loss"], rel=1e-6)
+    assert history["val_accuracy"][-1] == pytest.approx(logs["accuracy"])
+    trained_on = train.evaluate(model, tr, nn.CrossEntropyLoss())["loss"]
+    assert history["val_loss"][-1] != pytest.approx(trained_on, rel=1e-6)  # not the whole set
+
+
+def test_validation_data_and_its_older_name_val_data_give_the_same_history():
+    tr, va = _xor_data()
+    runs = []
+    for keyword in ("validation_data", "val_data"):
+        gn.manual_seed(0)
+        model = MLP(2, (8,), 2)
+        history = train.fit(model, tr, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+                            epochs=2, seed=0, progress=False, **{keyword: va})
+        runs.append([history["val_loss"], history["val_accuracy"]])
+    assert runs[0] == runs[1]
+
+
+def test_validation_arguments_that_cannot_work_are_refused():
+    tr, va = _xor_data()
+    model = MLP(2, (4,), 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(gn.GlassnetValueError, match="pass one of the two"):
+        train.fit(model, tr, nn.CrossEntropyLoss(), opt, validation_split=0.1, validation_data=va,
+                  progress=False)
+    with pytest.raises(gn.GlassnetValueError, match="not both"):
+        train.fit(model, tr, nn.CrossEntropyLoss(), opt, validation_data=va, val_data=va, progress=False)
+    with pytest.raises(gn.GlassnetTypeError, match="got a DataLoader"):
+        train.fit(model, gd.DataLoader(tr, batch_size=10), nn.CrossEntropyLoss(), opt,
+                  validation_split=0.1, progress=False)
+    with pytest.raises(gn.GlassnetValueError, match=r"validation_split must be a fraction in \[0, 1\)"):
+        train.fit(model, tr, nn.CrossEntropyLoss(), opt, validation_split=1.0, progress=False)
+    with pytest.raises(gn.GlassnetValueError, match="leaving none to train on"):
+        train.split_validation(gd.xor(1, seed=0), 0.5)
+
+
+def test_each_epoch_records_and_prints_its_time_and_throughput():
+    tr, _ = _xor_data()
+    model = MLP(2, (4,), 2)
+    lines = []
+    history = train.fit(model, tr, nn.CrossEntropyLoss(), optim.Adam(model.parameters()), epochs=2,
+                        print_fn=lines.append)
+    seconds = history["time"]
+    assert len(seconds) == 2 and all(math.isfinite(t) and t > 0 for t in seconds)
+    for line, t in zip(lines, seconds, strict=True):
+        parts = line.split("  ")
+        assert parts[-2] == f"{t:.1f}s"
+        assert parts[-1] == f"{200 / t:,.0f} samples/s"  # 200 samples trained on per epoch
+
+
+class _Terminal(std_io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_epoch_bar_counts_samples_and_shows_throughput_on_a_terminal():
+    from glassnet.train._progress import EpochBar
+
+    loader = gd.DataLoader(gd.xor(50, seed=0), batch_size=20)
+    screen = _Terminal()
+    bar = EpochBar(loader, 2, 5, True, stream=screen)
+    for n in (20, 20, 10):
+        bar.update(n, 0.6931)
+    assert bar.bar.n == bar.bar.total == 50
+    meter = str(bar.bar)  # what the bar shows now (tqdm redraws at most every 0.1 s)
+    assert meter.startswith("epoch 2/5: 100%|") and "| 50/50 [" in meter
+    assert " samples/s, loss=0.6931]" in meter
+    bar.close()
+    assert "epoch 2/5:   0%|" in screen.getvalue()  # drawn on the terminal from the start
+    for stream, enabled in ((std_io.StringIO(), True), (_Terminal(), False)):  # not a terminal; turned off
+        quiet = EpochBar(loader, 1, 1, enabled, stream=stream)
+        quiet.update(20, 0.5)
+        quiet.close()
+        assert quiet.bar is None and stream.getvalue() == ""
+
+
+_FIT_SCRIPT = """
+import glassnet as gn, glassnet.data as gd, glassnet.nn as nn
+from glassnet import optim, train
+gn.manual_seed(0)
+model = gn.models.MLP(2, (4,), 2)
+train.fit(model, gd.xor(400, seed=0), nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+          epochs=2, batch_size=10, progress={progress})
+print("done")
+"""
+
+
+def _output_on_a_pseudo_terminal(script):
+    """What ``python -c script`` writes when stdout and stderr are a terminal (a pty)."""
+    pty = pytest.importorskip("pty")
+    import os
+    import subprocess
+    import sys
+
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 24 rows, 100 columns
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=follower, stdout=follower,
+                             stderr=follower, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert child.wait(timeout=120) == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_fit_draws_its_bar_on_a_terminal_only():
+    import subprocess
+    import sys
+
+    shown = _output_on_a_pseudo_terminal(_FIT_SCRIPT.format(progress=True))
+    assert "epoch 1/2:" in shown and "%|" in shown and "/400 [" in shown and " samples/s" in shown
+    assert "done" in shown
+    quiet = _output_on_a_pseudo_terminal(_FIT_SCRIPT.format(progress=False))
+    assert "%|" not in quiet and "epoch" not in quiet and "done" in quiet
+    piped = subprocess.run([sys.executable, "-c", _FIT_SCRIPT.format(progress=True)], capture_output=True,
+                           text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == ""  # no bar, no carriage returns
+    assert "%|" not in piped.stdout and "\r" not in piped.stdout
+    assert [line.split("  ")[0] for line in piped.stdout.splitlines()] == ["epoch 1/2", "epoch 2/2", "done"]

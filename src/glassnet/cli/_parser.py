@@ -9,7 +9,7 @@ rejected them, and exit code 2. Abbreviations are off (``--epoch 2`` is not ``--
 import argparse
 import difflib
 
-__all__ = ["CommandParser", "Parser", "non_negative_ints", "positive"]
+__all__ = ["CommandParser", "Parser", "fraction", "non_negative_ints", "positive"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -63,6 +63,17 @@ def positive(kind):
         return value
 
     return parse
+
+
+def fraction(text):
+    """An argument type: a number in [0, 1), e.g. ``0.1``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
+    return value
 
 
 def non_negative_ints(text):

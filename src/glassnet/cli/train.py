@@ -3,11 +3,14 @@ or the continuation of one from its checkpoints (:func:`glassnet.train.resume`).
 
 import argparse
 
-from glassnet.cli._parser import positive
+from glassnet.cli._parser import fraction, positive
 
 NAME = "train"
 HELP = "train a model on a built-in dataset or a file"
-DESCRIPTION = "Train a model and write it, its history and a plot."
+DESCRIPTION = ("Train a model and write it, its history and a plot into a new folder "
+               "runs/<model>-<YYYYmmdd-HHMMSS> (runs/latest points at the newest; --out DIR writes "
+               "exactly there). A --val-split of the training data is held out for validation "
+               "(val_* per epoch); the test set is evaluated once, at the end (test_*).")
 DATASET_HELP = ("a built-in dataset (see `glassnet datasets`; default mnist1d) or a .csv/.npz "
                 "file whose last column / 'y' array holds integer labels; for --model gpt: text "
                 "(CPython's documentation topics, from pydoc_data) or a UTF-8 .txt file")
@@ -49,15 +52,23 @@ def add_arguments(parser):
                    help="gpt: characters per training window (default 64)")
     p.add_argument("--sample", type=positive(int), default=default.sample,
                    help="gpt: characters to generate after training (default 200)")
+    p.add_argument("--val-split", type=fraction, default=default.val_split,
+                   help="fraction of the training data held out for validation, val_* per epoch "
+                        "(default 0.1; 0: none); gpt: the end of the text")
     p.add_argument("--seed", type=int, default=default.seed)
-    p.add_argument("--out", default=default.out, help="output directory (default runs/latest)")
-    p.add_argument("--no-progress", action="store_true", help="print nothing per epoch")
+    p.add_argument("--out", default=default.out,
+                   help="output directory, used as is (default: a new runs/<model>-<YYYYmmdd-HHMMSS>, "
+                        "with runs/latest pointing at it and checkpoints in its checkpoints/)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar and no line per epoch")
     p.add_argument("--checkpoint-dir", default=None,
-                   help="write a checkpoint after every epoch into this directory")
+                   help="write a checkpoint after every epoch into this directory (default: the new "
+                        "run folder's checkpoints/; none with --out)")
     p.add_argument("--keep-last", type=positive(int), default=default.keep_last,
                    help="checkpoints to keep in --checkpoint-dir (default 3)")
     p.add_argument("--resume", metavar="DIR", default=None,
-                   help="continue the run whose checkpoints are in DIR, with its arguments")
+                   help="continue the run whose checkpoints are in DIR (a checkpoint directory, a "
+                        "run folder or runs/latest), with its arguments")
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over the MPI ranks (run as mpiexec -n N glassnet train "
                         "--distributed …); --batch-size is per rank, rank 0 prints and writes")
@@ -90,7 +101,7 @@ def run(args, print_fn=print):
     if "sample" in results:
         print_fn(f"sample (after the prompt {results['prompt']!r}):\n{results['sample']}")
     for label, path in results["files"].items():
-        print_fn(f"{label:8s} {path}")
+        print_fn(f"{label:11s} {path}")
     return results
 
 
@@ -99,12 +110,14 @@ def _silent(*args, **kwargs):
 
 
 def _table(r):
-    test = "val" if "sample" in r else "test"  # a text run holds out the end of its text
-    rows = [("train accuracy", f"{r['train_accuracy']:.2%}"),
-            (f"{test} accuracy", f"{r['test_accuracy']:.2%}"),
-            ("train loss", f"{r['train_loss']:.4f}"), (f"{test} loss", f"{r['test_loss']:.4f}"),
-            ("epochs", str(r["epochs"])), ("time", f"{r['seconds']:.1f} s"),
-            ("parameters", f"{r['parameters']:,}")]
+    """The results as aligned rows: accuracy and loss on the training, validation (when
+    held out) and test (not for text runs) samples, then the run's size and time."""
+    rows = [(f"{part} accuracy", f"{r[part + '_accuracy']:.2%}") for part in ("train", "val", "test")
+            if part + "_accuracy" in r]
+    rows += [(f"{part} loss", f"{r[part + '_loss']:.4f}") for part in ("train", "val", "test")
+             if part + "_loss" in r]
+    rows += [("epochs", str(r["epochs"])), ("time", f"{r['seconds']:.1f} s"),
+             ("parameters", f"{r['parameters']:,}")]
     if "world_size" in r:
         rows += [("world size", str(r["world_size"])), ("global batch", str(r["global_batch_size"])),
                  ("samples/s", f"{r['samples_per_second']:,.0f}")]

@@ -2,7 +2,6 @@
 once, with metrics, validation, schedulers, callbacks and a progress bar."""
 
 import math
-import sys
 import time
 
 import numpy as np
@@ -17,18 +16,36 @@ from glassnet.train._checkpoint import Checkpoint, as_manager, resume_run
 from glassnet.train._distributed import DistributedFit
 from glassnet.train._history import History
 from glassnet.train._metrics import resolve_metric
+from glassnet.train._progress import EpochBar, epoch_line
+from glassnet.train._split import check_fraction, split_validation
 
-__all__ = ["fit", "evaluate", "predict", "TrainingRun", "as_loader"]
+__all__ = ["fit", "evaluate", "predict", "TrainingRun", "as_dataset", "as_loader"]
 
 
 class TrainingRun:
-    """What callbacks see: the model, optimiser, history so far, and a stop flag."""
+    """What callbacks see: the model, optimiser, history so far, and a stop flag; ``epoch``
+    (the current one) of ``epochs`` (the last one fit will run)."""
 
-    def __init__(self, model, optimizer, history):
+    def __init__(self, model, optimizer, history, epochs=None):
         self.model, self.optimizer, self.history = model, optimizer, history
         self.stop_training = False
-        self.epoch = 0
+        self.epoch, self.epochs = 0, epochs
         self.step = 0  # optimizer steps taken so far
+
+
+def as_dataset(data, who="fit", dtype=None):
+    """A Dataset from a Dataset or an ``(X, y)`` pair (whose float arrays are converted to
+    ``dtype``, by default glassnet's default dtype); an empty one is refused."""
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        data = TensorDataset(*(_as_float(a, dtype) for a in data))
+    if not isinstance(data, Dataset):
+        raise GlassnetTypeError(
+            f"{who}: data must be a DataLoader, a Dataset or an (X, y) pair; got "
+            f"{type(data).__name__}"
+        )
+    if len(data) == 0:
+        raise GlassnetValueError(f"{who}: the dataset is empty")
+    return data
 
 
 def _with_batches(loader, who):
@@ -43,20 +60,10 @@ def _with_batches(loader, who):
 
 
 def as_loader(data, batch_size, shuffle, seed=None, who="fit", dtype=None):
-    """A DataLoader from a DataLoader, a Dataset, or an ``(X, y)`` pair (whose float
-    arrays are converted to ``dtype``, by default glassnet's default dtype)."""
+    """A DataLoader from a DataLoader, a Dataset or an ``(X, y)`` pair (see :func:`as_dataset`)."""
     if isinstance(data, DataLoader):
         return _with_batches(data, who)
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        data = TensorDataset(*(_as_float(a, dtype) for a in data))
-    if not isinstance(data, Dataset):
-        raise GlassnetTypeError(
-            f"{who}: data must be a DataLoader, a Dataset or an (X, y) pair; got "
-            f"{type(data).__name__}"
-        )
-    if len(data) == 0:
-        raise GlassnetValueError(f"{who}: the dataset is empty")
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(as_dataset(data, who, dtype), batch_size=batch_size, shuffle=shuffle, seed=seed)
 
 
 def _as_float(array, dtype=None):
@@ -111,14 +118,6 @@ class _Meter:
         return out
 
 
-def _progress_bar(loader, epoch, epochs, enabled):
-    if not (enabled and sys.stderr.isatty()):
-        return loader
-    from tqdm import tqdm
-
-    return tqdm(loader, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
-
-
 def _per_batch(scheduler):
     from glassnet.optim.lr_scheduler import OneCycleLR
 
@@ -150,12 +149,13 @@ def _nonfinite_hint(model, optimizer):
             "the first op that produced it)")
 
 
-def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs, progress,
-                 train_step=None):
+def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, bar, epoch, train_step=None):
+    """One pass over ``loader``; returns the optimizer steps taken. ``bar``: an
+    :class:`~glassnet.train._progress.EpochBar` advanced after every batch."""
     model.train()
     batch_scheduler = scheduler is not None and _per_batch(scheduler)
     i = -1
-    for i, (x, y) in enumerate(_progress_bar(loader, epoch, epochs, progress)):
+    for i, (x, y) in enumerate(loader):
         _check_finite_batch(x, "fit")
         if train_step is not None:  # compiled: the loss is checked after the step it was part of
             output, loss = train_step(x, y)
@@ -174,19 +174,30 @@ def _train_epoch(model, loader, loss_fn, optimizer, meter, scheduler, epoch, epo
         if batch_scheduler:
             scheduler.step()
         meter.update(value, output, y, len(x))
+        bar.update(len(x), value)
     return i + 1
 
 
-def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=("accuracy",),
+def fit(model, train_data, loss_fn, optimizer, epochs=1, validation_data=None, metrics=("accuracy",),
         scheduler=None, callbacks=(), progress=True, batch_size=32, shuffle=True, seed=None,
-        print_fn=print, checkpoint_dir=None, resume=False, keep_last=3, compile=False):  # noqa: A002
+        print_fn=print, checkpoint_dir=None, resume=False, keep_last=3, compile=False,  # noqa: A002
+        validation_split=0.0, val_data=None):
     """Train ``model`` for ``epochs`` and return a :class:`History`.
 
-    ``train_data``/``val_data``: a DataLoader, a Dataset or an ``(X, y)`` pair (batched
-    with ``batch_size``). Each epoch: for every batch ``zero_grad → forward → loss →
-    backward → step``; then validation, the scheduler (per batch for OneCycleLR, with
-    the validation loss for ReduceLROnPlateau, else per epoch) and the callbacks.
-    ``progress`` shows a bar on a terminal and prints one line per epoch.
+    ``train_data``/``validation_data``: a DataLoader, a Dataset or an ``(X, y)`` pair
+    (batched with ``batch_size``); ``val_data`` is the older name of ``validation_data``.
+    ``validation_split`` (Keras's): hold out this fraction of ``train_data`` (a Dataset or
+    pair), chosen at random by ``seed`` (:func:`~glassnet.train.split_validation`), and
+    validate on it. Metrics on the validation data are logged as ``val_loss``,
+    ``val_accuracy``, … — keep the test set out of ``fit`` and :func:`evaluate` it at the end.
+
+    Each epoch: for every batch ``zero_grad → forward → loss → backward → step``; then
+    validation, the scheduler (per batch for OneCycleLR, with the validation loss for
+    ReduceLROnPlateau, else per epoch) and the callbacks. The epoch's wall time in seconds
+    is logged as ``time`` (``history["time"]``). ``progress``: a per-batch bar with samples/s
+    and the epoch's ETA on a terminal (stderr a TTY; never in piped or captured output), and
+    one line per epoch through ``print_fn`` ending in its time and throughput
+    (:mod:`glassnet.train._progress`); ``progress=False`` shows neither.
 
     ``checkpoint_dir`` (a directory or a :class:`CheckpointManager`): after every epoch
     write a :class:`Checkpoint` there, keeping the last ``keep_last``. With ``resume``
@@ -207,15 +218,15 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     calls; the same numbers). A non-finite loss is then reported after its step.
     """
     dtype = _model_dtype(model)
+    train_data, validation_data = _with_validation(train_data, validation_data, val_data,
+                                                   validation_split, seed, dtype)
     world = DistributedFit()  # several MPI ranks: shard, average, write from rank 0
     loader = world.loader(as_loader(train_data, batch_size, shuffle, seed, dtype=dtype), seed)
+    val_loader = None if validation_data is None else as_loader(
+        validation_data, max(batch_size, 256), False, dtype=dtype, who="fit (validation_data)")
     step_model = world.model(model)
-    val_loader = None if val_data is None else as_loader(val_data, max(batch_size, 256), False,
-                                                         dtype=dtype,
-                                                         who="fit (val_data)")
     train_step = _compiled_step(step_model, loss_fn, optimizer) if compile else None
-    history = History()
-    run = TrainingRun(model, optimizer, history)
+    run = TrainingRun(model, optimizer, History(), int(epochs))
     manager = as_manager(checkpoint_dir, keep_last, resume)
     first = 1
     if manager is not None and resume:
@@ -223,33 +234,65 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, val_data=None, metrics=
     for cb in callbacks:
         cb.on_train_begin(run)
     for epoch in range(first, int(epochs) + 1):
-        run.epoch = epoch
-        start = time.perf_counter()
-        meter = _Meter(metrics, loss_fn)
-        world.start_epoch(loader, epoch)
-        run.step += _train_epoch(step_model, loader, loss_fn, optimizer, meter, scheduler, epoch, epochs,
-                                 progress and world.writes, train_step)
-        world.sum_meter(meter)
-        logs = {"epoch": epoch, **meter.results()}
-        if val_loader is not None:
-            logs.update(evaluate(model, val_loader, loss_fn, metrics, prefix="val_"))
-        if scheduler is not None and not _per_batch(scheduler):
-            _step_scheduler(scheduler, logs)
-        logs["time"] = time.perf_counter() - start
+        logs, samples = _run_epoch(run, epoch, step_model, loader, val_loader, loss_fn, metrics, scheduler,
+                                   world, progress and world.writes, train_step)
         for cb in callbacks:
             cb.on_epoch_end(run, epoch, logs)
-        history.append(logs)
+        run.history.append(logs)
         if manager is not None and world.writes:
-            manager.save(Checkpoint.capture(model, optimizer, scheduler, epoch, run.step, history,
+            manager.save(Checkpoint.capture(model, optimizer, scheduler, epoch, run.step, run.history,
                                             loader, extra=manager.extra))
         if progress and print_fn is not None and world.writes:
-            print_fn(_epoch_line(logs, epochs))
+            print_fn(epoch_line(logs, epochs, samples))
         if run.stop_training:
             break
     world.release()
     for cb in callbacks:
         cb.on_train_end(run)
-    return history
+    return run.history
+
+
+def _with_validation(train_data, validation_data, val_data, validation_split, seed, dtype):
+    """``(train data, validation data or None)`` from fit's arguments: ``val_data`` is
+    ``validation_data``'s older name; a ``validation_split`` is carved from ``train_data``."""
+    if val_data is not None:
+        if validation_data is not None:
+            raise GlassnetValueError("fit: pass validation_data or its older name val_data, not both")
+        validation_data = val_data
+    fraction = check_fraction(validation_split, "fit")
+    if fraction == 0:
+        return train_data, validation_data
+    if validation_data is not None:
+        raise GlassnetValueError(f"fit: validation_split={fraction:g} carves validation data from "
+                                 "train_data, and validation_data gives some; pass one of the two")
+    if isinstance(train_data, DataLoader):
+        raise GlassnetTypeError("fit: validation_split needs train_data as a Dataset or an (X, y) pair "
+                                "to carve from, got a DataLoader; split the dataset first "
+                                "(train.split_validation) and pass validation_data")
+    return split_validation(as_dataset(train_data, "fit", dtype), fraction, seed)
+
+
+def _run_epoch(run, epoch, model, loader, val_loader, loss_fn, metrics, scheduler, world, bar_on,
+               train_step):
+    """Train one epoch, validate, step an epoch scheduler; ``(logs, samples trained on)``."""
+    run.epoch = epoch
+    start = time.perf_counter()
+    meter = _Meter(metrics, loss_fn)
+    world.start_epoch(loader, epoch)
+    bar = EpochBar(loader, epoch, run.epochs, bar_on)
+    try:
+        run.step += _train_epoch(model, loader, loss_fn, run.optimizer, meter, scheduler, bar, epoch,
+                                 train_step)
+    finally:
+        bar.close()
+    world.sum_meter(meter)
+    logs = {"epoch": epoch, **meter.results()}
+    if val_loader is not None:
+        logs.update(evaluate(run.model, val_loader, loss_fn, metrics, prefix="val_"))
+    if scheduler is not None and not _per_batch(scheduler):
+        _step_scheduler(scheduler, logs)
+    logs["time"] = time.perf_counter() - start
+    return logs, meter.count
 
 
 def _compiled_step(model, loss_fn, optimizer):
@@ -264,15 +307,6 @@ def _compiled_step(model, loss_fn, optimizer):
         optimizer.step()
         return output, loss
     return capture(train_step)
-
-
-def _epoch_line(logs, epochs):
-    parts = [f"epoch {logs['epoch']}/{epochs}"]
-    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k not in ("epoch", "time", "lr")]
-    if "lr" in logs:
-        parts.append(f"lr {logs['lr']:.3g}")
-    parts.append(f"{logs['time']:.1f}s")
-    return "  ".join(parts)
 
 
 def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256, prefix=""):

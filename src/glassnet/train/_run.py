@@ -3,9 +3,16 @@
 this module behind a command line.
 
     from glassnet import train
-    config = train.RunConfig(dataset="xor", hidden=(8,), epochs=4, out="runs/xor")
-    results = train.run(config, checkpoint_dir="runs/xor/ckpt")  # trains, writes the files
-    results = train.resume("runs/xor/ckpt")  # after a crash: same config, from the next epoch
+    config = train.RunConfig(dataset="xor", hidden=(8,), epochs=4)
+    results = train.run(config)     # trains in a new folder runs/mlp-<YYYYmmdd-HHMMSS>
+    results = train.resume("runs/latest")  # after a crash: same config, from the next epoch
+
+Each run without ``out`` gets a folder of its own (:mod:`glassnet.train._rundir`), with
+``runs/latest`` pointing at the newest, and checkpoints in its ``checkpoints/``; a run never
+overwrites another. ``out="DIR"`` writes exactly there (and checkpoints only into a
+``checkpoint_dir`` given). A ``val_split`` fraction of the training data is held out for
+validation (``val_*`` in the history); the test set is evaluated once, at the end
+(``test_*`` in the results).
 
 Every checkpoint a run writes holds its config (``extra["args"]``), so :func:`resume`
 needs only the directory, and the resumed run ends bitwise equal to one never interrupted.
@@ -33,6 +40,8 @@ from glassnet.io._limits import LIMITS
 from glassnet.train._checkpoint import CheckpointManager
 from glassnet.train._distributed import rank_and_world_size
 from glassnet.train._loop import evaluate, fit
+from glassnet.train._rundir import new_run_dir, point_latest, resolve_run_dir
+from glassnet.train._split import check_fraction, split_validation
 
 __all__ = ["OPTIMIZERS", "RunConfig", "default_lr", "resume", "run"]
 
@@ -68,8 +77,12 @@ class RunConfig:
     - ``dataset``: a built-in name (:func:`glassnet.data.available`) or a ``.csv``/``.npz``
       file whose last column / ``y`` array holds integer labels (split 80/20 by ``seed``).
     - ``optimizer``: a name in :data:`OPTIMIZERS`; ``lr``: None for :func:`default_lr`.
+    - ``val_split``: the fraction of the training samples held out at random for
+      validation (``val_*`` in the history; 0: none); the test set is only evaluated at the
+      end. gpt: the last ``val_split`` of the text.
     - ``seed``: seeds initialisation, dropout, shuffling and a file's split.
     - ``out``: the directory for model.safetensors, history.json, results.json, history.png;
+      None: a new folder ``runs/<model>-<YYYYmmdd-HHMMSS>[-n]`` (``runs/latest`` points at it);
       ``keep_last``: how many checkpoints a checkpointed run keeps.
     - gpt only (:mod:`glassnet.train._text`): ``dataset`` is ``text`` (CPython's
       documentation topics) or a ``.txt`` file; ``context``: characters per window;
@@ -84,10 +97,11 @@ class RunConfig:
     optimizer: str = "adam"
     hidden: tuple | None = None
     seed: int = 0
-    out: str = "runs/latest"
+    out: str | None = None
     keep_last: int = 3
     context: int = 64
     sample: int = 200
+    val_split: float = 0.1
 
     def __post_init__(self):
         from glassnet.models import MODELS
@@ -115,9 +129,10 @@ class RunConfig:
         if self.lr is not None and (type(self.lr) not in (int, float) or not 0 < self.lr < math.inf):
             raise GlassnetValueError(f"RunConfig: lr must be positive, got {self.lr!r:.80}")
         for name in ("dataset", "out"):
-            if not isinstance(getattr(self, name), str):
+            if not isinstance(getattr(self, name), str) and not (name == "out" and self.out is None):
                 raise GlassnetValueError(f"RunConfig: {name} must be a string, got "
                                          f"{getattr(self, name)!r:.80}")
+        self.val_split = check_fraction(self.val_split, "RunConfig", "val_split (--val-split)")
 
     @property
     def learning_rate(self):
@@ -153,6 +168,8 @@ def _saved_run(directory):
     saved = checkpoint.extra.get(_SAVED)
     if not isinstance(saved, dict):
         raise GlassnetValueError(f"--resume {directory}: {path} was not written by glassnet train")
+    if "val_split" not in saved:  # written before val_split: files held out none, text its last 10 %
+        saved = {**saved, "val_split": 0.1 if saved.get("model") == "gpt" else 0.0}
     try:
         config = RunConfig.from_dict(saved)
     except GlassnetValueError as exc:
@@ -163,42 +180,88 @@ def _saved_run(directory):
 
 def run(config, checkpoint_dir=None, progress=True, print_fn=print, compile=False):  # noqa: A002
     """Train as ``config`` says, then write model.safetensors, history.json, results.json
-    and (with matplotlib) history.png into ``config.out``.
+    and (with matplotlib) history.png into ``config.out`` — when it is None, into a new run
+    folder ``runs/<model>-<YYYYmmdd-HHMMSS>[-n]`` made once the data and model are ready,
+    with ``runs/latest`` pointing at it (:mod:`glassnet.train._rundir`).
 
     ``checkpoint_dir``: after every epoch write a checkpoint there holding the run's state
     and ``config`` (the last ``config.keep_last`` kept), so that :func:`resume` can
-    continue it; the directory must hold no checkpoints yet. ``progress``: print a header
-    and one line per epoch through ``print_fn``.
+    continue it; the directory must hold no checkpoints yet. None: ``<run folder>/
+    checkpoints`` for a new run folder, no checkpoints when ``config.out`` is given.
+    ``progress``: print a header and one line per epoch through ``print_fn`` (and a
+    per-batch bar on a terminal).
 
-    Returns the results written to results.json (``train_accuracy``, ``test_accuracy``,
-    ``train_loss``, ``test_loss``, ``epochs``, ``seconds``, ``parameters``, …) and
-    ``"files"``: ``{"model" | "history" | "results" | "plot": path}``. ``compile``: train
-    through :func:`glassnet.compile` (``fit(compile=True)``; the same numbers).
+    Returns the results written to results.json (``train_accuracy``, ``train_loss``,
+    ``val_accuracy`` and ``val_loss`` after the last epoch when ``config.val_split`` > 0,
+    ``test_accuracy``, ``test_loss``, ``epochs``, ``seconds``, ``parameters``, …) and
+    ``"files"``: ``{"model" | "history" | "results" | "plot" | "checkpoints": path}``.
+    ``compile``: train through :func:`glassnet.compile` (``fit(compile=True)``; the same
+    numbers).
     """
-    manager = None
-    if checkpoint_dir is not None:
-        if CheckpointManager(checkpoint_dir).latest() is not None:
-            raise GlassnetValueError(f"--checkpoint-dir {checkpoint_dir} already holds checkpoints; "
-                                     f"continue that run with `glassnet train --resume {checkpoint_dir}`")
-        manager = _manager(checkpoint_dir, config)
-    return _train(config, manager, False, progress, print_fn, compile=compile)
+    if checkpoint_dir is not None and CheckpointManager(checkpoint_dir).latest() is not None:
+        raise GlassnetValueError(f"--checkpoint-dir {checkpoint_dir} already holds checkpoints; "
+                                 f"continue that run with `glassnet train --resume {checkpoint_dir}`")
+    return _train(config, checkpoint_dir, False, progress, print_fn, compile=compile)
 
 
 def resume(directory, progress=True, print_fn=print):
-    """Continue the run whose checkpoints are in ``directory``, with the config saved in
-    them (:meth:`RunConfig.from_checkpoint`): the newest checkpoint is restored — model,
+    """Continue the run whose checkpoints are in ``directory`` — a checkpoint directory, a
+    run folder holding ``checkpoints/``, or ``runs/latest`` — with the config saved in them
+    (:meth:`RunConfig.from_checkpoint`): the newest checkpoint is restored — model,
     optimizer, history, every random generator — training goes on from the next epoch to
     ``config.epochs`` and the files are written as by :func:`run`, whose results it returns.
     The final weights are bitwise those of the run never interrupted."""
+    directory = checkpoints_of(directory)
     config, numbers = _saved_run(directory)
-    return _train(config, _manager(directory, config), True, progress, print_fn, numbers)
+    return _train(config, directory, True, progress, print_fn, numbers)
+
+
+def checkpoints_of(directory):
+    """The checkpoint directory of ``directory``: itself, or its ``checkpoints/`` when it
+    is a run folder (``runs/latest`` followed when it is a text pointer)."""
+    directory = resolve_run_dir(directory)
+    inner = os.path.join(directory, "checkpoints")
+    if CheckpointManager(directory).latest() is None and CheckpointManager(inner).latest() is not None:
+        return inner
+    return directory
 
 
 def _manager(directory, config):
     return CheckpointManager(directory, config.keep_last, extra={_SAVED: config.to_dict()})
 
 
-def _train(config, manager, resuming, progress, print_fn, held=None, compile=False):  # noqa: A002
+def open_run(config, checkpoint_dir, print_fn):
+    """``(config, manager or None)`` for the run about to train: a new run folder when
+    ``config.out`` is None (rank 0 makes it, every rank learns its name), ``latest``
+    pointed at it, and its ``checkpoints/`` unless ``checkpoint_dir`` says otherwise."""
+    if config.out is None:
+        rank, world = rank_and_world_size()
+        folder = new_run_dir(config.model) if rank == 0 else ""
+        folder = _same_on_every_rank(folder) if world > 1 else folder
+        note = point_latest(folder) if rank == 0 else None
+        if note:
+            print_fn(note)
+        config = dataclasses.replace(config, out=folder)
+        checkpoint_dir = os.path.join(folder, "checkpoints") if checkpoint_dir is None else checkpoint_dir
+    return config, None if checkpoint_dir is None else _manager(checkpoint_dir, config)
+
+
+def _same_on_every_rank(text, size=4096):
+    """Rank 0's ``text`` on every rank (an MPI broadcast of its UTF-8 bytes)."""
+    from glassnet.autograd._tensor import Tensor
+    from glassnet.distributed import broadcast
+
+    data = text.encode("utf-8")
+    if len(data) >= size:
+        raise GlassnetValueError(f"train: the run folder's path is {len(data):,} bytes; at most {size - 1}")
+    buffer = np.zeros(size, dtype=np.uint8)
+    buffer[:len(data)] = np.frombuffer(data, dtype=np.uint8)
+    tensor = Tensor(buffer)
+    broadcast(tensor, src=0)
+    return bytes(tensor.numpy()).rstrip(b"\0").decode("utf-8")
+
+
+def _train(config, checkpoint_dir, resuming, progress, print_fn, held=None, compile=False):  # noqa: A002
     """``held``: when resuming, the model numbers the checkpoint holds."""
     from glassnet import nn
 
@@ -206,29 +269,46 @@ def _train(config, manager, resuming, progress, print_fn, held=None, compile=Fal
     if config.model == "gpt":  # a character-level language model: its own data and results
         from glassnet.train._text import train_text
 
-        return train_text(config, manager, resuming, progress, print_fn, held, compile=compile)
-    train_set, test_set = _load_splits(config.dataset, config.seed, images=config.model == "cnn")
-    model, n_features, n_classes = _build_model(config, train_set, test_set, held)
-    lr = config.learning_rate
-    optimizer = _optimizer(config.optimizer, model.parameters(), lr)
+        return train_text(config, checkpoint_dir, resuming, progress, print_fn, held, compile=compile)
+    train_all, test_set = _load_splits(config.dataset, config.seed, images=config.model == "cnn")
+    model, n_features, n_classes = _build_model(config, train_all, test_set, held)
+    train_set, val_set = split_validation(train_all, config.val_split, config.seed, who="train",
+                                          name="--val-split")
+    optimizer = _optimizer(config.optimizer, model.parameters(), config.learning_rate)
+    config, manager = open_run(config, checkpoint_dir, print_fn)
     if progress:
-        print_fn(f"training {config.model} on {config.dataset}: {len(train_set)} train / "
+        held_out = f"{len(val_set)} validation / " if val_set is not None else ""
+        print_fn(f"training {config.model} on {config.dataset}: {len(train_set)} train / {held_out}"
                  f"{len(test_set)} test samples, {n_features} features, {n_classes} classes, "
-                 f"{model.num_parameters():,} parameters, {config.optimizer} lr={lr}")
+                 f"{model.num_parameters():,} parameters, {config.optimizer} lr={config.learning_rate}")
     start = time.perf_counter()
     history = fit(model, train_set, nn.CrossEntropyLoss(), optimizer, epochs=config.epochs,
-                  val_data=test_set, batch_size=config.batch_size, seed=config.seed,
+                  validation_data=val_set, batch_size=config.batch_size, seed=config.seed,
                   progress=progress, print_fn=print_fn, checkpoint_dir=manager, resume=resuming,
                   compile=compile)
     elapsed = time.perf_counter() - start
     final = evaluate(model, train_set, nn.CrossEntropyLoss())
-    test = evaluate(model, test_set, nn.CrossEntropyLoss())
+    test = evaluate(model, test_set, nn.CrossEntropyLoss(), prefix="test_")
     results = {"model": config.model, "dataset": config.dataset, "epochs": len(history),
-               "train_accuracy": final["accuracy"], "test_accuracy": test["accuracy"],
-               "train_loss": final["loss"], "test_loss": test["loss"], "seconds": elapsed,
+               "train_accuracy": final["accuracy"], "train_loss": final["loss"],
+               **_last_validation(history), **test, "seconds": elapsed,
                "parameters": model.num_parameters(), **_throughput(config, history, len(train_set))}
+    return finish_run(config, manager, model, history, results)
+
+
+def _last_validation(history):
+    """``val_accuracy`` and ``val_loss`` of the last epoch, when validated."""
+    return {key: history.last(key) for key in ("val_accuracy", "val_loss") if key in history.keys()}
+
+
+def finish_run(config, manager, model, history, results):
+    """``results`` with ``"files"``: what rank 0 writes into ``config.out`` (and the
+    checkpoint directory, when there is one)."""
     rank, _ = rank_and_world_size()  # under MPI, rank 0 alone writes the files
-    return {**results, "files": _write_outputs(config.out, model, history, results) if rank == 0 else {}}
+    files = _write_outputs(config.out, model, history, results) if rank == 0 else {}
+    if files and manager is not None:
+        files["checkpoints"] = manager.directory
+    return {**results, "files": files}
 
 
 def _throughput(config, history, n_train):
@@ -282,8 +362,9 @@ def _features_and_classes(dataset, name, rows):
     and ≤ ``glassnet.io.LIMITS.max_classes``."""
     y = np.asarray(_labels(dataset))
     if y.dtype.kind not in "iu":
-        raise GlassnetValueError(f"--dataset {name}: the labels are {y.dtype} numbers; a training "
-                                 "run classifies, so labels must be whole class indices 0, 1, 2, …")
+        raise GlassnetValueError(f"--dataset {name}: the label column (a file's last column or 'y' "
+                                 f"array) holds {y.dtype} numbers{_example_non_integer(y)}; a training "
+                                 "run classifies, so it must hold integer classes 0, 1, 2, …")
     low, high = (int(y.min()), int(y.max())) if y.size else (0, -1)
     if low < 0:
         raise GlassnetValueError(f"--dataset {name}: a label is {low}; class indices start at 0")
@@ -293,6 +374,14 @@ def _features_and_classes(dataset, name, rows):
                                  "with fewer classes than samples")
     LIMITS.check("max_classes", high + 1, "its labels ask for {:,} classes", f"--dataset {name}")
     return int(np.prod(dataset[0][0].shape)), high + 1
+
+
+def _example_non_integer(y):
+    """`` such as 0.5`` for the first label that is not a whole number, else ``""``."""
+    if y.dtype.kind != "f":
+        return ""
+    fractional = y[np.isfinite(y) & (y != np.round(y))] if y.size else y
+    return f" such as {fractional.flat[0]:g}" if fractional.size else ""
 
 
 def _model_config(config, n_features, n_classes, input_shape):
