@@ -3,7 +3,8 @@
 Needs ``apt-get install -y --no-install-recommends chromium`` and ``pip install playwright
 pytest-playwright`` (never ``playwright install``). Without them the tests skip with the
 reason; under ``CI=true`` they fail instead. Set ``GLASSNET_UPDATE_SCREENSHOT=1`` to rewrite
-docs/playground.png (the README's screenshot).
+docs/playground.png (the picture in the README and the docs: the first screen at 1280×800
+after training on xor).
 """
 
 import json
@@ -145,8 +146,10 @@ def test_training_on_xor_lowers_the_loss_and_reaches_95_percent(pg, tmp_path):
     assert float(points[-1].split(",")[1]) > float(points[0].split(",")[1])  # drawn lower
     assert float(page.get_attribute("#train-accuracy", "data-value")) > 0.95
     page.hover('td[data-cell="L0-Z-3-0"]')
+    page.set_viewport_size({"width": 1280, "height": 800})  # the docs' picture: the first screen
+    page.evaluate("window.scrollTo(0, 0)")
     shot = tmp_path / "playground.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     assert shot.read_bytes()[:4] == b"\x89PNG"
     if os.environ.get("GLASSNET_UPDATE_SCREENSHOT"):
         shutil.copyfile(shot, SCREENSHOT)
@@ -207,6 +210,14 @@ def test_reset_clears_the_training_panel(pg):
     assert page.query_selector("#loss-curve polyline") is None
     assert page.get_attribute("#loss-curve", "data-last-loss") is None
     assert _white_fraction(page) == pytest.approx(untrained)  # the points again, no map
+    page.click("#train-button")
+    _wait(page, lambda: int(page.text_content("#train-steps")) >= 25)
+    page.click("#reset")  # while training: the chunk under way is dropped when it comes back
+    _wait(page, lambda: page.text_content("#train-steps") == "0")
+    page.wait_for_timeout(500)
+    assert page.text_content("#train-steps") == "0" and page.text_content("#train-loss") == "–"
+    assert page.query_selector("#train-button[disabled]") is None
+    assert page.query_selector("#pause-button[disabled]") is not None
 
 
 @pytest.mark.parametrize("typed", ["-5", "abc", "", "0", "1e300"])

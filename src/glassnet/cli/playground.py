@@ -5,7 +5,7 @@ import argparse
 NAME = "playground"
 HELP = "serve the interactive playground page locally"
 DESCRIPTION = ("Serve the playground: edit a small network's inputs and weights in a browser and "
-               "watch it compute and learn.")
+               "watch it compute and learn, and a tiny attention head's scores and weights.")
 
 
 def _port(text):

@@ -462,7 +462,7 @@ async function start() {
   $("dataset").addEventListener("change", async () => { await loadDataset(); saveURL(); });
   $("trace-panel").addEventListener("toggle", () => { if ($("trace-panel").open) showTrace(); });
   $("train-button").addEventListener("click", train);
-  $("pause-button").addEventListener("click", stopTraining);
+  $("pause-button").addEventListener("click", pauseTraining);
   await startAttention(saved && saved.attention, info.attention_limits);
   document.body.dataset.ready = "true";
 }

@@ -4,7 +4,7 @@
 "use strict";
 
 let training = false;
-let trainRun = 0;        // bumped to stop a training loop (Pause, Reset); its late answers are dropped
+let trainRun = 0;        // bumped to stop a training loop at once (Reset); its late answers are dropped
 let history_ = [];       // training losses, one per step
 let points = null;       // the chosen dataset's points {X, y}
 
@@ -24,7 +24,12 @@ async function ensureTrainShape() {
   return true;
 }
 
-function stopTraining() {
+function pauseTraining() {  // the chunk under way is finished and shown, then the loop ends
+  training = false;
+  $("pause-button").disabled = true;
+}
+
+function stopTraining() {  // at once (Reset): a chunk under way is dropped when it comes back
   training = false;
   trainRun++;
   $("train-button").disabled = false;
