@@ -18,8 +18,17 @@ A subclass of :class:`~glassnet.autograd.Function` whose ``forward`` is a
 ``Square.apply(x)`` runs ``forward`` with recording off, then links the output to one
 graph node whose backward calls the user's ``backward`` (recording off) and hands its
 tensors to the engine as arrays.
+
+A ``forward`` may return a tuple: ``backward`` then receives one gradient per output
+(zeros for an output nobody used, or None after ``ctx.set_materialize_grads(False)``).
+The engine knows one output per node, so the node's output is a packed stand-in of all
+the differentiable outputs' sizes (a zero-stride view: no memory), and each output is
+linked to it by an :class:`~glassnet.autograd._ctx_outputs.OutputPart` that puts its
+gradient in its slot (see that module). Outputs that are integers, or marked with
+``ctx.mark_non_differentiable``, are returned without a graph, as PyTorch does.
 """
 
+from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._mode import grad_mode, no_grad
 from glassnet.autograd._tensor import Tensor
@@ -52,36 +61,72 @@ class FunctionCtx:
 
 def apply_ctx_style(cls, args, kwargs):
     """Run ``cls.forward(ctx, *args)`` and record one node whose backward is the user's."""
-    tensors = [a for a in args if isinstance(a, Tensor)]
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
     with no_grad():
         out = cls.forward(ctx, *args, **kwargs)
+    if isinstance(out, (tuple, list)):
+        return _link_outputs(cls, ctx, args, tuple(out))
     if not isinstance(out, Tensor):
         raise GlassnetTypeError(
-            f"{cls.__name__}.forward returned {type(out).__name__}; glassnet's custom functions return "
-            "one tensor (return a tuple's parts from separate functions)")
-    if not (grad_mode.enabled and any(needs)) or any(out is t for t in ctx.non_differentiable):
+            f"{cls.__name__}.forward returned {type(out).__name__}; a custom function returns a tensor "
+            "or a tuple of them")
+    if not (grad_mode.enabled and any(needs)) or _is_in(out, ctx.non_differentiable):
         return out
-    node = cls()
-    node.params = {}
-    node.ctx, node.arg_slots = ctx, [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    dirty = [t for t in tensors if any(t is d for d in ctx.dirty)]
-    # an input changed in place stands in the graph as it was (its old history); the
-    # tensor itself becomes this node's output, as PyTorch's mark_dirty does
-    node.inputs = tuple(Tensor._wrap(t.array, t._requires_grad, t._ctx) if t in dirty else t for t in tensors)
-    node.needs_grad = tuple(t.requires_grad for t in tensors)
-    if any(out is t for t in dirty):
+    node, dirty = _node(cls, ctx, args)
+    if _is_in(out, dirty):
         out._ctx, out._requires_grad = node, True
         out._bump_version()
         return out
     return Tensor._wrap(out.array, True, node)
 
 
+def _is_in(tensor, tensors):
+    return any(tensor is t for t in tensors)
+
+
+def _node(cls, ctx, args):
+    """The graph node of one call: the user's ctx, its tensor inputs (an input changed in
+    place stands in the graph as it was — its old history; the tensor itself becomes this
+    node's output, as PyTorch's mark_dirty does) and the arrays it saved (so that a change
+    in place to one of them makes backward raise, as PyTorch's version counter does)."""
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    dirty = [t for t in tensors if _is_in(t, ctx.dirty)]
+    node = cls()
+    node.params = {}
+    node.ctx, node.arg_slots = ctx, [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    node.inputs = tuple(Tensor._wrap(t.array, t._requires_grad, t._ctx) if _is_in(t, dirty) else t
+                        for t in tensors)
+    node.needs_grad = tuple(t.requires_grad for t in tensors)
+    node.saved_arrays = tuple(t.array for t in ctx.saved_tensors if isinstance(t, Tensor))
+    node.layout = None
+    return node, dirty
+
+
+def _differentiable(out, ctx):
+    return isinstance(out, Tensor) and out.dtype.kind in "fc" and not _is_in(out, ctx.non_differentiable)
+
+
+def _link_outputs(cls, ctx, args, outs):
+    """Several outputs: each differentiable one linked to the node through its slot."""
+    slots = [i for i, o in enumerate(outs) if _differentiable(o, ctx)]
+    if not (grad_mode.enabled and any(ctx.needs_input_grad)) or not slots:
+        return outs
+    node, dirty = _node(cls, ctx, args)
+    if any(_is_in(o, dirty) for o in outs):
+        raise GlassnetValueError(
+            f"{cls.__name__}: mark_dirty on an input that forward returns among several outputs is not "
+            "supported by glassnet; return the changed input alone, or return a copy (x.clone())")
+    from glassnet.autograd._ctx_outputs import link_parts  # needs Function, which imports this module
+
+    return link_parts(node, outs, slots)
+
+
 def backward_ctx_style(node, grad):
-    """The user's ``backward(ctx, grad_output)`` → one array (or None) per tensor input."""
+    """The user's ``backward(ctx, *grad_outputs)`` → one array (or None) per tensor input."""
+    grads_out = (Tensor._wrap(grad, False, None),) if node.layout is None else _unpacked(node, grad)
     with no_grad():
-        grads = type(node).backward(node.ctx, Tensor._wrap(grad, False, None))
+        grads = type(node).backward(node.ctx, *grads_out)
     grads = grads if isinstance(grads, tuple) else (grads,)
     n_args = len(node.ctx.needs_input_grad)
     if len(grads) != n_args:
@@ -93,3 +138,24 @@ def backward_ctx_style(node, grad):
         g = grads[slot]
         arrays.append(None if g is None else (g.array if isinstance(g, Tensor) else g))
     return tuple(arrays)
+
+
+def _unpacked(node, packed):
+    """One gradient per forward output, cut from the packed gradient: the slot's values
+    for an output that received one; zeros (or None without materialising) for the others,
+    and for outputs that are not differentiable."""
+    materialize = node.ctx.materialize_grads
+    grads = []
+    for i, out in enumerate(node.layout.outputs):
+        part = node.layout.slots.get(i)
+        if part is not None and i in node.layout.received:
+            start, stop = part
+            array = packed[start:stop].reshape(out.shape).astype(out.dtype, copy=False)
+            grads.append(Tensor._wrap(array, False, None))
+        elif materialize and isinstance(out, Tensor):
+            grads.append(Tensor._wrap(namespace(out.array).zeros(out.shape, dtype=out.dtype), False, None))
+        else:
+            grads.append(None)
+    node.layout.received.clear()
+    return tuple(grads)
+
