@@ -23,7 +23,7 @@ def main():
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
     train.fit(model, train_set, nn.CrossEntropyLoss(), optimizer, epochs=epochs, batch_size=32,
-              val_data=test_set, scheduler=scheduler, progress=not QUICK, seed=0)
+              validation_split=0.1, scheduler=scheduler, progress=not QUICK, seed=0)
     accuracy = train.evaluate(model, test_set)["accuracy"]
     print(f"spiral test accuracy: {accuracy:.1%}")
     return accuracy

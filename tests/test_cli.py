@@ -335,3 +335,22 @@ def test_a_checkpoint_written_before_val_split_resumes_as_it_was_trained(tmp_pat
         del c.extra["args"]["val_split"]
         c.save(path)
         assert train.RunConfig.from_checkpoint(ckpt).val_split == held_out
+
+
+def test_two_ranks_agree_on_one_new_run_folder(tmp_path):
+    """Rank 0 makes the folder; every rank learns its name (an MPI broadcast)."""
+    import importlib.util
+    import os
+    import shutil
+
+    if importlib.util.find_spec("mpi4py") is None or shutil.which("mpiexec") is None:
+        pytest.skip("needs mpi4py and mpiexec (pip install 'glassnet[mpi]')")
+    done = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "glassnet", "train", "--distributed",
+                           "--dataset", "xor", "--epochs", "2", "--hidden", "4", "--no-progress"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    folders = sorted(os.listdir(tmp_path / "runs"), key=lambda name: name == "latest")
+    assert len(folders) == 2 and folders[1] == "latest"
+    assert os.readlink(tmp_path / "runs" / "latest") == folders[0]
+    assert sorted(os.listdir(tmp_path / "runs" / folders[0] / "checkpoints")) == [
+        "checkpoint-000001.safetensors", "checkpoint-000002.safetensors"]
