@@ -303,12 +303,11 @@ print("done")
 def _output_on_a_pseudo_terminal(script):
     """What ``python -c script`` writes when stdout and stderr are a terminal (a pty)."""
     pty = pytest.importorskip("pty")
+    import fcntl
     import os
+    import struct
     import subprocess
     import sys
-
-    import fcntl
-    import struct
     import termios
 
     leader, follower = pty.openpty()

@@ -34,7 +34,7 @@ def _get(logs, monitor, who):
     if monitor not in logs:
         raise GlassnetValueError(
             f"{who}: monitored value {monitor!r} is not in the epoch logs {sorted(logs)} "
-            "(pass val_data to fit() to get val_* values)"
+            "(pass validation_split or validation_data to fit() to get val_* values)"
         )
     return logs[monitor]
 

@@ -11,7 +11,8 @@ __all__ = ["History"]
 
 class History:
     """``history["loss"]`` is the list of per-epoch training losses; likewise every
-    metric (``accuracy``, ``val_loss``, ``val_accuracy``, ``lr``, ``time``)."""
+    metric (``accuracy``; ``val_loss``, ``val_accuracy`` on the validation data; ``lr``;
+    ``time``: the epoch's wall time in seconds)."""
 
     def __init__(self, records=None):
         self.records = list(records or [])

@@ -38,8 +38,20 @@ def validation_size(n, fraction):
 def split_validation(dataset, fraction, seed=None, who="fit", name="validation_split"):
     """``(train, validation)``: two :class:`~glassnet.data.Subset` s of ``dataset``, the
     second holding :func:`validation_size` random samples; ``(dataset, None)`` when
-    ``fraction`` is 0. At least one sample must be left to train on; errors name ``who``
-    and the option ``name``."""
+    ``fraction`` is 0. At least one sample must be left to train on.
+
+    Args:
+        dataset: a map-style Dataset of n samples.
+        fraction: the share held out, in [0, 1).
+        seed: an int for a split of its own, or None for glassnet's default generator.
+        who, name: the operation and option the errors name.
+
+    Example:
+        >>> import glassnet as gn
+        >>> kept, held = gn.train.split_validation(gn.data.load("xor", "train"), 0.1, seed=0)
+        >>> len(kept), len(held)
+        (720, 80)
+    """
     fraction = check_fraction(fraction, who, name)
     n = len(dataset)
     n_val = validation_size(n, fraction)
