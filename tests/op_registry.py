@@ -26,6 +26,7 @@ import conv_reference as CR
 import glassnet as gn
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from linalg_cases import linalg_ops
 from norm_modules import norm_ops
 from rnn_reference import (
     np_gru_scan,
@@ -934,3 +935,4 @@ REGISTRY = [
       eps=1e-2, atol=1e-4, out_dtype=np.dtype(np.float64)),
 ]
 REGISTRY += norm_ops(OpSpec, _F)  # F.layer_norm, F.group_norm, F.rms_norm: norm_modules.py
+REGISTRY += linalg_ops(OpSpec)  # gn.linalg and torch's top-level linear algebra: linalg_cases.py

@@ -329,6 +329,37 @@ class TorchMethods:
     def trace(self):
         return ops.trace(self)
 
+    # -- linear algebra (gn.linalg has the rest) ---------------------------------------------
+    def det(self):
+        return ops.det(self)
+
+    def logdet(self):
+        return ops.logdet(self)
+
+    def slogdet(self):
+        return ops.slogdet(self)
+
+    def inverse(self):
+        return ops.inverse(self)
+
+    def pinverse(self, rcond=1e-15):
+        return ops.pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return ops.matrix_power(self, n)
+
+    def cholesky(self, upper=False):
+        return ops.cholesky(self, upper=upper)
+
+    def qr(self, some=True):
+        return ops.qr(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return ops.svd(self, some, compute_uv)
+
+    def cross(self, other, dim=None):
+        return ops.cross(self, other, dim)
+
     def movedim(self, source, destination):
         return ops.movedim(self, source, destination)
 

@@ -1,0 +1,62 @@
+"""``gn.linalg``: PyTorch's ``torch.linalg`` — names, arguments, dtypes and numbers.
+
+Every function takes stacks of matrices ``(..., m, n)`` (leading axes are a batch), float32
+or float64, and is differentiable. The primitives (inverse, determinant, solve, pseudo-
+inverse, Cholesky, QR, eigh, SVD) live in ``glassnet.ops`` with their gradient formulas
+beside them; norms, powers, products and least squares are composed of them.
+
+>>> import glassnet as gn
+>>> A = gn.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=gn.float64, requires_grad=True)
+>>> gn.linalg.det(A).item()
+11.0
+
+Not here: the general (non-symmetric) eigendecomposition ``eig``/``eigvals``, whose results
+are complex, and the LU and LDL factorisations.
+"""
+
+from glassnet.ops._linalg import matmul
+from glassnet.ops._linalg_checks import LinAlgError
+from glassnet.ops._linalg_decompose import cholesky, eigvalsh, svdvals
+from glassnet.ops._linalg_decompose import linalg_eigh as eigh
+from glassnet.ops._linalg_decompose import linalg_qr as qr
+from glassnet.ops._linalg_decompose import linalg_svd as svd
+from glassnet.ops._linalg_inverse import det, inv, pinv, slogdet, solve
+from glassnet.ops._linalg_norms import linalg_norm as norm
+from glassnet.ops._linalg_norms import matrix_norm, vector_norm
+from glassnet.ops._linalg_products import linalg_cross as cross
+from glassnet.ops._linalg_products import linalg_diagonal as diagonal
+from glassnet.ops._linalg_products import (
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    solve_triangular,
+    vecdot,
+)
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
