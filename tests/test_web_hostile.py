@@ -225,7 +225,7 @@ _JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=9) | st.dictionaries(st.text(max_size=8), inner, max_size=6),
     max_leaves=40)
 _ENDPOINTS = ["/api/compute", "/api/step", "/api/trace", "/api/init", "/api/train",
-              "/api/export/model", "/api/export/script"]
+              "/api/export/model", "/api/export/script", "/api/attention"]
 
 
 def _leaf_paths(node, path=()):
@@ -242,6 +242,8 @@ def _valid_document(path):
         return {"state": state, "dataset": "xor", "steps": 5, "grid": 4}
     if path == "/api/init":
         return {"sizes": [2, 3, 2], "activations": ["tanh", "none"], "seed": 3, "loss": "mse", "lr": 0.5}
+    if path == "/api/attention":
+        return dict(web.default_attention(), causal=True)
     return state
 
 
