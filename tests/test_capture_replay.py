@@ -42,9 +42,9 @@ def _train(step, batches):
     return [(out.array.copy(), loss.item()) for out, loss in (step(x, y) for x, y in batches)]
 
 
-def _assert_same(runs, model_a, model_b, dtype):
+def _assert_same(runs, model_a, model_b, dtype, float32_tol=0.0):
     (a, model_a), (b, model_b) = (runs[0], model_a), (runs[1], model_b)
-    tol = 1e-12 if dtype == np.float64 else 0.0
+    tol = 1e-12 if dtype == np.float64 else float32_tol
     for (out_a, loss_a), (out_b, loss_b) in zip(a, b, strict=True):
         np.testing.assert_allclose(out_b, out_a, rtol=tol, atol=tol)
         assert abs(loss_b - loss_a) <= tol * max(1.0, abs(loss_a))
@@ -65,8 +65,8 @@ def test_preallocated_replay_equals_eager(dtype, optimizer):
     lowered = [e.name for e in tape.entries if e.replay]
     assert lowered.count("LinearOp") == 6 and lowered.count("ReLU") == 4  # forward and backward each
     update = "SGD update" if optimizer == "sgd" else "Adam update"
-    assert [title for title, _, _ in tape.groups] == ["bias + ReLU", "bias + ReLU", "ReLU backward",
-                                                      "ReLU backward", update]
+    assert [title for title, _, _ in tape.groups] == ["bias + ReLU", "bias + ReLU", "softmax + cross-entropy",
+                                                      "ReLU backward", "ReLU backward", update]
     _assert_same(runs, eager_model, model, dtype)
 
 
@@ -80,7 +80,10 @@ def test_fused_numba_replay_equals_the_numpy_replay(dtype, optimizer):
     batches = _batches(dtype, batch=260)  # 300·260 > 65,536: the parallel kernels run too
     runs = [_train(unfused, batches), _train(fused, batches)]
     assert fused.tape.kernels == "numba" and unfused.tape.kernels == "numpy"
-    _assert_same(runs, numpy_model, fused_model, dtype)
+    softmax = [e.replay for e in fused.tape.entries if e.name == "SoftmaxCrossEntropyIndex"]
+    assert softmax == ["fused (numba)"] * 2
+    # numba's exp and log may round the last bit differently from NumPy's (float32: 6e-8)
+    _assert_same(runs, numpy_model, fused_model, dtype, float32_tol=1e-5)
 
 
 def _edge_arrays(dtype, shape, rng):
@@ -115,10 +118,30 @@ def test_numba_kernels_equal_numpy_kernels_bit_for_bit(dtype, size):
     fast.adam(*states[1][:1], *states[1][1:], *scalars, None)
     for mine, theirs in zip(states[1], states[0], strict=True):
         np.testing.assert_array_equal(mine, theirs)
+    _check_softmax_ce(fast, dtype, size, rng)
     NumpyKernels.sgd_momentum(*states[0][:3], dtype(0.9), dtype(-0.05), np.empty(size, dtype))
     fast.sgd_momentum(*states[1][:3], dtype(0.9), dtype(-0.05), None)
     for mine, theirs in zip(states[1], states[0], strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def _check_softmax_ce(fast, dtype, size, rng):
+    """The forward to rounding (exp, log and the row sums' order), the backward bit for bit."""
+    z = (rng.standard_normal(size) * 5).astype(dtype)
+    labels = rng.integers(0, size[1], size[0])
+    work_np, work_nb = _fused.SoftmaxWork(size, dtype), _fused.SoftmaxWork(size, dtype)
+    losses_np = NumpyKernels.softmax_ce(z, labels, work_np).copy()
+    losses_nb = fast.softmax_ce(z, labels, work_nb)
+    tol = 1e-14 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(losses_nb, losses_np, rtol=tol, atol=tol)
+    np.testing.assert_allclose(work_nb.prob, work_np.prob, rtol=tol, atol=tol)
+    out_np, out_nb = np.empty(size, dtype), np.empty(size, dtype)
+    scale = np.asarray(1.0, dtype) / size[0]
+    NumpyKernels.softmax_ce_grad(work_np.prob, labels, scale, out_np, work_np.rows)
+    fast.softmax_ce_grad(work_np.prob, labels, scale, out_nb, work_np.rows)
+    np.testing.assert_array_equal(out_nb, out_np)
+    with pytest.raises(IndexError):  # a label out of range: NumPy's error, never a read past the row
+        fast.softmax_ce(z, np.full(size[0], size[1]), work_nb)
 
 
 def test_results_are_fresh_and_gradient_arrays_are_reused():

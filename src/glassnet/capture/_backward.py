@@ -14,7 +14,7 @@ import numpy as np
 
 from glassnet.autograd._engine import _topological_order, as_grad_array, unbroadcast
 from glassnet.autograd._tensor import Tensor
-from glassnet.capture._tape import Entry, StaleBranch, backward_run, sum_run, unary_run
+from glassnet.capture._tape import SEED_NOTE, Entry, StaleBranch, backward_run, sum_run, unary_run
 
 __all__ = ["record_backward"]
 
@@ -88,7 +88,7 @@ def _seed(rec, root, gradient):
     if gradient is None:
         slot = rec.new_slot(seed)
         rec.emit(unary_run(np.ones_like, root_slot, slot), Entry("route", reads=(root_slot,), writes=(slot,),
-                                                                 note="seed: ones shaped like the loss"))
+                                                                 note=SEED_NOTE))
     else:
         given = rec.slot_for(gradient, "backward")
         slot = rec.new_slot(seed)

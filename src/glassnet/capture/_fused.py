@@ -23,6 +23,14 @@ Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input):
 - ``adam(p, g, m, v, a1, b2, a2, s2, eps, k)``: ``m ← m + a1·(g − m)``;
   ``v ← b2·v + a2·g²``; ``p ← p − k·m / (√v / s2 + eps)``  (a1 = 1 − β1, a2 = 1 − β2,
   s2 = √(1 − β2ᵗ), k = lr / (1 − β1ᵗ))
+- ``softmax_ce(z, labels, work)``: per row ``Ŷ = exp(z − max z) / Σ exp(z − max z)`` into
+  ``work.prob`` and ``L_i = log Σ exp(z − max z) − (z_{y_i} − max z)``; returns the L_i
+  (z (N, C), labels (N,); ``work`` from ``SoftmaxWork(shape, dtype)``)
+- ``softmax_ce_grad(prob, labels, scale, out)``: ``out = (Ŷ − Y)·scale`` (Y one-hot)
+
+numba's ``exp`` and ``log`` may differ from NumPy's in the last bit, so the fused
+softmax-cross-entropy forward agrees with the NumPy one to rounding, not bit for bit (the
+other kernels, and its backward, give the same bits).
 """
 
 import numpy as np
@@ -59,6 +67,16 @@ def kernels(fuse):
     return _compiled
 
 
+class SoftmaxWork:
+    """The arrays one softmax-cross-entropy step writes into (allocated once per tape)."""
+
+    def __init__(self, shape, dtype):
+        n = shape[0]
+        self.top, self.total = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
+        self.shifted, self.exp, self.prob = (np.empty(shape, dtype) for _ in range(3))
+        self.losses, self.rows = np.empty(n, dtype), np.arange(n)
+
+
 class NumpyKernels:
     """The fallback: the same chains as NumPy calls writing into preallocated arrays."""
 
@@ -80,6 +98,21 @@ class NumpyKernels:
         v += g
         np.multiply(v, neg_lr, out=tmp)
         p += tmp
+
+    @staticmethod
+    def softmax_ce(z, labels, work):
+        np.max(z, axis=1, keepdims=True, out=work.top)
+        np.subtract(z, work.top, out=work.shifted)
+        np.exp(work.shifted, out=work.exp)
+        np.sum(work.exp, axis=1, keepdims=True, out=work.total)
+        np.divide(work.exp, work.total, out=work.prob)
+        return np.subtract(np.log(work.total[:, 0]), work.shifted[work.rows, labels], out=work.losses)
+
+    @staticmethod
+    def softmax_ce_grad(prob, labels, scale, out, rows):
+        np.copyto(out, prob)
+        out[rows, labels] -= 1
+        np.multiply(out, scale, out=out)
 
     @staticmethod
     def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
@@ -143,8 +176,45 @@ def _numba_kernels():
             v[i] = vi
             p[i] = p[i] - (mi / (np.sqrt(vi) / s2 + eps)) * k
 
+    @both
+    def softmax_ce(z, labels, prob, losses):
+        for i in prange(z.shape[0]):
+            top = z[i, 0]
+            for j in range(1, z.shape[1]):
+                if z[i, j] > top or z[i, j] != z[i, j]:
+                    top = z[i, j]
+            total = np.exp(z[i, 0] - top)
+            prob[i, 0] = total
+            for j in range(1, z.shape[1]):
+                e = np.exp(z[i, j] - top)
+                prob[i, j] = e
+                total += e
+            for j in range(z.shape[1]):
+                prob[i, j] = prob[i, j] / total
+            losses[i] = np.log(total) - (z[i, labels[i]] - top)
+
+    @both
+    def softmax_ce_grad(prob, labels, scale, one, out):
+        for i in prange(prob.shape[0]):
+            for j in range(prob.shape[1]):
+                out[i, j] = (prob[i, j] - one if j == labels[i] else prob[i, j]) * scale  # one: prob's dtype
+
     class NumbaKernels:
         name = "numba"
+
+        @staticmethod
+        def softmax_ce(z, labels, work):
+            if not _labels_in_range(labels, z.shape[1]):  # NumPy's indexing raises (or wraps) as eager
+                return NumpyKernels.softmax_ce(z, labels, work)
+            softmax_ce(z.size)(z, labels, work.prob, work.losses)
+            return work.losses
+
+        @staticmethod
+        def softmax_ce_grad(prob, labels, scale, out, rows):
+            if not _labels_in_range(labels, prob.shape[1]):
+                return NumpyKernels.softmax_ce_grad(prob, labels, scale, out, rows)
+            as_dtype = prob.dtype.type
+            softmax_ce_grad(prob.size)(prob, labels, as_dtype(scale), as_dtype(1), out)
 
         @staticmethod
         def bias_relu(z, b, out):
@@ -163,3 +233,8 @@ def _numba_kernels():
             adam(p.size)(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
 
     return NumbaKernels
+
+
+def _labels_in_range(labels, classes):
+    """0 ≤ every label < classes (the numba loops index without bounds checks)."""
+    return labels.size == 0 or (labels.min() >= 0 and labels.max() < classes)

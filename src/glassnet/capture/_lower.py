@@ -12,7 +12,8 @@ kernel (:mod:`._fused`: numba when installed, else the same chain as NumPy calls
 - ``ReLU`` forward ``Y = max(X, 0)`` and backward ``dX = dY · [Y > 0]`` (one fused pass);
 - ``SoftmaxCrossEntropyIndex`` (mean over rows): the max, shift, exp, row sums and
   probabilities into arrays; backward ``dZ = (Ŷ − Y) / N`` into its array;
-- the optimiser update of SGD with momentum and of Adam (see :mod:`._updates`).
+- the optimiser update of SGD with momentum and of Adam (see :mod:`._updates`);
+- the seed of backward (ones shaped like the loss): one constant array.
 
 An op is lowered only when both its forward and its backward are (a recorded backward
 reads what the recorded forward saved on the op). Any other step runs as recorded. A
@@ -23,8 +24,9 @@ parameters' ``.grad`` arrays are reused from step to step (as PyTorch's are with
 
 import numpy as np
 
-from glassnet.capture._tape import output_slots
-from glassnet.capture._updates import lower_update
+from glassnet.capture._fused import NumpyKernels, SoftmaxWork
+from glassnet.capture._tape import SEED_NOTE, output_slots
+from glassnet.capture._updates import UPDATE_FORMULAS, lower_update
 from glassnet.ops._activation import ReLU
 from glassnet.ops._linear import LinearOp
 from glassnet.ops._loss import SoftmaxCrossEntropyIndex
@@ -41,17 +43,28 @@ def lower(tape, kernels):
         if lowering is not None and _plain(tape, fwd, bwd):
             lowering(plan, fwd, bwd)
     for i, entry in enumerate(tape.entries):
+        if entry.kind == "route" and entry.note == SEED_NOTE:
+            _lower_seed(plan, i)
         if entry.kind == "update":
             run = lower_update(entry.op, tape.runs[i], kernels)
             if run is not None:
                 tape.runs[i], entry.replay = run, f"fused ({kernels.name})"
                 entry.note = f"{type(entry.op).__name__}.step(), fused (its own step() in cases not covered)"
-                tape.groups.append((f"{type(entry.op).__name__} update", _UPDATE_FORMULA, [i]))
+                name = type(entry.op).__name__
+                tape.groups.append((f"{name} update", UPDATE_FORMULAS[name], [i]))
     tape.groups.sort(key=lambda group: group[2][0])
     tape.kernels = kernels.name
 
 
-_UPDATE_FORMULA = "each parameter's moments and value in one pass over its arrays"
+def _lower_seed(plan, index):
+    """The seed of backward, ones shaped like the loss: one read-only array for every replay."""
+    (out,) = plan.tape.entries[index].writes
+    ones = np.ones(*plan.spec(out))
+    ones.flags.writeable = False  # a step that wrote into it would fail loudly, not poison later replays
+
+    def run(env):
+        env[out] = ones
+    plan.set(index, run, "a constant")
 
 
 class _Plan:
@@ -218,31 +231,23 @@ def _lower_softmax_ce(plan, fwd, bwd):
     (shape, dtype), (loss,) = plan.spec(z), entry.writes
     if len(shape) != 2 or shape[0] == 0 or shape[1] == 0 or plan.spec(labels)[1].kind not in "iu":
         return
-    n = shape[0]
-    top, total = np.empty((n, 1), dtype), np.empty((n, 1), dtype)
-    shifted, exp, prob = np.empty(shape, dtype), np.empty(shape, dtype), np.empty(shape, dtype)
-    rows = np.arange(n)
+    n, work, kernels = shape[0], SoftmaxWork(shape, dtype), plan.kernels
 
     def run(env):
-        np.max(env[z], axis=1, keepdims=True, out=top)
-        np.subtract(env[z], top, out=shifted)
-        np.exp(shifted, out=exp)
-        np.sum(exp, axis=1, keepdims=True, out=total)
-        np.divide(exp, total, out=prob)
-        losses = np.log(total[:, 0]) - shifted[rows, env[labels]]
+        losses = kernels.softmax_ce(env[z], env[labels], work)
         env[loss] = np.asarray(losses.sum() / n, dtype=losses.dtype)
-    plan.set(fwd, run, "out=")
+    plan.set(fwd, run, "out=" if kernels is NumpyKernels else f"fused ({kernels.name})")
+    plan.tape.groups.append(("softmax + cross-entropy", "per row: max, exp, Σ, Ŷ = exp / Σ and "
+                             "L_i = log Σ − (z_{y_i} − max); L = mean_i L_i", [fwd]))
     if bwd is None:
         return
     (g,), (dz,) = plan.tape.entries[bwd].reads, plan.tape.entries[bwd].writes
     dz_buf = plan.buffer(dz)
 
     def backward(env):
-        np.copyto(dz_buf, prob)
-        dz_buf[rows, env[labels]] -= 1
-        np.multiply(dz_buf, env[g] / n, out=dz_buf)
+        kernels.softmax_ce_grad(work.prob, env[labels], env[g] / n, dz_buf, work.rows)
         env[dz] = dz_buf
-    plan.set(bwd, backward, "out=")
+    plan.set(bwd, backward, "out=" if kernels is NumpyKernels else f"fused ({kernels.name})")
 
 
 _LOWERINGS = {LinearOp: _lower_linear, ReLU: _lower_relu, SoftmaxCrossEntropyIndex: _lower_softmax_ce}

@@ -20,7 +20,9 @@ entry's ``replay`` then says how, and ``Tape.groups`` lists the fused groups.
 
 import numpy as np
 
-__all__ = ["Entry", "StaleBranch", "Tape"]
+__all__ = ["Entry", "SEED_NOTE", "StaleBranch", "Tape"]
+
+SEED_NOTE = "seed: ones shaped like the loss"
 
 _ndarray = np.ndarray
 

@@ -22,7 +22,13 @@ import numpy as np
 from glassnet.optim._adam import Adam
 from glassnet.optim._sgd import SGD
 
-__all__ = ["lower_update"]
+__all__ = ["UPDATE_FORMULAS", "lower_update"]
+
+UPDATE_FORMULAS = {
+    "SGD": "v ← μ·v + g; p ← p − lr·v (one pass per parameter)",
+    "Adam": "m ← m + (1 − β1)·(g − m); v ← β2·v + (1 − β2)·g²; p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) "
+            "+ eps) (one pass per parameter)",
+}
 
 
 def lower_update(optimizer, fallback, kernels):

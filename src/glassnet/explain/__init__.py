@@ -7,6 +7,7 @@ the ordinary way, watch it, and write down its real numbers.
 
 from glassnet.explain._attention import AttentionExplanation, attention
 from glassnet.explain._backprop import BackpropExplanation, BackpropStep, backprop
+from glassnet.explain._compiled import CompiledExplanation, compiled
 from glassnet.explain._forward import ForwardExplanation, forward
 from glassnet.explain._layer import LayerExplanation, layer
 from glassnet.explain._matmul import MatmulExplanation, matmul
@@ -18,6 +19,7 @@ __all__ = [
     "AttentionExplanation",
     "BackpropExplanation",
     "BackpropStep",
+    "CompiledExplanation",
     "Explanation",
     "ForwardExplanation",
     "LayerExplanation",
@@ -27,6 +29,7 @@ __all__ = [
     "Worksheet",
     "attention",
     "backprop",
+    "compiled",
     "forward",
     "layer",
     "matmul",
