@@ -6,6 +6,7 @@ the ordinary way, watch it, and write down its real numbers.
 """
 
 from glassnet.explain._attention import AttentionExplanation, attention
+from glassnet.explain._attention_backprop import AttentionBackpropExplanation
 from glassnet.explain._backprop import BackpropExplanation, BackpropStep, backprop
 from glassnet.explain._compiled import CompiledExplanation, compiled
 from glassnet.explain._forward import ForwardExplanation, forward
@@ -16,6 +17,7 @@ from glassnet.explain._trace import Trace, TraceStep, trace
 from glassnet.explain._worksheet import Worksheet, worksheet
 
 __all__ = [
+    "AttentionBackpropExplanation",
     "AttentionExplanation",
     "BackpropExplanation",
     "BackpropStep",
