@@ -223,3 +223,102 @@ def test_independent_shapes_and_errors():
     assert tuple(ind.log_prob(gn.zeros(4, 2, 3)).shape) == (4,)
     with pytest.raises(ValueError, match="reinterpreted_batch_ndims <= len"):
         D.Independent(base, 4)
+
+
+def _spd(seed, batch=()):
+    """Symmetric positive definite k×k matrices A·Aᵀ + k·I (float64)."""
+    a = np.random.default_rng(seed).standard_normal(batch + (3, 3))
+    return a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)
+
+
+MVN_FORMS = {  # name → (parameter arrays, build(lib_distributions, loc, matrix))
+    "covariance": lambda d, m, c: d.MultivariateNormal(m, covariance_matrix=c),
+    "precision": lambda d, m, c: d.MultivariateNormal(m, precision_matrix=c),
+    "scale_tril": lambda d, m, c: d.MultivariateNormal(m, scale_tril=c),
+}
+
+
+def _mvn_params(form):
+    cov = _spd(5, (2,))
+    matrix = np.linalg.cholesky(cov) if form == "scale_tril" else cov
+    return rng.standard_normal((2, 3)), matrix
+
+
+@pytest.mark.parametrize("form", sorted(MVN_FORMS))
+def test_multivariate_normal_equals_torchs(form):
+    loc, matrix = _mvn_params(form)
+    (m, c), (tm, tc) = _pair(loc, matrix)
+    ours, theirs = MVN_FORMS[form](D, m, c), MVN_FORMS[form](TD, tm, tc)
+    assert (tuple(ours.batch_shape), tuple(ours.event_shape)) == ((2,), (3,))
+    value = rng.standard_normal((4, 2, 3))
+    lp, tlp = ours.log_prob(gn.tensor(value)), theirs.log_prob(torch.tensor(value))
+    _close(lp, tlp)
+    _close(ours.entropy(), theirs.entropy())
+    for attribute in ("mean", "variance", "stddev", "covariance_matrix", "precision_matrix", "scale_tril"):
+        np.testing.assert_allclose(getattr(ours, attribute).detach().numpy(),
+                                   getattr(theirs, attribute).detach().numpy(), rtol=1e-10, atol=1e-12)
+    (lp.sum() + ours.entropy().sum()).backward()
+    (tlp.sum() + theirs.entropy().sum()).backward()
+    for o, t in ((m, tm), (c, tc)):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert tuple(ours.sample((5,)).shape) == tuple(theirs.sample((5,)).shape) == (5, 2, 3)
+    wide = gn.tensor(value[:, :1].repeat(2, axis=1))
+    _close(ours.expand((4, 2)).log_prob(wide), theirs.expand((4, 2)).log_prob(torch.tensor(wide.numpy())))
+
+
+def test_multivariate_normal_rsample_gradient_and_kl():
+    loc, cov = _mvn_params("covariance")
+    inputs = [gn.tensor(loc, requires_grad=True), gn.tensor(cov, requires_grad=True)]
+
+    def draw(m, c):
+        gn.manual_seed(4)
+        return D.MultivariateNormal(m, covariance_matrix=(c + c.transpose(-1, -2)) / 2).rsample((2,))
+
+    assert gradcheck(draw, inputs)
+    (m, c, m2, c2), (tm, tc, tm2, tc2) = _pair(loc, cov, loc[::-1].copy(), _spd(8, (2,)))
+    q_tril = gn.linalg.cholesky(c2)
+    ours = D.kl_divergence(D.MultivariateNormal(m, c), D.MultivariateNormal(m2, scale_tril=q_tril))
+    theirs = TD.kl_divergence(TD.MultivariateNormal(tm, tc),
+                              TD.MultivariateNormal(tm2, scale_tril=torch.linalg.cholesky(tc2)))
+    _close(ours, theirs)
+    ours.sum().backward()
+    theirs.sum().backward()
+    for o, t in ((m, tm), (c, tc), (m2, tm2), (c2, tc2)):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_multivariate_normal_draws_have_its_covariance():
+    gn.manual_seed(6)
+    cov = _spd(9)
+    normal = D.MultivariateNormal(gn.zeros(3, dtype=gn.float64), covariance_matrix=gn.tensor(cov))
+    draws = normal.sample((40_000,))
+    np.testing.assert_allclose(np.cov(draws.numpy().T), cov, atol=0.1 * np.abs(cov).max())
+
+
+@pytest.mark.parametrize("make", [
+    lambda d, lib: d.MultivariateNormal(lib.zeros(2), covariance_matrix=lib.tensor([[1.0, 2], [2, 1]])),
+    lambda d, lib: d.MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor([[1.0, 1.0], [0.0, 1.0]])),
+    lambda d, lib: d.MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor([[-1.0, 0.0], [0.0, 1.0]])),
+])
+def test_multivariate_normal_refuses_what_torch_refuses(make):
+    with pytest.raises(ValueError, match="Expected parameter") as theirs:
+        make(TD, torch)
+    with pytest.raises(ValueError, match="Expected parameter") as ours:
+        make(D, gn)
+    assert str(ours.value).split(" (")[0] == str(theirs.value).split(" (")[0]
+    with pytest.raises(ValueError, match="Exactly one of covariance_matrix or precision_matrix"):
+        D.MultivariateNormal(gn.zeros(2))
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_expand_repeats_the_batch_as_torch(name):
+    arrays, build, value = BUILDERS[name]
+    ours_p, theirs_p = _pair(*arrays, grad=False)
+    batch = (5, *build(TD, *theirs_p).batch_shape)
+    ours, theirs = build(D, *ours_p).expand(batch), build(TD, *theirs_p).expand(batch)
+    assert (tuple(ours.batch_shape), tuple(ours.event_shape)) == (tuple(theirs.batch_shape),
+                                                                   tuple(theirs.event_shape))
+    value_dtype = torch.int64 if value.dtype.kind == "i" else torch.float64
+    _close(ours.log_prob(gn.tensor(value)), theirs.log_prob(torch.tensor(value, dtype=value_dtype)))
+    _close(ours.entropy(), theirs.entropy())
+    assert tuple(ours.sample((3,)).shape) == tuple(theirs.sample((3,)).shape)

@@ -1,6 +1,6 @@
 """Probability distributions as PyTorch's ``torch.distributions``: Normal, Uniform,
-Bernoulli, Categorical, Independent, with ``sample`` / ``rsample`` (reparameterised,
-differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
+Bernoulli, Categorical, Independent, MultivariateNormal, with ``sample`` / ``rsample``
+(reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
 
 Every formula is composed from glassnet's primitives, so ``log_prob`` and ``rsample``
@@ -14,6 +14,7 @@ from glassnet.distributions._discrete import Bernoulli, Categorical
 from glassnet.distributions._distribution import Distribution
 from glassnet.distributions._independent import Independent
 from glassnet.distributions._kl import kl_divergence, register_kl
+from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Categorical",
     "Distribution",
     "Independent",
+    "MultivariateNormal",
     "Normal",
     "Uniform",
     "constraints",

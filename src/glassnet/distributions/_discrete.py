@@ -57,6 +57,9 @@ class Bernoulli(Distribution):
     def param_shape(self):
         return self.probs.shape
 
+    def _expanded_params(self, batch_shape):
+        return {"probs": self.probs.expand(batch_shape), "logits": self.logits.expand(batch_shape)}
+
     @property
     def mean(self):
         return self.probs
@@ -123,6 +126,11 @@ class Categorical(Distribution):
     @property
     def param_shape(self):
         return self.probs.shape
+
+    def _expanded_params(self, batch_shape):
+        shape = batch_shape + (self._num_events,)
+        return {"probs": self.probs.expand(shape), "logits": self.logits.expand(shape),
+                "_num_events": self._num_events, "support": self.support}
 
     @property
     def mean(self):

@@ -80,6 +80,20 @@ class Distribution:
         """√variance."""
         return self.variance.sqrt()
 
+    def expand(self, batch_shape):
+        """The same distribution repeated over a larger ``batch_shape`` (parameters are
+        broadcast views, not copies), as PyTorch's ``expand``."""
+        batch_shape = Size(batch_shape)
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self._expanded_params(tuple(batch_shape)))
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expanded_params(self, batch_shape):
+        """Attribute name → value for :meth:`expand` (each parameter broadcast to ``batch_shape``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no expand")
+
     def sample(self, sample_shape=()):
         """A draw of shape ``sample_shape + batch_shape + event_shape``, cut from the graph."""
         with no_grad():

@@ -38,6 +38,11 @@ class Independent(Distribution):
         super().__init__(batch[:cut], batch[cut:] + tuple(base_distribution.event_shape),
                          validate_args=validate_args)
 
+    def _expanded_params(self, batch_shape):
+        base_batch = batch_shape + tuple(self._event_shape[:self.reinterpreted_batch_ndims])
+        return {"base_dist": self.base_dist.expand(base_batch),
+                "reinterpreted_batch_ndims": self.reinterpreted_batch_ndims}
+
     @property
     def has_rsample(self):
         return self.base_dist.has_rsample

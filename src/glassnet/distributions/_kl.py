@@ -4,9 +4,13 @@ class hierarchy) answers."""
 
 import math
 
+import numpy as np
+
+from glassnet import linalg
 from glassnet._creation import full_like
 from glassnet.distributions._discrete import Bernoulli, Categorical
 from glassnet.distributions._independent import Independent, sum_rightmost
+from glassnet.distributions._multivariate_normal import MultivariateNormal, mahalanobis_squared
 from glassnet.distributions._normal import Normal, Uniform
 from glassnet.ops import log, softplus, where
 
@@ -92,3 +96,19 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError("KL between Independent distributions with different "
                                   "reinterpreted_batch_ndims is not implemented")
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    """Σ log Lq_ii − Σ log Lp_ii + ½·(‖Lq⁻¹·Lp‖²_F + ‖Lq⁻¹(μq − μp)‖² − k)."""
+    if tuple(p.event_shape) != tuple(q.event_shape):
+        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes "
+                         "cannot be computed")
+    Lp, Lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = (log(Lq.diagonal(dim1=-2, dim2=-1)).sum(-1) - log(Lp.diagonal(dim1=-2, dim2=-1)).sum(-1))
+    n = p.event_shape[0]
+    batch = tuple(np.broadcast_shapes(tuple(q.batch_shape), tuple(p.batch_shape)))
+    X = linalg.solve_triangular(Lq.expand(batch + (n, n)), Lp.expand(batch + (n, n)), upper=False)
+    term2 = X.pow(2).reshape(batch + (n * n,)).sum(-1)
+    term3 = mahalanobis_squared(Lq, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)

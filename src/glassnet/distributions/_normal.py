@@ -29,6 +29,9 @@ class Normal(Distribution):
         numbers = all(isinstance(v, (int, float)) for v in (loc, scale))
         super().__init__(() if numbers else self.loc.shape, validate_args=validate_args)
 
+    def _expanded_params(self, batch_shape):
+        return {"loc": self.loc.expand(batch_shape), "scale": self.scale.expand(batch_shape)}
+
     @property
     def mean(self):
         return self.loc
@@ -85,6 +88,10 @@ class Uniform(Distribution):
         self.support = constraints.interval(self.low, self.high)
         numbers = all(isinstance(v, (int, float)) for v in (low, high))
         super().__init__(() if numbers else self.low.shape, validate_args=validate_args)
+
+    def _expanded_params(self, batch_shape):
+        low, high = self.low.expand(batch_shape), self.high.expand(batch_shape)
+        return {"low": low, "high": high, "support": constraints.interval(low, high)}
 
     @property
     def mean(self):

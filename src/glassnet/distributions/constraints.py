@@ -7,10 +7,15 @@ error messages do (``GreaterThan(lower_bound=0.0)``).
 ``real_vector`` judge a whole last dimension at once.
 """
 
+import numpy as np
+
+from glassnet._backend import to_numpy
+from glassnet.autograd._tensor import Tensor
+
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
-    "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than",
-    "nonnegative_integer", "positive", "real", "real_vector", "simplex", "unit_interval",
+    "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
+    "nonnegative_integer", "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
 ]
 
 
@@ -201,3 +206,30 @@ greater_than_eq = _GreaterThanEq
 less_than = _LessThan
 interval = _Interval
 half_open_interval = _HalfOpenInterval
+
+
+class _LowerCholesky(Constraint):
+    """Square lower-triangular matrices with a positive diagonal (a Cholesky factor)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric matrices (to within 1e-6) whose eigenvalues are all positive."""
+
+    event_dim = 2
+
+    def check(self, value):
+        symmetric = ((value - value.transpose(-1, -2)).abs() <= 1e-6).reshape(
+            tuple(value.shape[:-2]) + (-1,)).all(-1)
+        array = np.asarray(to_numpy(value.array))
+        positive = np.linalg.eigvalsh((array + np.swapaxes(array, -1, -2)) / 2).min(-1) > 0
+        return symmetric & Tensor._wrap(np.asarray(positive), False, None)
+
+
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
