@@ -285,12 +285,12 @@ class AttentionExplanation(Explanation):
             x_block = vcat(label_block("X"), matrix_block(self.parts.X, digits=self.digits))
             parts.append(render_block(x_block, color))
             parts += [self._product_text(p, color) for p in self.projections]
-        parts += [f"Scores of head {self.head}: S = Q_h·K_hᵀ, one dot product per (query, key).",
+        parts += [wrap(f"Scores of head {self.head}: S = Q_h·K_hᵀ, one dot product per (query, key)."),
                   self._product_text(self.scores, color), wrap(self.scale_words()),
                   wrap(self.mask_words()), self._matrix_pair(color), wrap(self.softmax_words()),
                   render_block(vcat(label_block("P = softmax(Z) by rows"),
                                     matrix_block(self.P, row=self.row, digits=self.digits)), color),
-                  "Weighted sum of the values: A_h = P·V_h.", self._product_text(self.weighted, color),
+                  wrap("Weighted sum of the values: A_h = P·V_h."), self._product_text(self.weighted, color),
                   wrap(self.concat_words())]
         if self.output is not None:
             parts.append(self._product_text(self.output, color))

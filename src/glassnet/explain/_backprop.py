@@ -97,7 +97,7 @@ class StepsExplanation(Explanation):
                 lines.append(render_block(flow(blocks[r:r + 3], gap=4), color))
         agree = s.agreement()
         if agree is not None:
-            lines.append(f"autograd computed the same numbers ({agree})")
+            lines.append(wrap(f"autograd computed the same numbers ({agree})"))
         if s.note:
             lines.append(wrap(s.note))
         return "\n".join(lines)

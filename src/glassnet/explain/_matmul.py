@@ -113,7 +113,7 @@ class MatmulExplanation(Explanation):
     def layout_block(self):
         i, j = self.highlight
         a, b, c = self.names
-        A_b = matrix_block(self.A, row=i, digits=self.digits, sep=self.sep)
+        A_b = matrix_block(self.A, row=i, digits=self.digits, sep=self.sep, width=text_width() - 2)
         A_b = [[("▶ " if r == i else "  ", "row" if r == i else None)] + line
                for r, line in enumerate(A_b)]
         B_b = matrix_block(self.B, col=j, digits=self.digits)
