@@ -108,9 +108,9 @@ class StepsExplanation(Explanation):
     def _html_parts(self):
         parts = []
         for s in self.steps:
-            tables = "".join(
-                f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=self.digits, sep=sep)}</td>"
-                for label, m, sep in s.shown)
+            cells = [f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=self.digits, sep=sep)}</td>"
+                     for label, m, sep in s.shown]
+            tables = "</tr><tr>".join("".join(cells[r:r + 3]) for r in range(0, len(cells), 3))
             agree = s.agreement()
             check = "" if agree is None else f"<p>autograd computed the same numbers ({agree})</p>"
             parts.append(f"<h4>Step {s.number}. {html.escape(s.title)}</h4>"
