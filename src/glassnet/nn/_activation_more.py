@@ -10,7 +10,6 @@ from glassnet.nn._module import Module
 __all__ = ["Softplus", "ELU", "SiLU", "Mish", "Hardtanh", "Softsign", "LogSigmoid", "Tanhshrink"]
 
 
-
 def _inplace_repr(module):
     return ", inplace=True" if module.inplace else ""
 
