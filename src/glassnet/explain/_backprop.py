@@ -17,6 +17,7 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.explain._activation import activation_of
 from glassnet.explain._forward import run_captured
 from glassnet.explain._render import (
+    CSS,
     Explanation,
     agreement,
     flow,
@@ -60,6 +61,10 @@ class BackpropStep:
 
     def __repr__(self):
         return f"<BackpropStep {self.number}: {self.title}>"
+
+    def _repr_html_(self):
+        """The step as a notebook shows it: the same HTML as in its explanation."""
+        return f'<div class="gn-explain"><style>{CSS}</style>{step_html(self)}</div>'
 
 
 def _targets(y, out_shape, single, loss):
@@ -106,18 +111,21 @@ class StepsExplanation(Explanation):
         return [self._step_text(s, color) for s in self.steps]
 
     def _html_parts(self):
-        parts = []
-        for s in self.steps:
-            cells = [f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=self.digits, sep=sep)}</td>"
-                     for label, m, sep in s.shown]
-            tables = "</tr><tr>".join("".join(cells[r:r + 3]) for r in range(0, len(cells), 3))
-            agree = s.agreement()
-            check = "" if agree is None else f"<p>autograd computed the same numbers ({agree})</p>"
-            parts.append(f"<h4>Step {s.number}. {html.escape(s.title)}</h4>"
-                         f"<p>{html.escape(s.formula)}</p>"
-                         f'<table class="gn-layout"><tr>{tables}</tr></table>'
-                         f"{check}<p>{html.escape(s.note)}</p>")
-        return parts
+        return [step_html(s, self.digits) for s in self.steps]
+
+
+def step_html(s, digits=4):
+    """One :class:`BackpropStep` as HTML: its title, formula, matrices in rows of three
+    (operands and result) and how autograd agreed."""
+    cells = [f"<td>{html_matrix(np.atleast_2d(m), caption=label, digits=digits, sep=sep)}</td>"
+             for label, m, sep in s.shown]
+    tables = "</tr><tr>".join("".join(cells[r:r + 3]) for r in range(0, len(cells), 3))
+    agree = s.agreement()
+    check = "" if agree is None else f"<p>autograd computed the same numbers ({agree})</p>"
+    return (f"<h4>Step {s.number}. {html.escape(s.title)}</h4>"
+            f"<p>{html.escape(s.formula)}</p>"
+            f'<table class="gn-layout"><tr>{tables}</tr></table>'
+            f"{check}<p>{html.escape(s.note)}</p>")
 
 
 class BackpropExplanation(StepsExplanation):

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from glassnet.autograd._mode import observe
-from glassnet.explain._render import Explanation, fmt, shape_str
+from glassnet.explain._render import CSS, Explanation, fmt, shape_str
 from glassnet.nn._module import module_stack
 
 __all__ = ["Trace", "TraceStep", "trace", "summarize", "SCHEMA"]
@@ -73,6 +73,12 @@ class TraceStep:
 
     def __repr__(self):
         return f"<TraceStep #{self.index} {self.phase} {self.op} in {self.where()}>"
+
+    def _repr_html_(self):
+        """The step as a notebook shows it: the trace table's header and this step's row."""
+        return (f'<div class="gn-explain"><style>{CSS}</style>'
+                f'<table class="gn-trace" border="1" style="border-collapse:collapse">'
+                f"{_TRACE_HEAD}{_step_row_html(self)}</table></div>")
 
 
 def _show(value, limit=70):
@@ -178,21 +184,27 @@ class Trace(Explanation):
         return [head] + ["\n".join(self._step_lines(s) for s in self.steps)]
 
     def _html_parts(self):
-        rows = ["<tr><th>#</th><th>phase</th><th>op</th><th>module</th><th>formula</th>"
-                "<th>inputs</th><th>output / gradients</th></tr>"]
-        for s in self.steps:
-            formula = "; ".join(s.formula) if isinstance(s.formula, list) else s.formula
-            ins = "<br>".join(html.escape(_show(v)) for v in s.inputs)
-            if s.phase == "forward":
-                out = html.escape(_show(s.output))
-            else:
-                out = "<br>".join(html.escape(_show(v)) for v in s.grad_inputs)
-            cells = [str(s.index), s.phase, s.op, s.where(), formula]
-            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-                        + f"<td>{ins}</td><td>{out}</td></tr>")
+        rows = [_TRACE_HEAD] + [_step_row_html(s) for s in self.steps]
         return [f"<p>{len(self.steps)} steps</p>",
                 '<table class="gn-trace" border="1" style="border-collapse:collapse">'
                 + "".join(rows) + "</table>"]
+
+
+_TRACE_HEAD = ("<tr><th>#</th><th>phase</th><th>op</th><th>module</th><th>formula</th>"
+               "<th>inputs</th><th>output / gradients</th></tr>")
+
+
+def _step_row_html(s):
+    """One :class:`TraceStep` as a row of the trace table."""
+    formula = "; ".join(s.formula) if isinstance(s.formula, list) else s.formula
+    ins = "<br>".join(html.escape(_show(v)) for v in s.inputs)
+    if s.phase == "forward":
+        out = html.escape(_show(s.output))
+    else:
+        out = "<br>".join(html.escape(_show(v)) for v in s.grad_inputs)
+    cells = [str(s.index), s.phase, s.op, s.where(), formula]
+    return ("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + f"<td>{ins}</td><td>{out}</td></tr>")
 
 
 def _module_path():

@@ -114,6 +114,10 @@ class Worksheet(Explanation):
         page = super().to_html(full_page=full_page)
         return page.replace(f"<style>{CSS}</style>", f"<style>{CSS}{BLANK_CSS}</style>", 1)
 
+    def _repr_html_(self):
+        """In a notebook: the sheet as a fragment (a whole page is for printing)."""
+        return self.to_html(full_page=False)
+
 
 class _AnswerKey(Explanation):
     def __init__(self, sheet, detail):

@@ -1,5 +1,6 @@
 """History: per-epoch loss and metrics of a training run."""
 
+import html
 import json
 
 from glassnet._errors import GlassnetValueError
@@ -89,3 +90,21 @@ class History:
     def __repr__(self):
         last = self.records[-1] if self.records else {}
         return f"History({len(self)} epochs, last={last})"
+
+    def _repr_html_(self):
+        """In a notebook: one row per epoch, one column per recorded key (floats to 4
+        significant digits; a key an epoch did not record is left empty)."""
+        keys = self.keys()
+        head = "".join(f"<th>{html.escape(str(k))}</th>" for k in keys)
+        rows = ["<tr>" + "".join(f"<td>{_cell(r.get(k))}</td>" for k in keys) + "</tr>"
+                for r in self.records]
+        return (f'<table class="gn-history"><caption>History: {len(self)} epochs</caption>'
+                f"<tr>{head}</tr>{''.join(rows)}</table>")
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape(str(value))
