@@ -21,12 +21,22 @@ OPTIMISERS = {  # name → options besides the flags
     "SGD": {"lr": 0.05, "momentum": 0.9, "weight_decay": 1e-2}, "Adam": {"lr": 0.01, "amsgrad": True},
     "AdamW": {"lr": 0.01}, "RMSprop": {"lr": 0.01, "momentum": 0.5, "centered": True},
     "Adagrad": {"lr": 0.1, "lr_decay": 1e-3}, "Adadelta": {"lr": 0.5}, "Adamax": {"lr": 0.01},
-    "NAdam": {"lr": 0.01}, "RAdam": {"lr": 0.01},
+    "NAdam": {"lr": 0.01}, "RAdam": {"lr": 0.01}, "Rprop": {"lr": 0.01, "etas": (0.4, 1.3)},
+    "ASGD": {"lr": 0.05, "lambd": 1e-2, "t0": 2, "weight_decay": 1e-3},
 }
 
 
 def _torch_flags(name):
     return [f for f in FLAGS if f in inspect.signature(getattr(torch.optim, name).__init__).parameters]
+
+
+NOT_HERE = {"Adafactor", "Muon"}  # torch's newest two (2.5+), not in glassnet yet
+
+
+def test_every_torch_optimiser_but_the_newest_is_here():
+    names = {n for n, v in vars(torch.optim).items()
+             if isinstance(v, type) and issubclass(v, torch.optim.Optimizer)}
+    assert names - NOT_HERE <= set(gn.optim.__all__), names - NOT_HERE - set(gn.optim.__all__)
 
 
 def test_every_optimiser_takes_the_flags_torch_takes():
@@ -62,9 +72,12 @@ def test_maximize_and_speed_hints_give_torchs_numbers(name, hint):
     options = {**OPTIMISERS[name], "maximize": True, **({hint: True} if hint else {})}
     ours, theirs = _trajectory(gn, name, options), _trajectory(torch, name, options)
     assert ours[0][-1] > ours[0][0]  # ascending the loss
-    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
+    # torch's multi-tensor ASGD multiplies by its float32 eta tensor: its foreach numbers
+    # differ from its own single-tensor ones by ~3e-8 (glassnet gives the single-tensor ones)
+    rtol = 1e-7 if (name, hint) == ("ASGD", "foreach") else 1e-10
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=rtol, atol=1e-12)
     for a, b in zip(ours[1], theirs[1], strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-12)
     plain = _trajectory(gn, name, {**OPTIMISERS[name], "maximize": True})
     np.testing.assert_array_equal(ours[0], plain[0])  # a hint changes nothing
 

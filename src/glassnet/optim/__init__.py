@@ -17,14 +17,17 @@ from glassnet.optim._adadelta import Adadelta
 from glassnet.optim._adagrad import Adagrad
 from glassnet.optim._adam import Adam, AdamW
 from glassnet.optim._adamax import Adamax
+from glassnet.optim._asgd import ASGD
 from glassnet.optim._lbfgs import LBFGS
 from glassnet.optim._nadam import NAdam, RAdam
 from glassnet.optim._optimizer import Optimizer
 from glassnet.optim._rmsprop import RMSprop
+from glassnet.optim._rprop import Rprop
 from glassnet.optim._sgd import SGD
 from glassnet.optim._sparse_adam import SparseAdam
 
 __all__ = [
+    "ASGD",
     "Adadelta",
     "Adagrad",
     "Adam",
@@ -35,6 +38,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "SGD",
     "SparseAdam",
     "lr_scheduler",
