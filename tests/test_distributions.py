@@ -322,3 +322,16 @@ def test_expand_repeats_the_batch_as_torch(name):
     _close(ours.log_prob(gn.tensor(value)), theirs.log_prob(torch.tensor(value, dtype=value_dtype)))
     _close(ours.entropy(), theirs.entropy())
     assert tuple(ours.sample((3,)).shape) == tuple(theirs.sample((3,)).shape)
+
+
+def test_pytorchs_module_paths_import():
+    """``from torch.distributions.categorical import Categorical`` and the like, after the import change."""
+    import importlib
+
+    for module, name in [("normal", "Normal"), ("uniform", "Uniform"), ("bernoulli", "Bernoulli"),
+                         ("categorical", "Categorical"), ("independent", "Independent"),
+                         ("multivariate_normal", "MultivariateNormal"), ("distribution", "Distribution"),
+                         ("kl", "kl_divergence")]:
+        ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)
+        assert ours is getattr(D, name)
+        assert hasattr(importlib.import_module(f"torch.distributions.{module}"), name)
