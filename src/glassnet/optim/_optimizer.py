@@ -166,7 +166,8 @@ class Optimizer:
                     f"parameter group lists (indices: {sorted(params_by_index, key=str)})"
                 )
             param = params_by_index[key]
-            state[param] = {k: _load_value(param, k, v, key, name) for k, v in values.items()}
+            state[param] = {k: _load_value(param, k, v, key, name, self._tensor_state)
+                            for k, v in values.items()}
         groups = []
         for group, saved in zip(self.param_groups, saved_groups, strict=True):
             restored = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
@@ -177,6 +178,13 @@ class Optimizer:
             groups.append(restored)
         self.state = state
         self.param_groups = groups
+
+    @property
+    def _tensor_state(self):
+        """True for an optimiser written PyTorch's way (its own ``step``), whose state holds
+        Tensors; glassnet's optimisers (``_update_group``) keep arrays."""
+        cls = type(self)
+        return cls.step is not Optimizer.step and not cls.step.__module__.startswith("glassnet.")
 
     def _match_groups(self, saved_groups, name):
         """Map each saved parameter index to this optimizer's parameter in that place."""
@@ -353,6 +361,10 @@ def refuse_torch_only(name, capturable=False, differentiable=False, foreach=None
 
 
 def _copy_value(value):
+    """A copy of one state value: arrays and Tensors (what an optimiser written PyTorch's way
+    keeps) copied, numbers deep-copied."""
+    if isinstance(value, Tensor):
+        return Tensor._wrap(value.array.copy(), False, None)
     return value.copy() if hasattr(value, "shape") else copy.deepcopy(value)
 
 
@@ -365,8 +377,11 @@ def _unpack(state_dict, name):
     return state_dict["param_groups"], state_dict["state"]
 
 
-def _load_value(param, key, value, index, name):
-    """A copy of one saved state value, on the parameter's device and dtype."""
+def _load_value(param, key, value, index, name, as_tensor=False):
+    """A copy of one saved state value, on the parameter's device and dtype: an array for
+    glassnet's optimisers, a Tensor (``as_tensor``) for one whose own ``step`` reads Tensors."""
+    if as_tensor and isinstance(value, Tensor) and key != "step":
+        return Tensor._wrap(_load_value(param, key, value.array, index, name), False, None)
     if isinstance(value, Tensor):
         value = value.array
     if key == "step":
