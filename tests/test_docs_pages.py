@@ -8,7 +8,8 @@ import pytest
 from docs_pages import DOCS, python_blocks_with_output, run_python_blocks
 
 # Pages run by their own test file (which also asserts what they compute).
-OWN_TEST = {"attention.md": "test_docs_attention.py", "coming_from_pytorch.md": "test_docs_pytorch.py"}
+OWN_TEST = {"attention.md": "test_docs_attention.py", "coming_from_pytorch.md": "test_docs_pytorch.py",
+            "notebooks.md": "test_widget.py"}  # notebooks.md needs ipywidgets (the notebook extra)
 # Pages whose programs cannot run inside pytest, and where they are run instead.
 NOT_HERE = {
     "distributed.md": "an MPI program: it needs mpiexec and several processes "
