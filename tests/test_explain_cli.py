@@ -14,7 +14,8 @@ from glassnet.cli import main
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
-def test_tour_runs_end_to_end(capsys):
+def test_tour_runs_end_to_end(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
     assert main(["tour", "--no-pause"]) == 0
     out = capsys.readouterr().out
     for k in range(1, 9):
@@ -24,7 +25,7 @@ def test_tour_runs_end_to_end(capsys):
     assert "founding documents" not in out and "1 biases" not in out
 
 
-def test_tour_attention_chapter_numbers(capsys):
+def test_tour_attention_chapter_numbers(capsys, monkeypatch):
     """Q = X·W_Q, the scores, the softmax row and the weighted sum, all equal to the
     engine's (scaled_dot_product_attention on the same numbers)."""
     import glassnet as gn
@@ -40,13 +41,15 @@ def test_tour_attention_chapter_numbers(capsys):
     engine = F.scaled_dot_product_attention(*(gn.tensor(m, dtype=gn.float64) for m in (Q, K, V))).numpy()
     np.testing.assert_allclose(e.Y, engine, rtol=0, atol=1e-12)
     assert e.max_error <= 1e-12
+    monkeypatch.setenv("COLUMNS", "100")
     main(["tour", "--no-pause"])
-    out = capsys.readouterr().out.split("Chapter 8 of 8")[1]
+    out = capsys.readouterr().out.split("Chapter 8 of 8")[1].replace("\n  ", " ")  # join wrapped lines
     assert "Q = X·W_Q,  K = X·W_K,  V = X·W_V" in out
-    assert "S[2,0] = (row 2 of Q_h) · (column 0 of K_hᵀ) = [1, 2]·[1, 1] = 1·1 + 2·1 =" in out
+    spelled = "S[2,0] = (row 2 of Q_h) · (column 0 of K_hᵀ) = [1, 2]·[1, 1] = 1·1 + 2·1 = 3"
+    assert spelled in out, out[out.find("Highlighted: S"):][:300]
     z = (Q @ K.T)[2] / np.sqrt(2)
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
-    assert f"P[2,:] = [{', '.join(gn.explain._render.fmt(v) for v in p)}]" in out.replace("\n  ", " ")
+    assert f"P[2,:] = [{', '.join(gn.explain._render.fmt(v) for v in p)}]" in out
     assert "a bias is the last row" not in out
 
 
