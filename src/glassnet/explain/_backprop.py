@@ -367,11 +367,14 @@ def backprop(model, x=None, y=None, loss=None, lr=0.1, optimizer=None, notation=
         notation: ``"column"`` or ``"row"``.
         step: apply the update (default True).
         digits: significant digits shown.
+        **attention: for attention only: ``grad_output``, ``key``, ``value``,
+            ``attn_mask``, ``key_padding_mask``, ``causal``, ``head``, ``cell``, ``row``.
 
     Returns:
         BackpropExplanation: prints as numbered steps; ``to_html()``; ``steps`` (each a
         :class:`BackpropStep` with ``title``, ``formula`` and ``values``), ``loss`` and
-        ``prediction``.
+        ``prediction``. For attention an ``AttentionBackpropExplanation``: ``steps``,
+        ``dQ``, ``dK``, ``dV``, ``dW`` and ``dX``.
 
     Example:
         >>> import glassnet as gn, glassnet.explain
@@ -381,6 +384,12 @@ def backprop(model, x=None, y=None, loss=None, lr=0.1, optimizer=None, notation=
         >>> walk.steps[1].title, walk.steps[-1].title
         ('Layer 2: gradient at the output', 'Gradient descent')
         >>> max(s.max_difference() or 0 for s in walk.steps) < 1e-6     # by hand = autograd
+        True
+        >>> mha = gn.nn.MultiheadAttention(4, 2)
+        >>> grads = gn.explain.backprop(mha, gn.randn(3, 4), gn.zeros(3, 4), causal=True)
+        >>> grads.steps[4].title
+        'Head 0: the softmax, row by row'
+        >>> max(s.max_difference() or 0 for s in grads.steps) < 1e-12  # float64 by hand = autograd
         True
     """
     from glassnet.nn import MultiheadAttention
