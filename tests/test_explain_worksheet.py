@@ -50,17 +50,18 @@ def test_blanks_are_one_box_per_cell_with_a_shape_label():
     assert text.count("┌───────┬───────┬───────┬───────┐") == 4  # Q, K, V and A: 4 columns each
     page = sheet.to_html()
     HTMLParser().feed(page)
-    blanks = re.findall(r'<table class="gn-blank"><caption>([^<]*)</caption>(.*?)</table>', page)
+    blanks = re.findall(r'<div class="gn-blank-label">([^<]*)</div><table class="gn-blank">(.*?)</table>',
+                        page)
     assert [c for c, _ in blanks][-1] == "A = P·V (3×4)"
     for caption, body in blanks:
         rows, cols = map(int, re.search(r"\((\d+)×(\d+)\)", caption).groups())
         assert body.count("<tr>") == rows and body.count("<td></td>") == rows * cols
-    assert ".gn-blank td{border:1px solid" in page and "caption{white-space:nowrap" in page
+    assert ".gn-blank td{border:1px solid" in page and "gn-blank-label{white-space:nowrap" in page
 
 
 def test_new_value_captions_do_not_wrap_in_html():
     page = ex.worksheet("backprop", seed=7).to_html()
-    assert "<caption>W1′ (new) (3×2)</caption>" in page and "white-space:nowrap" in page
+    assert '<div class="gn-blank-label">W1′ (new) (3×2)</div>' in page and "white-space:nowrap" in page
     key = ex.worksheet("backprop", seed=7).answer_key.to_html(full_page=True)
     assert "white-space:nowrap" in key
 

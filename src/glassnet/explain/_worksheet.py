@@ -29,7 +29,7 @@ DEFAULT_SIZES = {"matmul": (2, 3, 2), "neuron": (3,), "layer": (3, 4), "batch": 
 BLANK_WIDTH = 7
 BLANK_CSS = (".gn-blank{border-collapse:collapse;margin-top:2px}"
              ".gn-blank td{border:1px solid #444;min-width:3.6em;height:1.9em;padding:0}"
-             ".gn-explain caption{white-space:nowrap;text-align:left}"
+             ".gn-explain caption,.gn-blank-label{white-space:nowrap;text-align:left}"
              ".gn-layout>tbody>tr>td{vertical-align:top}")
 
 
@@ -47,8 +47,9 @@ def _blank_block(shape):
 
 def _blank_html(label, shape):
     row = "<tr>" + "<td></td>" * shape[1] + "</tr>"
-    return (f'<table class="gn-blank"><caption>{html.escape(label)} ({shape_str(shape)})</caption>'
-            f"{row * shape[0]}</table>")
+    # the label above the table, not its <caption>: a long label must not widen the boxes
+    return (f'<div class="gn-blank-label">{html.escape(label)} ({shape_str(shape)})</div>'
+            f'<table class="gn-blank">{row * shape[0]}</table>')
 
 
 def _layout_rows(cells, per_row=4):
