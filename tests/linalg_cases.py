@@ -625,6 +625,9 @@ def linalg_ops(O):  # noqa: N803  (the registry's OpSpec)
             large=((7, 4), (7,)),
         ),
     ]
+    cases.append(O("dist", lambda a, b: gn.dist(a, b, 3), lambda a, b: np.linalg.norm(np.ravel(a - b), 3),
+                   lambda a, b: t().dist(a, b, 3), "dist", 2, domain="smooth",
+                   shapes=(((3, 2), (3, 2)), ((3, 2), (2,))), large=((5, 4), (4,))))
     return cases
 
 

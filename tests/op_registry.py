@@ -24,6 +24,7 @@ import numpy as np
 
 import conv_reference as CR
 import glassnet as gn
+from fft_cases import fft_ops
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 from linalg_cases import linalg_ops
@@ -936,3 +937,4 @@ REGISTRY = [
 ]
 REGISTRY += norm_ops(OpSpec, _F)  # F.layer_norm, F.group_norm, F.rms_norm: norm_modules.py
 REGISTRY += linalg_ops(OpSpec)  # gn.linalg and torch's top-level linear algebra: linalg_cases.py
+REGISTRY += fft_ops(OpSpec)  # gn.fft.fftshift / ifftshift (the transforms are forward-only): fft_cases.py

@@ -197,7 +197,11 @@ def test_qr_refuses_the_gradients_torch_refuses():
         q, r = L.qr(a, mode=mode)
         with pytest.raises(gn.GlassnetValueError, match=message):
             r.sum().backward()
-        assert q.shape == ((0, 0) if mode == "r" else (3, 3))
+        assert (
+            q.shape
+            == ((0,) if mode == "r" else (3, 3))
+            == tuple(torch.linalg.qr(torch.ones(3, 2), mode=mode).Q.shape)
+        )
 
 
 def test_eigenvector_gradient_at_repeated_eigenvalues_is_refused_values_are_fine():
@@ -208,6 +212,14 @@ def test_eigenvector_gradient_at_repeated_eigenvalues_is_refused_values_are_fine
     _, vectors = L.eigh(a)
     with pytest.raises(gn.GlassnetValueError, match="two eigenvalues are equal.*entries 0 and 1"):
         (vectors[:, 0] * gn.tensor([1.0, 2.0, 3.0], dtype=gn.float64)).sum().backward()
+
+
+def test_legacy_svd_without_uv_gives_torchs_zero_factors():
+    a = _rng(10).standard_normal((2, 4, 3))
+    ours, theirs = gn.svd(gn.tensor(a), compute_uv=False), torch.svd(torch.tensor(a), compute_uv=False)
+    for g, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-12)
+        assert g.shape == tuple(t.shape)
 
 
 def test_svd_of_a_wide_and_tall_batch_reconstructs():

@@ -9,7 +9,7 @@ import pytest
 
 import glassnet as gn
 
-SUBPACKAGES = [gn.ops, gn.autograd, gn.testing, gn.distributions, gn.linalg]
+SUBPACKAGES = [gn.ops, gn.autograd, gn.testing, gn.distributions, gn.fft, gn.linalg]
 
 
 def test_all_is_sorted_without_duplicates():

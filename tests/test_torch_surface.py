@@ -23,7 +23,9 @@ def test_dtype_aliases_are_pytorchs():
 def test_unsupported_dtypes_say_why():
     with pytest.raises(AttributeError, match="NumPy has no bfloat16; use gn.float32"):
         gn.bfloat16  # noqa: B018  (the attribute access is the test)
-    assert not hasattr(gn, "complex64")
+    with pytest.raises(AttributeError, match="NumPy has no complex32"):
+        gn.complex32  # noqa: B018
+    assert gn.complex64 is gn.cfloat and gn.complex128 is gn.cdouble  # values only (gn.fft), no gradients
 
 
 def test_legacy_types_make_and_recognise_tensors():

@@ -40,6 +40,10 @@ from glassnet._device import device, get_default_device, set_default_device
 from glassnet._dtypes import (
     bool,
     bool_,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     finfo,
     float,
@@ -53,6 +57,7 @@ from glassnet._dtypes import (
     int16,
     int32,
     int64,
+    is_complex,
     is_floating_point,
     long,
     short,
@@ -145,6 +150,7 @@ from glassnet.ops import (
     det,
     diag,
     diagonal,
+    dist,
     div,
     dot,
     dstack,
@@ -262,6 +268,7 @@ from glassnet.ops import (
     vstack,
     where,
 )
+from glassnet.ops._complex import imag, real, view_as_complex, view_as_real
 
 dtype = _np.dtype  # the class of every dtype: isinstance(gn.float32, gn.dtype)
 
@@ -321,7 +328,9 @@ __all__ = [
     "bool_",
     "broadcast_to",
     "cat",
+    "cdouble",
     "ceil",
+    "cfloat",
     "cholesky",
     "chunk",
     "clamp",
@@ -329,6 +338,8 @@ __all__ = [
     "clone",
     "column_stack",
     "compile",
+    "complex128",
+    "complex64",
     "concatenate",
     "cos",
     "cosh",
@@ -343,6 +354,7 @@ __all__ = [
     "device",
     "diag",
     "diagonal",
+    "dist",
     "distributed",
     "distributions",
     "div",
@@ -363,6 +375,7 @@ __all__ = [
     "explain",
     "expm1",
     "eye",
+    "fft",
     "finfo",
     "flatten",
     "flip",
@@ -389,6 +402,7 @@ __all__ = [
     "half",
     "hstack",
     "iinfo",
+    "imag",
     "index_select",
     "inference_mode",
     "initial_seed",
@@ -399,6 +413,7 @@ __all__ = [
     "int8",
     "inverse",
     "io",
+    "is_complex",
     "is_floating_point",
     "is_grad_enabled",
     "is_tensor",
@@ -474,6 +489,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "real",
     "reciprocal",
     "recommend",
     "relu",
@@ -533,6 +549,8 @@ __all__ = [
     "unsqueeze",
     "utils",
     "var",
+    "view_as_complex",
+    "view_as_real",
     "vstack",
     "web",
     "where",
@@ -542,7 +560,7 @@ __all__ = [
 
 
 _LAZY_SUBPACKAGES = ("accelerator", "backend", "backends", "cuda", "data", "distributed", "distributions",
-                     "explain", "io", "linalg",
+                     "explain", "fft", "io", "linalg",
                      "models", "nn", "optim", "recommend", "testing", "train", "utils", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "compile": "glassnet.capture",

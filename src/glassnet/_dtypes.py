@@ -12,10 +12,14 @@ int32, int             gn.int32         int32
 int16, short           gn.int16         int16
 int8, uint8            gn.int8, uint8   int8, uint8
 bool                   gn.bool          bool
+complex64, cfloat      gn.complex64     complex64 (values only)
+complex128, cdouble    gn.complex128    complex128 (values only)
 =====================  ===============  ========================
 
-bfloat16 and the complex dtypes have no NumPy counterpart glassnet computes with; asking
-for them raises an error that says so (see ``UNSUPPORTED``).
+Complex tensors hold the results of ``gn.fft`` and go through the elementwise ops, but
+never carry gradients (``requires_grad`` refuses them). bfloat16, complex32 and the
+float8/quantised dtypes have no NumPy counterpart glassnet computes with; asking for them
+raises an error that says so (see ``UNSUPPORTED``).
 """
 
 import numpy as np
@@ -23,7 +27,8 @@ import numpy as np
 from glassnet._backend import get_default_dtype
 from glassnet._errors import GlassnetTypeError
 
-__all__ = ["DTYPES", "UNSUPPORTED", "finfo", "iinfo", "is_floating_point", "legacy_type_name", "dtype_named"]
+__all__ = ["DTYPES", "UNSUPPORTED", "finfo", "iinfo", "is_complex", "is_floating_point", "legacy_type_name",
+           "dtype_named"]
 
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)  # noqa: A001  (PyTorch's names)
@@ -34,15 +39,18 @@ int16 = short = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)  # noqa: A001
 int64 = long = np.dtype(np.int64)
 bool = bool_ = np.dtype(np.bool_)  # noqa: A001
+complex64 = cfloat = np.dtype(np.complex64)
+complex128 = cdouble = np.dtype(np.complex128)
 
 DTYPES = {"float16": float16, "half": half, "float32": float32, "float": float, "float64": float64,
           "double": double, "int8": int8, "uint8": uint8, "int16": int16, "short": short, "int32": int32,
-          "int": int, "int64": int64, "long": long, "bool": bool, "bool_": bool_}
+          "int": int, "int64": int64, "long": long, "bool": bool, "bool_": bool_,
+          "complex64": complex64, "cfloat": cfloat, "complex128": complex128, "cdouble": cdouble}
 
 UNSUPPORTED = {
     name: f"gn.{name}: glassnet computes with NumPy dtypes and NumPy has no {name}; use gn.float32 "
           "(or gn.float64)"
-    for name in ("bfloat16", "complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf",
+    for name in ("bfloat16", "complex32", "chalf",
                  "float8_e4m3fn", "float8_e5m2", "qint8", "quint8", "qint32")
 }
 
@@ -66,6 +74,11 @@ def dtype_named(name):
             return dtype
     raise GlassnetTypeError(f"type: {name!r} names no tensor type; use a dtype (gn.float32) or one of "
                             f"{sorted(_LEGACY.values())}")
+
+
+def is_complex(tensor):
+    """True if ``tensor`` holds complex numbers."""
+    return tensor.dtype.kind == "c"
 
 
 def is_floating_point(tensor):

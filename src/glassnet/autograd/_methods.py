@@ -329,6 +329,29 @@ class TorchMethods:
     def trace(self):
         return ops.trace(self)
 
+    # -- complex values (no gradients: see glassnet.ops._complex) ------------------------------
+    @property
+    def real(self):
+        return self if self.array.dtype.kind != "c" else type(self)._wrap(self.array.real.copy(), False, None)
+
+    @property
+    def imag(self):
+        if self.array.dtype.kind != "c":
+            raise GlassnetTypeError(f"imag: the tensor is real ({self.dtype}); imag is for complex tensors")
+        return type(self)._wrap(self.array.imag.copy(), False, None)
+
+    def is_complex(self):
+        return self.array.dtype.kind == "c"
+
+    def conj(self):
+        return self if self.array.dtype.kind != "c" else type(self)._wrap(self.array.conj(), False, None)
+
+    def angle(self):
+        if self.array.dtype.kind != "c":
+            raise GlassnetTypeError("angle: glassnet takes the angle of complex tensors only; for a real x "
+                                    "write gn.where(x < 0, math.pi, 0.0)")
+        return type(self)._wrap(np.angle(self.array), False, None)
+
     # -- linear algebra (gn.linalg has the rest) ---------------------------------------------
     def det(self):
         return ops.det(self)

@@ -39,7 +39,7 @@ def install_ops(ops_module):
     global _ops
     _ops = _inplace.ops = _methods.ops = _conversion.ops = ops_module
 
-_NUMERIC_KINDS = "biuf"
+_NUMERIC_KINDS = "biufc"  # complex values are held (gn.fft) but never carry gradients
 
 
 def as_array(data, dtype=None):
@@ -66,7 +66,7 @@ def as_array(data, dtype=None):
         ) from exc
     if arr.dtype.kind not in _NUMERIC_KINDS:
         raise GlassnetTypeError(
-            f"tensor: data must be numbers (bool, int or float); got dtype {arr.dtype} "
+            f"tensor: data must be numbers (bool, int, float or complex); got dtype {arr.dtype} "
             f"from {_preview(data)}"
         )
     return arr
@@ -172,6 +172,12 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
 
     @requires_grad.setter
     def requires_grad(self, flag):
+        if flag and self.array.dtype.kind == "c":
+            raise GlassnetTypeError(
+                f"requires_grad: glassnet holds complex tensors ({self.array.dtype}) for gn.fft but does not "
+                "differentiate through them; keep the parameters real (a complex number as two real ones: "
+                "gn.view_as_complex of a (..., 2) tensor, computed under gn.no_grad())"
+            )
         if flag and self.array.dtype.kind != "f":
             raise GlassnetTypeError(
                 f"requires_grad: only floating tensors can require gradients; this tensor "

@@ -65,6 +65,7 @@ from glassnet.ops._elementwise import (
 from glassnet.ops._linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassnet.ops._linalg_decompose import cholesky, qr, svd
 from glassnet.ops._linalg_inverse import det, inverse, logdet, pinverse, slogdet
+from glassnet.ops._linalg_norms import dist
 from glassnet.ops._linalg_products import cross, matrix_power
 from glassnet.ops._linear import linear
 from glassnet.ops._logical import (
@@ -163,18 +164,19 @@ __all__ = [
     "argsort", "asin", "asinh", "atan", "atan2", "atanh", "bincount", "bitwise_and", "bitwise_not",
     "bitwise_or", "bitwise_xor", "bmm", "broadcast_to", "cast", "cat", "ceil", "cholesky", "chunk", "clamp",
     "clip", "clone", "column_stack", "compare", "concatenate", "cos", "cosh", "count_nonzero", "cross",
-    "cumprod", "cumsum", "det", "diag", "diagonal", "div", "dot", "dstack", "einsum", "eq", "equal", "erf",
-    "exp", "expand", "expm1", "flatten", "flip", "fliplr", "flipud", "floor", "floor_divide", "fmod", "frac",
-    "gather", "ge", "gelu", "getitem", "gt", "hstack", "index_select", "inverse", "isclose", "isfinite",
-    "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu", "linear", "log", "log10", "log1p", "log2",
-    "log_softmax", "logdet", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "lt",
-    "masked_select", "matmul", "matrix_power", "max", "maximum", "mean", "min", "minimum", "mm", "movedim",
-    "mul", "mv", "narrow", "ne", "neg", "nonzero", "norm", "outer", "pad", "permute", "pinverse", "pow",
-    "prod", "qr", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave", "reshape", "roll",
-    "round", "rsqrt", "scatter", "scatter_add", "select", "setitem", "sigmoid", "sign", "sin", "sinh",
-    "slogdet", "softmax", "softplus", "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub",
-    "sum", "svd", "swapaxes", "t", "take_along_dim", "tan", "tanh", "tile", "to_device", "topk", "trace",
-    "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack", "where",
+    "cumprod", "cumsum", "det", "diag", "diagonal", "dist", "div", "dot", "dstack", "einsum", "eq", "equal",
+    "erf", "exp", "expand", "expm1", "flatten", "flip", "fliplr", "flipud", "floor", "floor_divide", "fmod",
+    "frac", "gather", "ge", "gelu", "getitem", "gt", "hstack", "index_select", "inverse", "isclose",
+    "isfinite", "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu", "linear", "log", "log10",
+    "log1p", "log2", "log_softmax", "logdet", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logsumexp", "lt", "masked_select", "matmul", "matrix_power", "max", "maximum", "mean", "min", "minimum",
+    "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nonzero", "norm", "outer", "pad", "permute",
+    "pinverse", "pow", "prod", "qr", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave",
+    "reshape", "roll", "round", "rsqrt", "scatter", "scatter_add", "select", "setitem", "sigmoid", "sign",
+    "sin", "sinh", "slogdet", "softmax", "softplus", "sort", "split", "sqrt", "square", "squeeze", "stack",
+    "std", "sub", "sum", "svd", "swapaxes", "t", "take_along_dim", "tan", "tanh", "tile", "to_device", "topk",
+    "trace", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack",
+    "where",
 ]
 
 _install_ops(_sys.modules[__name__])

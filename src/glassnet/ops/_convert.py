@@ -72,16 +72,19 @@ def result_type(*tensors):
     zero = _group_type([t.array.dtype for t in tensors if not t.ndim])
     if dims is None or zero is None:
         return dims if zero is None else zero
-    if dims.kind == "f" or (_rank(zero) <= _rank(dims) and dims.kind != "b"):
+    if (dims.kind == "f" and zero.kind != "c") or (_rank(zero) <= _rank(dims) and dims.kind != "b"):
         return dims
     return _promote_pair(dims, zero)
 
 
 def _rank(dtype):
-    return {"b": 0, "f": 2}.get(dtype.kind, 1)
+    return {"b": 0, "f": 2, "c": 3}.get(dtype.kind, 1)
 
 
 def _promote_pair(a, b):
+    if "c" in (a.kind, b.kind):  # complex: the wider of the floating parts, as complex
+        parts = [np.dtype(d.char.lower()) if d.kind == "c" else d for d in (a, b) if d.kind in "fc"]
+        return np.result_type(np.promote_types(parts[0], parts[-1]), np.complex64)
     if (a.kind == "f") != (b.kind == "f"):  # integer or bool with floating: the floating one
         return a if a.kind == "f" else b
     return np.promote_types(a, b)

@@ -59,7 +59,7 @@ def swap(a):
 
 
 def lapack_errors():
-    """The exception types LAPACK failures raise (NumPy's, and CuPy's when loaded)."""
+    """The exception types LAPACK failures raise (NumPy's ``LinAlgError``; CuPy raises the same class)."""
     return (np.linalg.LinAlgError,)
 
 

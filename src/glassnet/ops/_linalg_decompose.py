@@ -5,7 +5,9 @@ packed output apart with differentiable indexing."""
 
 from collections import namedtuple
 
+from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError
+from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import write_out
 from glassnet.ops._linalg_checks import require_matrices, require_square
 from glassnet.ops._linalg_factor import QR, SVD, Cholesky, Eigh, EighResult, QRResult, SVDResult
@@ -44,6 +46,8 @@ def linalg_qr(A, mode="reduced", *, out=None):  # noqa: N803
     q_shape = (0, 0) if mode == "r" else (m, k)
     batch = tuple(A.shape[:-2])
     q, r = _cut(QR.apply(A, mode=mode), batch, [(q_shape[0] * q_shape[1], q_shape), (k * n, (k, n))])
+    if mode == "r":
+        q = q.detach().reshape(0)  # PyTorch's empty Q, shape (0,)
     result = QRResult(q, r)
     return (
         result
@@ -110,8 +114,11 @@ def svd(input, some=True, compute_uv=True, *, out=None):  # noqa: A002
     ``some=True`` the reduced factors. ``compute_uv=False`` gives zero U and V."""
     require_matrices("svd", input)
     u, s, vh = _svd_pieces(input, not some)
-    if not compute_uv:
-        u, vh = u.detach() * 0, vh.detach() * 0
+    if not compute_uv:  # PyTorch's zero U (..., m, m) and V (..., n, n)
+        m, n = input.shape[-2:]
+        zeros = u.detach().array.dtype.type(0)
+        u = Tensor._wrap(namespace(input.array).full((*input.shape[:-2], m, m), zeros), False, None)
+        vh = Tensor._wrap(namespace(input.array).full((*input.shape[:-2], n, n), zeros), False, None)
     return LegacySVDResult(u, s, vh.mT)
 
 

@@ -24,7 +24,7 @@ from glassnet.ops._linalg_checks import require_matrices
 from glassnet.ops._linalg_decompose import svdvals
 from glassnet.ops._reduce import amax, amin, norm, sum
 
-__all__ = ["vector_norm", "matrix_norm", "linalg_norm"]
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "dist"]
 
 
 def _dims(dim, ndim):
@@ -111,3 +111,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None): 
         f"linalg.norm: if dim is not given but ord is, the input must be 1-D or 2-D; "
         f"got {A.ndim}-D (shape {tuple(A.shape)}): pass dim="
     )
+
+
+def dist(input, other, p=2):  # noqa: A002
+    """PyTorch's ``torch.dist``: the ``p``-norm of ``input − other`` over all elements (broadcast)."""
+    return vector_norm(input - other, p)

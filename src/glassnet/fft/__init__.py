@@ -1,0 +1,51 @@
+"""``gn.fft``: PyTorch's ``torch.fft`` — the discrete Fourier transforms (``fft``, ``rfft``,
+their inverses, 2-D and n-D forms) with ``n``/``s``, ``dim`` and ``norm``, and the
+frequency helpers (``fftfreq``, ``rfftfreq``, ``fftshift``, ``ifftshift``).
+
+The transforms return complex tensors (complex64 from float32, complex128 from float64):
+glassnet holds them, prints them, takes ``.real``, ``.imag``, ``.abs()``, ``.angle()``,
+``gn.view_as_real`` of them and lets them through elementwise arithmetic, but does not
+differentiate through complex numbers — a transform of an input that requires grad is
+refused with a message. The shifts and frequencies are real and differentiable.
+
+>>> import glassnet as gn
+>>> gn.fft.rfft(gn.tensor([1.0, 0.0, -1.0, 0.0])).real.tolist()
+[0.0, 2.0, 0.0]
+
+Not here: the Hermitian transforms ``hfft``/``ihfft`` and their 2-D and n-D forms.
+"""
+
+from glassnet.fft._frequencies import fftfreq, fftshift, ifftshift, rfftfreq
+from glassnet.fft._transforms import (
+    fft,
+    fft2,
+    fftn,
+    ifft,
+    ifft2,
+    ifftn,
+    irfft,
+    irfft2,
+    irfftn,
+    rfft,
+    rfft2,
+    rfftn,
+)
+
+__all__ = [
+    "fft",
+    "fft2",
+    "fftfreq",
+    "fftn",
+    "fftshift",
+    "ifft",
+    "ifft2",
+    "ifftn",
+    "ifftshift",
+    "irfft",
+    "irfft2",
+    "irfftn",
+    "rfft",
+    "rfft2",
+    "rfftfreq",
+    "rfftn",
+]
