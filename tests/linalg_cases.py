@@ -625,9 +625,32 @@ def linalg_ops(O):  # noqa: N803  (the registry's OpSpec)
             large=((7, 4), (7,)),
         ),
     ]
-    cases.append(O("dist", lambda a, b: gn.dist(a, b, 3), lambda a, b: np.linalg.norm(np.ravel(a - b), 3),
-                   lambda a, b: t().dist(a, b, 3), "dist", 2, domain="smooth",
-                   shapes=(((3, 2), (3, 2)), ((3, 2), (2,))), large=((5, 4), (4,))))
+    cases += [  # the norm-based orders: tests/test_linalg.py (PyTorch 2.13 cannot differentiate them)
+        O(
+            f"linalg_cond_{name}",
+            lambda x, p=p: L.cond(x, p),
+            lambda x, p=p: np.linalg.cond(x, p),
+            lambda x, p=p: tl().cond(x, p),
+            "SVD",
+            domain="smooth",
+            shapes=(((3, 3),), ((2, 4, 3),)),
+            large=SQ_LARGE,
+        )
+        for name, p in (("default", None), ("minus2", -2))
+    ]
+    cases.append(
+        O(
+            "dist",
+            lambda a, b: gn.dist(a, b, 3),
+            lambda a, b: np.linalg.norm(np.ravel(a - b), 3),
+            lambda a, b: t().dist(a, b, 3),
+            "dist",
+            2,
+            domain="smooth",
+            shapes=(((3, 2), (3, 2)), ((3, 2), (2,))),
+            large=((5, 4), (4,)),
+        )
+    )
     return cases
 
 

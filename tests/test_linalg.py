@@ -229,3 +229,14 @@ def test_svd_of_a_wide_and_tall_batch_reconstructs():
         np.testing.assert_allclose((u * s.unsqueeze(-2) @ vh).numpy(), a, atol=1e-12)
         u, s, vh = L.svd(gn.tensor(a))
         assert u.shape == shape[:-2] + (shape[-2],) * 2 and vh.shape == shape[:-2] + (shape[-1],) * 2
+
+
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, math.inf, -math.inf])
+def test_norm_based_condition_numbers_match_torch_and_gradcheck(p):
+    """PyTorch 2.13 computes these but its backward fails (an in-place change to inv_ex's
+    output), so the gradient is checked against central differences only."""
+    a = _rng(11).standard_normal((2, 3, 3)) + 3 * np.eye(3)
+    np.testing.assert_allclose(
+        L.cond(gn.tensor(a), p).numpy(), torch.linalg.cond(torch.tensor(a), p).numpy(), rtol=1e-12
+    )
+    assert gn.testing.gradcheck(lambda x: L.cond(x, p), [gn.tensor(a, requires_grad=True)])

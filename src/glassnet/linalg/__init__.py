@@ -21,8 +21,8 @@ from glassnet.ops._linalg_decompose import linalg_eigh as eigh
 from glassnet.ops._linalg_decompose import linalg_qr as qr
 from glassnet.ops._linalg_decompose import linalg_svd as svd
 from glassnet.ops._linalg_inverse import det, inv, pinv, slogdet, solve
+from glassnet.ops._linalg_norms import cond, matrix_norm, vector_norm
 from glassnet.ops._linalg_norms import linalg_norm as norm
-from glassnet.ops._linalg_norms import matrix_norm, vector_norm
 from glassnet.ops._linalg_products import linalg_cross as cross
 from glassnet.ops._linalg_products import linalg_diagonal as diagonal
 from glassnet.ops._linalg_products import (
@@ -37,6 +37,7 @@ from glassnet.ops._linalg_products import (
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cond",
     "cross",
     "det",
     "diagonal",

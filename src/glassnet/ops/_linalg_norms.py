@@ -22,9 +22,10 @@ from glassnet.ops._convert import write_out
 from glassnet.ops._elementwise import abs
 from glassnet.ops._linalg_checks import require_matrices
 from glassnet.ops._linalg_decompose import svdvals
+from glassnet.ops._linalg_inverse import inv
 from glassnet.ops._reduce import amax, amin, norm, sum
 
-__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "dist"]
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "dist", "cond"]
 
 
 def _dims(dim, ndim):
@@ -116,3 +117,14 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None): 
 def dist(input, other, p=2):  # noqa: A002
     """PyTorch's ``torch.dist``: the ``p``-norm of ``input − other`` over all elements (broadcast)."""
     return vector_norm(input - other, p)
+
+
+def cond(A, p=None, *, out=None):  # noqa: N803
+    """The condition number of each matrix of ``A``: ``σ_max/σ_min`` for ``p`` None or 2 (any
+    shape), ``σ_min/σ_max`` for −2, else ``‖A‖_p · ‖A⁻¹‖_p`` (square, invertible matrices)."""
+    if p in (None, 2, -2):
+        require_matrices("linalg.cond", A)
+        s = svdvals(A)
+        ratio = s[..., 0] / s[..., -1]
+        return write_out(ratio if p != -2 else 1 / ratio, out, "cond")
+    return write_out(matrix_norm(A, p) * matrix_norm(inv(A), p), out, "cond")
