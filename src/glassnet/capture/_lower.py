@@ -37,6 +37,8 @@ __all__ = ["lower"]
 def lower(tape, kernels):
     """Swap the closures of the steps of ``tape`` that have a preallocated or fused form
     (``kernels``: :class:`~glassnet.capture._fused.NumpyKernels` or numba's)."""
+    if any(type(tensor.array) is not np.ndarray for _, tensor in tape.leaves):
+        return  # CuPy arrays on a GPU: the steps run as recorded (np.* with out= is for host arrays)
     plan = _Plan(tape, kernels)
     for op, (fwd, bwd) in plan.ops.items():
         lowering = _LOWERINGS.get(type(op[0]))
