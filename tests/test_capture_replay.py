@@ -77,7 +77,7 @@ def test_fused_numba_replay_equals_the_numpy_replay(dtype, optimizer):
     numpy_model, _, numpy_step = _model(dtype, optimizer, sizes=(12, 300, 260, 5))
     fused_model, _, fused_step = _model(dtype, optimizer, sizes=(12, 300, 260, 5))
     unfused, fused = capture_compile(numpy_step, fuse=False), capture_compile(fused_step, fuse=True)
-    batches = _batches(dtype, batch=260)  # 300·260 > 65,536: the parallel kernels run too
+    batches = _batches(dtype, batch=260)
     runs = [_train(unfused, batches), _train(fused, batches)]
     assert fused.tape.kernels == "numba" and unfused.tape.kernels == "numpy"
     softmax = [e.replay for e in fused.tape.entries if e.name == "SoftmaxCrossEntropyIndex"]
@@ -93,7 +93,7 @@ def _edge_arrays(dtype, shape, rng):
     return a
 
 
-@pytest.mark.parametrize("size", [(7, 5), (300, 300)])  # one thread; parallel (≥ 65,536 elements)
+@pytest.mark.parametrize("size", [(7, 5), (300, 300)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_numba_kernels_equal_numpy_kernels_bit_for_bit(dtype, size):
     pytest.importorskip("numba")

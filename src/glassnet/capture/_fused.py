@@ -1,11 +1,13 @@
 """The fused elementwise kernels of a replay: one pass over memory instead of several.
 
 Each kernel is written twice with the same arithmetic in the same order: as NumPy calls
-into preallocated arrays (``out=``, the fallback, always there) and as a numba loop
-compiled with ``parallel=True`` (the ``fast`` extra: ``pip install glassnet[fast]``),
-which reads each element once, does the whole chain in registers and spreads the rows
-over numba's threads (``NUMBA_NUM_THREADS``, by default one per core; arrays under 65,536
-elements run on one thread, where waking the others costs more than it saves). Scalars arrive
+into preallocated arrays (``out=``, the fallback, always there) and as a numba loop (the
+``fast`` extra: ``pip install glassnet[fast]``), which reads each element once and does
+the whole chain in registers. The loops run on one thread: measured on this project's
+2-core machine, ``parallel=True`` gained nothing on these sizes (Adam's update of a
+256×784 weight: 97 µs on one thread, 127 µs on two) and, next to OpenBLAS's own threads,
+made the 784-256-256-10 step at batch 1024 and 2 threads 3.5 × slower (docs/benchmarks.md,
+train_mlp: the two thread pools spin against each other). Scalars arrive
 already cast to the arrays' dtype, as NumPy casts a Python float next to a float32
 array, so both versions round alike and give the same bits.
 
@@ -131,44 +133,35 @@ class NumpyKernels:
         p -= tmp
 
 
-_PARALLEL_FROM = 1 << 16  # elements; below it one thread's loop beats waking the others
-
-
 def _numba_kernels():
-    """numba versions of :class:`NumpyKernels` (same signatures), each compiled twice on
-    first use: a one-thread loop for small arrays and a ``parallel=True`` one (its rows
-    spread over numba's threads) from ``_PARALLEL_FROM`` elements on."""
+    """numba versions of :class:`NumpyKernels` (same signatures), each compiled on first
+    use for the dtypes it meets (~0.5 s each, once per process)."""
     import numba
 
-    def both(fn):
-        serial = numba.njit(fastmath=False, nogil=True)(fn)
-        parallel = numba.njit(parallel=True, fastmath=False, nogil=True)(fn)
-        return lambda size: parallel if size >= _PARALLEL_FROM else serial
+    jit = numba.njit(fastmath=False, nogil=True)  # one thread (see the module's doc)
 
-    prange = numba.prange
-
-    @both
+    @jit
     def bias_relu(z, b, out):
-        for i in prange(z.shape[0]):
+        for i in range(z.shape[0]):
             for j in range(z.shape[1]):
                 s = z[i, j] + b[j]
                 out[i, j] = s if s > 0 or s != s else 0  # as np.maximum(s, 0): NaN kept, -0.0 → 0
 
-    @both
+    @jit
     def relu_grad(g, y, out):
-        for i in prange(g.shape[0]):
+        for i in range(g.shape[0]):
             out[i] = g[i] if y[i] > 0 else g[i] * 0  # g · 0: NaN stays NaN, -g·0 is -0.0
 
-    @both
+    @jit
     def sgd_momentum(p, g, v, mu, neg_lr):
-        for i in prange(p.shape[0]):
+        for i in range(p.shape[0]):
             vi = v[i] * mu + g[i]
             v[i] = vi
             p[i] = p[i] + vi * neg_lr
 
-    @both
+    @jit
     def adam(p, g, m, v, a1, b2, a2, s2, eps, k):
-        for i in prange(p.shape[0]):
+        for i in range(p.shape[0]):
             gi = g[i]
             mi = m[i] + (gi - m[i]) * a1
             vi = v[i] * b2 + (gi * gi) * a2
@@ -176,9 +169,9 @@ def _numba_kernels():
             v[i] = vi
             p[i] = p[i] - (mi / (np.sqrt(vi) / s2 + eps)) * k
 
-    @both
+    @jit
     def softmax_ce(z, labels, prob, losses):
-        for i in prange(z.shape[0]):
+        for i in range(z.shape[0]):
             top = z[i, 0]
             for j in range(1, z.shape[1]):
                 if z[i, j] > top or z[i, j] != z[i, j]:
@@ -193,9 +186,9 @@ def _numba_kernels():
                 prob[i, j] = prob[i, j] / total
             losses[i] = np.log(total) - (z[i, labels[i]] - top)
 
-    @both
+    @jit
     def softmax_ce_grad(prob, labels, scale, one, out):
-        for i in prange(prob.shape[0]):
+        for i in range(prob.shape[0]):
             for j in range(prob.shape[1]):
                 out[i, j] = (prob[i, j] - one if j == labels[i] else prob[i, j]) * scale  # one: prob's dtype
 
@@ -206,7 +199,7 @@ def _numba_kernels():
         def softmax_ce(z, labels, work):
             if not _labels_in_range(labels, z.shape[1]):  # NumPy's indexing raises (or wraps) as eager
                 return NumpyKernels.softmax_ce(z, labels, work)
-            softmax_ce(z.size)(z, labels, work.prob, work.losses)
+            softmax_ce(z, labels, work.prob, work.losses)
             return work.losses
 
         @staticmethod
@@ -214,23 +207,23 @@ def _numba_kernels():
             if not _labels_in_range(labels, prob.shape[1]):
                 return NumpyKernels.softmax_ce_grad(prob, labels, scale, out, rows)
             as_dtype = prob.dtype.type
-            softmax_ce_grad(prob.size)(prob, labels, as_dtype(scale), as_dtype(1), out)
+            softmax_ce_grad(prob, labels, as_dtype(scale), as_dtype(1), out)
 
         @staticmethod
         def bias_relu(z, b, out):
-            bias_relu(z.size)(z, b, out)
+            bias_relu(z, b, out)
 
         @staticmethod
         def relu_grad(g, y, out, mask):
-            relu_grad(g.size)(g.reshape(-1), y.reshape(-1), out.reshape(-1))
+            relu_grad(g.reshape(-1), y.reshape(-1), out.reshape(-1))
 
         @staticmethod
         def sgd_momentum(p, g, v, mu, neg_lr, tmp):
-            sgd_momentum(p.size)(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
+            sgd_momentum(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
 
         @staticmethod
         def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
-            adam(p.size)(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
+            adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
 
     return NumbaKernels
 
