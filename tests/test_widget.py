@@ -96,7 +96,7 @@ def test_the_docstring_example_runs(widget):
     finder, runner = doctest.DocTestFinder(recurse=False), doctest.DocTestRunner()
     for test in finder.find(_matrix_widget.MatrixWidget, "MatrixWidget", globs={}):
         runner.run(test)
-    assert runner.summarize(verbose=False) == (0, 4)        # four >>> lines, none failed
+    assert runner.summarize(verbose=False) == (0, 5)        # five >>> lines, none failed
 
 
 def test_without_ipywidgets_the_error_names_the_extra(monkeypatch):

@@ -237,7 +237,10 @@ def trace(model=None, size_cap=64, backward=True):
         >>> net = gn.nn.Sequential(gn.nn.Linear(3, 4), gn.nn.ReLU(), gn.nn.Linear(4, 2))
         >>> with gn.explain.trace(net) as t:
         ...     net(gn.randn(2, 3)).sum().backward()
-        >>> [(step.phase, step.op) for step in t.steps][:3]
-        [('forward', 'linearop'), ('forward', 'relu'), ('forward', 'linearop')]
+        >>> for step in t.steps[:3]:
+        ...     print(step.phase, step.op)
+        forward linearop
+        forward relu
+        forward linearop
     """
     return Trace(model=model, size_cap=size_cap, backward=backward)

@@ -60,7 +60,8 @@ class MatrixWidget:
     Example:
         >>> from glassnet.notebook import MatrixWidget
         >>> w = MatrixWidget([[1.0, -1.0], [0.5, 2.0]], [0.0, -1.0], [[1.0, 2.0]])
-        >>> w.weight_boxes[0][0].value = 3.0
+        >>> first_row = w.weight_boxes[0]
+        >>> first_row[0].value = 3.0
         >>> w.explanation.A.tolist()
         [[1.0, 3.5]]
     """

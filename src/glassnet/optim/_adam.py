@@ -66,9 +66,10 @@ class Adam(AdamFamily):
         amsgrad: use the running maximum of ``v`` (AMSGrad).
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: shrink the weights directly, as AdamW.
-        foreach, fused: PyTorch's implementation choices, accepted (one implementation here).
-        capturable, differentiable: True is refused (no CUDA graphs; the update is not
-            recorded by autograd).
+        foreach: PyTorch's implementation choice, accepted (one implementation here).
+        fused: likewise accepted.
+        capturable: True is refused (no CUDA graphs).
+        differentiable: True is refused (the update is not recorded by autograd).
 
     Example:
         >>> import glassnet as gn

@@ -35,7 +35,8 @@ class SGD(Optimizer):
         weight_decay: the L2 factor ``wd`` added to the gradient as ``wd·p`` (default 0).
         nesterov: use Nesterov momentum (needs μ > 0 and dampening 0).
         maximize: ascend the objective instead of descending it.
-        foreach, fused: PyTorch's implementation choices, accepted (one implementation here).
+        foreach: PyTorch's implementation choice, accepted (one implementation here).
+        fused: likewise accepted.
         differentiable: True is refused (the update is not recorded by autograd).
 
     Example:
