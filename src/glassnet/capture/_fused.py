@@ -138,7 +138,9 @@ def _numba_kernels():
     use for the dtypes it meets (~0.5 s each, once per process)."""
     import numba
 
-    jit = numba.njit(fastmath=False, nogil=True)  # one thread (see the module's doc)
+    # error_model="numpy": x / 0 gives inf or nan as in NumPy, not ZeroDivisionError; without the
+    # check in every division LLVM vectorises the loops (Adam on 256×784: 80 µs instead of 750)
+    jit = numba.njit(fastmath=False, nogil=True, error_model="numpy")  # one thread (see the module doc)
 
     @jit
     def bias_relu(z, b, out):
