@@ -7,8 +7,9 @@ Two elementwise chains a training step runs: Adam's update of one parameter (the
 and the step, float32, on each of the 784-256-256-10 MLP's parameter sizes, summed) and
 bias + ReLU after a Linear layer's GEMM (256 features, batch 128 and 1024). Variants:
 NumPy in place (several passes, what the replay runs without an extra), numexpr (one
-multi-threaded pass per output) and numba ``@njit(parallel=True)`` (one loop, all outputs);
-numba's first call (its JIT compile) is reported apart. Medians of ``repeats`` runs.
+multi-threaded pass per output), numba ``@njit(error_model="numpy")`` (one loop, all
+outputs, one thread: what gn.compile runs) and numba ``@njit(parallel=True)``; numba's
+first call (its JIT compile) is reported apart. Medians of ``repeats`` runs.
 """
 
 import argparse
@@ -48,11 +49,11 @@ def adam_numexpr(ne):
     return run
 
 
-def adam_numba(numba):
+def adam_numba(numba, parallel=True):
     a1, b2, a2 = np.float32(1 - B1), np.float32(B2), np.float32(1 - B2)
     s2, eps, k = np.float32((1 - B2**T) ** 0.5), np.float32(EPS), np.float32(LR / (1 - B1**T))
 
-    @numba.njit(parallel=True, fastmath=False, cache=False)
+    @numba.njit(parallel=parallel, fastmath=False, error_model="numpy")
     def kernel(p, g, m, v):
         for i in numba.prange(p.shape[0]):
             mi = m[i] + a1 * (g[i] - m[i])
@@ -78,8 +79,8 @@ def relu_numexpr(ne):
     return run
 
 
-def relu_numba(numba):
-    @numba.njit(parallel=True)
+def relu_numba(numba, parallel=True):
+    @numba.njit(parallel=parallel, error_model="numpy")
     def kernel(z, b, out):
         for i in numba.prange(z.shape[0]):
             for j in range(z.shape[1]):
@@ -133,14 +134,16 @@ def main(argv=None):
 
     ne.set_num_threads(args.threads)
     numba.set_num_threads(args.threads)
-    adam = {"numpy": adam_numpy, "numexpr": adam_numexpr(ne), "numba": adam_numba(numba)}
-    relu = {"numpy": relu_numpy, "numexpr": relu_numexpr(ne), "numba": relu_numba(numba)}
+    adam = {"numpy": adam_numpy, "numexpr": adam_numexpr(ne), "numba1": adam_numba(numba, parallel=False),
+            "numba": adam_numba(numba)}
+    relu = {"numpy": relu_numpy, "numexpr": relu_numexpr(ne), "numba1": relu_numba(numba, parallel=False),
+            "numba": relu_numba(numba)}
     jit = {"adam": first_call_ms(adam["numba"], lambda: adam_args((10,))),
            "relu": first_call_ms(relu["numba"], lambda: relu_args(4))}
     print(f"threads {args.threads}; numba JIT (first call): Adam {jit['adam']:.0f} ms, bias+ReLU "
           f"{jit['relu']:.0f} ms; µs per call, medians of {args.repeats}")
-    print("| kernel | NumPy in place | numexpr | numba parallel |")
-    print("| :--- | ---: | ---: | ---: |")
+    print("| kernel | NumPy in place | numexpr | numba, one thread | numba parallel |")
+    print("| :--- | ---: | ---: | ---: | ---: |")
     for shape in SIZES:
         row = [timed(adam[k], lambda s=shape: adam_args(s), args.repeats, 200) for k in adam]
         print(f"| Adam update {shape} | " + " | ".join(f"{t:.1f}" for t in row) + " |")

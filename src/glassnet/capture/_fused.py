@@ -4,18 +4,18 @@ Each kernel is written twice with the same arithmetic in the same order: as NumP
 into preallocated arrays (``out=``, the fallback, always there) and as a numba loop (the
 ``fast`` extra: ``pip install glassnet[fast]``), which reads each element once and does
 the whole chain in registers. The loops run on one thread: measured on this project's
-2-core machine, ``parallel=True`` gained nothing on these sizes (Adam's update of a
-256×784 weight: 97 µs on one thread, 127 µs on two) and, next to OpenBLAS's own threads,
-made the 784-256-256-10 step at batch 1024 and 2 threads 3.5 × slower (docs/benchmarks.md,
-train_mlp: the two thread pools spin against each other). Scalars arrive
+2-core machine, ``parallel=True`` halves Adam's update of a 256×784 weight timed alone
+(47 µs instead of 101) but, next to OpenBLAS's own threads, made the 784-256-256-10 step
+at batch 1024 and 2 threads 3.5 × slower (the two thread pools spin against each other).
+Scalars arrive
 already cast to the arrays' dtype, as NumPy casts a Python float next to a float32
 array, so both versions round alike and give the same bits.
 
 Why numba and not numexpr: measured on this project's 2-core machine
-(``benchmarks/fused_kernels.py``, docs/benchmarks.md), numexpr 2.14 was 3-6 × *slower*
-than NumPy in place on these chains (its constants are float64, upcasting float32), while
-numba's one loop was 1.5-6 × faster; numba's price is its compile on first use
-(~0.5 s per kernel and dtype, paid once per process, at capture).
+(``benchmarks/fused_kernels.py``, docs/benchmarks.md), numexpr 2.14 was 3.5-8.5 × *slower*
+than NumPy in place on these chains, while numba's one loop was 3-7 × faster; numba's
+price is its compile on first use (~0.5 s per kernel and dtype, paid once per process, at
+the first replay) and ~55 MB of resident memory for numba and LLVM.
 
 Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input):
 
