@@ -180,19 +180,13 @@ class Softmax(Function):
 
     def forward(self, x, axis):
         xp = namespace(x)
-        e = xp.subtract(x, _row_max(x, axis), out=xp.empty_like(x))  # an array even when 0-d
-        xp.exp(e, out=e)
-        e /= e.sum(axis=axis, keepdims=True)  # in place: one array, not three
-        self.y = e
-        return e
+        e = xp.exp(x - _row_max(x, axis))
+        self.y = e / e.sum(axis=axis, keepdims=True)
+        return self.y
 
     def backward(self, g):
-        xp, y = namespace(g), self.y
-        dx = xp.multiply(g, y, out=xp.empty_like(y))
-        total = dx.sum(axis=self.params["axis"], keepdims=True)
-        xp.subtract(g, total, out=dx)
-        dx *= y
-        return dx
+        y = self.y
+        return y * (g - (g * y).sum(axis=self.params["axis"], keepdims=True))
 
 
 class LogSoftmax(Function):
