@@ -8,7 +8,22 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftma
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise (``inplace=True``: written into the input)."""
+    """``max(x, 0)`` elementwise (``inplace=True``: written into the input).
+
+    The gradient is 1 where ``x > 0`` and 0 elsewhere.
+
+    Args:
+        inplace: write the result into the input tensor instead of a new one (default False).
+
+    Shape:
+        input ``(*)`` (any shape) → output of the same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> relu = gn.nn.ReLU()
+        >>> print(relu(gn.tensor([-1.0, 0.0, 2.0])).numpy())
+        [0. 0. 2.]
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -86,7 +101,28 @@ class LogSoftmax(Softmax):
 
 class Dropout(Module):
     """Inverted dropout: zero with probability ``p`` in training, identity in eval
-    (``inplace=True``: written into the input)."""
+    (``inplace=True``: written into the input).
+
+    In training ``y = x · m / (1 − p)`` with ``m ~ Bernoulli(1 − p)`` drawn per element, so
+    the expected value of ``y`` is ``x``; ``model.eval()`` makes it the identity.
+
+    Args:
+        p: the probability of zeroing each element, in [0, 1] (default 0.5).
+        inplace: write the result into the input tensor instead of a new one (default False).
+
+    Shape:
+        input ``(*)`` (any shape) → output of the same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> drop = gn.nn.Dropout(p=0.5)
+        >>> _ = gn.manual_seed(0)
+        >>> print(drop(gn.ones(8)).numpy())           # kept elements scaled by 1/(1 − 0.5)
+        [2. 2. 2. 0. 0. 0. 0. 0.]
+        >>> _ = drop.eval()
+        >>> print(drop(gn.ones(8)).numpy())
+        [1. 1. 1. 1. 1. 1. 1. 1.]
+    """
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()

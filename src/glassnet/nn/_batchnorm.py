@@ -74,7 +74,38 @@ class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L): statistics per channel C over N (and L).
 
     Training uses the batch's mean and (biased) variance and updates ``running_mean`` and
-    ``running_var`` (unbiased) with ``momentum``; eval mode uses the running statistics."""
+    ``running_var`` (unbiased) with ``momentum``; eval mode uses the running statistics.
+
+    ``y = (x − μ) / √(σ² + ε) · weight + bias``, and in training
+    ``running ← (1 − momentum)·running + momentum·batch statistic``.
+
+    Args:
+        num_features: the number of channels C.
+        eps: ε added to the variance for stability (default 1e-5).
+        momentum: the running statistics' update factor (default 0.1; None: a cumulative
+            average over all batches seen).
+        affine: learn a per-channel ``weight`` (starts at 1) and ``bias`` (starts at 0)
+            (default True).
+        track_running_stats: keep ``running_mean``/``running_var`` buffers; when False,
+            eval mode also uses the batch's statistics (default True).
+        dtype: the parameters' and buffers' dtype (default: glassnet's default, float32).
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, L)`` → output of the same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> bn = gn.nn.BatchNorm1d(2)
+        >>> x = gn.tensor([[1.0, 10.0], [3.0, 20.0], [5.0, 30.0]])
+        >>> print(bn(x).numpy().round(3))                 # each column: mean 0, variance 1
+        [[-1.225 -1.225]
+         [ 0.     0.   ]
+         [ 1.225  1.225]]
+        >>> print(bn.running_mean.numpy().round(3))       # 0.9·0 + 0.1·(3, 20)
+        [0.3 2. ]
+        >>> print(bn.running_var.numpy().round(3))        # 0.9·1 + 0.1·(4, 100)
+        [ 1.3 10.9]
+    """
 
     _ndims = (2, 3)
     _layouts = "(N, C) or (N, C, L)"

@@ -14,7 +14,28 @@ def _check_module(value, owner):
 
 class Sequential(Module):
     """Layers applied in order; children named ``0``, ``1``, … (state-dict keys
-    ``0.weight`` match PyTorch). Also accepts a dict of named layers."""
+    ``0.weight`` match PyTorch). Also accepts a dict of named layers.
+
+    ``Sequential(a, b, c)(x)`` is ``c(b(a(x)))``. Indexing gives a layer (a slice gives a
+    new Sequential of the same layers); ``len``, iteration and ``append`` work as on a list.
+
+    Args:
+        *layers: the modules to apply, in order; or a single dict ``{name: module}`` whose
+            keys become the children's names (and so the state-dict prefixes).
+
+    Shape:
+        input: whatever the first layer takes → output: whatever the last layer gives.
+
+    Example:
+        >>> import glassnet as gn
+        >>> model = gn.nn.Sequential(gn.nn.Linear(4, 8), gn.nn.ReLU(), gn.nn.Linear(8, 2))
+        >>> list(model.state_dict())
+        ['0.weight', '0.bias', '2.weight', '2.bias']
+        >>> model(gn.ones(3, 4)).shape
+        (3, 2)
+        >>> len(model), model[1]
+        (3, ReLU())
+    """
 
     def __init__(self, *layers):
         super().__init__()

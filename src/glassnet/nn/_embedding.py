@@ -27,6 +27,36 @@ class Embedding(Module):
     same gradient as a dense array, with a one-time GlassnetWarning saying so.
     ``_weight`` (an initial table) and ``_freeze`` are PyTorch's private arguments that
     :meth:`from_pretrained` uses.
+
+    Args:
+        num_embeddings: the number of rows (the vocabulary size).
+        embedding_dim: the length of each row vector.
+        padding_idx: a row kept at zero that never receives a gradient (default None).
+        max_norm: renormalise each looked-up row whose ``norm_type``-norm exceeds this, in
+            place (default None: never).
+        norm_type: the p of the norm ``max_norm`` uses (default 2.0).
+        scale_grad_by_freq: divide each row's gradient by its count in the batch
+            (default False).
+        sparse: accepted for PyTorch code; the gradient is a dense array either way
+            (a one-time warning says so).
+        _weight: an initial table (num_embeddings, embedding_dim) to use instead of N(0, 1).
+        _freeze: when True the table gets no gradient (``from_pretrained``'s ``freeze``).
+        device: where the table lives (default None: the CPU).
+        dtype: the table's dtype (default: glassnet's default, float32).
+
+    Shape:
+        integer input ``(*)`` of any shape → output ``(*, embedding_dim)``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> _ = gn.manual_seed(0)
+        >>> emb = gn.nn.Embedding(10, 3, padding_idx=0)
+        >>> emb.weight.shape
+        (10, 3)
+        >>> emb(gn.tensor([[1, 2, 0], [4, 0, 9]])).shape    # 2 sequences of 3 token ids
+        (2, 3, 3)
+        >>> print(emb(gn.tensor([0])).numpy())              # the padding row
+        [[0. 0. 0.]]
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,

@@ -100,7 +100,34 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution: x (N, C_in, H, W), weight (C_out, C_in/groups, kh, kw), bias (C_out,)
-    → (N, C_out, H_out, W_out); each output cell is one patch · one filter (im2col + GEMM)."""
+    → (N, C_out, H_out, W_out); each output cell is one patch · one filter (im2col + GEMM).
+
+    Like PyTorch this is cross-correlation (the kernel is not flipped):
+    ``y(n,o,i,j) = bias(o) + Σ_{c,u,v} weight(o,c,u,v) · x(n, c, s·i+d·u−p, s·j+d·v−p)``.
+
+    Args:
+        input: the input ``x`` (N, C_in, H, W).
+        weight: the filters (C_out, C_in/groups, kh, kw).
+        bias: a value added to each output channel (C_out,) (default None).
+        stride: ``s``, the step between patches (an int or a pair; default 1).
+        padding: ``p``, zeros added on each side (an int or a pair; default 0).
+        dilation: ``d``, the spacing between a filter's taps (an int or a pair; default 1).
+        groups: split the channels into this many groups, each convolved with its own
+            filters (default 1).
+
+    Shape:
+        input ``(N, C_in, H, W)`` → output ``(N, C_out, H_out, W_out)`` with
+        ``H_out = ⌊(H + 2p − d·(kh−1) − 1)/s⌋ + 1``, W likewise.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x = gn.arange(16.0).reshape(1, 1, 4, 4)
+        >>> w = gn.tensor([[[[1.0, 0.0], [0.0, -1.0]]]])     # x(i, j) − x(i+1, j+1)
+        >>> print(gn.nn.functional.conv2d(x, w).numpy())
+        [[[[-5. -5. -5.]
+           [-5. -5. -5.]
+           [-5. -5. -5.]]]]
+    """
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 

@@ -52,7 +52,25 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """``Σ x1·x2 / (max(‖x1‖, eps) · max(‖x2‖, eps))`` along ``dim`` (shapes broadcast).
 
     As PyTorch, each norm is clamped separately, so a zero vector has similarity 0 with
-    everything, and the vectors are scaled to unit length before the sum (precision)."""
+    everything, and the vectors are scaled to unit length before the sum (precision).
+
+    Args:
+        x1: the first vectors.
+        x2: the second vectors (broadcastable with ``x1``).
+        dim: the dimension holding the vectors' components (default 1).
+        eps: the smallest norm a vector is divided by (default 1e-8).
+
+    Shape:
+        ``x1`` and ``x2`` broadcast to ``(*, D, *)`` with D at ``dim`` → output ``(*, *)``
+        (``dim`` removed).
+
+    Example:
+        >>> import glassnet as gn
+        >>> a = gn.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> b = gn.tensor([[0.0, 1.0], [2.0, 2.0]])
+        >>> print(gn.nn.functional.cosine_similarity(a, b).numpy().round(4))   # 90°, 0°
+        [0. 1.]
+    """
     shape = _broadcast(x1, x2)
     x1 = x1 if tuple(x1.shape) == shape else ops.broadcast_to(x1, shape)
     x2 = x2 if tuple(x2.shape) == shape else ops.broadcast_to(x2, shape)

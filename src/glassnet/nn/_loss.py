@@ -17,7 +17,25 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """``mean((ŷ - y)²)``."""
+    """``mean((ŷ - y)²)``.
+
+    The gradient is ``2·(ŷ − y)/n`` for the mean over n elements.
+
+    Args:
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (the squared error of
+            each element).
+
+    Shape:
+        input ``(*)`` and target of the same shape → a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> loss = gn.nn.MSELoss()
+        >>> out = loss(gn.tensor([1.0, 2.0, 3.0]), gn.tensor([1.0, 0.0, 0.0]))
+        >>> round(out.item(), 4)                       # (0² + 2² + 3²) / 3
+        4.3333
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
@@ -43,7 +61,30 @@ class HuberLoss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """Softmax + cross-entropy on logits (N, C); targets are class indices (N,) or
-    probabilities (N, C). Backward is the fused ``dZ = Ŷ − Y``."""
+    probabilities (N, C). Backward is the fused ``dZ = Ŷ − Y``.
+
+    For one sample with logits z and class c: ``loss = −log softmax(z)_c =
+    log Σ_j exp(z_j) − z_c``; the mean over the batch by default.
+
+    Args:
+        weight: a rescaling weight for each class (C,) (default None: all 1).
+        ignore_index: a class-index target that contributes nothing (default −100).
+        reduction: ``'mean'`` (default; weighted mean), ``'sum'`` or ``'none'``.
+        label_smoothing: ε in [0, 1]; the targets become ``(1 − ε)·y + ε/C`` (default 0).
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, d1, …)`` logits; target ``(N,)`` / ``(N, d1, …)``
+        class indices or probabilities shaped like the input → a scalar, or ``(N,)`` /
+        ``(N, d1, …)`` with ``reduction='none'``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> loss = gn.nn.CrossEntropyLoss()
+        >>> logits = gn.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+        >>> out = loss(logits, gn.tensor([0, 2]))
+        >>> round(out.item(), 4)        # mean of log(e² + 2) − 2 and log(e³ + 2) − 3
+        0.1672
+    """
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)

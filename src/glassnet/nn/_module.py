@@ -30,7 +30,34 @@ class IncompatibleKeys(NamedTuple):
 
 
 class Module:
-    """Base class: subclasses set layers/parameters in ``__init__`` and define ``forward``."""
+    """Base class: subclasses set layers/parameters in ``__init__`` and define ``forward``.
+
+    Calling a module, ``model(x)``, runs its ``forward(x)`` (and any forward hooks).
+    Parameters, sub-modules and buffers assigned as attributes are registered in order, so
+    ``parameters()``, ``named_parameters()`` and ``state_dict()`` list them with dotted names
+    (``fc1.weight``) exactly as PyTorch does.
+
+    Args:
+    ``Module()`` itself takes no arguments; a subclass's ``__init__`` takes its own and
+    must call ``super().__init__()`` before assigning any attribute.
+
+    Example:
+        >>> import glassnet as gn
+        >>> class TwoLayer(gn.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc1 = gn.nn.Linear(4, 8)
+        ...         self.fc2 = gn.nn.Linear(8, 2)
+        ...     def forward(self, x):
+        ...         return self.fc2(gn.nn.functional.relu(self.fc1(x)))
+        >>> model = TwoLayer()
+        >>> print(", ".join(name for name, _ in model.named_parameters()))
+        fc1.weight, fc1.bias, fc2.weight, fc2.bias
+        >>> sum(p.numel() for p in model.parameters())      # 4·8 + 8 + 8·2 + 2
+        58
+        >>> model(gn.ones(3, 4)).shape
+        (3, 2)
+    """
 
     def __init__(self):
         d = self.__dict__

@@ -44,7 +44,31 @@ class MaxPool1d(_MaxPoolNd):
 
 class MaxPool2d(_MaxPoolNd):
     """Largest value of each window: (N, C, H, W) → (N, C, H_out, W_out); stride defaults to
-    the kernel size, so ``MaxPool2d(2)`` halves H and W."""
+    the kernel size, so ``MaxPool2d(2)`` halves H and W.
+
+    The gradient flows only to the position that held each window's maximum.
+
+    Args:
+        kernel_size: the window size ``k`` (an int, or a pair ``(kh, kw)``).
+        stride: the step between windows ``s`` (default None: the kernel size).
+        padding: ``p``, implicit −∞ padding on each side (at most half the kernel; default 0).
+        dilation: ``d``, the spacing between a window's elements (default 1).
+        return_indices: PyTorch's option to also return the argmax positions; True is
+            refused (not supported).
+        ceil_mode: round the output size up instead of down, so a last partial window
+            counts (default False).
+
+    Shape:
+        input ``(N, C, H, W)`` → output ``(N, C, H_out, W_out)`` with
+        ``H_out = ⌊(H + 2p − d·(k−1) − 1)/s⌋ + 1`` (⌈…⌉ with ceil_mode), W likewise.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x = gn.arange(16.0).reshape(1, 1, 4, 4)      # rows 0-3, 4-7, 8-11, 12-15
+        >>> print(gn.nn.MaxPool2d(2)(x).numpy())
+        [[[[ 5.  7.]
+           [13. 15.]]]]
+    """
 
     _d = 2
 

@@ -286,7 +286,32 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """Cross-entropy of logits ``input`` (N, C) or (N, C, d1, …) against class indices
     (N,) / (N, d1, …) or class probabilities shaped like the logits, as PyTorch: optional
     class ``weight`` (C,), ``ignore_index``, ``label_smoothing`` ε (targets become
-    ``(1-ε)·y + ε/C``); ``reduction='none'`` gives (N,) / (N, d1, …). Backward: ``Ŷ − Y``."""
+    ``(1-ε)·y + ε/C``); ``reduction='none'`` gives (N,) / (N, d1, …). Backward: ``Ŷ − Y``.
+
+    For one sample with logits z and class c: ``loss = log Σ_j exp(z_j) − z_c``.
+
+    Args:
+        input: the logits (unnormalised scores), (N, C), (N, C, d1, …) or one sample (C,).
+        target: class indices (N,) / (N, d1, …), or class probabilities shaped like
+            ``input``.
+        weight: a rescaling weight for each class (C,) (default None: all 1).
+        ignore_index: a class-index target that contributes nothing (default −100).
+        reduction: ``'mean'`` (default; weighted mean), ``'sum'`` or ``'none'``.
+        label_smoothing: ε in [0, 1] (default 0).
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, d1, …)``; target ``(N,)`` / ``(N, d1, …)`` or like the
+        input → a scalar, or ``(N,)`` / ``(N, d1, …)`` with ``reduction='none'``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> import glassnet.nn.functional as F
+        >>> logits = gn.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+        >>> print(F.cross_entropy(logits, gn.tensor([0, 2]), reduction="none").numpy().round(4))
+        [0.2395 0.0949]
+        >>> round(F.cross_entropy(logits, gn.tensor([0, 2])).item(), 4)
+        0.1672
+    """
     if input.ndim == 0:
         raise ShapeError("cross_entropy: logits need shape (C,), (N, C) or (N, C, d1, …); "
                          "got a 0-d tensor")

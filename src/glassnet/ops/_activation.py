@@ -241,7 +241,25 @@ def gelu(x, approximate="none"):
 
 
 def softmax(x, dim=-1):
-    """Probabilities along ``dim``: ``exp(x_i) / Σ_j exp(x_j)``, computed stably."""
+    """Probabilities along ``dim``: ``exp(x_i) / Σ_j exp(x_j)``, computed stably.
+
+    "Stably": ``max_j x_j`` is subtracted first (the result is the same), so large logits
+    do not overflow. Each slice along ``dim`` sums to 1.
+
+    Args:
+        x: the input tensor (logits).
+        dim: the dimension to normalise along (default −1, the last).
+
+    Shape:
+        input ``(*)`` (any shape) → output of the same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x = gn.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+        >>> print(gn.nn.functional.softmax(x, dim=1).numpy().round(4))
+        [[0.09   0.2447 0.6652]
+         [0.3333 0.3333 0.3333]]
+    """
     return Softmax.apply(x, axis=_one_axis(dim, x.ndim, "softmax"))
 
 
