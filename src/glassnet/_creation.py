@@ -61,6 +61,30 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     Python floats give float32 (the default dtype), Python ints give int64, NumPy arrays
     keep their dtype; an empty list holds no numbers to go by and gives the default dtype
     (as PyTorch). Ragged lists and non-numbers raise a clear error.
+
+    Args:
+        data: a number, a (nested) list or tuple of numbers, a NumPy array or a Tensor;
+            always copied, so changing ``data`` later does not change the tensor.
+        dtype: the dtype to convert to (e.g. ``gn.float64``); default: inferred as above.
+        device: where the tensor lives (``"cpu"``, or ``"cuda"`` with CuPy installed);
+            default: the default device.
+        requires_grad: whether autograd records operations on it and fills ``.grad``.
+        pin_memory: accepted for PyTorch compatibility; it changes nothing.
+
+    Shape:
+        output: the shape of ``data`` (``()`` for a single number).
+
+    Example:
+        >>> import glassnet as gn
+        >>> gn.tensor([[1.0, 2.0], [3.0, 4.0]])
+        tensor([[1., 2.],
+                [3., 4.]])
+        >>> gn.tensor([1, 2, 3]).dtype, gn.tensor(2.5).shape
+        (dtype('int64'), ())
+        >>> w = gn.tensor([2.0, 3.0], requires_grad=True)
+        >>> (w * w).sum().backward()
+        >>> w.grad
+        tensor([4., 6.])
     """
     if dtype is None and isinstance(data, (list, tuple)) and not _holds_number(data):
         dtype = get_default_dtype()

@@ -85,6 +85,25 @@ class no_grad(_GradMode):
     """No graph is recorded inside: for evaluation and in-place parameter updates.
 
     Use as ``with gn.no_grad():`` or as the decorator ``@gn.no_grad()`` or ``@gn.no_grad``.
+    Results computed inside have ``requires_grad=False`` and no ``grad_fn``, so no
+    intermediate values are kept for a backward pass.
+
+    Args:
+        func: the function to wrap when used as the bare decorator ``@gn.no_grad``
+            (leave it out otherwise).
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.tensor([1.0, 2.0], requires_grad=True)
+        >>> with gn.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad, (w * 2).requires_grad
+        (False, True)
+        >>> @gn.no_grad
+        ... def predict(x):
+        ...     return x * 3
+        >>> predict(w).requires_grad
+        False
     """
 
     def __new__(cls, func=None):

@@ -111,6 +111,34 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     that memory, cut from the graph. ``requires_grad`` asks autograd to
     compute ``grad`` (a Tensor of the same shape) when ``backward()`` is called on a
     result. Make tensors with :func:`glassnet.tensor`, :func:`glassnet.zeros`, ...
+
+    Args:
+        data: the values (an array keeps its dtype, a list takes the default float dtype),
+            or, with ``sizes``, the first size of an uninitialised tensor; None gives an
+            empty tensor.
+        *sizes: the other sizes of an uninitialised tensor, as in ``Tensor(2, 3)``.
+        requires_grad: whether autograd records operations on it and fills ``grad``.
+        dtype: the dtype (default: the array's, or glassnet's default float dtype).
+
+    Shape:
+        ``t.shape`` is a tuple of ints, ``t.grad`` (after ``backward``) the same shape.
+
+    Example:
+        >>> import glassnet as gn
+        >>> t = gn.Tensor([1, 2])                  # a list gives floats, as in PyTorch
+        >>> t, t.dtype
+        (tensor([1., 2.]), dtype('float32'))
+        >>> gn.Tensor(2, 3).shape                  # sizes only: uninitialised
+        (2, 3)
+        >>> x = gn.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        >>> y = (x * x).sum()                      # y = Σ x², so dy/dx = 2x
+        >>> y.item()
+        14.0
+        >>> y.backward()
+        >>> x.grad
+        tensor([ 2., -4.,  6.])
+        >>> x.detach().numpy()
+        array([ 1., -2.,  3.], dtype=float32)
     """
 
     # The three attributes every op sets live in slots; rarely-set ones fall back to

@@ -90,6 +90,32 @@ class TensorDataset(Dataset):
 
     ``classes`` (names of the labels ``0 .. k-1``) and ``feature_names`` are optional
     descriptions kept as attributes.
+
+    Args:
+        *tensors: Tensors or arrays (at least one), all with the same first dimension ``n``,
+            the number of samples.
+        classes: names of the labels ``0 .. k-1`` (optional), kept as ``ds.classes``.
+        feature_names: names of the feature columns (optional), kept as ``ds.feature_names``.
+
+    Shape:
+        each of ``tensors``: ``(n, *)``; ``ds[i]`` is a tuple with one ``(*)`` Tensor per
+        array, ``ds.get_batch(indices)`` one ``(len(indices), *)`` Tensor per array.
+
+    Example:
+        >>> import numpy as np
+        >>> import glassnet as gn
+        >>> X = np.arange(6, dtype=np.float32).reshape(3, 2)
+        >>> y = np.array([0, 1, 1])
+        >>> ds = gn.data.TensorDataset(X, y, classes=["no", "yes"])
+        >>> len(ds)
+        3
+        >>> ds[1]
+        (tensor([2., 3.]), tensor(1))
+        >>> features, labels = ds.get_batch(np.array([0, 2]))
+        >>> features.shape, labels.tolist()
+        ((2, 2), [0, 1])
+        >>> ds.classes[labels[1].item()]
+        'yes'
     """
 
     def __init__(self, *tensors, classes=None, feature_names=None):

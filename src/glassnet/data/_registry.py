@@ -70,6 +70,30 @@ def load(name, split="train", seed=None, **kwargs):
     ``seed=None`` gives the dataset's canonical version; other keyword arguments go to
     the dataset's function (e.g. ``noise=0.2`` for the toy sets, ``flatten=False`` for
     digits; ``n`` sets a toy split's size).
+
+    Args:
+        name: the dataset's name, one of ``gn.data.available()``'s keys (``"moons"``, ``"digits"``,
+            ``"mnist1d"``, ...).
+        split: ``"train"`` or ``"test"``; the two never share samples.
+        seed: None for the canonical version (the same points on every machine), or an int
+            for another draw of a generated dataset.
+        **kwargs: passed on to the dataset's function (``noise=``, ``n=``, ``flatten=``...).
+
+    Returns:
+        A ``TensorDataset`` of features (float32) and labels (int64), with ``classes``.
+
+    Shape:
+        features ``(n, *features)`` — ``(n, 2)`` for the 2-D toy sets, ``(n, 64)`` for
+        digits — and labels ``(n,)``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> train = gn.data.load("moons")
+        >>> X, y = train.tensors
+        >>> X.shape, X.dtype, y.shape, y.dtype
+        ((800, 2), dtype('float32'), (800,), dtype('int64'))
+        >>> len(gn.data.load("moons", "test")), len(gn.data.load("spiral", n=100, noise=0.1))
+        (200, 100)
     """
     if name not in _REGISTRY:
         import difflib

@@ -110,6 +110,27 @@ def save(obj, path, metadata=None):
     A Module with a ``config`` dict (``glassnet.models`` have one) stores it in the
     header, so :func:`glassnet.models.load_model` can rebuild the model. ``metadata``
     (JSON-serialisable values) is stored too and returned by :func:`load_metadata`.
+
+    Args:
+        obj: a Tensor, a Module (its ``state_dict()`` is saved) or a dict of name →
+            Tensor or array.
+        path: the file to write (str or path-like); written to a temporary file first and
+            renamed, so a crash never leaves half a file.
+        metadata: a dict of JSON-serialisable values to store in the header (optional).
+
+    Returns:
+        ``path`` as a str.
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> layer = gn.nn.Linear(3, 2)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gn.save(layer, os.path.join(folder, "layer.safetensors"), metadata={"epoch": 3})
+        ...     state = gn.load(path)
+        ...     epoch = gn.io.load_metadata(path)["epoch"]
+        >>> sorted(state), state["weight"].shape, epoch
+        (['bias', 'weight'], (2, 3), 3)
     """
     path = os.fspath(path)
     arrays = {key: _as_array(value, key, path) for key, value in _arrays_of(obj, path).items()}
@@ -223,6 +244,28 @@ def load(path, key_map=None):
     Returns a dict of name → Tensor, or the Tensor itself if a single Tensor was saved.
     ``key_map`` renames entries: a dict ``{name in file: name wanted}`` (names not in it
     are kept) or a callable ``name -> new name`` (``None`` drops the entry).
+
+    Args:
+        path: the file to read (str or path-like). Its header is checked before any data
+            is read, and each tensor against the file's CRC-32 checksums when it has them.
+        key_map: renames entries (optional): a dict ``{name in file: name wanted}`` or a
+            callable ``name -> new name or None``.
+
+    Returns:
+        A dict of name → Tensor (``requires_grad=False``), or a Tensor if one Tensor was saved.
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> saved = {"weight": gn.tensor([[1.0, 2.0]]), "bias": gn.tensor([0.5])}
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gn.save(saved, os.path.join(folder, "w.safetensors"))
+        ...     state = gn.load(path)
+        ...     renamed = gn.load(path, key_map={"weight": "fc.weight", "bias": "fc.bias"})
+        >>> state["weight"], state["bias"]
+        (tensor([[1., 2.]]), tensor([0.5]))
+        >>> sorted(renamed)
+        ['fc.bias', 'fc.weight']
     """
     path = os.fspath(path)
     arrays, _ = read_arrays(path)
@@ -242,7 +285,31 @@ def _decode(key, value, path):
 def load_metadata(path):
     """The header metadata of a model file: glassnet's keys (``format``,
     ``format_version``, ``glassnet_version``, ``dtype``, ``config``) and the user's
-    (decoded from JSON, without the ``user.`` prefix)."""
+    (decoded from JSON, without the ``user.`` prefix).
+
+    Only the header is read (not the tensors), so this is cheap for a large file.
+
+    Args:
+        path: the file to read (str or path-like).
+
+    Returns:
+        A dict: glassnet's keys as strings (``config`` decoded to a dict) and the user's
+        ``metadata`` values as ``save`` was given them.
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> model = gn.models.MLP(4, hidden=[8], num_classes=3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gn.save(model, os.path.join(folder, "mlp.safetensors"),
+        ...                    metadata={"epoch": 7, "note": "toy"})
+        ...     meta = gn.io.load_metadata(path)
+        >>> meta["format"], meta["dtype"], meta["epoch"], meta["note"]
+        ('glassnet', 'float32', 7, 'toy')
+        >>> config = meta["config"]                 # the model's constructor arguments
+        >>> config["kind"], config["hidden"]
+        ('mlp', [8])
+    """
     path = os.fspath(path)
     header = read_header(path)
     _check_version(header, path)
@@ -262,7 +329,28 @@ def load_metadata(path):
 def load_into(model, path, key_map=None, strict=True):
     """Load the file at ``path`` into ``model`` (``model.load_state_dict``), checking
     names and shapes first; errors name the file and list missing, unexpected and
-    mismatched keys. Returns ``(missing_keys, unexpected_keys)``."""
+    mismatched keys. Returns ``(missing_keys, unexpected_keys)``.
+
+    Args:
+        model: the Module to fill; its parameters and buffers are overwritten in place.
+        path: the file to read (str or path-like), e.g. written by ``gn.save``.
+        key_map: renames the file's entries before loading, as in ``gn.load`` (optional).
+        strict: when True (the default) every name must match both ways; when False
+            missing and unexpected names are returned instead of raising.
+
+    Returns:
+        ``(missing_keys, unexpected_keys)``, both lists of names.
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> trained, fresh = gn.nn.Linear(3, 2), gn.nn.Linear(3, 2)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gn.save(trained, os.path.join(folder, "layer.safetensors"))
+        ...     missing, unexpected = gn.io.load_into(fresh, path)
+        >>> missing, unexpected, gn.equal(fresh.weight, trained.weight)
+        ([], [], True)
+    """
     path = os.fspath(path)
     state = load(path, key_map=key_map)
     if isinstance(state, Tensor):

@@ -28,6 +28,26 @@ def load_model(path, dtype=None):
     Nothing is built before the config has been checked (:func:`check_config`: real
     integers, known fields, ``glassnet.io.LIMITS``) and the numbers it asks for have been
     compared with the numbers the file holds: a 160 KB file cannot ask for a 12 GB model.
+
+    Args:
+        path: the file written by ``gn.save(model, path)`` (str or path-like).
+        dtype: the floating dtype to build the model in (optional; default: the file's).
+
+    Returns:
+        The rebuilt model, weights loaded, in eval mode.
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> model = gn.models.MLP(4, hidden=[8], num_classes=3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gn.save(model, os.path.join(folder, "mlp.safetensors"))
+        ...     again = gn.models.load_model(path)
+        >>> type(again).__name__, again.training, again.config == model.config
+        ('MLP', False, True)
+        >>> x = gn.ones(2, 4)
+        >>> gn.equal(again(x), model(x))
+        True
     """
     path = os.fspath(path)
     meta = load_metadata(path)

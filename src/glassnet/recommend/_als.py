@@ -180,6 +180,41 @@ class ALS(_ALSBase):
     ``solver="exact"`` solves these systems exactly; ``solver="cg"`` takes ``cg_steps``
     conjugate-gradient steps towards the solution from the current factors.
     Shapes: ``user_factors_`` (n_users, rank), ``item_factors_`` (n_items, rank).
+
+    Args:
+        rank: k, the length of each user's and item's factor vector.
+        reg: the L2 weight ``reg`` (> 0; it keeps every system solvable, also for users or
+            items with no ratings).
+        iterations: the most sweeps (a sweep is a user half-step, then an item half-step).
+        biases: whether to learn the user and item biases ``b_u``, ``c_i`` (default True).
+        weighted_reg: scale each row's ``reg`` by its number of ratings (ALS-WR, Zhou et al.
+            2008) instead of one ``reg`` for every row.
+        seed: the seed of the random initial factors (normal, standard deviation 0.1/√rank).
+        dtype: the factors' dtype (default float32).
+        solver: ``"cg"`` (warm-started conjugate gradient, the default) or ``"exact"``.
+        cg_steps: the conjugate-gradient steps per half-step with ``solver="cg"``.
+        tol: with ``tol > 0``, stop once a sweep lowers the training loss by less than this
+            fraction (the losses are kept in ``history_``); 0 runs all ``iterations``.
+
+    Shape:
+        ``fit(ratings)`` with a ``Ratings`` of shape ``(n_users, n_items)`` learns
+        ``user_factors_`` ``(n_users, rank)``, ``item_factors_`` ``(n_items, rank)``,
+        ``user_bias_`` ``(n_users,)`` and ``item_bias_`` ``(n_items,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> from glassnet import recommend
+        >>> ratings = recommend.Ratings.from_arrays(
+        ...     ["ann", "ann", "bob", "bob", "cat", "cat"],
+        ...     ["tea", "jam", "tea", "cake", "jam", "cake"], [5, 1, 4, 2, 2, 5])
+        >>> model = recommend.ALS(rank=2, reg=0.1, iterations=20, solver="exact").fit(ratings)
+        >>> model.user_factors_.shape, model.item_factors_.shape
+        ((3, 2), (3, 2))
+        >>> np.round(model.predict(["ann", "bob"], ["tea", "tea"]), 1)
+        array([4.9, 4. ])
+        >>> items, scores = model.recommend("ann", k=1)     # the best item ann has not rated
+        >>> items.tolist()
+        ['cake']
     """
 
     def __init__(self, rank=32, reg=1.0, iterations=15, biases=True, weighted_reg=False, seed=0,

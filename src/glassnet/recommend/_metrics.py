@@ -147,7 +147,30 @@ def evaluate(model, test, k=10, block=1024):
     training data, e.g. from ``Ratings.split``). Returns an :class:`EvalTable` with
     ``rmse``/``mae`` (models that predict ratings) and ``precision@k``, ``recall@k``,
     ``ndcg@k``, ``map@k`` — every held-out interaction counts as relevant, and items seen
-    in training are excluded from the recommendations."""
+    in training are excluded from the recommendations.
+
+    Args:
+        model: a fitted recommender (``ALS``, ``ImplicitALS``, ``MatrixFactorization``, ...).
+        test: the held-out ``Ratings``, over the same id maps as the training data.
+        k: the length of each user's recommendation list for the ranking metrics.
+        block: how many users are scored at once (a ``(block, n_items)`` score matrix):
+            memory, not results.
+
+    Returns:
+        An ``EvalTable`` (a dict that prints as a table): metric name → value, plus
+        ``"test users"``, the number of users with held-out interactions.
+
+    Example:
+        >>> from glassnet import recommend
+        >>> ratings = recommend.synthetic(300, 200, rank=4, density=0.1, seed=0)
+        >>> train, test = ratings.split(0.2)
+        >>> model = recommend.ALS(rank=4, reg=1.0, iterations=10).fit(train)
+        >>> table = recommend.evaluate(model, test, k=10)
+        >>> list(table)
+        ['rmse', 'mae', 'precision@10', 'recall@10', 'ndcg@10', 'map@10', 'test users']
+        >>> round(table["rmse"], 2), table["test users"]
+        (0.71, 300)
+    """
     model._check_fitted("evaluate")
     if test.n_users != model.n_users or test.n_items != model.n_items or not (
             np.array_equal(test.user_ids, model.user_ids) and np.array_equal(test.item_ids, model.item_ids)):

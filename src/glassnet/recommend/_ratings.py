@@ -24,6 +24,34 @@ class Ratings:
     the (nnz,) row/column indices, ``ratings`` the (nnz,) values, ``timestamps`` (nnz,)
     or None. Users or items with no interaction (empty rows/columns) are allowed: they
     appear when a split leaves them out, and every model handles them.
+
+    The constructor takes indices that are already mapped (it sorts them into CSR order);
+    ``Ratings.from_arrays`` maps raw ids and merges duplicates first.
+
+    Args:
+        users: the (nnz,) row index of each interaction, in ``0 .. n_users-1``.
+        items: the (nnz,) column index of each interaction, in ``0 .. n_items-1``.
+        ratings: the (nnz,) rating values (stored as float64).
+        user_ids: the (n_users,) sorted array of user ids; row ``j`` is user ``user_ids[j]``.
+        item_ids: the (n_items,) sorted array of item ids; column ``j`` is ``item_ids[j]``.
+        timestamps: the (nnz,) times of the interactions, or None.
+
+    Shape:
+        ``users``, ``items``, ``ratings``, ``timestamps``: ``(nnz,)``; ``indptr``:
+        ``(n_users + 1,)``; ``shape`` is ``(n_users, n_items)``.
+
+    Example:
+        >>> from glassnet import recommend
+        >>> ratings = recommend.Ratings.from_arrays(
+        ...     ["ann", "ann", "bob", "cat"], ["tea", "jam", "tea", "jam"], [5, 3, 4, 2])
+        >>> ratings
+        Ratings(3 users × 2 items, 4 interactions, density 0.667)
+        >>> ratings.user_ids.tolist(), ratings.item_ids.tolist()
+        (['ann', 'bob', 'cat'], ['jam', 'tea'])
+        >>> ratings.users.tolist(), ratings.items.tolist(), ratings.ratings.tolist()
+        ([0, 0, 1, 2], [0, 1, 1, 0], [3.0, 5.0, 4.0, 2.0])
+        >>> ratings.indptr.tolist()
+        [0, 2, 3, 4]
     """
 
     def __init__(self, users, items, ratings, user_ids, item_ids, timestamps=None):
