@@ -119,6 +119,32 @@ class AdamW(Adam):
         p ← p·(1 − lr·wd)
         m ← m + (1 − β1)·(±g − m),  v ← β2·v + (1 − β2)·g²
         p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad,
+    ``max_exp_avg_sq``.
+
+    Args:
+        params: the parameters to update (an iterable of Parameters, or of parameter-group
+            dicts with their own options).
+        lr: the learning rate (default 1e-3).
+        betas: the decay rates ``(β1, β2)`` of the first and second moments.
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: the decoupled decay factor ``wd`` (default 1e-2, as PyTorch).
+        amsgrad: use the running maximum of ``v`` (AMSGrad).
+        maximize: ascend the objective instead of descending it.
+        foreach: PyTorch's implementation choice, accepted (one implementation here).
+        capturable: True is refused (no CUDA graphs).
+        differentiable: True is refused (the update is not recorded by autograd).
+        fused: likewise accepted.
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.Parameter(gn.tensor([1.0, -2.0]))
+        >>> opt = gn.optim.AdamW([w], lr=0.1, weight_decay=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()      # decay: w·(1 − 0.1·0.1) = [0.99, -1.98]; then Adam's first step of 0.1
+        >>> print(w.numpy().round(4))
+        [ 0.89 -1.88]
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,

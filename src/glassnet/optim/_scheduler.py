@@ -117,6 +117,28 @@ class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs.
 
     ``lr = base_lr · gamma^⌊epoch / step_size⌋``
+
+    Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``.
+
+    Args:
+        optimizer: the optimizer whose parameter groups' lr is set.
+        step_size: epochs between decays (an int ≥ 1).
+        gamma: the factor the lr is multiplied by (default 0.1).
+        last_epoch: the index of the last epoch done, to resume a schedule (default -1:
+            start afresh).
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.Parameter(gn.tensor([1.0]))
+        >>> opt = gn.optim.SGD([w], lr=1.0)
+        >>> scheduler = gn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
@@ -170,6 +192,28 @@ class CosineAnnealingLR(LRScheduler):
     ``lr = eta_min + (base_lr − eta_min)·(1 + cos(π·epoch / T_max)) / 2``, computed in
     PyTorch's chained form (each lr from the previous one), which keeps going past
     ``T_max`` as a cosine wave of period ``2·T_max``.
+
+    Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``.
+
+    Args:
+        optimizer: the optimizer whose parameter groups' lr is set.
+        T_max: the number of epochs from ``base_lr`` down to ``eta_min`` (> 0).
+        eta_min: the lowest lr (default 0).
+        last_epoch: the index of the last epoch done, to resume a schedule (default -1:
+            start afresh).
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.Parameter(gn.tensor([1.0]))
+        >>> opt = gn.optim.SGD([w], lr=1.0)
+        >>> scheduler = gn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(round(scheduler.get_last_lr()[0], 4))
+        ...     opt.step()
+        ...     scheduler.step()
+        >>> lrs                 # down to eta_min at epoch 4, then back up
+        [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.1464]
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):

@@ -41,7 +41,32 @@ def _get(logs, monitor, who):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs;
-    optionally put back the best weights seen."""
+    optionally put back the best weights seen.
+
+    After each epoch: improved means ``value < best − min_delta`` (mode ``"min"``) or
+    ``value > best + min_delta`` (``"max"``); otherwise a counter grows, and when it
+    reaches ``patience`` training stops and ``stopped_epoch`` records the epoch.
+
+    Args:
+        monitor: the epoch-log key to watch (default ``"val_loss"``: needs validation data
+            in :func:`~glassnet.train.fit`).
+        patience: epochs without improvement before stopping (default 5).
+        min_delta: the smallest change that counts as an improvement (default 0).
+        mode: ``"min"``, ``"max"``, or ``"auto"`` (max for keys containing ``acc``, else min).
+        restore_best_weights: at the end of training, load the weights of the best epoch.
+
+    Example:
+        >>> import glassnet as gn
+        >>> _ = gn.manual_seed(0)
+        >>> X, y = gn.tensor([[0.0], [1.0], [2.0], [3.0]]), gn.tensor([0, 0, 1, 1])
+        >>> model = gn.nn.Linear(1, 2)
+        >>> opt = gn.optim.SGD(model.parameters(), lr=0.0)    # lr 0: the loss never improves
+        >>> stopper = gn.train.EarlyStopping(monitor="loss", patience=2)
+        >>> history = gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=10,
+        ...                        callbacks=[stopper], shuffle=False, progress=False)
+        >>> len(history), stopper.stopped_epoch    # best at epoch 1, then 2 epochs without
+        (3, 3)
+    """
 
     def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
                  restore_best_weights=False):
@@ -79,7 +104,38 @@ class EarlyStopping(Callback):
 
 class ModelCheckpoint(Callback):
     """Save the model's state dict after each epoch (or only when ``monitor``
-    improves, with ``save_best_only``), atomically. ``path`` may contain ``{epoch}``."""
+    improves, with ``save_best_only``), atomically. ``path`` may contain ``{epoch}``.
+
+    Each file is written by :func:`glassnet.io.save` (safetensors) with the epoch and its
+    logs as metadata (:func:`glassnet.io.load_metadata`); ``saved`` lists the paths written.
+    An epoch whose monitored value is NaN is not saved with ``save_best_only``.
+
+    Args:
+        path: the file to write; ``{epoch}`` in it is replaced by the epoch number (without
+            it, each save overwrites the last).
+        monitor: the epoch-log key compared with ``save_best_only`` (default ``"val_loss"``).
+        save_best_only: save only when ``monitor`` is better than at every earlier save.
+        mode: ``"min"``, ``"max"``, or ``"auto"`` (max for keys containing ``acc``, else min).
+
+    Example:
+        >>> import os, tempfile
+        >>> import glassnet as gn
+        >>> _ = gn.manual_seed(0)
+        >>> X, y = gn.tensor([[0.0], [1.0], [2.0], [3.0]]), gn.tensor([0, 0, 1, 1])
+        >>> model = gn.nn.Linear(1, 2)
+        >>> opt = gn.optim.SGD(model.parameters(), lr=0.5)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     checkpoint = gn.train.ModelCheckpoint(os.path.join(folder, "epoch{epoch}.safetensors"),
+        ...                                           monitor="loss", save_best_only=True)
+        ...     _ = gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=3,
+        ...                      callbacks=[checkpoint], progress=False)
+        ...     print([os.path.basename(p) for p in checkpoint.saved])
+        ...     print("epoch", gn.io.load_metadata(checkpoint.saved[-1])["epoch"])
+        ...     print(sorted(gn.io.load(checkpoint.saved[-1])))
+        ['epoch1.safetensors', 'epoch2.safetensors', 'epoch3.safetensors']
+        epoch 3
+        ['bias', 'weight']
+    """
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
         self.path, self.monitor, self.save_best_only = os.fspath(path), monitor, save_best_only

@@ -13,7 +13,27 @@ __all__ = ["History"]
 class History:
     """``history["loss"]`` is the list of per-epoch training losses; likewise every
     metric (``accuracy``; ``val_loss``, ``val_accuracy`` on the validation data; ``lr``;
-    ``time``: the epoch's wall time in seconds)."""
+    ``time``: the epoch's wall time in seconds).
+
+    :func:`~glassnet.train.fit` returns one; ``records`` holds one dict per epoch, in order.
+    ``save(path)`` writes it as JSON, ``History.load(path)`` reads it back, ``plot(path)``
+    draws the curves to a PNG, and in a notebook it shows as a table.
+
+    Args:
+        records: the per-epoch dicts to start from (default: none), each with an ``epoch`` key.
+
+    Example:
+        >>> import glassnet as gn
+        >>> history = gn.train.History([{"epoch": 1, "loss": 0.9, "accuracy": 0.5},
+        ...                             {"epoch": 2, "loss": 0.4, "accuracy": 0.75}])
+        >>> len(history), history.epochs, history.keys()
+        (2, [1, 2], ['epoch', 'loss', 'accuracy'])
+        >>> history["loss"], history.last("accuracy")
+        ([0.9, 0.4], 0.75)
+        >>> history.append({"epoch": 3, "loss": 0.3, "accuracy": 1.0})
+        >>> history
+        History(3 epochs, last={'epoch': 3, 'loss': 0.3, 'accuracy': 1.0})
+    """
 
     def __init__(self, records=None):
         self.records = list(records or [])

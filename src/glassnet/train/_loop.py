@@ -216,6 +216,55 @@ def fit(model, train_data, loss_fn, optimizer, epochs=1, validation_data=None, m
     ``compile=True`` runs each batch's ``zero_grad → forward → loss → backward → step``
     through :func:`glassnet.compile` (captured once per batch shape, then replayed as array
     calls; the same numbers). A non-finite loss is then reported after its step.
+
+    Args:
+        model: the Module to train (its parameters are the ones ``optimizer`` updates).
+        train_data: a DataLoader, a Dataset or an ``(X, y)`` pair.
+        loss_fn: the loss, called as ``loss_fn(model(x), y)`` (e.g. ``gn.nn.CrossEntropyLoss()``).
+        optimizer: a ``glassnet.optim`` optimizer over the model's parameters.
+        epochs: the number of passes over ``train_data`` (default 1).
+        validation_data: data evaluated after every epoch (a DataLoader, a Dataset or an
+            ``(X, y)`` pair); its results are logged with the prefix ``val_``.
+        metrics: names (``"accuracy"``, … see ``glassnet.train.METRICS``) or callables
+            logged besides the loss (default ``("accuracy",)``; ``()`` for none).
+        scheduler: a ``glassnet.optim.lr_scheduler`` scheduler, stepped as described above.
+        callbacks: :class:`~glassnet.train.Callback` objects, e.g. :class:`EarlyStopping`.
+        progress: show the per-batch bar and the per-epoch line (default True).
+        batch_size: samples per batch when the data is not a DataLoader (default 32).
+        shuffle: reshuffle the training samples every epoch (when not a DataLoader).
+        seed: seeds the shuffling and the ``validation_split`` (None: the global generator).
+        print_fn: where the per-epoch lines go (default ``print``; None prints nothing).
+        checkpoint_dir: a directory or :class:`CheckpointManager` to checkpoint into after
+            every epoch (None: no checkpoints).
+        resume: restore the newest checkpoint in ``checkpoint_dir`` first, if there is one.
+        keep_last: how many checkpoints to keep in ``checkpoint_dir`` (default 3).
+        compile: run each training step through :func:`glassnet.compile`.
+        validation_split: the fraction of ``train_data`` held out for validation (default 0).
+        val_data: the older name of ``validation_data``.
+
+    Returns:
+        History: one record per epoch, with ``epoch``, ``loss``, each metric, the ``val_``
+        values when there is validation data, and ``time``.
+
+    Shape:
+        ``X`` ``(N, *)`` and ``y`` ``(N, *)``: N samples, whatever shapes ``model`` and
+        ``loss_fn`` take (for ``CrossEntropyLoss``: ``X (N, features)``, ``y (N,)`` class
+        indices); each batch is ``(batch_size, *)``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> _ = gn.manual_seed(0)
+        >>> X = gn.tensor([[0.0], [1.0], [2.0], [3.0]])    # 4 samples, 1 feature
+        >>> y = gn.tensor([0, 0, 1, 1])                     # class 1 when x > 1.5
+        >>> model = gn.nn.Linear(1, 2)
+        >>> opt = gn.optim.SGD(model.parameters(), lr=0.5)
+        >>> history = gn.train.fit(model, (X, y), gn.nn.CrossEntropyLoss(), opt, epochs=20,
+        ...                        batch_size=4, progress=False)
+        >>> len(history), history.keys()
+        (20, ['epoch', 'loss', 'accuracy', 'time'])
+        >>> losses = history["loss"]
+        >>> print(round(losses[0], 2), round(losses[-1], 2), history.last("accuracy"))
+        1.28 0.25 1.0
     """
     dtype = _model_dtype(model)
     train_data, validation_data = _with_validation(train_data, validation_data, val_data,
@@ -311,7 +360,39 @@ def _compiled_step(model, loss_fn, optimizer):
 
 def evaluate(model, data, loss_fn=None, metrics=("accuracy",), batch_size=256, prefix=""):
     """Average loss (when ``loss_fn`` is given) and metrics over ``data``, in eval mode
-    without recording a graph. Restores the model's previous mode."""
+    without recording a graph. Restores the model's previous mode.
+
+    Each value is the mean over all samples (batch means weighted by batch size), so it
+    does not depend on ``batch_size``.
+
+    Args:
+        model: the Module to evaluate.
+        data: a DataLoader, a Dataset or an ``(X, y)`` pair.
+        loss_fn: the loss, called as ``loss_fn(model(x), y)``; None leaves ``loss`` out.
+        metrics: names (``"accuracy"``, … see ``glassnet.train.METRICS``) or callables
+            (default ``("accuracy",)``).
+        batch_size: samples per batch when ``data`` is not a DataLoader (default 256).
+        prefix: put in front of every key (``fit`` passes ``"val_"``).
+
+    Returns:
+        dict: ``{prefix + "loss": …, prefix + metric: …}`` as Python floats.
+
+    Shape:
+        ``X`` ``(N, *)`` and ``y`` ``(N, *)``, whatever ``model`` and ``loss_fn`` take.
+
+    Example:
+        >>> import glassnet as gn
+        >>> X = gn.tensor([[0.0], [1.0], [2.0], [3.0]])
+        >>> y = gn.tensor([0, 0, 1, 1])
+        >>> model = gn.nn.Linear(1, 2)                  # logits (1.5 − x, x − 1.5)
+        >>> _ = model.load_state_dict({"weight": gn.tensor([[-1.0], [1.0]]),
+        ...                            "bias": gn.tensor([1.5, -1.5])})
+        >>> scores = gn.train.evaluate(model, (X, y), gn.nn.CrossEntropyLoss())
+        >>> sorted(scores), round(scores["loss"], 4), scores["accuracy"]
+        (['accuracy', 'loss'], 0.1809, 1.0)
+        >>> gn.train.evaluate(model, (X, y), prefix="test_")
+        {'test_accuracy': 1.0}
+    """
     loader = as_loader(data, batch_size, False, who="evaluate", dtype=_model_dtype(model))
     was_training = model.training
     model.eval()
