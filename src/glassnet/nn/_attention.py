@@ -188,13 +188,15 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         batched = self._check_inputs(query, key, value)
-        if batched and self.batch_first:
-            query, key, value = (ops.swapaxes(t, 0, 1) for t in (query, key, value))
+        if batched and self.batch_first:  # project in (N, L, E), then view as (L, N, E): no copy
+            q, k, v = (ops.swapaxes(t, 0, 1) for t in self.project(query, key, value))
         elif not batched:
-            query, key, value = (ops.unsqueeze(t, 1) for t in (query, key, value))
+            q, k, v = self.project(*(ops.unsqueeze(t, 1) for t in (query, key, value)))
             if key_padding_mask is not None:
                 key_padding_mask = _unsqueeze_mask(key_padding_mask)
-        out, weights = self._attend(query, key, value, key_padding_mask, need_weights,
+        else:
+            q, k, v = self.project(query, key, value)
+        out, weights = self._attend(q, k, v, key_padding_mask, need_weights,
                                     attn_mask, average_attn_weights, is_causal)
         if not batched:
             return out[:, 0], None if weights is None else weights[0]
@@ -214,11 +216,11 @@ class MultiheadAttention(Module):
             )
         return query.ndim == 3
 
-    def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask,
-                average, is_causal):
-        """The (L, N, E) computation of ``F.multi_head_attention_forward``."""
-        length, n = query.shape[0], query.shape[1]
-        xp, dtype = namespace(query.array), query.dtype
+    def _attend(self, q, k, v, key_padding_mask, need_weights, attn_mask, average, is_causal):
+        """The (L, N, E) computation of ``F.multi_head_attention_forward`` from the projected
+        Q (L, N, E), K and V (S, N, E)."""
+        length, n = q.shape[0], q.shape[1]
+        xp, dtype = namespace(q.array), q.dtype
         if is_causal and attn_mask is None:
             raise GlassnetValueError(
                 "MultiheadAttention: is_causal=True is a hint that attn_mask is causal; pass "
@@ -229,9 +231,8 @@ class MultiheadAttention(Module):
             mask = None  # the causal flag of scaled_dot_product_attention takes its place
         else:
             mask = self._head_mask(additive_mask(attn_mask, "attn_mask", dtype, xp), length,
-                                   key.shape[0], n)
+                                   k.shape[0], n)
             is_causal = False
-        q, k, v = self.project(query, key, value)
         k, v, mask, kpm = self._extra_keys(k, v, mask, kpm, xp)
         q, k, v = self.split_heads(q), self.split_heads(k), self.split_heads(v)
         if self.add_zero_attn:

@@ -17,6 +17,7 @@ from glassnet import ops
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.ops._activation import softmax_with_bias
 
 __all__ = ["scaled_dot_product_attention", "attention_bias", "causal_mask", "safe_softmax"]
 
@@ -143,8 +144,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         scores = ops.matmul(query * scale, ops.swapaxes(key, -2, -1))  # (…, L, S)
     else:
         scores = ops.matmul(query, ops.swapaxes(key, -2, -1)) * scale
-    scores = _add_bias(scores, attention_bias(attn_mask, is_causal, length, source_length, query))
-    weights = safe_softmax(scores, -1)
+    bias = attention_bias(attn_mask, is_causal, length, source_length, query)
+    if is_causal:  # a constant mask under which every query sees key 0: no row is all −∞
+        weights = softmax_with_bias(scores, -1, bias)
+    else:
+        weights = safe_softmax(_add_bias(scores, bias), -1)
     if dropout_p > 0.0:
         from glassnet.nn.functional import dropout
 

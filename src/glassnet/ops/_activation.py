@@ -173,13 +173,20 @@ def _row_max(x, axis):
 
 class Softmax(Function):
     """Fused primitive: composing exp/sum/div would keep three arrays for backward and
-    lose stability; here ``y = exp(x - max x) / Σ exp(x - max x)`` and one formula back."""
+    lose stability; here ``y = exp(x - max x) / Σ exp(x - max x)`` and one formula back.
+
+    ``bias`` (optional, a constant array broadcasting to x, e.g. attention's causal −∞ mask)
+    is added first: ``y = softmax(x + bias)``. Inside the primitive the masked scores are a
+    temporary; as a separate ``x + bias`` node they were one more activation-sized array
+    kept alive by the graph (the gradient is the same: the bias is a constant)."""
 
     formula = "y_i = exp(x_i) / Σ_j exp(x_j)"
     grad_formulas = ("dx = y · (dy - Σ_j dy_j·y_j)",)
 
-    def forward(self, x, axis):
+    def forward(self, x, axis, bias=None):
         xp = namespace(x)
+        if bias is not None:
+            x = x + bias
         e = xp.exp(x - _row_max(x, axis))
         self.y = e / e.sum(axis=axis, keepdims=True)
         return self.y
@@ -261,6 +268,12 @@ def softmax(x, dim=-1):
          [0.3333 0.3333 0.3333]]
     """
     return Softmax.apply(x, axis=_one_axis(dim, x.ndim, "softmax"))
+
+
+def softmax_with_bias(x, dim, bias):
+    """``softmax(x + bias)`` along ``dim`` as one primitive; ``bias`` is a constant array (no
+    gradient) that broadcasts to x, e.g. the −∞ entries of a causal attention mask."""
+    return Softmax.apply(x, axis=_one_axis(dim, x.ndim, "softmax"), bias=bias)
 
 
 def log_softmax(x, dim=-1):
