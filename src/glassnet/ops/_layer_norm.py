@@ -16,8 +16,10 @@ Backward, with ``dx̂ = γ·dy`` and means over each row's F values, sums over t
 Composed from mean, subtract, multiply, sqrt and divide (as it was) it made seven graph
 nodes whose backward retraced them with broadcasts and reductions — about twice the
 array passes of this formula; in the GPT training step of ``benchmarks/train_gpt.py``
-the five layer norms were the third-largest cost after the GEMMs and GELU. It keeps
-``x̂`` and ``1/σ`` for backward.
+the five layer norms were the third-largest cost after the GEMMs and GELU. It keeps only
+``μ`` and ``1/σ`` per row for backward and recomputes ``x̂`` from the input (which the graph
+keeps anyway), as PyTorch's native layer norm does: one pass, and no activation-sized array
+held between forward and backward.
 """
 
 from glassnet._backend import namespace
@@ -44,12 +46,13 @@ class LayerNorm(Function):
         xp = namespace(x)
         named = dict(zip(parts, rest, strict=True))
         rows = x.reshape(-1, size)
-        centred = rows - rows.mean(axis=1, keepdims=True)
+        self.mean = rows.mean(axis=1, keepdims=True)
+        centred = rows - self.mean
         out = xp.multiply(centred, centred)  # scratch: (x − μ)², then the output
         var = out.mean(axis=1, keepdims=True)
         self.inv_std = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
         centred *= self.inv_std
-        self.x_hat, self.shape = centred, x.shape
+        self.shape = x.shape
         if "weight" in named:
             xp.multiply(centred, named["weight"].reshape(size), out=out)
         else:
@@ -60,7 +63,9 @@ class LayerNorm(Function):
 
     def backward(self, g):
         xp = namespace(g)
-        parts, x_hat = self.params["parts"], self.x_hat
+        parts, size = self.params["parts"], self.params["size"]
+        x_hat = self.inputs[0].array.reshape(-1, size) - self.mean  # recomputed, as forward did
+        x_hat *= self.inv_std
         dy = g.reshape(x_hat.shape)
         named = dict(zip(parts, self.inputs[1:], strict=True))
         dy_x_hat = dy * x_hat
