@@ -15,13 +15,25 @@ import numpy as np
 import glassnet as gn
 import glassnet.nn as nn
 
-__all__ = ["attention_specs"]
+__all__ = ["attention_specs", "golden_attention_layer"]
 
 _RNG = np.random.default_rng(11)
 _PADDING = np.array([[False, False, False, True, True],
                      [False, True, False, False, False],
                      [False, False, False, False, True]])  # (N ≤ 3, S ≤ 5), key 0 always kept
 _FLOAT_MASK = _RNG.standard_normal((5, 5))
+
+
+def golden_attention_layer():
+    """A MultiheadAttention of two heads of width 2 with weights a person can multiply
+    (halves and ones), float64: the layer of the attention golden snapshots."""
+    layer = nn.MultiheadAttention(4, 2, dtype=gn.float64)
+    rng = np.random.default_rng(0)
+    layer.in_proj_weight.data[...] = rng.integers(-2, 3, (12, 4)) / 2
+    layer.in_proj_bias.data[...] = rng.integers(-1, 2, 12) / 2
+    layer.out_proj.weight.data[...] = rng.integers(-2, 3, (4, 4)) / 2
+    layer.out_proj.bias.data[...] = 0.0
+    return layer
 
 
 def _causal(length):

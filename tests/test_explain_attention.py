@@ -7,6 +7,7 @@ import pytest
 
 import glassnet as gn
 import glassnet.explain as ex
+from attention_modules import golden_attention_layer
 from glassnet import nn
 from glassnet._errors import GlassnetTypeError
 from golden_text import check_golden
@@ -95,18 +96,7 @@ def test_errors():
         ex.attention(nn.MultiheadAttention(4, 2, add_bias_kv=True), np.ones((2, 4)))
 
 
-def _golden_layer():
-    """Two heads of width 2 with weights a person can multiply: halves and ones."""
-    layer = nn.MultiheadAttention(4, 2, dtype=gn.float64)
-    rng = np.random.default_rng(0)
-    layer.in_proj_weight.data[...] = rng.integers(-2, 3, (12, 4)) / 2
-    layer.in_proj_bias.data[...] = rng.integers(-1, 2, 12) / 2
-    layer.out_proj.weight.data[...] = rng.integers(-2, 3, (4, 4)) / 2
-    layer.out_proj.bias.data[...] = 0.0
-    return layer
-
-
 def test_golden_text():
-    e = ex.attention(_golden_layer(), [[1, 0, 1, 0], [0, 2, 0, 1], [1, 1, 0, -1]], causal=True,
+    e = ex.attention(golden_attention_layer(), [[1, 0, 1, 0], [0, 2, 0, 1], [1, 1, 0, -1]], causal=True,
                      head=1, cell=(2, 1))
     check_golden(e.to_text(), "attention_causal_2heads")

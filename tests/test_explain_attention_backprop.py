@@ -10,6 +10,7 @@ import pytest
 
 import glassnet as gn
 import glassnet.explain as ex
+from attention_modules import golden_attention_layer
 from glassnet import nn
 from glassnet._errors import GlassnetTypeError, ShapeError
 from glassnet.nn import functional as F
@@ -125,19 +126,8 @@ def test_html_and_errors():
         ex.backprop(nn.Sequential(nn.Linear(2, 2)), [1.0, 2.0], 0, causal=True)
 
 
-def _golden_layer():
-    """Two heads of width 2 with weights a person can multiply: halves and ones."""
-    layer = nn.MultiheadAttention(4, 2, dtype=gn.float64)
-    rng = np.random.default_rng(0)
-    layer.in_proj_weight.data[...] = rng.integers(-2, 3, (12, 4)) / 2
-    layer.in_proj_bias.data[...] = rng.integers(-1, 2, 12) / 2
-    layer.out_proj.weight.data[...] = rng.integers(-2, 3, (4, 4)) / 2
-    layer.out_proj.bias.data[...] = 0.0
-    return layer
-
-
 def test_golden_text():
     x = [[1, 0, 1, 0], [0, 2, 0, 1], [1, 1, 0, -1]]
     target = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
-    e = ex.backprop(_golden_layer(), x, target, causal=True, head=1, cell=(2, 1))
+    e = ex.backprop(golden_attention_layer(), x, target, causal=True, head=1, cell=(2, 1))
     check_golden(e.to_text(), "attention_backprop_causal_2heads")
