@@ -1,6 +1,10 @@
 """gn.compile's lowered replay: preallocated arrays and fused kernels give the numbers of the
 recorded replay and of eager mode; numba's kernels (the ``fast`` extra) equal the NumPy ones."""
 
+import json
+import os
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
@@ -208,3 +212,48 @@ def test_fuse_option_is_checked(monkeypatch):
     with pytest.raises(gn.GlassnetValueError, match=r"need numba — pip install 'glassnet\[fast\]'"):
         capture_compile(lambda x: x, fuse=True)
     assert capture_compile(lambda x: x, fuse="auto").kernels is NumpyKernels
+
+
+_CACHED_STEP = """
+import json, sys
+import numpy as np
+import glassnet as gn
+assert "numba" not in sys.modules  # import glassnet loads no numba (and so writes no cache)
+gn.manual_seed(0)
+model = gn.nn.Sequential(gn.nn.Linear(4, 8), gn.nn.ReLU(), gn.nn.Linear(8, 3))
+opt, loss_fn = gn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), gn.nn.CrossEntropyLoss()
+
+def step(x, y):
+    opt.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+compiled = gn.compile(step, fuse=True)
+x, y = gn.from_numpy(np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)), gn.from_numpy(np.arange(5) % 3)
+losses = [compiled(x, y).item() for _ in range(3)]
+from glassnet.capture import _numba_loops as loops
+stats = {name: getattr(loops, name).stats for name in loops.__all__}
+print(json.dumps({"losses": losses,
+                  "hits": sum(sum(s.cache_hits.values()) for s in stats.values()),
+                  "misses": sum(sum(s.cache_misses.values()) for s in stats.values())}))
+"""
+
+
+def test_numba_kernels_compile_once_and_the_next_process_loads_them_from_disk(tmp_path):
+    pytest.importorskip("numba")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", _CACHED_STEP], env=env, check=True, capture_output=True,
+                             text=True)
+        return json.loads(out.stdout)
+    first = run()
+    cached = sorted(p.suffix for p in (tmp_path / "numba").rglob("*.nb*"))
+    second = run()
+    # the step uses bias + ReLU, ReLU backward, softmax-CE forward and backward and SGD momentum: five loops
+    assert (first["hits"], first["misses"]) == (0, 5)
+    assert cached == [".nbc"] * 5 + [".nbi"] * 5  # machine code and an index per loop
+    assert (second["hits"], second["misses"]) == (5, 0)
+    assert second["losses"] == first["losses"] and first["losses"][2] < first["losses"][0]

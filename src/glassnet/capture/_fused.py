@@ -14,8 +14,9 @@ array, so both versions round alike and give the same bits.
 Why numba and not numexpr: measured on this project's 2-core machine
 (``benchmarks/fused_kernels.py``, docs/benchmarks.md), numexpr 2.14 was 3.5-8.5 × *slower*
 than NumPy in place on these chains, while numba's one loop was 3-7 × faster; numba's
-price is its compile on first use (~0.5 s per kernel and dtype, paid once per process, at
-the first replay) and ~55 MB of resident memory for numba and LLVM.
+price is its compile on first use (~0.5 s per kernel and dtype, at the first replay),
+paid once per machine since the loops (:mod:`._numba_loops`) live in numba's on-disk
+cache, and ~55 MB of resident memory for numba and LLVM.
 
 Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input):
 
@@ -134,65 +135,10 @@ class NumpyKernels:
 
 
 def _numba_kernels():
-    """numba versions of :class:`NumpyKernels` (same signatures), each compiled on first
-    use for the dtypes it meets (~0.5 s each, once per process)."""
-    import numba
-
-    # error_model="numpy": x / 0 gives inf or nan as in NumPy, not ZeroDivisionError; without the
-    # check in every division LLVM vectorises the loops (Adam on 256×784: 80 µs instead of 750)
-    jit = numba.njit(fastmath=False, nogil=True, error_model="numpy")  # one thread (see the module doc)
-
-    @jit
-    def bias_relu(z, b, out):
-        for i in range(z.shape[0]):
-            for j in range(z.shape[1]):
-                s = z[i, j] + b[j]
-                out[i, j] = s if s > 0 or s != s else 0  # as np.maximum(s, 0): NaN kept, -0.0 → 0
-
-    @jit
-    def relu_grad(g, y, out):
-        for i in range(g.shape[0]):
-            out[i] = g[i] if y[i] > 0 else g[i] * 0  # g · 0: NaN stays NaN, -g·0 is -0.0
-
-    @jit
-    def sgd_momentum(p, g, v, mu, neg_lr):
-        for i in range(p.shape[0]):
-            vi = v[i] * mu + g[i]
-            v[i] = vi
-            p[i] = p[i] + vi * neg_lr
-
-    @jit
-    def adam(p, g, m, v, a1, b2, a2, s2, eps, k):
-        for i in range(p.shape[0]):
-            gi = g[i]
-            mi = m[i] + (gi - m[i]) * a1
-            vi = v[i] * b2 + (gi * gi) * a2
-            m[i] = mi
-            v[i] = vi
-            p[i] = p[i] - (mi / (np.sqrt(vi) / s2 + eps)) * k
-
-    @jit
-    def softmax_ce(z, labels, prob, losses):
-        for i in range(z.shape[0]):
-            top = z[i, 0]
-            for j in range(1, z.shape[1]):
-                if z[i, j] > top or z[i, j] != z[i, j]:
-                    top = z[i, j]
-            total = np.exp(z[i, 0] - top)
-            prob[i, 0] = total
-            for j in range(1, z.shape[1]):
-                e = np.exp(z[i, j] - top)
-                prob[i, j] = e
-                total += e
-            for j in range(z.shape[1]):
-                prob[i, j] = prob[i, j] / total
-            losses[i] = np.log(total) - (z[i, labels[i]] - top)
-
-    @jit
-    def softmax_ce_grad(prob, labels, scale, one, out):
-        for i in range(prob.shape[0]):
-            for j in range(prob.shape[1]):
-                out[i, j] = (prob[i, j] - one if j == labels[i] else prob[i, j]) * scale  # one: prob's dtype
+    """numba versions of :class:`NumpyKernels` (same signatures): the loops of
+    :mod:`._numba_loops`, compiled on first use for the dtypes they meet, or loaded from
+    numba's on-disk cache when an earlier process compiled them."""
+    from glassnet.capture import _numba_loops as loops
 
     class NumbaKernels:
         name = "numba"
@@ -201,7 +147,7 @@ def _numba_kernels():
         def softmax_ce(z, labels, work):
             if not _labels_in_range(labels, z.shape[1]):  # NumPy's indexing raises (or wraps) as eager
                 return NumpyKernels.softmax_ce(z, labels, work)
-            softmax_ce(z, labels, work.prob, work.losses)
+            loops.softmax_ce(z, labels, work.prob, work.losses)
             return work.losses
 
         @staticmethod
@@ -209,23 +155,23 @@ def _numba_kernels():
             if not _labels_in_range(labels, prob.shape[1]):
                 return NumpyKernels.softmax_ce_grad(prob, labels, scale, out, rows)
             as_dtype = prob.dtype.type
-            softmax_ce_grad(prob, labels, as_dtype(scale), as_dtype(1), out)
+            loops.softmax_ce_grad(prob, labels, as_dtype(scale), as_dtype(1), out)
 
         @staticmethod
         def bias_relu(z, b, out):
-            bias_relu(z, b, out)
+            loops.bias_relu(z, b, out)
 
         @staticmethod
         def relu_grad(g, y, out, mask):
-            relu_grad(g.reshape(-1), y.reshape(-1), out.reshape(-1))
+            loops.relu_grad(g.reshape(-1), y.reshape(-1), out.reshape(-1))
 
         @staticmethod
         def sgd_momentum(p, g, v, mu, neg_lr, tmp):
-            sgd_momentum(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
+            loops.sgd_momentum(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
 
         @staticmethod
         def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
-            adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
+            loops.adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
 
     return NumbaKernels
 
