@@ -4,6 +4,7 @@ from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
 from glassnet.autograd._function import Function
 from glassnet.autograd._grad import grad
+from glassnet.autograd._gradcheck import gradcheck, gradgradcheck
 from glassnet.autograd._hooks import OpEvent
 from glassnet.autograd._mode import (
     detect_anomaly,
@@ -27,6 +28,8 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "inference_mode",
     "is_grad_enabled",
     "no_grad",

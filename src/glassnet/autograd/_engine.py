@@ -13,7 +13,7 @@ from glassnet.autograd._hooks import notify
 from glassnet.autograd._inplace import live_versions, prepare_for_backward
 from glassnet.autograd._mode import state
 
-__all__ = ["run_backward", "unbroadcast"]
+__all__ = ["as_grad_array", "run_backward", "seed_tensor", "unbroadcast"]
 
 
 def unbroadcast(grad, shape, op_name="op"):
@@ -87,7 +87,7 @@ def _store_leaf_grad(tensor, grad, handed_out):
     tensor.grad = type(tensor)._wrap(grad, False, None)
 
 
-def run_backward(root, grad, retain_graph=False, targets=None):
+def run_backward(root, grad, retain_graph=False, targets=None, create_graph=False):
     """Propagate ``grad`` (an array shaped like ``root``) to every tensor feeding root.
 
     Without ``targets`` the gradients of leaves (and of tensors that ``retain_grad()``)
@@ -96,7 +96,10 @@ def run_backward(root, grad, retain_graph=False, targets=None):
     ops on a path to a target run. ``root`` and ``grad`` may be lists (several outputs).
 
     Each op's backward runs once per call; unless ``retain_graph``, the ops are then
-    released, and a second backward through them raises (as PyTorch's does)."""
+    released, and a second backward through them raises (as PyTorch's does).
+
+    With ``create_graph`` the seeds and every gradient are Tensors computed with Tensor ops
+    (:mod:`glassnet.autograd._graph_mode`), so the gradients can be differentiated again."""
     roots, seeds = (root, grad) if isinstance(root, list) else ([root], [grad])
     pending = {}
     for r, g in zip(roots, seeds, strict=True):
@@ -111,7 +114,7 @@ def run_backward(root, grad, retain_graph=False, targets=None):
         if grad is None:
             continue
         if node._hooks is not None:
-            grad = _run_hooks(node, grad)
+            grad = _run_hooks(node, grad, create_graph)
         op = node._ctx
         if op is not None:
             if op.released:
@@ -126,9 +129,12 @@ def run_backward(root, grad, retain_graph=False, targets=None):
             if op is None or id(node) not in wanted["below"]:
                 continue
         elif op is None or node._retains_grad:
-            _store_leaf_grad(node, grad, handed_out)
+            (_store_leaf_tensor if create_graph else _store_leaf_grad)(node, grad, handed_out)
             if op is None:
                 continue
+        if create_graph:
+            _send_tensors_to_inputs(op, _graph_mode().tensor_backward(op, node, grad), pending)
+            continue
         grads = op.run_backward(grad)
         if type(grads) is not tuple:
             grads = (grads,)
@@ -152,13 +158,45 @@ def _leading_to(order, target_ids):
     return {"targets": target_ids, "below": below}
 
 
-def _run_hooks(node, grad):
+def _run_hooks(node, grad, create_graph=False):
     """Call the tensor's hooks in order; a hook returning a tensor replaces the gradient."""
     for hook in node._hooks.values():
-        result = hook(type(node)._wrap(grad, False, None))
+        result = hook(grad if create_graph else type(node)._wrap(grad, False, None))
         if result is not None:
-            grad = result.array if hasattr(result, "_ctx") else result
+            grad = result if create_graph or not hasattr(result, "_ctx") else result.array
     return grad
+
+
+def _graph_mode():
+    """The Tensor-valued backward's module (it builds on Function, which imports Tensor,
+    which imports this engine: imported when first needed)."""
+    from glassnet.autograd import _graph_mode
+
+    return _graph_mode
+
+
+def _store_leaf_tensor(tensor, grad, handed_out):
+    """``tensor.grad`` += a Tensor gradient with a graph (``create_graph=True``): kept as a
+    Tensor, so ``x.grad`` can be differentiated; a gradient also handed elsewhere is cloned."""
+    if tensor.grad is not None:
+        grad = tensor.grad + grad
+    elif id(grad) in handed_out:
+        grad = grad.clone()
+    handed_out.add(id(grad))
+    tensor.grad = grad
+
+
+def _send_tensors_to_inputs(op, grads, pending):
+    """:func:`_send_to_inputs` for Tensor gradients: shapes and dtypes fitted with Tensor ops."""
+    for parent, g, needed in zip(op.inputs, grads, op.needs_grad, strict=True):
+        if not needed or g is None:
+            continue
+        if g.shape != parent.shape:
+            g = _graph_mode().unbroadcast_tensor(g, parent.shape, op.name)
+        if g.dtype != parent.dtype:
+            g = g.astype(parent.dtype)
+        key = id(parent)
+        pending[key] = pending[key] + g if key in pending else g
 
 
 def _send_to_inputs(op, grads, pending):
@@ -198,3 +236,13 @@ def as_grad_array(tensor, gradient):
             f"{tuple(tensor.shape)}"
         )
     return g
+
+
+def seed_tensor(seed, gradient):
+    """The seed of a ``create_graph`` backward as a Tensor: the caller's gradient tensor
+    itself when it was one (its own graph carries on), else ``seed`` wrapped."""
+    from glassnet.autograd._tensor import Tensor
+
+    if isinstance(gradient, Tensor) and gradient.shape == seed.shape and gradient.dtype == seed.dtype:
+        return gradient
+    return Tensor._wrap(seed, False, None)

@@ -34,6 +34,11 @@ class Function:
     gradients anyone wants. A faster implementation of the same primitive lives in
     :mod:`glassnet.kernels`; when one applies, ``self.kernel`` names it and it runs in
     place of forward and backward (``gn.kernels.use("reference")`` turns them off).
+
+    For ``backward(create_graph=True)`` an op either defines
+    ``differentiable_backward(self, g, out)`` — its gradients written with Tensor ops, ``g``
+    and ``out`` (its output) Tensors — or sets ``linear = True``; otherwise its gradient is
+    first order only (see :mod:`glassnet.autograd._graph_mode`).
     """
 
     formula = ""
@@ -41,6 +46,10 @@ class Function:
     inputs = ()
     needs_grad = ()
     kernel = None
+    differentiable_backward = None  # (g, out) -> input gradients as Tensors, for create_graph=True
+    linear = False  # linear in its inputs: create_graph=True differentiates its backward generically
+    multilinear = 0  # linear in each of its first k inputs (the rest added terms): likewise
+    jvp = None  # (slot, v) -> J·v where backward is linear in g with routing fixed in forward (max pool)
     versions = None  # the inputs' in-place versions when recorded, if any had been changed
     output_modified = False  # the output was changed in place after this op made it
     released = False  # backward ran and retain_graph was not asked for

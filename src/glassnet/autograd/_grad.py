@@ -2,7 +2,7 @@
 rather than stored in ``.grad`` (PyTorch's ``torch.autograd.grad``)."""
 
 from glassnet._errors import GlassnetValueError
-from glassnet.autograd._engine import as_grad_array, run_backward
+from glassnet.autograd._engine import as_grad_array, run_backward, seed_tensor
 from glassnet.autograd._tensor import Tensor
 
 __all__ = ["grad"]
@@ -21,15 +21,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         inputs: a tensor or a sequence of tensors (leaves or not) to differentiate by.
         grad_outputs: one gradient per output (ones for one-element outputs when None).
         retain_graph: keep the graph for another backward.
-        create_graph: not supported (glassnet's backward records no graph).
+        create_graph: compute the gradients with Tensor ops so that they have a graph and
+            can be differentiated again (and keep the graph unless ``retain_graph=False``).
         allow_unused: if False (default), an input the outputs do not depend on raises;
             if True its gradient is None (or zeros with ``materialize_grads=True``).
 
     Returns a tuple of tensors, one per input; ``.grad`` attributes are left untouched.
     """
-    if create_graph:
-        raise GlassnetValueError("autograd.grad: create_graph=True (gradients of gradients) is not "
-                                 "supported; glassnet's backward records no graph")
     outputs, inputs = _as_list(outputs), _as_list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
@@ -41,7 +39,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not out.requires_grad:
             raise GlassnetValueError(f"autograd.grad: output {i} does not require grad and has no graph")
     seeds = [as_grad_array(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
-    found = run_backward(outputs, seeds, bool(retain_graph), inputs)
+    if create_graph:
+        seeds = [seed_tensor(s, g) for s, g in zip(seeds, grad_outputs, strict=True)]
+    retain = bool(create_graph if retain_graph is None else retain_graph)
+    found = run_backward(outputs, seeds, retain, inputs, create_graph)
     result = []
     for i, (t, g) in enumerate(zip(inputs, found, strict=True)):
         if g is None:
@@ -51,5 +52,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "pass allow_unused=True to get None for it")
             result.append(Tensor._wrap(t.array * 0, False, None) if materialize_grads else None)
         else:
-            result.append(Tensor._wrap(g.copy(), False, None))
+            result.append(g if create_graph else Tensor._wrap(g.copy(), False, None))
     return tuple(result)

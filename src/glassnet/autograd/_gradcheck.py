@@ -4,16 +4,20 @@
 autograd computes for ``sum(fn(*inputs) * w)`` (w a fixed random weighting, so every
 output element counts) with ``(f(x + eps) - f(x - eps)) / (2 eps)`` per element.
 ``vjp_check`` is the cheap version: one random direction per input instead of every
-element, so it scales to large inputs.
+element, so it scales to large inputs. ``gradgradcheck`` checks second derivatives: the
+gradient that ``backward(create_graph=True)`` gives of ``⟨∇L, u⟩`` against central
+differences of the first gradient. (PyTorch has these as ``torch.autograd.gradcheck`` and
+``gradgradcheck``; glassnet's are ``gn.autograd.*`` and ``gn.testing.*``.)
 """
 
 import numpy as np
 
 from glassnet._errors import GlassnetError
+from glassnet.autograd._grad import grad
 from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
 
-__all__ = ["GradcheckError", "gradcheck", "numerical_grad", "vjp_check"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad", "vjp_check"]
 
 
 class GradcheckError(GlassnetError, AssertionError):
@@ -79,22 +83,104 @@ def numerical_grad(fn, inputs, index, weights, eps=1e-6):
     return grad
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exception=True):
     """Check autograd's gradient of ``fn`` against central differences.
 
     ``fn(*inputs)`` returns a tensor (or a tuple of tensors); ``inputs`` are float64
-    tensors, those with ``requires_grad=True`` are checked. Returns True or raises
-    :class:`GradcheckError` naming the input, the worst element and both values.
+    tensors (a lone tensor is taken as one input), those with ``requires_grad=True`` are
+    checked. Returns True, or raises :class:`GradcheckError` naming the input, the worst
+    element and both values (returns False instead with ``raise_exception=False``).
+
+    Example:
+        >>> x = gn.tensor([0.5, -1.2], dtype=gn.float64, requires_grad=True)
+        >>> gn.autograd.gradcheck(lambda t: (t ** 3).sum(), (x,))
+        True
     """
-    inputs = tuple(inputs)
-    _check_inputs(inputs)
-    analytic, weights = _analytic(fn, inputs, seed)
-    for i, got in enumerate(analytic):
-        if got is None:
-            continue
-        expected = numerical_grad(fn, inputs, i, weights, eps)
-        _compare(got, expected, atol, rtol, f"input {i}")
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    try:
+        _check_inputs(inputs)
+        analytic, weights = _analytic(fn, inputs, seed)
+        for i, got in enumerate(analytic):
+            if got is None:
+                continue
+            expected = numerical_grad(fn, inputs, i, weights, eps)
+            _compare(got, expected, atol, rtol, f"input {i}")
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exception=True):
+    """Check second derivatives of ``fn``: with ``L = Σ fn(*inputs)·w`` and random
+    directions ``u``, the gradient of ``S = Σᵢ ⟨∂L/∂xᵢ, uᵢ⟩`` (computed by differentiating
+    the gradients that ``create_graph=True`` recorded) against central differences of S.
+
+    ``inputs``: float64 tensors, those with ``requires_grad=True`` are checked. Returns
+    True, or raises :class:`GradcheckError` (False with ``raise_exception=False``); an op
+    whose backward cannot be differentiated raises its own error naming it.
+
+    Example:
+        >>> x = gn.tensor([0.5, -1.2], dtype=gn.float64, requires_grad=True)
+        >>> gn.autograd.gradgradcheck(lambda t: gn.tanh(t) * t, (x,))
+        True
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    leaves = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    try:
+        _check_inputs(inputs)
+        rng = np.random.default_rng(seed)
+        with no_grad():
+            weights = [rng.standard_normal(o.shape) for o in _as_outputs(fn(*inputs))]
+        directions = [rng.standard_normal(t.shape) for t in leaves]
+        total = _directional_gradient(fn, inputs, leaves, weights, directions, create_graph=True)
+        analytic = _grads_of(total, leaves)
+        for i, (t, got) in enumerate(zip(leaves, analytic, strict=True)):
+            expected = _numerical_second(fn, inputs, leaves, weights, directions, t, eps)
+            _compare(got, expected, atol, rtol, f"second derivative, input {i}")
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+    return True
+
+
+def _directional_gradient(fn, inputs, leaves, weights, directions, create_graph):
+    """``S = Σᵢ ⟨∂L/∂xᵢ, uᵢ⟩`` with ``L = Σ fn(*inputs)·w``: a Tensor (with a graph when
+    ``create_graph``)."""
+    pairs = zip(_as_outputs(fn(*inputs)), weights, strict=True)
+    loss = sum((o * Tensor(w, dtype=o.dtype)).sum() for o, w in pairs if o.requires_grad)
+    grads = grad(loss, leaves, create_graph=create_graph, allow_unused=True)
+    pairs = zip(grads, directions, strict=True)
+    terms = [(g * Tensor(u, dtype=g.dtype)).sum() for g, u in pairs if g is not None]
+    return sum(terms) if terms else None
+
+
+def _grads_of(total, leaves):
+    """dS/d leaf for each leaf (zeros where S does not depend on it or has no graph)."""
+    zeros = [np.zeros(t.shape) for t in leaves]
+    if total is None or not total.requires_grad:
+        return zeros
+    found = grad(total, leaves, allow_unused=True)
+    return [z if g is None else g.numpy() for g, z in zip(found, zeros, strict=True)]
+
+
+def _numerical_second(fn, inputs, leaves, weights, directions, leaf, eps):
+    """dS/d leaf by central differences of S, element by element."""
+    x = leaf.array
+    result = np.zeros(x.shape)
+    flat_x, flat_r = x.reshape(-1), result.reshape(-1)
+    for k in range(flat_x.size):
+        orig = flat_x[k]
+        values = []
+        for step in (eps, -eps):
+            flat_x[k] = orig + step
+            s = _directional_gradient(fn, inputs, leaves, weights, directions, create_graph=False)
+            values.append(0.0 if s is None else float(s.item()))
+        flat_x[k] = orig
+        flat_r[k] = (values[0] - values[1]) / (2 * eps)
+    return result
 
 
 def vjp_check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):

@@ -14,7 +14,7 @@ from glassnet._backend import device_of, get_default_dtype, namespace, to_numpy
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError
 from glassnet.autograd import _conversion, _inplace, _methods
 from glassnet.autograd._conversion import ConversionMethods
-from glassnet.autograd._engine import as_grad_array, run_backward
+from glassnet.autograd._engine import as_grad_array, run_backward, seed_tensor
 from glassnet.autograd._inplace import InPlaceMethods
 from glassnet.autograd._methods import TorchMethods
 from glassnet.autograd._printing import PRINT_OPTIONS
@@ -242,29 +242,39 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
 
         Args:
             gradient: same shape as self; required unless self holds one element.
-            retain_graph: keep the graph for another backward (it can be walked once).
-            create_graph: not supported — glassnet's backward computes with arrays and
-                records no graph of its own, so gradients of gradients are not available.
+            retain_graph: keep the graph for another backward (it can be walked once);
+                defaults to ``create_graph``.
+            create_graph: compute the gradients with Tensor ops, so that they have a graph
+                and can be differentiated again (``x.grad`` requires grad): second
+                derivatives, gradient penalties, Hessian-vector products.
             inputs: accumulate only into these tensors' ``.grad`` (leaves or not); only
                 the ops on a path to them run.
+
+        Example:
+            >>> x = gn.tensor(2.0, requires_grad=True)
+            >>> (x ** 3).backward(create_graph=True)
+            >>> x.grad                        # 3x² = 12, itself with a graph
+            >>> (dx,) = gn.autograd.grad(x.grad, x)   # 6x = 12
         """
-        if create_graph:
-            raise GlassnetValueError(
-                "backward: create_graph=True (gradients of gradients) is not supported; glassnet's backward "
-                "computes with arrays and records no graph. For a second derivative, differentiate the "
-                "first one by finite differences (gn.testing.numerical_grad) or write it as a function")
         if not self._requires_grad:
             raise GlassnetValueError(
                 "backward: this tensor does not require grad and has no graph; set "
                 "requires_grad=True on the inputs (leaf tensors) before computing it"
             )
+        retain = bool(create_graph if retain_graph is None else retain_graph)
         seed = as_grad_array(self, gradient)
+        if create_graph:
+            seed = seed_tensor(seed, gradient)
         if inputs is None:
-            run_backward(self, seed, bool(retain_graph))
+            run_backward(self, seed, retain, create_graph=create_graph)
             return
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        for t, g in zip(targets, run_backward(self, seed, bool(retain_graph), targets), strict=True):
-            if g is not None:
+        for t, g in zip(targets, run_backward(self, seed, retain, targets, create_graph), strict=True):
+            if g is None:
+                continue
+            if create_graph:
+                t.grad = g if t.grad is None else t.grad + g
+            else:
                 t.grad = Tensor._wrap(g.copy() if t.grad is None else t.grad.array + g, False, None)
 
     def register_hook(self, hook):

@@ -19,6 +19,7 @@ from glassnet._special import erf
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
+from glassnet.ops._elementwise import constant, exp, mul, sub
 
 __all__ = ["ACTIVATIONS", "Activation", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
            "log_softmax"]
@@ -35,7 +36,9 @@ class Activation(Function):
       parameters with their defaults (``negative_slope=0.01``);
     - ``keeps``: what backward keeps for ``derivative`` — ``("y",)`` where PyTorch keeps the
       output, ``("x",)`` its input; the other arrives as None. Changing a kept array in
-      place before backward is refused, as in PyTorch.
+      place before backward is refused, as in PyTorch;
+    - for gradients of gradients (``create_graph=True``): ``second_derivative(x, y,
+      **params)`` (f″), or ``piecewise_linear = True`` where f″ = 0 wherever f′ exists.
 
     Backward is ``dx = dy · derivative(x, y)``. Shapes: any, elementwise.
     """
@@ -43,6 +46,8 @@ class Activation(Function):
     derivative_formula = ""
     symbol = ""
     keeps = ("x", "y")
+    piecewise_linear = False
+    second_derivative = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -68,11 +73,39 @@ class Activation(Function):
         # dtype=g's: a 0/1 mask or float64 scalars multiply in g's precision
         return namespace(g).multiply(g, d, dtype=g.dtype)
 
+    def differentiable_backward(self, g, out):
+        """``dx = dy · f′(x)`` with f′(x) a constant where f″ = 0, else a node whose own
+        gradient is f″(x) (:class:`ActivationSlope`)."""
+        if not (self.piecewise_linear or self.second_derivative is not None):
+            return NotImplemented  # f″ unknown: first order only
+        x = self.inputs[0]
+        if self.piecewise_linear or not x.requires_grad:
+            slope = constant(self.derivative(x.array, out.array, **self.params).astype(out.dtype))
+        else:
+            slope = ActivationSlope.apply(x, activation=type(self), y=out.array, params=self.params)
+        return mul(g, slope)
+
+
+class ActivationSlope(Function):
+    """``s = f′(x)`` of an activation, as a node (its gradient is ``f″(x)``): what makes an
+    activation's backward differentiable for ``create_graph=True``."""
+
+    formula = "s = f′(x)"
+    grad_formulas = ("dx = ds · f″(x)",)
+
+    def forward(self, x, activation, y, params):
+        return activation.derivative(x, y, **params).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        p = self.params
+        return g * p["activation"].second_derivative(self.inputs[0].array, p["y"], **p["params"])
+
 
 class ReLU(Activation):
     formula = "y = max(x, 0)"
     derivative_formula = "[x > 0]"
     keeps = ("y",)
+    piecewise_linear = True
 
     @staticmethod
     def f(x):
@@ -87,6 +120,7 @@ class LeakyReLU(Activation):
     formula = "y = x if x > 0 else negative_slope·x"
     derivative_formula = "(1 if x > 0 else negative_slope)"
     keeps = ("x",)
+    piecewise_linear = True
 
     @staticmethod
     def f(x, negative_slope=0.01):
@@ -114,6 +148,10 @@ class Sigmoid(Activation):
     def derivative(x, y):
         return y * (1 - y)
 
+    @staticmethod
+    def second_derivative(x, y):
+        return y * (1 - y) * (1 - 2 * y)
+
 
 class Tanh(Activation):
     formula = "y = tanh(x)"
@@ -127,6 +165,10 @@ class Tanh(Activation):
     @staticmethod
     def derivative(x, y):
         return 1 - y * y
+
+    @staticmethod
+    def second_derivative(x, y):
+        return -2 * y * (1 - y * y)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -152,6 +194,15 @@ class GELU(Activation):
             t = _tanh_u(x)
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x))
         return _cdf(x, approximate) + x * (_INV_SQRT_2PI * namespace(x).exp(-0.5 * x * x))
+
+    @staticmethod
+    def second_derivative(x, y, approximate="none"):
+        if approximate == "tanh":  # with u′ = du/dx, u″ = d²u/dx²: (1 - t²)·(u′ + ½x·(u″ - 2t·u′²))
+            t = _tanh_u(x)
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            ddu = _SQRT_2_OVER_PI * 6 * 0.044715 * x
+            return (1 - t * t) * (du + 0.5 * x * (ddu - 2 * t * du * du))
+        return (2 - x * x) * (_INV_SQRT_2PI * namespace(x).exp(-0.5 * x * x))  # (2 - x²)·φ(x)
 
 
 def _cdf(x, approximate):
@@ -195,6 +246,9 @@ class Softmax(Function):
         y = self.y
         return y * (g - (g * y).sum(axis=self.params["axis"], keepdims=True))
 
+    def differentiable_backward(self, g, out):
+        return mul(out, sub(g, mul(g, out).sum(self.params["axis"], keepdim=True)))
+
 
 class LogSoftmax(Function):
     """Fused and stable: ``y = x - max x - log Σ exp(x - max x)``."""
@@ -214,6 +268,9 @@ class LogSoftmax(Function):
     def backward(self, g):
         xp = namespace(g)
         return g - xp.exp(self.y) * g.sum(axis=self.params["axis"], keepdims=True)
+
+    def differentiable_backward(self, g, out):
+        return sub(g, mul(exp(out), g.sum(self.params["axis"], keepdim=True)))
 
 
 def relu(x):

@@ -40,6 +40,11 @@ class ELU(Activation):
         xp = namespace(x)
         return xp.where(x > 0, 1.0, alpha * xp.exp(xp.minimum(x, 0)))
 
+    @staticmethod
+    def second_derivative(x, y, alpha=1.0):
+        xp = namespace(x)
+        return xp.where(x > 0, 0.0, alpha * xp.exp(xp.minimum(x, 0)))
+
 
 class SiLU(Activation):
     formula = "y = x · σ(x)"
@@ -54,6 +59,11 @@ class SiLU(Activation):
     def derivative(x, y):
         s = _sigmoid(x)
         return s * (1 + x * (1 - s))
+
+    @staticmethod
+    def second_derivative(x, y):
+        s = _sigmoid(x)
+        return s * (1 - s) * (2 + x * (1 - 2 * s))
 
 
 class Mish(Activation):
@@ -75,6 +85,7 @@ class Hardtanh(Activation):
     formula = "y = clamp(x, min_val, max_val)"
     derivative_formula = "[min_val < x < max_val]"
     keeps = ("x",)
+    piecewise_linear = True
 
     @staticmethod
     def f(x, min_val=-1.0, max_val=1.0):
@@ -99,6 +110,12 @@ class Softsign(Activation):
         d = 1 + namespace(x).abs(x)
         return 1 / (d * d)
 
+    @staticmethod
+    def second_derivative(x, y):
+        xp = namespace(x)
+        d = 1 + xp.abs(x)
+        return -2 * xp.sign(x) / (d * d * d)
+
 
 class LogSigmoid(Activation):
     formula = "y = log σ(x) = min(x, 0) - log(1 + exp(-|x|))"
@@ -114,6 +131,10 @@ class LogSigmoid(Activation):
     def derivative(x, y):
         return _sigmoid(-x)
 
+    @staticmethod
+    def second_derivative(x, y):
+        return -_sigmoid(x) * _sigmoid(-x)
+
 
 class Tanhshrink(Activation):
     formula = "y = x - tanh(x)"
@@ -128,6 +149,11 @@ class Tanhshrink(Activation):
     def derivative(x, y):
         t = namespace(x).tanh(x)
         return t * t
+
+    @staticmethod
+    def second_derivative(x, y):
+        t = namespace(x).tanh(x)
+        return 2 * t * (1 - t * t)
 
 
 def _not_inplace(name, inplace):

@@ -28,6 +28,7 @@ import math
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
+from glassnet.ops._norm_backward import normalisation_backward
 
 __all__ = ["BatchNorm", "RunningStats", "batch_norm_op"]
 
@@ -130,6 +131,25 @@ class BatchNorm(Function):
             dx = dy * self._row(xp, self.scale)
         grads = {"weight": d_weight, "bias": d_bias}
         return (dx.reshape(self.shape), *(grads.get(p) for p in parts))
+
+    def differentiable_backward(self, g, out):
+        """The same closed form with Tensor ops (:mod:`glassnet.ops._norm_backward`), on
+        x viewed as (N, C, M)."""
+        parts = self.params["parts"]
+        x = self.inputs[0]
+        named = dict(zip(parts, self.inputs[1:], strict=True))
+        n, c = x.shape[0], x.shape[1]
+        per_channel = (1, c, 1)
+        stats = None
+        if "mean" in named:
+            stats = tuple(named[k].array.astype(x.dtype, copy=False).reshape(per_channel)
+                          for k in ("mean", "var"))
+        weight = named["weight"].reshape(per_channel) if "weight" in named else None
+        g3 = g.reshape(n, c, -1)
+        eps = self.params["eps"]
+        dx, dy_x_hat = normalisation_backward(x.reshape(n, c, -1), g3, weight, (0, 2), eps, stats)
+        grads = {"weight": dy_x_hat.sum((0, 2)), "bias": g3.sum((0, 2))}
+        return (dx.reshape(x.shape), *(grads.get(p) for p in parts))
 
     def shape_error(self, inputs, exc):
         shapes = ", ".join(str(tuple(t.shape)) for t in inputs)

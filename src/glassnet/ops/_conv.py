@@ -44,6 +44,7 @@ class Conv(Function):
                      "it read)",
                      "dW₂ = dY₂ᵀ · cols",
                      "db = Σ over the rows of dY₂  (each channel summed over batch and positions)")
+    multilinear = 2  # linear in x and in w; the bias is added (create_graph differentiates generically)
 
     def forward(self, x, w, *bias, stride, padding, dilation, groups):
         xp = namespace(x)

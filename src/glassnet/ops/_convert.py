@@ -153,6 +153,8 @@ class Cast(Function):
     formula = "y = x (as another dtype)"
     grad_formulas = ("dx = dy",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, dtype):
         return x.astype(dtype)
 
@@ -174,6 +176,8 @@ class Clone(Function):
     formula = "y = x (a copy in memory of its own)"
     grad_formulas = ("dx = dy",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x):
         return x.copy()
 
@@ -191,6 +195,8 @@ class ToDevice(Function):
 
     formula = "y = x (on another device)"
     grad_formulas = ("dx = dy (moved back)",)
+
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, x, device):
         self.source = device_of(x)

@@ -31,6 +31,8 @@ class CumSum(Function):
     formula = "y[i] = Σ_{j ≤ i} x[j]  (along dim)"
     grad_formulas = ("dx[i] = Σ_{j ≥ i} dy[j]",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, axis):
         return namespace(x).cumsum(x, axis)
 

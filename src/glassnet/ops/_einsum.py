@@ -27,6 +27,11 @@ class Einsum(Function):
     formula = "y[out] = Σ over the letters not in out of Πₖ operandₖ[lettersₖ]"
     grad_formulas = ("d operandₖ[lettersₖ] = Σ dy[out] · Π_{j ≠ k} operandⱼ[lettersⱼ]",)
 
+    @property
+    def multilinear(self):
+        """Linear in each operand: create_graph differentiates its backward generically."""
+        return len(self.inputs)
+
     def forward(self, *arrays, inputs, output):
         self.arrays = arrays
         return namespace(arrays[0]).einsum(f"{','.join(inputs)}->{output}", *arrays, optimize=True)

@@ -21,6 +21,7 @@ _PY_NUMBERS = (int, float)
 class Add(Function):
     formula = "z = x + y"
     grad_formulas = ("dx = dz", "dy = dz")
+    linear = True
 
     def forward(self, x, y):
         return x + y
@@ -32,6 +33,7 @@ class Add(Function):
 class Sub(Function):
     formula = "z = x - y"
     grad_formulas = ("dx = dz", "dy = -dz")
+    linear = True
 
     def forward(self, x, y):
         return x - y
@@ -53,6 +55,10 @@ class Mul(Function):
         dy = g * self.x if self.needs_grad[1] else None
         return dx, dy
 
+    def differentiable_backward(self, g, out):
+        x, y = self.inputs
+        return (mul(g, y) if self.needs_grad[0] else None), (mul(g, x) if self.needs_grad[1] else None)
+
 
 class Div(Function):
     formula = "z = x / y"
@@ -67,6 +73,11 @@ class Div(Function):
         dy = -gy * self.x / self.y if self.needs_grad[1] else None
         return gy, dy
 
+    def differentiable_backward(self, g, out):
+        y = self.inputs[1]
+        gy = div(g, y)
+        return gy, (neg(mul(gy, out)) if self.needs_grad[1] else None)
+
 
 class Neg(Function):
     formula = "y = -x"
@@ -77,6 +88,8 @@ class Neg(Function):
 
     def backward(self, g):
         return -g
+
+    linear = True
 
 
 class Pow(Function):
@@ -103,6 +116,17 @@ class Pow(Function):
                 dy = xp.where((x == 0) & (y >= 0), 0, dy)  # PyTorch's convention at x = 0
         return dx, dy
 
+    def differentiable_backward(self, g, out):
+        x, y = self.inputs
+        xp = namespace(g.array)
+        dx = dy = None
+        with _quiet(xp):
+            if self.needs_grad[0]:
+                dx = where(constant(self.y == 0), 0.0, mul(mul(g, y), pow(x, sub(y, 1))))
+            if self.needs_grad[1]:
+                dy = where(constant((self.x == 0) & (self.y >= 0)), 0.0, mul(mul(g, out), log(x)))
+        return dx, dy
+
 
 class PowScalar(Function):
     """Constant exponent p (``x ** 2``): cheaper than :class:`Pow`, no log needed.
@@ -124,6 +148,13 @@ class PowScalar(Function):
         with _quiet(namespace(g)):
             return g * p * self.x ** (p - 1)
 
+    def differentiable_backward(self, g, out):
+        p, x = self.p, self.inputs[0]
+        if p == 0:
+            return mul(g, 0.0)
+        with _quiet(namespace(g.array)):
+            return mul(g, mul(pow(x, p - 1), p)) if p != 1 else g
+
 
 class Exp(Function):
     formula = "y = exp(x)"
@@ -135,6 +166,9 @@ class Exp(Function):
 
     def backward(self, g):
         return g * self.y
+
+    def differentiable_backward(self, g, out):
+        return mul(g, out)
 
 
 class Log(Function):
@@ -154,6 +188,10 @@ class Log(Function):
         with _quiet(namespace(g)):
             return g / self.x
 
+    def differentiable_backward(self, g, out):
+        with _quiet(namespace(g.array)):
+            return div(g, self.inputs[0])
+
 
 class Sqrt(Function):
     """√x for x < 0 is NaN and its gradient at 0 is inf, without NumPy warnings."""
@@ -171,6 +209,10 @@ class Sqrt(Function):
         with _quiet(namespace(g)):
             return g / (2 * self.y)
 
+    def differentiable_backward(self, g, out):
+        with _quiet(namespace(g.array)):
+            return div(g, mul(out, 2.0))
+
 
 class Abs(Function):
     formula = "y = |x|"
@@ -182,6 +224,9 @@ class Abs(Function):
 
     def backward(self, g):
         return g * namespace(g).sign(self.x)
+
+    def differentiable_backward(self, g, out):
+        return mul(g, constant(namespace(self.x).sign(self.x)))
 
 
 class Maximum(Function):
@@ -198,6 +243,9 @@ class Maximum(Function):
         share = (self.x > self.y) + 0.5 * (self.x == self.y)
         return g * share, g * (1 - share)
 
+    def differentiable_backward(self, g, out):
+        return _shared(g, (self.x > self.y) + 0.5 * (self.x == self.y))
+
 
 class Minimum(Function):
     formula = "z = min(x, y)"
@@ -211,11 +259,15 @@ class Minimum(Function):
         share = (self.x < self.y) + 0.5 * (self.x == self.y)
         return g * share, g * (1 - share)
 
+    def differentiable_backward(self, g, out):
+        return _shared(g, (self.x < self.y) + 0.5 * (self.x == self.y))
+
 
 class Where(Function):
     """``condition`` is a constant boolean array, not an input."""
 
     formula = "z = x where condition else y"
+    linear = True
     grad_formulas = ("dx = dz where condition else 0", "dy = 0 where condition else dz")
 
     def forward(self, x, y, condition):
@@ -246,6 +298,9 @@ class Clip(Function):
             inside = inside & (self.x <= self.high)
         return g * inside
 
+    def differentiable_backward(self, g, out):
+        return mul(g, constant(self.backward(namespace(self.x).ones_like(self.x))))
+
 
 class ClipTensor(Function):
     """Clip to tensor bounds (a missing bound is -inf or +inf). The gradient goes to
@@ -271,6 +326,22 @@ class ClipTensor(Function):
         dlow = g * ((x < low) & (low < high)) if need[1] else None
         dhigh = g * ((x > high) | (high < low)) if need[2] else None
         return dx, dlow, dhigh
+
+    def differentiable_backward(self, g, out):
+        masks = self.backward(namespace(self.x).ones_like(out.array))
+        return tuple(None if m is None else mul(g, constant(m)) for m in masks)
+
+
+def constant(array):
+    """A Tensor holding ``array`` outside any graph: a mask or factor in a differentiable
+    backward that is constant where it is defined (``[x > 0]``, ``sign(x)``)."""
+    return Tensor._wrap(array, False, None)
+
+
+def _shared(g, share):
+    """Maximum/minimum: ``dx = g·share``, ``dy = g·(1 - share)`` with Tensor ops."""
+    share = share.astype(g.dtype)
+    return mul(g, constant(share)), mul(g, constant(1 - share))
 
 
 class _quiet:

@@ -17,6 +17,12 @@ class EmbeddingLookup(Function):
     formula = "Y[…, :] = W[indices[…], :]"
     grad_formulas = ("dW[k] = Σ dY[p] over positions p with indices[p] = k (0 for the padding row)",)
 
+    @property
+    def linear(self):
+        """Linear in the weight (create_graph differentiates it generically) unless a padding
+        row's gradient is zeroed — then the backward is not the forward's transpose."""
+        return self.params["padding_idx"] is None
+
     def forward(self, weight, indices, padding_idx):
         self.rows = weight.shape[0]
         return weight[indices]

@@ -25,6 +25,7 @@ held between forward and backward.
 from glassnet._backend import namespace
 from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
+from glassnet.ops._norm_backward import normalisation_backward
 
 __all__ = ["LayerNorm", "layer_norm_op"]
 
@@ -91,6 +92,19 @@ class LayerNorm(Function):
     def shape_error(self, inputs, exc):
         shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
         return ShapeError(f"layer_norm: inputs {shapes} rejected (x is (…, *D), γ and β D): {exc}")
+
+    def differentiable_backward(self, g, out):
+        """The same closed form with Tensor ops (:mod:`glassnet.ops._norm_backward`)."""
+        parts, size = self.params["parts"], self.params["size"]
+        x = self.inputs[0]
+        named = dict(zip(parts, self.inputs[1:], strict=True))
+        weight = named["weight"].reshape(1, size) if "weight" in named else None
+        rows = g.reshape(-1, size)
+        dx, dy_x_hat = normalisation_backward(x.reshape(-1, size), rows, weight, (1,), self.params["eps"])
+        d_weight, d_bias = dy_x_hat.sum(0), rows.sum(0)
+        grads = {"weight": d_weight.reshape(named["weight"].shape) if "weight" in named else None,
+                 "bias": d_bias.reshape(named["bias"].shape) if "bias" in named else None}
+        return (dx.reshape(x.shape), *(grads[p] for p in parts))
 
 
 def layer_norm_op(x, size, weight=None, bias=None, eps=1e-5):

@@ -29,6 +29,24 @@ class MatMul(Function):
             return da, db
         return _general_backward(a, b, g, self.needs_grad)
 
+    def differentiable_backward(self, g, out):
+        """``_general_backward`` with Tensor ops: dA = dC·Bᵀ, dB = Aᵀ·dC (1-D operands lifted)."""
+        a, b = self.inputs
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        da = db = None
+        if self.needs_grad[0]:
+            da = matmul(g, b2.transpose(-1, -2))
+            da = da[..., 0, :] if a.ndim == 1 else da
+        if self.needs_grad[1]:
+            db = matmul(a2.transpose(-1, -2), g)
+            db = db[..., :, 0] if b.ndim == 1 else db
+        return da, db
+
     def shape_error(self, inputs, exc):
         a, b = (tuple(t.shape) for t in inputs)
         if not a or not b:

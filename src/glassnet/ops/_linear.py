@@ -10,6 +10,7 @@ replaces three. It also reads like the by-hand formula: ``z = W·x + b`` per sam
 
 from glassnet._errors import GlassnetTypeError, ShapeError
 from glassnet.autograd._function import Function
+from glassnet.ops._linalg import matmul
 
 __all__ = ["LinearOp", "linear", "check_dtypes"]
 
@@ -44,6 +45,16 @@ class LinearOp(Function):
         if len(need) == 2:
             return dx, dw
         return dx, dw, (g2.sum(axis=0) if need[2] else None)
+
+    def differentiable_backward(self, g, out):
+        x, w = self.inputs[0], self.inputs[1]
+        g2 = g.reshape(-1, g.shape[-1])
+        need = self.needs_grad
+        dx = matmul(g, w) if need[0] else None
+        dw = matmul(g2.transpose(0, 1), x.reshape(-1, x.shape[-1])) if need[1] else None
+        if len(need) == 2:
+            return dx, dw
+        return dx, dw, (g2.sum(0) if need[2] else None)
 
     def shape_error(self, inputs, exc):
         x, w = inputs[0], inputs[1]

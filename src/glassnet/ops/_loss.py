@@ -12,7 +12,8 @@ gradient ``σ(z) − y`` is smooth where the stable formula's pieces (|z|, max) 
 
 from glassnet._backend import namespace
 from glassnet.autograd._function import Function
-from glassnet.ops._elementwise import _quiet
+from glassnet.ops._activation import softmax
+from glassnet.ops._elementwise import _quiet, constant, div, mul, sub
 
 __all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyIndex", "BinaryCrossEntropy",
            "BinaryCrossEntropyWithLogits"]
@@ -38,6 +39,12 @@ class SoftmaxCrossEntropy(Function):
         coef = self.coef
         dz = self.p * coef.sum(axis=1, keepdims=True) - coef
         return dz * g[:, None], None
+
+    def differentiable_backward(self, g, out):
+        z, coef = self.inputs
+        p = softmax(z, 1)  # as a node: dz depends on z through Ŷ
+        dz = sub(mul(p, constant(self.coef.sum(axis=1, keepdims=True))), coef)
+        return mul(dz, g.reshape(-1, 1)), None
 
 
 class SoftmaxCrossEntropyIndex(Function):
@@ -75,6 +82,17 @@ class SoftmaxCrossEntropyIndex(Function):
         else:
             dz *= g[:, None]
         return dz
+
+    def differentiable_backward(self, g, out):
+        (z,) = self.inputs
+        xp = namespace(z.array)
+        one_hot = xp.zeros(z.shape, dtype=z.dtype)
+        one_hot[self.rows, self.params["labels"]] = 1
+        dz = sub(softmax(z, 1), constant(one_hot))
+        reduction = self.params["reduction"]
+        if reduction == "mean":
+            return mul(dz, div(g, max(z.shape[0], 1)))
+        return mul(dz, g if reduction == "sum" else g.reshape(-1, 1))
 
 
 class BinaryCrossEntropy(Function):

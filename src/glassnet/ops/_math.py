@@ -13,8 +13,9 @@ from glassnet._backend import namespace
 from glassnet._special import erf as _erf
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
+from glassnet.ops._activation import sigmoid
 from glassnet.ops._convert import floating, write_out
-from glassnet.ops._elementwise import _quiet, div, pow
+from glassnet.ops._elementwise import _quiet, add, constant, div, exp, mul, neg, pow, where
 
 __all__ = ["log1p", "expm1", "log2", "log10", "erf", "softplus", "sign", "floor", "ceil", "round",
            "trunc", "frac", "reciprocal", "rsqrt", "square"]
@@ -35,6 +36,11 @@ class Log1p(Function):
         with _quiet(namespace(g)):
             return g / (1 + self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, add(x, 1.0))
+
 
 class Expm1(Function):
     formula = "y = exp(x) - 1"
@@ -46,6 +52,9 @@ class Expm1(Function):
 
     def backward(self, g):
         return g * (self.y + 1)
+
+    def differentiable_backward(self, g, out):
+        return mul(g, add(out, 1.0))
 
 
 class Log2(Function):
@@ -61,6 +70,11 @@ class Log2(Function):
         with _quiet(namespace(g)):
             return g / (self.x * _LN2)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, mul(x, _LN2))
+
 
 class Log10(Function):
     formula = "y = log₁₀ x"
@@ -75,6 +89,11 @@ class Log10(Function):
         with _quiet(namespace(g)):
             return g / (self.x * _LN10)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, mul(x, _LN10))
+
 
 class Erf(Function):
     formula = "y = erf(x) = (2/√π) ∫₀ˣ exp(-t²) dt"
@@ -86,6 +105,10 @@ class Erf(Function):
 
     def backward(self, g):
         return g * (_TWO_OVER_SQRT_PI * namespace(g).exp(-self.x * self.x))
+
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return mul(g, mul(exp(neg(mul(x, x))), _TWO_OVER_SQRT_PI))
 
 
 class Softplus(Function):
@@ -108,6 +131,12 @@ class Softplus(Function):
         sigma = xp.where(bx >= 0, 1 / (1 + e), e / (1 + e))
         return g * xp.where(bx > self.params["threshold"], 1, sigma)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        p = self.params
+        slope = sigmoid(mul(x, p['beta']))
+        return mul(g, where(constant(self.bx > p['threshold']), 1.0, slope))
+
 
 class _Step:
     """Mixed into piecewise-constant primitives: the gradient is 0 wherever it is defined
@@ -117,6 +146,9 @@ class _Step:
 
     def backward(self, g):
         return namespace(g).zeros_like(g)
+
+    def differentiable_backward(self, g, out):
+        return mul(g, 0.0)
 
 
 class Sign(_Step, Function):

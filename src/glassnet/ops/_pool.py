@@ -52,6 +52,19 @@ class MaxPool(Function):
             dxp[touched] += xp.where(self.argmax == k, g, 0)  # dy of the windows won at position k
         return unpad(dxp, p["padding"])
 
+    def jvp(self, slot, v):
+        """J·v: each window's value of ``v`` at the position that won the window in forward
+        (the backward routes dy there; create_graph differentiates it through this)."""
+        xp, p = namespace(v), self.params
+        argmax = getattr(self, "argmax", None)
+        if argmax is None:  # a kernel ran forward: find the winners as the reference does
+            reference = MaxPool()
+            reference.forward(self.inputs[0].array, **p)
+            argmax = reference.argmax
+        view = windows(xp, pad_input(xp, v, p["padding"], 0), p["kernel"], p["stride"], p["dilation"])
+        values = xp.stack([view[(..., *pos)] for pos in kernel_positions(p["kernel"])])
+        return xp.take_along_axis(values, argmax[None], axis=0)[0]
+
     def shape_error(self, inputs, exc):
         return ShapeError(f"max_pool: input {tuple(inputs[0].shape)} rejected: {exc}")
 
@@ -64,6 +77,7 @@ class AvgPool(Function):
 
     formula = "y[n,c,i,j] = (1/|window|) · Σ over the window at (i,j) of x"
     grad_formulas = ("dx[each window position] += dy / |window|",)
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, x, kernel, stride, padding, count_include_pad, divisor_override):
         xp = namespace(x)

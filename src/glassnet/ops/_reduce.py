@@ -13,7 +13,7 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import normalize_dims
-from glassnet.ops._elementwise import _quiet, abs, maximum, minimum
+from glassnet.ops._elementwise import _quiet, abs, constant, div, exp, maximum, minimum, mul, pow, sub, where
 from glassnet.ops._shape import getitem, squeeze
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
@@ -30,6 +30,13 @@ def _spread(g, shape, axes, keepdim):
     return xp.broadcast_to(g, shape)
 
 
+def _spread_tensor(g, shape, axes, keepdim):
+    """:func:`_spread` with Tensor ops (for a differentiable backward)."""
+    if not keepdim:
+        g = g.reshape(tuple(1 if axes is None or i in axes else s for i, s in enumerate(shape)))
+    return g.expand(shape)
+
+
 def _count(shape, axes):
     n = 1
     for i, s in enumerate(shape):
@@ -42,6 +49,8 @@ class Sum(Function):
     formula = "y = Σ x  (over dim)"
     grad_formulas = ("dx = dy  (copied to every summed position)",)
 
+    linear = True
+
     def forward(self, x, axes, keepdim):
         self.shape = x.shape
         return x.sum(axis=axes, keepdims=keepdim)
@@ -53,6 +62,7 @@ class Sum(Function):
 class Mean(Function):
     formula = "y = (1/n) Σ x  (over dim)"
     grad_formulas = ("dx = dy / n",)
+    linear = True
 
     def forward(self, x, axes, keepdim):
         self.shape = x.shape
@@ -84,6 +94,11 @@ class Max(Function):
         hit = self.x == self.y
         g = _spread(g, self.y.shape, axes, self.params["keepdim"])
         return g * hit / hit.sum(axis=axes, keepdims=True).astype(g.dtype)
+
+    def differentiable_backward(self, g, out):
+        share = self.backward(namespace(g.array).ones(out.shape, dtype=g.dtype))
+        spread = _spread_tensor(g, self.y.shape, self.params["axes"], self.params["keepdim"])
+        return mul(spread, constant(share))
 
 
 class Min(Max):
@@ -124,6 +139,12 @@ class LogSumExp(Function):
         g = _spread(g, self.y.shape, p["axes"], p["keepdim"])
         return g * xp.exp(self.x - self.y)
 
+    def differentiable_backward(self, g, out):
+        axes, keepdim = self.params["axes"], self.params["keepdim"]
+        shape = self.x.shape
+        spread_y = _spread_tensor(out, shape, axes, keepdim)
+        return mul(_spread_tensor(g, shape, axes, keepdim), exp(sub(self.inputs[0], spread_y)))
+
 
 class Var(Function):
     """``correction=1`` (the default, as in PyTorch) divides by n - 1. With no degrees of
@@ -146,6 +167,16 @@ class Var(Function):
         with _quiet(namespace(g)):
             return g * (2 / self.denom if self.denom else math.inf) * self.centered
 
+    def differentiable_backward(self, g, out):
+        g = _spread_tensor(g, self.centered.shape, self.params["axes"], self.params["keepdim"])
+        return mul(g, self._centered_tensor(2 / self.denom if self.denom else math.inf))
+
+    def _centered_tensor(self, scale):
+        """``scale · (x - mean x)`` with Tensor ops."""
+        x, axes = self.inputs[0], self.params["axes"]
+        with _quiet(namespace(x.array)):
+            return mul(sub(x, mean(x, axes, True)), scale)
+
 
 class Std(Var):
     """A primitive rather than ``sqrt(var)``: where the standard deviation is 0 (all values
@@ -166,6 +197,16 @@ class Std(Var):
         with _quiet(xp):
             half = xp.where(self.y == 0, 0, g / (2 * self.y))
         return super().backward(half.astype(g.dtype, copy=False))
+
+    def differentiable_backward(self, g, out):
+        axes, keepdim = self.params["axes"], self.params["keepdim"]
+        shape = self.centered.shape
+        y = _spread_tensor(out, shape, axes, keepdim)
+        zero = constant(_spread(self.y == 0, shape, axes, keepdim))
+        with _quiet(namespace(g.array)):
+            scaled = div(_spread_tensor(g, shape, axes, keepdim), y)
+            centred = self._centered_tensor(1 / self.denom if self.denom else math.inf)
+            return where(zero, 0.0, mul(scaled, centred))
 
 
 class Norm(Function):
@@ -196,6 +237,18 @@ class Norm(Function):
         with _quiet(xp):
             scale = x / y if p == 2 else xp.sign(x) * (xp.abs(x) / y) ** (p - 1)
         return g * xp.where(y == 0, 0, scale)
+
+    def differentiable_backward(self, g, out):
+        p, axes, keepdim = self.params["p"], self.params["axes"], self.params["keepdim"]
+        x, shape = self.inputs[0], self.x.shape
+        g = _spread_tensor(g, shape, axes, keepdim)
+        sign = constant(namespace(self.x).sign(self.x))
+        if p == 1:
+            return mul(g, sign)
+        y = _spread_tensor(out, shape, axes, keepdim)
+        with _quiet(namespace(self.x)):
+            scale = div(x, y) if p == 2 else mul(sign, pow(div(abs(x), y), p - 1))
+            return where(constant(_spread(self.y == 0, shape, axes, True)), 0.0, mul(g, scale))
 
 
 def _reduce(cls, x, dim, keepdim, name, **extra):

@@ -39,6 +39,8 @@ class Gather(Function):
     formula = "y[i, j] = x[i, index[i, j]]  (along dim = 1; likewise for any dim)"
     grad_formulas = ("dx = zeros with dy added at index (repeated indices add up)",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, index, axis):
         self.shape = x.shape
         return x[_grids(namespace(x), index, axis)]
@@ -56,6 +58,8 @@ class Scatter(Function):
 
     formula = "y = x, then y[i, index[i, j]] = src[i, j]  (along dim = 1)"
     grad_formulas = ("dx = dy with the written places zeroed", "dsrc[i, j] = dy[i, index[i, j]]")
+
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, x, src, index, axis):
         xp = namespace(x)
@@ -78,6 +82,8 @@ class Scatter(Function):
 class ScatterAdd(Function):
     formula = "y = x, then y[i, index[i, j]] += src[i, j]  (along dim = 1)"
     grad_formulas = ("dx = dy", "dsrc[i, j] = dy[i, index[i, j]]")
+
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, x, src, index, axis):
         xp = namespace(x)

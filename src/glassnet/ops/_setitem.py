@@ -21,6 +21,8 @@ class SetItem(Function):
     formula = "y = x;  y[index] = v"
     grad_formulas = ("dx = dy with zeros at index", "dv = dy[index]  (summed over what v was broadcast to)")
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, v, index):
         y = x.copy()
         block = y[index].shape

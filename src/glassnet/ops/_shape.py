@@ -27,6 +27,8 @@ class Reshape(Function):
     formula = "y = x laid out as a new shape (same values, same order)"
     grad_formulas = ("dx = dy reshaped back",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, shape):
         self.in_shape = x.shape
         return x.reshape(shape)
@@ -81,6 +83,8 @@ class Permute(Function):
     formula = "y = x with its axes reordered"
     grad_formulas = ("dx = dy with the inverse reordering",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, axes):
         return x.transpose(axes)
 
@@ -116,6 +120,8 @@ class Expand(Function):
     formula = "y = x repeated along broadcast axes"
     grad_formulas = ("dx = dy summed over the repeated axes",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, x, shape):
         return namespace(x).broadcast_to(x, shape)
 
@@ -149,6 +155,8 @@ class Concatenate(Function):
     formula = "y = [x₁, x₂, …] joined along dim"
     grad_formulas = ("dxᵢ = the slice of dy that xᵢ filled",)
 
+    linear = True  # create_graph: its backward is differentiated generically
+
     def forward(self, *xs, axis):
         self.sizes = [x.shape[axis] for x in xs]
         return namespace(xs[0]).concatenate(xs, axis=axis)
@@ -181,6 +189,8 @@ concatenate = cat
 class Stack(Function):
     formula = "y = [x₁, x₂, …] stacked along a new dim"
     grad_formulas = ("dxᵢ = dy[…, i, …]",)
+
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, *xs, axis):
         return namespace(xs[0]).stack(xs, axis=axis)
@@ -233,6 +243,10 @@ class Pad(Function):
         inner = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(self.params["widths"]))
         return g[inner]
 
+    def differentiable_backward(self, g, out):
+        widths = self.params["widths"]
+        return getitem(g, tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(widths)))
+
 
 def pad(x, pad, value=0.0):
     """Constant padding. ``pad`` is PyTorch's flat form ``(left, right, top, bottom, …)``
@@ -277,6 +291,8 @@ class GetItem(Function):
 
     formula = "y = x[index]"
     grad_formulas = ("dx = zeros with dy added at index",)
+
+    linear = True  # create_graph: its backward is differentiated generically
 
     def forward(self, x, index, scatter):
         self.in_shape = x.shape

@@ -9,7 +9,7 @@ in PyTorch. Integer inputs convert to the default float dtype.
 from glassnet._backend import namespace
 from glassnet.autograd._function import Function
 from glassnet.ops._convert import floating, pair, write_out
-from glassnet.ops._elementwise import _quiet
+from glassnet.ops._elementwise import _quiet, add, div, mul, neg, sqrt, sub
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh"]
 
@@ -25,6 +25,10 @@ class Sin(Function):
     def backward(self, g):
         return g * namespace(g).cos(self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return mul(g, cos(x))
+
 
 class Cos(Function):
     formula = "y = cos x"
@@ -37,6 +41,10 @@ class Cos(Function):
     def backward(self, g):
         return -g * namespace(g).sin(self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return neg(mul(g, sin(x)))
+
 
 class Tan(Function):
     formula = "y = tan x"
@@ -48,6 +56,9 @@ class Tan(Function):
 
     def backward(self, g):
         return g * (1 + self.y * self.y)
+
+    def differentiable_backward(self, g, out):
+        return mul(g, add(mul(out, out), 1.0))
 
 
 class Asin(Function):
@@ -63,6 +74,11 @@ class Asin(Function):
         with _quiet(namespace(g)):
             return g / namespace(g).sqrt(1 - self.x * self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, sqrt(sub(1.0, mul(x, x))))
+
 
 class Acos(Function):
     formula = "y = arccos x"
@@ -77,6 +93,11 @@ class Acos(Function):
         with _quiet(namespace(g)):
             return -g / namespace(g).sqrt(1 - self.x * self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return neg(div(g, sqrt(sub(1.0, mul(x, x)))))
+
 
 class Atan(Function):
     formula = "y = arctan x"
@@ -88,6 +109,10 @@ class Atan(Function):
 
     def backward(self, g):
         return g / (1 + self.x * self.x)
+
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return div(g, add(mul(x, x), 1.0))
 
 
 class Atan2(Function):
@@ -103,6 +128,12 @@ class Atan2(Function):
             r2 = self.x * self.x + self.y * self.y
             return g * self.x / r2, -g * self.y / r2
 
+    def differentiable_backward(self, g, out):
+        y, x = self.inputs
+        with _quiet(namespace(x.array)):
+            r2 = add(mul(x, x), mul(y, y))
+            return div(mul(g, x), r2), neg(div(mul(g, y), r2))
+
 
 class Sinh(Function):
     formula = "y = sinh x"
@@ -114,6 +145,10 @@ class Sinh(Function):
 
     def backward(self, g):
         return g * namespace(g).cosh(self.x)
+
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return mul(g, cosh(x))
 
 
 class Cosh(Function):
@@ -127,6 +162,10 @@ class Cosh(Function):
     def backward(self, g):
         return g * namespace(g).sinh(self.x)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return mul(g, sinh(x))
+
 
 class Asinh(Function):
     formula = "y = arsinh x"
@@ -138,6 +177,10 @@ class Asinh(Function):
 
     def backward(self, g):
         return g / namespace(g).sqrt(self.x * self.x + 1)
+
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        return div(g, sqrt(add(mul(x, x), 1.0)))
 
 
 class Acosh(Function):
@@ -153,6 +196,11 @@ class Acosh(Function):
         with _quiet(namespace(g)):
             return g / namespace(g).sqrt(self.x * self.x - 1)
 
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, sqrt(sub(mul(x, x), 1.0)))
+
 
 class Atanh(Function):
     formula = "y = artanh x"
@@ -166,6 +214,11 @@ class Atanh(Function):
     def backward(self, g):
         with _quiet(namespace(g)):
             return g / (1 - self.x * self.x)
+
+    def differentiable_backward(self, g, out):
+        x = self.inputs[0]
+        with _quiet(namespace(x.array)):
+            return div(g, sub(1.0, mul(x, x)))
 
 
 def sin(x, *, out=None):
