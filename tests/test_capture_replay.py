@@ -116,14 +116,15 @@ def test_numba_kernels_equal_numpy_kernels_bit_for_bit(dtype, size):
     np.testing.assert_array_equal(np.signbit(out_nb), np.signbit(out_np))
     np.testing.assert_array_equal(out_nb, out_np)
     scalars = [dtype(v) for v in (0.1, 0.999, 0.001, 0.3, 1e-8, 0.02)]
-    first = [rng.standard_normal(size).astype(dtype) for _ in range(3)] + [rng.random(size).astype(dtype)]
+    flat = size[0] * size[1]  # the updates take flat arrays
+    first = [rng.standard_normal(flat).astype(dtype) for _ in range(3)] + [rng.random(flat).astype(dtype)]
     states = [first, [a.copy() for a in first]]  # p, g, m, v
-    NumpyKernels.adam(*states[0][:1], *states[0][1:], *scalars, np.empty(size, dtype))
+    NumpyKernels.adam(*states[0][:1], *states[0][1:], *scalars, np.empty(flat, dtype))
     fast.adam(*states[1][:1], *states[1][1:], *scalars, None)
     for mine, theirs in zip(states[1], states[0], strict=True):
         np.testing.assert_array_equal(mine, theirs)
     _check_softmax_ce(fast, dtype, size, rng)
-    NumpyKernels.sgd_momentum(*states[0][:3], dtype(0.9), dtype(-0.05), np.empty(size, dtype))
+    NumpyKernels.sgd_momentum(*states[0][:3], dtype(0.9), dtype(-0.05), np.empty(flat, dtype))
     fast.sgd_momentum(*states[1][:3], dtype(0.9), dtype(-0.05), None)
     for mine, theirs in zip(states[1], states[0], strict=True):
         np.testing.assert_array_equal(mine, theirs)
@@ -144,8 +145,12 @@ def _check_softmax_ce(fast, dtype, size, rng):
     NumpyKernels.softmax_ce_grad(work_np.prob, labels, scale, out_np, work_np.rows)
     fast.softmax_ce_grad(work_np.prob, labels, scale, out_nb, work_np.rows)
     np.testing.assert_array_equal(out_nb, out_np)
-    with pytest.raises(IndexError):  # a label out of range: NumPy's error, never a read past the row
-        fast.softmax_ce(z, np.full(size[0], size[1]), work_nb)
+    for bad in (size[1], -size[1] - 1):  # a label out of range: NumPy's error, never a read past the row
+        labels[size[0] // 2] = bad
+        with pytest.raises(IndexError):
+            fast.softmax_ce(z, labels, work_nb)
+        with pytest.raises(IndexError):
+            fast.softmax_ce_grad(work_np.prob, labels, scale, out_nb, work_np.rows)
 
 
 def test_results_are_fresh_and_gradient_arrays_are_reused():
@@ -234,7 +239,8 @@ compiled = gn.compile(step, fuse=True)
 x, y = gn.from_numpy(np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)), gn.from_numpy(np.arange(5) % 3)
 losses = [compiled(x, y).item() for _ in range(3)]
 from glassnet.capture import _numba_loops as loops
-stats = {name: getattr(loops, name).stats for name in loops.__all__}
+called = ("bias_relu", "relu_grad", "softmax_ce", "softmax_ce_grad", "sgd_momentum")  # by this step's replay
+stats = {name: getattr(loops, name).stats for name in called}
 print(json.dumps({"losses": losses,
                   "hits": sum(sum(s.cache_hits.values()) for s in stats.values()),
                   "misses": sum(sum(s.cache_misses.values()) for s in stats.values())}))
@@ -252,8 +258,33 @@ def test_numba_kernels_compile_once_and_the_next_process_loads_them_from_disk(tm
     first = run()
     cached = sorted(p.suffix for p in (tmp_path / "numba").rglob("*.nb*"))
     second = run()
-    # the step uses bias + ReLU, ReLU backward, softmax-CE forward and backward and SGD momentum: five loops
     assert (first["hits"], first["misses"]) == (0, 5)
-    assert cached == [".nbc"] * 5 + [".nbi"] * 5  # machine code and an index per loop
+    # machine code and an index per loop: the five, and the label check that the softmax loops call
+    assert cached == [".nbc"] * 6 + [".nbi"] * 6
     assert (second["hits"], second["misses"]) == (5, 0)
     assert second["losses"] == first["losses"] and first["losses"][2] < first["losses"][0]
+
+
+@pytest.mark.parametrize("fuse", [False, "auto"])
+def test_update_follows_arrays_that_are_replaced_between_steps(fuse):
+    """The fused update keeps flat views of each parameter's arrays; a parameter rebound
+    (``p.data = …``), optimiser state loaded anew, or a state array that is no longer
+    contiguous (then the optimiser's own step runs) must give eager mode's numbers."""
+    eager_model, eager_opt, eager = _model(np.float64, "adam")
+    model, opt, step = _model(np.float64, "adam")
+    compiled = capture_compile(step, fuse=fuse)
+    runs = [[], []]
+    for k, (x, y) in enumerate(_batches(np.float64)):
+        for m, o in ((eager_model, eager_opt), (model, opt)):
+            first = next(iter(m.parameters()))
+            if k == 3:
+                first.data = gn.from_numpy(first.array * 0.5)
+            if k == 5:
+                o.load_state_dict(o.state_dict())
+            if k == 7:
+                o.state[first]["exp_avg"] = np.asfortranarray(o.state[first]["exp_avg"])
+        for run, fn in zip(runs, (eager, compiled), strict=True):
+            out, loss = fn(x, y)
+            run.append((out.array.copy(), loss.item()))
+    assert len(compiled.log) == 1
+    _assert_same(runs, eager_model, model, np.float64)

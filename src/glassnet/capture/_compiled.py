@@ -88,8 +88,11 @@ class CompiledFunction:
         self._stale = {}  # signature → re-captures for a changed branch
 
     def __call__(self, *args, **kwargs):
-        arrays, specs = [], []
-        signature = (_signature((args, kwargs), arrays, specs), _aliases(arrays), grad_mode.enabled, tier())
+        arrays = []
+        structure = None if kwargs else _tensors_signature(args, arrays)
+        if structure is None:
+            structure = _signature((args, kwargs), arrays, [])
+        signature = (structure, _aliases(arrays), grad_mode.enabled, tier())
         tape = self._cache.get(signature)
         if tape is None:
             return self._capture(signature, args, kwargs, arrays)
@@ -181,9 +184,21 @@ def _signature(value, arrays, specs):
     return ("id", id(value), getattr(value, "training", None))
 
 
+def _tensors_signature(args, arrays):
+    """The key of a call whose arguments are all plain tensors (``step(x, y)``, the usual
+    case, in short): each one's shape, dtype and ``requires_grad``; None for any other call
+    (then :func:`_signature` walks the arguments). Collects the arrays into ``arrays``."""
+    for a in args:
+        if type(a) is not Tensor:
+            return None
+    arrays += [a.array for a in args]
+    return ("tensors", *[(x.shape, x.dtype, a._requires_grad) for x, a in zip(arrays, args, strict=True)])
+
+
 def _aliases(arrays):
-    """Which arguments are the same array (a replay must see the same sharing)."""
-    if len(arrays) < 2:
+    """Which arguments are the same array (a replay must see the same sharing): () when
+    they are all different."""
+    if len(arrays) < 2 or len({id(a) for a in arrays}) == len(arrays):
         return ()
     first = {}
     return tuple(first.setdefault(id(a), i) for i, a in enumerate(arrays))

@@ -18,7 +18,8 @@ price is its compile on first use (~0.5 s per kernel and dtype, at the first rep
 paid once per machine since the loops (:mod:`._numba_loops`) live in numba's on-disk
 cache, and ~55 MB of resident memory for numba and LLVM.
 
-Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input):
+Kernels (all arrays C-contiguous, one dtype; ``out`` may be an input; the two updates take
+flat, 1-D arrays):
 
 - ``bias_relu(z, b, out)``: ``out = max(z + b, 0)`` — z (N, F), b (F,)
 - ``relu_grad(g, y, out)``: ``out = g · [y > 0]``
@@ -145,17 +146,15 @@ def _numba_kernels():
 
         @staticmethod
         def softmax_ce(z, labels, work):
-            if not _labels_in_range(labels, z.shape[1]):  # NumPy's indexing raises (or wraps) as eager
-                return NumpyKernels.softmax_ce(z, labels, work)
-            loops.softmax_ce(z, labels, work.prob, work.losses)
+            if not loops.softmax_ce(z, labels, work.prob, work.losses):  # a label out of range
+                return NumpyKernels.softmax_ce(z, labels, work)  # NumPy's indexing raises (or wraps) as eager
             return work.losses
 
         @staticmethod
         def softmax_ce_grad(prob, labels, scale, out, rows):
-            if not _labels_in_range(labels, prob.shape[1]):
-                return NumpyKernels.softmax_ce_grad(prob, labels, scale, out, rows)
             as_dtype = prob.dtype.type
-            loops.softmax_ce_grad(prob, labels, as_dtype(scale), as_dtype(1), out)
+            if not loops.softmax_ce_grad(prob, labels, as_dtype(scale), as_dtype(1), out):
+                NumpyKernels.softmax_ce_grad(prob, labels, scale, out, rows)
 
         @staticmethod
         def bias_relu(z, b, out):
@@ -167,15 +166,11 @@ def _numba_kernels():
 
         @staticmethod
         def sgd_momentum(p, g, v, mu, neg_lr, tmp):
-            loops.sgd_momentum(p.reshape(-1), g.reshape(-1), v.reshape(-1), mu, neg_lr)
+            loops.sgd_momentum(p, g, v, mu, neg_lr)
 
         @staticmethod
         def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
-            loops.adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), a1, b2, a2, s2, eps, k)
+            loops.adam(p, g, m, v, a1, b2, a2, s2, eps, k)
 
     return NumbaKernels
 
-
-def _labels_in_range(labels, classes):
-    """0 ≤ every label < classes (the numba loops index without bounds checks)."""
-    return labels.size == 0 or (labels.min() >= 0 and labels.max() < classes)

@@ -14,7 +14,9 @@ fused kernel per parameter and no temporary arrays:
 
 Options are read at every replay (a scheduler may change ``lr``); a step whose options or
 state leave these cases (or whose arrays are not contiguous) runs the optimiser's own
-``step()`` instead, whole.
+``step()`` instead, whole. The flat views a kernel works on are made once and made again
+only when one of a parameter's arrays is another object (``load_state_dict``, a new
+``.grad``), so that a replay's update costs one kernel call per parameter.
 """
 
 import numpy as np
@@ -33,33 +35,44 @@ UPDATE_FORMULAS = {
 
 def lower_update(optimizer, fallback, kernels):
     """A replay closure for ``optimizer.step()``, or None when it has no fused form."""
-    kind = type(optimizer)
-    if kind is SGD:
-        return _replay(optimizer, fallback, kernels, _sgd_ready, _sgd_step)
-    if kind is Adam:
-        return _replay(optimizer, fallback, kernels, _adam_ready, _adam_step)
-    return None
+    rule = _RULES.get(type(optimizer))
+    return None if rule is None else _replay(optimizer, fallback, kernels, *rule)
 
 
-def _replay(optimizer, fallback, kernels, ready, step):
-    scratch = {}  # id(parameter) → a scratch array (the NumPy kernels' temporary)
+def _replay(optimizer, fallback, kernels, group_ready, state_arrays, step):
+    """Each replay: check the options, then one kernel call per parameter on flat views of
+    its arrays (or the optimiser's own ``step()`` when a parameter leaves the case)."""
+    last = {"ids": None, "arrays": None, "flat": None}  # the arrays of the last replay, their flat views
 
     def run(env):
-        todo = _with_grads(optimizer)
-        if not all(ready(group, optimizer.state.get(p), p) for group, p in todo):
+        todo = [(group, p, optimizer.state.get(p)) for group in optimizer.param_groups
+                for p in group["params"] if p.grad is not None]
+        if not all(group_ready(group) for group in {id(g): g for g, _, _ in todo}.values()):
             fallback(env)
             return
-        for group, p in todo:
-            x = p.array
-            tmp = scratch.get(id(p))
-            if tmp is None or tmp.shape != x.shape or tmp.dtype != x.dtype:
-                tmp = scratch[id(p)] = np.empty_like(x)
-            step(kernels, group, optimizer.state[p], x, p.grad.array, tmp)
+        arrays = [(p.array, p.grad.array, *state_arrays(state)) for _, p, state in todo]
+        ids = [id(a) for group in arrays for a in group]
+        if ids != last["ids"]:  # a parameter, gradient or state array is another object: check them again
+            views = _flat_views(arrays)
+            if views is None:
+                fallback(env)
+                return
+            last.update(ids=ids, arrays=arrays, flat=views)  # keeping the arrays keeps their ids unique
+        scalars = {}  # the update's scalars, computed once per group, step count and dtype
+        for (group, _, state), (flat, tmp) in zip(todo, last["flat"], strict=True):
+            step(kernels, group, state, flat, tmp, scalars)
     return run
 
 
-def _with_grads(optimizer):
-    return [(group, p) for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+def _flat_views(arrays):
+    """Per parameter, 1-D views of its arrays (parameter, gradient, state) and a scratch
+    array for the NumPy kernels; None when one has no state yet or is not contiguous."""
+    views = []
+    for group in arrays:
+        if len(group) < 3 or not _contiguous(*group):
+            return None
+        views.append((tuple(a.reshape(-1) for a in group), np.empty(group[0].size, group[0].dtype)))
+    return views
 
 
 def _contiguous(*arrays):
@@ -68,34 +81,52 @@ def _contiguous(*arrays):
                and a.shape == first.shape for a in arrays)
 
 
-def _sgd_ready(group, state, p):
-    if not (group["momentum"] > 0 and group["dampening"] == 0 and group["weight_decay"] == 0
-            and not group["nesterov"] and not group["maximize"]):
-        return False
+def _sgd_ready(group):
+    return (group["momentum"] > 0 and group["dampening"] == 0 and group["weight_decay"] == 0
+            and not group["nesterov"] and not group["maximize"])
+
+
+def _sgd_state(state):
     buf = None if state is None else state.get("momentum_buffer")
-    return buf is not None and _contiguous(p.array, p.grad.array, buf)
+    return () if buf is None else (buf,)
 
 
-def _sgd_step(kernels, group, state, x, g, tmp):
-    as_dtype = x.dtype.type
-    kernels.sgd_momentum(x, g, state["momentum_buffer"], as_dtype(group["momentum"]), as_dtype(-group["lr"]),
-                         tmp)
+def _sgd_step(kernels, group, state, arrays, tmp, scalars):
+    x, g, buf = arrays
+    key = (id(group), x.dtype)
+    if key not in scalars:
+        as_dtype = x.dtype.type  # a Python float next to an array is cast to its dtype, as here
+        scalars[key] = as_dtype(group["momentum"]), as_dtype(-group["lr"])
+    kernels.sgd_momentum(x, g, buf, *scalars[key], tmp)
 
 
-def _adam_ready(group, state, p):
-    if group["weight_decay"] != 0 or group["amsgrad"] or group["maximize"] or not state:
-        return False
-    return _contiguous(p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"])
+def _adam_ready(group):
+    return group["weight_decay"] == 0 and not group["amsgrad"] and not group["maximize"]
 
 
-def _adam_step(kernels, group, state, x, g, tmp):
+def _adam_state(state):
+    if not state or "exp_avg" not in state or "exp_avg_sq" not in state:
+        return ()
+    return state["exp_avg"], state["exp_avg_sq"]
+
+
+def _adam_step(kernels, group, state, arrays, tmp, scalars):
+    x, g, m, v = arrays
+    state["step"] += 1
+    key = (id(group), state["step"], x.dtype)
+    if key not in scalars:
+        scalars[key] = _adam_scalars(group, state["step"], x.dtype.type)
+    kernels.adam(x, g, m, v, *scalars[key], tmp)
+
+
+def _adam_scalars(group, step, as_dtype):
+    """``(1 − β1, β2, 1 − β2, √(1 − β2ᵗ), eps, lr / (1 − β1ᵗ))`` in the arrays' dtype."""
     lr, eps = group["lr"], group["eps"]
     beta1, beta2 = group["betas"]
-    state["step"] += 1
-    step = state["step"]
     bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-    as_dtype = x.dtype.type  # a Python float next to an array is cast to its dtype, as here
-    kernels.adam(x, g, state["exp_avg"], state["exp_avg_sq"], as_dtype(1 - beta1), as_dtype(beta2),
-                 as_dtype(1 - beta2), as_dtype(bias_correction2_sqrt), as_dtype(eps),
-                 as_dtype(lr / bias_correction1), tmp)
+    return (as_dtype(1 - beta1), as_dtype(beta2), as_dtype(1 - beta2), as_dtype(bias_correction2_sqrt),
+            as_dtype(eps), as_dtype(lr / bias_correction1))
+
+
+_RULES = {SGD: (_sgd_ready, _sgd_state, _sgd_step), Adam: (_adam_ready, _adam_state, _adam_step)}
