@@ -105,10 +105,10 @@ class NumpyKernels:
 
     @staticmethod
     def softmax_ce(z, labels, work):
-        np.max(z, axis=1, keepdims=True, out=work.top)
+        np.maximum.reduce(z, axis=1, keepdims=True, out=work.top)  # np.max without its Python wrapper
         np.subtract(z, work.top, out=work.shifted)
         np.exp(work.shifted, out=work.exp)
-        np.sum(work.exp, axis=1, keepdims=True, out=work.total)
+        np.add.reduce(work.exp, axis=1, keepdims=True, out=work.total)  # np.sum, likewise
         np.divide(work.exp, work.total, out=work.prob)
         return np.subtract(np.log(work.total[:, 0]), work.shifted[work.rows, labels], out=work.losses)
 

@@ -145,16 +145,17 @@ def _lower_linear_backward(plan, bwd, x, w, b):
     if len(wanted) != len(entry.writes) or len(plan.spec(g)[0]) != 2:
         return False
     slots = dict(zip(wanted, entry.writes, strict=True))
-    bufs = {i: plan.buffer(s) for i, s in slots.items()}
+    (dx, dx_buf), (dw, dw_buf), (db, db_buf) = (
+        (slots[i], plan.buffer(slots[i])) if i in slots else (None, None) for i in range(3))
 
     def run(env):
         dz = env[g]
-        if 0 in bufs:
-            env[slots[0]] = np.matmul(dz, env[w], out=bufs[0])
-        if 1 in bufs:
-            env[slots[1]] = np.matmul(dz.T, env[x], out=bufs[1])
-        if 2 in bufs:
-            env[slots[2]] = np.sum(dz, axis=0, out=bufs[2])
+        if dx is not None:
+            env[dx] = np.matmul(dz, env[w], out=dx_buf)
+        if dw is not None:
+            env[dw] = np.matmul(dz.T, env[x], out=dw_buf)
+        if db is not None:
+            env[db] = np.add.reduce(dz, axis=0, out=db_buf)  # np.sum's own call, without its Python wrapper
     plan.set(bwd, run, "out=")
     return True
 
