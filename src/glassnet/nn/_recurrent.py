@@ -29,6 +29,7 @@ from glassnet.nn import functional as F
 from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
+from glassnet.nn.utils.rnn import PackedSequence, pad_packed_sequence
 from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
@@ -90,11 +91,46 @@ class RNNBase(Module):
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input)
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
             x = x.swapaxes(0, 1)  # (T, N, input)
         states = self._initial_states(hx, x, batched)
+        x, finals = self._run_layers(x, states)
+        if self.batch_first and batched:
+            x = x.swapaxes(0, 1)
+        return self._package(x, finals, batched)
+
+    def _forward_packed(self, packed, hx):
+        """A packed batch: the sequences of each length run together for exactly that many
+        steps (so final states and the reverse direction start at each one's own end), and
+        the outputs are packed like the input; hx and the final states are in the original
+        batch order, as PyTorch's."""
+        self._check_input(packed.data.unsqueeze(1))
+        padded, lengths = pad_packed_sequence(packed)  # (T, N, input), original order
+        states = self._initial_states(hx, padded, True)
+        lengths = lengths.numpy()
+        output = finals = None
+        for length in np.unique(lengths):
+            members = np.flatnonzero(lengths == length)
+            out, ends = self._run_layers(padded[:int(length), members], [s[:, members] for s in states])
+            if output is None:
+                output = _zeros(padded, (padded.shape[0], padded.shape[1], out.shape[-1]))
+                finals = [_zeros(padded, (len(ends), padded.shape[1], self.hidden_size)) for _ in ends[0]]
+            output = ops.setitem(output, (slice(0, int(length)), members), out)
+            finals = [ops.setitem(f, (slice(None), members), ops.stack([e[i] for e in ends]))
+                      for i, f in enumerate(finals)]
+        steps, columns = packed._positions()
+        order = columns if packed.sorted_indices is None else packed.sorted_indices.numpy()[columns]
+        output = packed._replace(data=output[steps, order])
+        return (output, tuple(finals)) if self.mode == "LSTM" else (output, finals[0])
+
+    def _run_layers(self, x, states):
+        """Every layer and direction over x (T, N, input) from ``states`` ([h0] or [h0, c0],
+        each (D·layers, N, H)): the last layer's output and each layer-direction's final
+        state(s)."""
         finals = []
         for layer in range(self.num_layers):
             if layer and self.dropout and self.training:
@@ -106,9 +142,7 @@ class RNNBase(Module):
                 outs.append(seq)
                 finals.append(final)
             x = outs[0] if len(outs) == 1 else ops.cat(outs, dim=-1)
-        if self.batch_first and batched:
-            x = x.swapaxes(0, 1)
-        return self._package(x, finals, batched)
+        return x, finals
 
     def _run_direction(self, x, state, suffix, reverse):
         """One layer in one direction: the scan primitive projects every step's input in one
@@ -185,6 +219,10 @@ class RNNBase(Module):
             if getattr(self, key) != default:
                 parts.append(f"{key}={getattr(self, key)}")
         return ", ".join(parts)
+
+
+def _zeros(like, shape):
+    return Tensor._wrap(namespace(like.array).zeros(shape, dtype=like.dtype), False, None)
 
 
 class RNN(RNNBase):

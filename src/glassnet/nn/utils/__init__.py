@@ -1,12 +1,14 @@
-"""Gradient utilities (``gn.nn.utils``)."""
+"""Gradient utilities (``gn.nn.utils``); padding and packing of sequences in
+:mod:`glassnet.nn.utils.rnn`."""
 
 import math
 
 from glassnet._backend import namespace
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._nearest import nearest
+from glassnet.nn.utils import rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "nearest", "parameters_to_vector"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "nearest", "parameters_to_vector", "rnn"]
 
 
 def _with_grads(parameters):
