@@ -12,6 +12,7 @@ from attention_modules import attention_specs
 from conv_modules import conv_specs
 from glassnet.models import MLP, LogisticRegression
 from norm_modules import norm_specs
+from resample_cases import resample_specs
 from sequence_modules import sequence_specs
 
 
@@ -89,3 +90,4 @@ MODULES += sequence_specs(ModuleSpec)  # RNN, LSTM, GRU, cells, Embedding: seque
 MODULES += conv_specs(ModuleSpec)  # Conv, pooling, BatchNorm, Dropout2d, CNNs: conv_modules.py
 MODULES += attention_specs(ModuleSpec)  # attention, transformers: attention_modules.py
 MODULES += norm_specs(ModuleSpec)  # LayerNorm, GroupNorm, RMSNorm: norm_modules.py
+MODULES += resample_specs(ModuleSpec)  # ConvTranspose, Upsample, pads, InstanceNorm, …: resample_cases.py

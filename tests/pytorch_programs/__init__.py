@@ -9,11 +9,23 @@ by NumPy, the same on both sides) and data from NumPy generators, so only the li
 differs. Programs return a dict of name → tensor, number, bool or list.
 """
 
-from pytorch_programs import basics, legacy, linear_algebra, models, optimisers, probabilistic, sequences
+from pytorch_programs import (
+    basics,
+    examples_learning,
+    examples_nn,
+    examples_vision,
+    legacy,
+    linear_algebra,
+    models,
+    optimisers,
+    probabilistic,
+    sequences,
+)
 from pytorch_programs._weights import load_weights
 
 __all__ = ["PROGRAMS", "load_weights"]
 
 
 PROGRAMS = {**basics.PROGRAMS, **legacy.PROGRAMS, **linear_algebra.PROGRAMS, **models.PROGRAMS,
-            **optimisers.PROGRAMS, **probabilistic.PROGRAMS, **sequences.PROGRAMS}
+            **optimisers.PROGRAMS, **probabilistic.PROGRAMS, **sequences.PROGRAMS,
+            **examples_nn.PROGRAMS, **examples_vision.PROGRAMS, **examples_learning.PROGRAMS}

@@ -30,30 +30,54 @@ from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, 
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, Sequential
-from glassnet.nn._conv import Conv1d, Conv2d
+from glassnet.nn._conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
 from glassnet.nn._linear import Flatten, Identity, Linear
 from glassnet.nn._loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
+    TripletMarginLoss,
 )
 from glassnet.nn._module import Module
-from glassnet.nn._normalization import GroupNorm, LayerNorm, RMSNorm
+from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from glassnet.nn._positional import PositionalEncoding, sinusoidal_positional_encoding
 from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
 from glassnet.nn._regularization import l1_penalty, l2_penalty
+from glassnet.nn._resample import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
 from glassnet.nn._summary import Summary
 from glassnet.nn._sync_batchnorm import SyncBatchNorm
 from glassnet.nn._transformer import (
+    Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
     TransformerEncoder,
@@ -70,8 +94,16 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "CELU",
+    "CircularPad1d",
+    "CircularPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "CosineEmbeddingLoss",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "DataParallel",
     "Dropout",
@@ -92,6 +124,9 @@ __all__ = [
     "Hardtanh",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "KLDivLoss",
     "L1Loss",
     "LSTM",
     "LSTMCell",
@@ -101,6 +136,7 @@ __all__ = [
     "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
+    "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
     "Mish",
@@ -110,7 +146,10 @@ __all__ = [
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
+    "PairwiseDistance",
     "Parameter",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "PositionalEncoding",
     "RMSNorm",
     "RNN",
@@ -118,10 +157,15 @@ __all__ = [
     "RNNCell",
     "ReLU6",
     "ReLU",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
     "SELU",
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Softmin",
     "Softplus",
@@ -132,10 +176,17 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "TripletMarginLoss",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+    "ZeroPad1d",
+    "ZeroPad2d",
     "functional",
     "generate_square_subsequent_mask",
     "init",

@@ -7,16 +7,18 @@ import numpy as np
 from glassnet._backend import get_default_dtype
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn import _functional_conv as FC
+from glassnet.nn import _functional_resample as FC_T
 from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 class _ConvNd(Module):
     _d = 0
     _layout = ""
+    _transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, padding_mode="zeros", dtype=None):
@@ -38,6 +40,8 @@ class _ConvNd(Module):
         FC.conv_padding(self.padding, self._d, self.kernel_size, self.stride, self.dilation, name)
         dtype = np.dtype(dtype or get_default_dtype())
         shape = (self.out_channels, self.in_channels // groups, *self.kernel_size)
+        if self._transposed:  # (C_in, C_out/groups, *k), PyTorch's layout for transposed convolutions
+            shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:
             self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
@@ -137,3 +141,83 @@ class Conv2d(_ConvNd):
         self._check(x)
         return FC.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                          self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: ``output_padding`` and the
+    ``output_size`` argument of ``forward`` (which picks the output_padding that gives it)."""
+
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        name = type(self).__name__
+        if isinstance(padding, str):
+            raise GlassnetValueError(f"{name}: padding must be an int or a tuple of ints, got {padding!r} "
+                                     "('same' and 'valid' are for Conv layers)")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, dtype)
+        self.output_padding = FC.tuple_arg(output_padding, self._d, name, "output_padding")
+        if device is not None:
+            self.to(str(device))
+
+    def _output_padding(self, x, output_size):
+        if output_size is None:
+            return self.output_padding
+        wanted = tuple(int(s) for s in output_size)[-self._d:]
+        least = [(n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            x.shape[2:], self.stride, self.padding, self.dilation, self.kernel_size, strict=True)]
+        extra = tuple(w - m for w, m in zip(wanted, least, strict=True))
+        limits = [max(s, d) for s, d in zip(self.stride, self.dilation, strict=True)]
+        if len(wanted) != self._d or any(not 0 <= e < lim for e, lim in zip(extra, limits, strict=True)):
+            most = tuple(m + lim - 1 for m, lim in zip(least, limits, strict=True))
+            raise ShapeError(f"{type(self).__name__}: output_size {tuple(output_size)} is not reachable from "
+                             f"input {tuple(x.shape)}: the sizes run from {tuple(least)} to {most}")
+        return extra
+
+    def extra_repr(self):
+        text = super().extra_repr()
+        if self.output_padding != (0,) * self._d:
+            text += f", output_padding={self.output_padding}"
+        return text
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (N, C_in, L) → (N, C_out, L_out),
+    ``L_out = (L − 1)·s − 2p + d·(k − 1) + output_padding + 1``; weight (C_in, C_out/groups, k),
+    bias (C_out,). See :func:`glassnet.nn.functional.conv_transpose1d`."""
+
+    _d = 1
+    _layout = "(N, C, L)"
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        return FC_T.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                     self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (N, C_in, H, W) → (N, C_out, H_out, W_out) — the
+    upsampling layer of DCGAN generators and decoders; each input pixel adds ``x·W[c]``
+    onto a kh×kw patch of the output, patches ``stride`` apart.
+
+    weight (C_in, C_out/groups, kh, kw), bias (C_out,);
+    ``H_out = (H − 1)·s − 2p + d·(kh − 1) + output_padding + 1`` (W alike). ``forward(x,
+    output_size)`` chooses the output_padding that gives ``output_size``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> up = gn.nn.ConvTranspose2d(4, 2, kernel_size=4, stride=2, padding=1)
+        >>> up.weight.shape
+        (4, 2, 4, 4)
+        >>> up(gn.zeros(1, 4, 5, 5)).shape
+        (1, 2, 10, 10)
+    """
+
+    _d = 2
+    _layout = "(N, C, H, W)"
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        return FC_T.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                     self._output_padding(input, output_size), self.groups, self.dilation)

@@ -23,7 +23,7 @@ from glassnet import ops
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.ops._layer_norm import layer_norm_op
 
-__all__ = ["group_norm", "layer_norm", "rms_norm"]
+__all__ = ["group_norm", "instance_norm", "layer_norm", "rms_norm"]
 
 
 def as_shape(normalized_shape, who):
@@ -111,3 +111,40 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         eps = float(np.finfo(input.dtype).eps)
     y = input / ops.sqrt((input * input).mean(dim=dims, keepdim=True) + eps)
     return _affine(y, weight, None)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample over its positions: (N, C, *) →
+    ``y = (x − mean) / √(var + eps) · γ + β`` with the mean and biased variance of
+    ``x[n, c]`` (group norm with one channel per group); ``weight``, ``bias`` (C,).
+
+    With ``running_mean`` / ``running_var`` (C,) and ``use_input_stats`` they are updated
+    in place, ``r ← (1 − momentum)·r + momentum·(batch average of the per-instance
+    mean / unbiased variance)``; with ``use_input_stats=False`` they normalise instead."""
+    got = tuple(input.shape)
+    if len(got) < 3:
+        raise ShapeError(f"instance_norm: expected input (N, C, *positions), got {got}")
+    c = got[1]
+    if use_input_stats:
+        if running_mean is not None or running_var is not None:
+            _update_running(input, running_mean, running_var, momentum)
+        return group_norm(input, c, weight, bias, eps)
+    if running_mean is None or running_var is None:
+        raise GlassnetValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+    per_channel = (c,) + (1,) * (len(got) - 2)
+    y = (input - running_mean.reshape(per_channel)) / (running_var.reshape(per_channel) + eps).sqrt()
+    return _affine(y, None if weight is None else weight.reshape(per_channel),
+                   None if bias is None else bias.reshape(per_channel))
+
+
+def _update_running(input, running_mean, running_var, momentum):
+    """The running statistics' moving averages (no gradient; written into the buffers)."""
+    x = input.detach().array
+    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    count = flat.shape[-1]
+    mean = flat.mean(axis=(0, 2))
+    var = flat.var(axis=2, ddof=1 if count > 1 else 0).mean(axis=0)
+    for buffer, value in ((running_mean, mean), (running_var, var)):
+        if buffer is not None:
+            buffer.array[...] = (1 - momentum) * buffer.array + momentum * value.astype(buffer.dtype)

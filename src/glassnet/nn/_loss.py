@@ -1,10 +1,12 @@
 """Loss modules (the functional forms are in :mod:`glassnet.nn.functional`)."""
 
+from glassnet._errors import GlassnetValueError
 from glassnet.nn import functional as F
 from glassnet.nn._module import Module
 
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss"]
+           "BCEWithLogitsLoss", "SmoothL1Loss", "KLDivLoss", "MarginRankingLoss", "TripletMarginLoss",
+           "CosineEmbeddingLoss"]
 
 
 class _Loss(Module):
@@ -128,3 +130,69 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                   self.pos_weight)
+
+
+class SmoothL1Loss(_Loss):
+    """``½d²/β`` where ``|d| < β``, else ``|d| − ½β`` (d = ŷ − y): Huber's loss divided by β,
+    the critic's loss in actor-critic examples."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = beta
+        if size_average is not None or reduce is not None:
+            raise GlassnetValueError("SmoothL1Loss: size_average= and reduce= are PyTorch's deprecated "
+                                     "forms; write reduction='mean' / 'sum' / 'none'")
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class KLDivLoss(_Loss):
+    """``y·(log y − ŷ)`` with ``input`` ŷ holding log-probabilities; ``reduction='batchmean'``
+    is the KL divergence per sample (see :func:`glassnet.nn.functional.kl_div`)."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(reduction)
+        self.log_target = log_target
+        if size_average is not None or reduce is not None:
+            raise GlassnetValueError("KLDivLoss: size_average= and reduce= are PyTorch's deprecated forms; "
+                             "write reduction='batchmean' / 'sum' / 'mean' / 'none'")
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class MarginRankingLoss(_Loss):
+    """``max(−y·(x1 − x2) + margin, 0)`` for y = ±1 (which of two scores should be larger)."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """``max(d(a, p) − d(a, n) + margin, 0)`` with d the p-norm pairwise distance (``swap``:
+    the nearer of d(a, n), d(p, n))."""
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None,
+                 reduction="mean"):
+        super().__init__(reduction)
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """``1 − cos(x1, x2)`` for pairs labelled 1, ``max(cos(x1, x2) − margin, 0)`` for −1."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)

@@ -14,12 +14,13 @@ Parameter names and shapes are PyTorch's, so state dicts load as-is.
 import numpy as np
 
 from glassnet._backend import get_default_dtype
-from glassnet._errors import GlassnetValueError
+from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet.autograd._tensor import Tensor
 from glassnet.nn import _functional_norm as FN
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
+__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "RMSNorm"]
 
 
 class _AffineNorm(Module):
@@ -117,3 +118,76 @@ class RMSNorm(_AffineNorm):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
+
+
+class _InstanceNorm(_AffineNorm):
+    """Instance normalisation: each channel of each sample normalised over its positions,
+    ``y = (x − mean) / √(var + eps) · γ + β`` (PyTorch's defaults: no γ, β — ``affine=False``
+    — and no running statistics). With ``track_running_stats`` the buffers
+    ``running_mean``, ``running_var``, ``num_batches_tracked`` are kept in training and used
+    in evaluation, as PyTorch."""
+
+    _d = 0
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self._init_affine(self.num_features, affine, True, dtype, device)
+        dtype = np.dtype(dtype or get_default_dtype())
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
+
+    def forward(self, input):
+        name = type(self).__name__
+        if input.ndim not in (self._d + 1, self._d + 2):
+            raise ShapeError(f"{name}: expected input (N, C, *{self._d} positions) or (C, *positions), got "
+                             f"{tuple(input.shape)}")
+        unbatched = input.ndim == self._d + 1
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features and self.affine:
+            raise ShapeError(f"{name}({self.num_features}): the input {tuple(input.shape)} has {x.shape[1]} "
+                             f"channels")
+        # num_batches_tracked stays 0, as PyTorch's instance norm leaves it
+        use_input_stats = self.training or not self.track_running_stats
+        y = FN.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             use_input_stats, self.momentum, self.eps)
+        return y.squeeze(0) if unbatched else y
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) (or (C, L)): each (sample, channel) over its L positions."""
+
+    _d = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) (or (C, H, W)): each (sample, channel) over its H·W
+    pixels — the normalisation of style-transfer networks.
+
+    Example:
+        >>> import glassnet as gn
+        >>> x = gn.tensor([[[[1.0, 3.0]], [[0.0, 10.0]]]])       # (1, 2, 1, 2)
+        >>> print(gn.nn.InstanceNorm2d(2)(x).numpy().round(3))
+        [[[[-1.  1.]]
+        <BLANKLINE>
+          [[-1.  1.]]]]
+    """
+
+    _d = 2

@@ -21,6 +21,7 @@ import numpy as np
 from glassnet._backend import get_default_dtype
 from glassnet._creation import tensor
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.nn import init
 from glassnet.nn._activation import Dropout
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._containers import ModuleList
@@ -30,6 +31,7 @@ from glassnet.nn._normalization import LayerNorm
 from glassnet.ops import gelu, relu
 
 __all__ = [
+    "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "TransformerEncoder",
@@ -193,3 +195,62 @@ class TransformerDecoder(Module):
                       memory_key_padding_mask=memory_key_padding_mask,
                       tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal)
         return x if self.norm is None else self.norm(x)
+
+
+class Transformer(Module):
+    """The encoder–decoder of "Attention Is All You Need" (PyTorch's ``nn.Transformer``):
+    ``memory = encoder(src)``, ``output = decoder(tgt, memory)``, each a stack of layers
+    ending in a LayerNorm; submodules ``encoder.layers.i…``, ``encoder.norm``,
+    ``decoder.layers.i…``, ``decoder.norm`` as PyTorch, so state dicts load as-is. Every
+    weight matrix starts Xavier-uniform (PyTorch's ``_reset_parameters``).
+
+    Shapes: src (S, N, E), tgt (T, N, E) → (T, N, E); (N, S, E), (N, T, E) with
+    ``batch_first``; masks as in :class:`TransformerEncoder` and :class:`TransformerDecoder`.
+    """
+
+    def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+                 dim_feedforward=2048, dropout=0.1, activation="relu", custom_encoder=None,
+                 custom_decoder=None, layer_norm_eps=1e-5, batch_first=False, norm_first=False,
+                 bias=True, device=None, dtype=None):
+        super().__init__()
+        layer = dict(d_model=d_model, nhead=nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                     activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                     norm_first=norm_first, bias=bias, dtype=dtype)
+        norm = dict(eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.encoder = custom_encoder if custom_encoder is not None else TransformerEncoder(
+            TransformerEncoderLayer(**layer), num_encoder_layers, LayerNorm(d_model, **norm))
+        self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
+            TransformerDecoderLayer(**layer), num_decoder_layers, LayerNorm(d_model, **norm))
+        self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
+        self._reset_parameters()
+        if device is not None:
+            self.to(device)
+
+    def _reset_parameters(self):
+        for p in self.parameters():
+            if p.dim() > 1:
+                init.xavier_uniform_(p)
+
+    def forward(self, src, tgt, src_mask=None, tgt_mask=None, memory_mask=None,
+                src_key_padding_mask=None, tgt_key_padding_mask=None, memory_key_padding_mask=None,
+                src_is_causal=None, tgt_is_causal=None, memory_is_causal=False):
+        batch_axis = 0 if self.batch_first else 1
+        if src.dim() == 3 and tgt.dim() == 3 and src.shape[batch_axis] != tgt.shape[batch_axis]:
+            raise GlassnetValueError(f"Transformer: src {tuple(src.shape)} and tgt {tuple(tgt.shape)} "
+                                     f"must have the same batch size (axis {batch_axis})")
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise GlassnetValueError(f"Transformer: the last axis of src {tuple(src.shape)} and tgt "
+                                     f"{tuple(tgt.shape)} must be d_model = {self.d_model}")
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
+                              is_causal=src_is_causal)
+        return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
+                            tgt_key_padding_mask=tgt_key_padding_mask,
+                            memory_key_padding_mask=memory_key_padding_mask,
+                            tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz, device=None, dtype=None):
+        """The float causal mask (sz, sz): 0 on and below the diagonal, −∞ above, in ``dtype``
+        (the default dtype when None), as PyTorch's."""
+        mask = generate_square_subsequent_mask(sz, dtype=dtype)
+        return mask if device is None else mask.to(device)

@@ -58,7 +58,27 @@ from glassnet.nn._functional_conv import (
     max_pool2d,
 )
 from glassnet.nn._functional_embedding import embedding
-from glassnet.nn._functional_norm import group_norm, layer_norm, rms_norm
+from glassnet.nn._functional_metric import (
+    cosine_embedding_loss,
+    kl_div,
+    margin_ranking_loss,
+    pairwise_distance,
+    smooth_l1_loss,
+    triplet_margin_loss,
+)
+from glassnet.nn._functional_norm import group_norm, instance_norm, layer_norm, rms_norm
+from glassnet.nn._functional_resample import (
+    conv_transpose1d,
+    conv_transpose2d,
+    interpolate,
+    pad,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
+from glassnet.nn._functional_sampling import affine_grid, grid_sample
 from glassnet.nn._functional_seq import cosine_similarity, normalize
 from glassnet.ops import (
     gelu,
@@ -78,11 +98,11 @@ from glassnet.ops._loss import (
     SoftmaxCrossEntropy,
     SoftmaxCrossEntropyIndex,
 )
-from glassnet.ops._shape import pad
 
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -92,6 +112,9 @@ __all__ = [
     "celu_",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
@@ -103,6 +126,7 @@ __all__ = [
     "embedding",
     "gelu",
     "glu",
+    "grid_sample",
     "group_norm",
     "hardshrink",
     "hardsigmoid",
@@ -110,6 +134,9 @@ __all__ = [
     "hardtanh",
     "hardtanh_",
     "huber_loss",
+    "instance_norm",
+    "interpolate",
+    "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -117,6 +144,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "logsigmoid",
+    "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
     "mish",
@@ -125,6 +153,9 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "prelu",
     "relu",
     "relu6",
@@ -135,6 +166,7 @@ __all__ = [
     "selu_",
     "sigmoid",
     "silu",
+    "smooth_l1_loss",
     "softmax",
     "softmin",
     "softplus",
@@ -144,6 +176,10 @@ __all__ = [
     "tanhshrink",
     "threshold",
     "threshold_",
+    "triplet_margin_loss",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

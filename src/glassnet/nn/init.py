@@ -14,10 +14,13 @@ from glassnet._errors import GlassnetValueError
 __all__ = [
     "calculate_gain",
     "constant_",
+    "dirac_",
+    "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
@@ -164,3 +167,48 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
         0.125
     """
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_"))
+
+
+def orthogonal_(tensor, gain=1.0):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al.): the tensor viewed as
+    (rows = size(0), cols = the rest) is ``Q`` of the QR factorisation of a standard normal
+    draw, its columns' signs fixed by ``sign(diag(R))`` (PyTorch's recipe). Rows ≤ cols:
+    ``W·Wᵀ = gain²·I``; rows > cols: ``Wᵀ·W = gain²·I``. Fills in place, returns ``tensor``."""
+    if tensor.ndim < 2:
+        raise GlassnetValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+                                 f"got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = default_generator().normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+def eye_(tensor):
+    """The 2-D ``tensor`` as the identity (ones on the main diagonal, zeros elsewhere)."""
+    if tensor.ndim != 2:
+        raise GlassnetValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """A convolution weight (out, in, k…) that passes each of the first ``min(out/groups, in)``
+    input channels of every group through unchanged: 1 at the kernel's centre."""
+    if tensor.ndim not in (3, 4, 5) or tensor.shape[0] % groups:
+        raise GlassnetValueError(f"dirac_: a 3-, 4- or 5-D weight whose size(0) divides by groups {groups}, "
+                                 f"got shape {tuple(tensor.shape)}")
+    out_per_group = tensor.shape[0] // groups
+    values = np.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            values[(g * out_per_group + d, d, *centre)] = 1
+    return _fill(tensor, values)
+

@@ -1,0 +1,138 @@
+"""Distances and the losses of metric learning and regression that tutorials use
+(PyTorch's signatures, re-exported by ``nn.functional``), composed from primitives:
+
+    pairwise_distance:      ‖x1 − x2 + ε‖_p along the last axis
+    triplet_margin_loss:    max(d(a, p) − d(a, n) + margin, 0)   (swap: d(a, n) ← min(d(a, n), d(p, n)))
+    margin_ranking_loss:    max(−y·(x1 − x2) + margin, 0)
+    cosine_embedding_loss:  1 − cos(x1, x2) where y = 1;  max(cos(x1, x2) − margin, 0) where y = −1
+    smooth_l1_loss:         ½d²/β where |d| < β, else |d| − ½β   (d = ŷ − y; β = 0: |d|)
+    kl_div:                 y·(log y − ŷ) with ŷ a log-probability (log_target: e^y·(y − ŷ))
+"""
+
+import warnings
+
+from glassnet import ops
+from glassnet._creation import ones_like, zeros_like
+from glassnet._errors import GlassnetValueError, ShapeError
+
+__all__ = ["cosine_embedding_loss", "kl_div", "margin_ranking_loss", "pairwise_distance",
+           "smooth_l1_loss", "triplet_margin_loss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduced(loss, reduction, name):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _norm(d, p, keepdim):
+    if p == 2:
+        return ((d * d).sum(dim=-1, keepdim=keepdim)).sqrt()
+    if p == 1:
+        return d.abs().sum(dim=-1, keepdim=keepdim)
+    if p == float("inf"):
+        return d.abs().amax(dim=-1, keepdim=keepdim)
+    return (d.abs() ** p).sum(dim=-1, keepdim=keepdim) ** (1.0 / p)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``‖x1 − x2 + eps‖_p`` over the last axis (shapes broadcast): (N, D), (N, D) → (N,)
+    ((N, 1) with ``keepdim``). ``eps`` keeps the gradient finite when x1 = x2.
+
+    Example:
+        >>> import glassnet as gn
+        >>> a, b = gn.tensor([[0.0, 0.0]]), gn.tensor([[3.0, 4.0]])
+        >>> print(gn.nn.functional.pairwise_distance(a, b, eps=0.0).numpy())
+        [5.]
+    """
+    if p < 0:
+        raise GlassnetValueError(f"pairwise_distance: p must be non-negative, got {p}")
+    return _norm(x1 - x2 + eps, p, keepdim)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        reduction="mean"):
+    """``max(d(a, p) − d(a, n) + margin, 0)`` with d the :func:`pairwise_distance`; (N, D)
+    each → a number (or (N,) with ``reduction='none'``)."""
+    shapes = {tuple(t.shape) for t in (anchor, positive, negative)}
+    if len(shapes) != 1 or anchor.ndim not in (1, 2):
+        raise ShapeError(f"triplet_margin_loss: anchor, positive and negative must share one shape (N, D) or "
+                         f"(D,), got {[tuple(t.shape) for t in (anchor, positive, negative)]}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduced((margin + d_pos - d_neg).clamp(min=0.0), reduction, "triplet_margin_loss")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """``max(−y·(x1 − x2) + margin, 0)``: y = 1 asks x1 to rank above x2, y = −1 below."""
+    if not (tuple(input1.shape) == tuple(input2.shape) == tuple(target.shape)):
+        raise ShapeError(f"margin_ranking_loss: input1 {tuple(input1.shape)}, input2 "
+                         f"{tuple(input2.shape)} and target {tuple(target.shape)} must have the same shape")
+    loss = (-target * (input1 - input2) + margin).clamp(min=0.0)
+    return _reduced(loss, reduction, "margin_ranking_loss")
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """``1 − cos`` where y = 1, ``max(cos − margin, 0)`` where y = −1, with PyTorch's
+    ``cos = Σx1·x2 / √((Σx1² + 1e−12)(Σx2² + 1e−12))`` over the last axis: (N, D) → (N,)."""
+    if tuple(input1.shape) != tuple(input2.shape) or input1.ndim not in (1, 2):
+        raise ShapeError(f"cosine_embedding_loss: input1 {tuple(input1.shape)} and input2 "
+                         f"{tuple(input2.shape)} must share one shape (N, D) or (D,)")
+    eps = 1e-12
+    squares = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
+    cos = (input1 * input2).sum(-1) / squares.sqrt()
+    if tuple(target.shape) != tuple(cos.shape):
+        raise ShapeError(f"cosine_embedding_loss: target must have shape {tuple(cos.shape)} "
+                         f"(one ±1 per pair), got {tuple(target.shape)}")
+    loss = ops.where(target == 1, 1 - cos, zeros_like(cos)) + \
+        ops.where(target == -1, (cos - margin).clamp(min=0.0), zeros_like(cos))
+    return _reduced(loss, reduction, "cosine_embedding_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``½d²/β`` where ``|d| < β``, else ``|d| − ½β`` (d = ŷ − y); ``β = 0`` is the L1 loss.
+    Equal to ``huber_loss(delta=β) / β``."""
+    if size_average is not None or reduce is not None:
+        raise GlassnetValueError("smooth_l1_loss: size_average= and reduce= are PyTorch's deprecated forms; "
+                                 "write reduction='mean' / 'sum' / 'none'")
+    if beta < 0:
+        raise GlassnetValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ShapeError(f"smooth_l1_loss: input {tuple(input.shape)} and target {tuple(target.shape)} "
+                         "must have the same shape")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduced(d, reduction, "smooth_l1_loss")
+    loss = ops.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    return _reduced(loss, reduction, "smooth_l1_loss")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """``y·(log y − ŷ)`` per element, ``input`` ŷ holding log-probabilities (0 where y = 0);
+    ``log_target=True``: ``e^y·(y − ŷ)``. ``reduction='batchmean'`` divides the sum by the
+    batch size (the KL divergence); ``'mean'`` divides by the element count and warns, as
+    PyTorch."""
+    if size_average is not None or reduce is not None:
+        raise GlassnetValueError("kl_div: size_average= and reduce= are PyTorch's deprecated forms; "
+                                 "write reduction='batchmean' / 'sum' / 'mean' / 'none'")
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        safe = ops.where(positive, target, ones_like(target))
+        loss = ops.where(positive, target * (safe.log() - input), zeros_like(input * target))
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total by the number of elements, not the "
+                      "batch size; reduction='batchmean' gives the KL divergence (PyTorch warns likewise)",
+                      UserWarning, stacklevel=2)
+    return _reduced(loss, reduction, "kl_div")
