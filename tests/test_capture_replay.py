@@ -236,6 +236,7 @@ def step(x, y):
     return loss
 
 compiled = gn.compile(step, fuse=True)
+assert "numba" not in sys.modules  # nor does compiling a function: numba is imported at its first capture
 x, y = gn.from_numpy(np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4)), gn.from_numpy(np.arange(5) % 3)
 losses = [compiled(x, y).item() for _ in range(3)]
 from glassnet.capture import _numba_loops as loops

@@ -18,6 +18,7 @@ from glassnet._errors import GlassnetTypeError
 from glassnet.autograd._dispatch import tier
 from glassnet.autograd._mode import grad_mode
 from glassnet.autograd._tensor import Tensor
+from glassnet.capture._fused import check_fuse
 from glassnet.capture._fused import kernels as fused_kernels
 from glassnet.capture._lower import lower
 from glassnet.capture._record import Recorder
@@ -46,9 +47,10 @@ def compile(fn=None, *, explain=False, cache_size=8, fuse="auto", **options):  #
     A replay writes the results of the dense layers, ReLUs, softmax-cross-entropy and
     the SGD-momentum/Adam update into arrays allocated once per captured signature, and
     runs chains of elementwise work as one fused kernel (:mod:`glassnet.capture._lower`).
-    ``fuse="auto"`` uses numba's multi-threaded kernels when it is installed
-    (``pip install 'glassnet[fast]'``) and the same chains as NumPy calls otherwise;
-    ``fuse=True`` insists on numba, ``fuse=False`` uses NumPy. Both give the same numbers.
+    ``fuse="auto"`` uses numba's kernels when it is installed (``pip install
+    'glassnet[fast]'``; one thread, imported at the first capture, compiled once per machine
+    into numba's on-disk cache) and the same chains as NumPy calls otherwise; ``fuse=True``
+    insists on numba, ``fuse=False`` uses NumPy. Both give the same numbers.
     The parameters' ``.grad`` arrays are reused from step to step: copy one to keep it.
 
     Use as ``gn.compile(step)``, ``@gn.compile`` or ``@gn.compile(explain=True)``. PyTorch's
@@ -78,7 +80,7 @@ class CompiledFunction:
         if int(cache_size) < 1:
             raise GlassnetTypeError(f"compile: cache_size must be at least 1, got {cache_size}")
         self.fn, self.verbose, self.cache_size = fn, bool(explain), int(cache_size)
-        self.kernels = fused_kernels(fuse)
+        self.fuse, self._kernels = check_fuse(fuse), None
         self.log = []
         self.tape = None
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
@@ -104,6 +106,14 @@ class CompiledFunction:
             return tape.replay(arrays, _wrap)
         except StaleBranch as exc:
             return self._recapture(signature, args, kwargs, arrays, str(exc))
+
+    @property
+    def kernels(self):
+        """The fused kernels a replay runs (:mod:`._fused`), chosen at the first capture that
+        lowers a tape: numba is imported then, not when the function is compiled."""
+        if self._kernels is None:
+            self._kernels = fused_kernels(self.fuse)
+        return self._kernels
 
     def _capture(self, signature, args, kwargs, arrays):
         if self._cache:
