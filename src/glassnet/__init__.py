@@ -304,6 +304,7 @@ __all__ = [
     "allclose",
     "amax",
     "amin",
+    "amp",
     "any",
     "arange",
     "argmax",
@@ -315,6 +316,7 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "autocast",
     "backend",
     "backends",
     "bernoulli",
@@ -423,6 +425,7 @@ __all__ = [
     "isnan",
     "isneginf",
     "isposinf",
+    "jit",
     "kernels",
     "le",
     "leaky_relu",
@@ -559,10 +562,11 @@ __all__ = [
 ]
 
 
-_LAZY_SUBPACKAGES = ("accelerator", "backend", "backends", "cuda", "data", "distributed", "distributions",
-                     "explain", "fft", "io", "linalg",
+_LAZY_SUBPACKAGES = ("accelerator", "amp", "backend", "backends", "cuda", "data", "distributed",
+                     "distributions", "explain", "fft", "io", "jit", "linalg",
                      "models", "nn", "optim", "recommend", "testing", "train", "utils", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
+    "autocast": "glassnet.amp",
     "compile": "glassnet.capture",
     "empty_cache": "glassnet.kernels",
     "load": "glassnet.io",

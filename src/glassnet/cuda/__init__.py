@@ -11,8 +11,9 @@ and tensors stay on the NumPy backend (``"cpu"``).
 
 from glassnet._device import cupy_and_count, device
 from glassnet._device import require_gpu as require
+from glassnet.cuda import amp
 
-__all__ = ["current_device", "device_count", "empty_cache", "get_device_name", "is_available",
+__all__ = ["amp", "current_device", "device_count", "empty_cache", "get_device_name", "is_available",
            "manual_seed", "manual_seed_all", "synchronize"]
 
 
