@@ -232,6 +232,28 @@ def resample_ops(spec, torch_functional):
         spec("smooth_l1_loss", lambda x, y: F.smooth_l1_loss(x, y, beta=0.8),
              lambda x, y: _np_smooth_l1(x, y, 0.8), lambda x, y: tf().smooth_l1_loss(x, y, beta=0.8),
              "where", 2, "smooth", shapes=(((3, 4), (3, 4)), ((5,), (5,))), large=((5, 4), (5, 4))),
+        spec("hinge_embedding_loss", lambda x: F.hinge_embedding_loss(x, gn.tensor(_SIGNS, dtype=x.dtype),
+                                                                      margin=3.0),
+             lambda x: np.where(_SIGNS == 1, x, np.maximum(3.0 - x, 0)).mean(),
+             lambda x: tf().hinge_embedding_loss(x, signs(T_module(), x), margin=3.0), "where", 1, "smooth",
+             shapes=(((3,),),), large=((3,),)),
+        spec("soft_margin_loss", lambda x: F.soft_margin_loss(x, gn.tensor(_SIGNS, dtype=x.dtype)),
+             lambda x: np.log1p(np.exp(-_SIGNS * x)).mean(),
+             lambda x: tf().soft_margin_loss(x, signs(T_module(), x)), "softplus", 1, "smooth",
+             shapes=(((3,),), ((2, 3),)), large=((3,),)),
+        spec("multilabel_soft_margin_loss", lambda x, y: F.multilabel_soft_margin_loss(x, y),
+             lambda x, y: (y * np.log1p(np.exp(-x)) + (1 - y) * np.log1p(np.exp(x))).mean(),
+             lambda x, y: tf().multilabel_soft_margin_loss(x, y), "logsigmoid", 2, ("smooth", "positive"),
+             shapes=(((3, 4), (3, 4)),), large=((4, 5), (4, 5))),
+        spec("gaussian_nll_loss", lambda x, y, v: F.gaussian_nll_loss(x, y, v, full=True),
+             lambda x, y, v: (0.5 * (np.log(v) + (x - y) ** 2 / v) + 0.5 * np.log(2 * np.pi)).mean(),
+             lambda x, y, v: tf().gaussian_nll_loss(x, y, v, full=True), "log", 3,
+             ("smooth", "smooth", "positive"), shapes=(((3, 2), (3, 2), (3, 2)), ((4,), (4,), (4,))),
+             large=((4, 5), (4, 5), (4, 5))),
+        spec("poisson_nll_loss", lambda x, y: F.poisson_nll_loss(x, y),
+             lambda x, y: (np.exp(x) - y * x).mean(),
+             lambda x, y: tf().poisson_nll_loss(x, y), "exp", 2, ("smooth", "positive"),
+             shapes=(((3, 4), (3, 4)),), large=((4, 5), (4, 5))),
         spec("kl_div_batchmean", lambda x, y: F.kl_div(x, y, reduction="batchmean"), _np_kl_div,
              lambda x, y: tf().kl_div(x, y, reduction="batchmean"), "where", 2, ("smooth", "positive"),
              shapes=(((3, 4), (3, 4)),), large=((4, 5), (4, 5))),
@@ -273,6 +295,27 @@ def _pair_module(kind, shape):
         return Pair
 
     return (lambda: wrap(getattr(nn, kind))(), shape, lambda t: wrap(getattr(t.nn, kind))())
+
+
+def _parameter_layer(framework_nn, framework, kind):
+    """A ParameterList / ParameterDict with a forward ``tanh(x·W) + b`` (W, b its two
+    entries), so that the contract can call it; PyTorch's containers refuse to be called, so
+    its side is a Module with the same two parameters under the same names."""
+    rng = np.random.default_rng(8)
+    w, b = (framework_nn.Parameter(framework.tensor(rng.uniform(-1, 1, s))) for s in ((3, 2), (2,)))
+    names = ("0", "1") if kind == "ParameterList" else ("w", "b")
+    base = getattr(framework_nn, kind) if framework is gn else framework_nn.Module
+
+    class Layer(base):
+        def __init__(self):
+            super().__init__()
+            for name, p in zip(names, (w, b), strict=True):
+                self.register_parameter(name, p)
+
+        def forward(self, x):
+            return framework.tanh(x @ getattr(self, names[0])) + getattr(self, names[1])
+
+    return Layer()
 
 
 def _transformer(framework_nn, framework):
@@ -324,6 +367,12 @@ def resample_specs(spec):
              lambda t: t.nn.InstanceNorm2d(3, affine=True)),
         spec("PairwiseDistance", *_pair_module("PairwiseDistance", (2, 4))),
         spec("CosineSimilarity", *_pair_module("CosineSimilarity", (2, 4))),
+        spec("Unflatten", lambda: nn.Unflatten(1, (2, 3)), (6,), lambda t: t.nn.Unflatten(1, (2, 3))),
+        spec("Softmax2d", lambda: nn.Softmax2d(), (3, 2, 2), lambda t: t.nn.Softmax2d()),
+        spec("ParameterList-as-a-layer", lambda: _parameter_layer(nn, gn, "ParameterList"), (3,),
+             lambda t: _parameter_layer(t.nn, t, "ParameterList")),
+        spec("ParameterDict-as-a-layer", lambda: _parameter_layer(nn, gn, "ParameterDict"), (3,),
+             lambda t: _parameter_layer(t.nn, t, "ParameterDict")),
         spec("Transformer-batch_first-causal", lambda: _transformer(nn, gn), (4, 4),
              lambda t: _transformer(t.nn, t)),
     ]

@@ -350,4 +350,63 @@ def actor_critic(torch):
             "weights": dict(model.state_dict()), "huber": huber, "loss_module": loss_module}
 
 
-PROGRAMS = {f.__name__: f for f in (seq2seq_attention, siamese_contrastive, actor_critic)}
+def custom_parameters_and_losses(torch):
+    """A model with its own nn.ParameterList / ParameterDict (a mixture-density-style head),
+    nn.Unflatten and Softmax2d, a forward pre-hook that rescales the input, trained with
+    GaussianNLLLoss; then HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
+    PoissonNLLLoss and KLDivLoss(batchmean) on its outputs."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+
+    class MixtureHead(nn.Module):
+        def __init__(self, n_in, n_out, n_layers=2):
+            super(MixtureHead, self).__init__()
+            self.weights = nn.ParameterList([nn.Parameter(torch.zeros(n_in, n_in)) for _ in range(n_layers)])
+            self.heads = nn.ParameterDict({"mean": nn.Parameter(torch.zeros(n_in, n_out)),
+                                           "log_var": nn.Parameter(torch.zeros(n_in, n_out))})
+            self.to_map = nn.Sequential(nn.Linear(n_in, 2 * 2 * 3), nn.Unflatten(1, (3, 2, 2)),
+                                        nn.Softmax2d())
+
+        def forward(self, x):
+            for w in self.weights:
+                x = torch.tanh(x @ w)
+            return x @ self.heads["mean"], (x @ self.heads["log_var"]).exp(), self.to_map(x)
+
+    torch.set_default_dtype(torch.float64)
+    model = load_weights(torch, MixtureHead(4, 2), seed=60)
+    scales = []
+    handle = model.register_forward_pre_hook(lambda module, args: (args[0] * 0.5,))
+    model.register_forward_pre_hook(lambda module, args: scales.append(float(args[0].abs().max())))
+    rng = np.random.default_rng(61)
+    x, y = torch.tensor(rng.standard_normal((6, 4))), torch.tensor(rng.standard_normal((6, 2)))
+    optimizer = optim.Adam(model.parameters(), lr=0.05)
+    criterion = nn.GaussianNLLLoss()
+    losses = []
+    for step in range(4):
+        optimizer.zero_grad()
+        mean, var, _ = model(x)
+        loss = criterion(mean, y, var)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    handle.remove()
+    mean, var, maps = model(x)
+    signs = torch.tensor([1.0, -1.0, 1.0, -1.0, -1.0, 1.0])
+    labels = (torch.tensor(rng.random((6, 2))) > 0.5).double()
+    extra = {
+        "gaussian_full": F.gaussian_nll_loss(mean, y, var[:, 0], full=True, reduction="sum"),
+        "hinge": nn.HingeEmbeddingLoss(margin=0.5)(mean[:, 0].abs(), signs),
+        "soft_margin": nn.SoftMarginLoss()(mean[:, 1], signs),
+        "multilabel": nn.MultiLabelSoftMarginLoss(weight=torch.tensor([1.0, 2.0]))(mean, labels),
+        "poisson": nn.PoissonNLLLoss()(mean, labels * 3),
+        "poisson_full": F.poisson_nll_loss(var, labels * 3, log_input=False, full=True),
+        "kl": nn.KLDivLoss(reduction="batchmean")(F.log_softmax(mean, dim=1), F.softmax(y, dim=1)),
+    }
+    total = sum(extra.values())
+    total.backward()
+    return {"losses": losses, "scales": scales, "maps": maps, "map_sums": maps.sum(1),
+            "n_params": len(list(model.parameters())), "keys": sorted(model.state_dict()),
+            "extra": extra, "grad": model.weights[0].grad, "heads": list(model.heads.keys())}
+
+
+PROGRAMS = {f.__name__: f for f in (seq2seq_attention, siamese_contrastive, actor_critic,
+                                    custom_parameters_and_losses)}

@@ -9,6 +9,7 @@ from glassnet.nn._activation import (
     ReLU,
     Sigmoid,
     Softmax,
+    Softmax2d,
     Tanh,
 )
 from glassnet.nn._activation_extra import (
@@ -29,23 +30,28 @@ from glassnet.nn._activation_extra import (
 from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
-from glassnet.nn._containers import ModuleDict, ModuleList, Sequential
+from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from glassnet.nn._conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
-from glassnet.nn._linear import Flatten, Identity, Linear
+from glassnet.nn._linear import Flatten, Identity, Linear, Unflatten
 from glassnet.nn._loss import (
     BCELoss,
     BCEWithLogitsLoss,
     CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
     MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
     TripletMarginLoss,
 )
 from glassnet.nn._module import Module
@@ -117,11 +123,13 @@ __all__ = [
     "GLU",
     "GRU",
     "GRUCell",
+    "GaussianNLLLoss",
     "GroupNorm",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HingeEmbeddingLoss",
     "HuberLoss",
     "Identity",
     "InstanceNorm1d",
@@ -143,13 +151,17 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelSoftMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
     "PairwiseDistance",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "PixelShuffle",
     "PixelUnshuffle",
+    "PoissonNLLLoss",
     "PositionalEncoding",
     "RMSNorm",
     "RNN",
@@ -166,7 +178,9 @@ __all__ = [
     "SiLU",
     "Sigmoid",
     "SmoothL1Loss",
+    "SoftMarginLoss",
     "Softmax",
+    "Softmax2d",
     "Softmin",
     "Softplus",
     "Softsign",
@@ -182,6 +196,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "Unflatten",
     "Upsample",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",

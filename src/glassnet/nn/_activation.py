@@ -1,10 +1,10 @@
 """Activation modules: thin wrappers over the primitives, plus Dropout."""
 
-from glassnet._errors import GlassnetValueError
+from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn import functional as F
 from glassnet.nn._module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "Dropout"]
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softmax", "Softmax2d", "LogSoftmax", "Dropout"]
 
 
 class ReLU(Module):
@@ -97,6 +97,15 @@ class LogSoftmax(Softmax):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel: (N, C, H, W) or (C, H, W), along axis −3."""
+
+    def forward(self, x):
+        if x.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected input (N, C, H, W) or (C, H, W), got {tuple(x.shape)}")
+        return F.softmax(x, -3)
 
 
 class Dropout(Module):

@@ -1,9 +1,13 @@
-"""Containers: Sequential, ModuleList, ModuleDict."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
+
+from collections import OrderedDict
+from collections.abc import Mapping
 
 from glassnet._errors import GlassnetTypeError
 from glassnet.nn._module import Module
+from glassnet.nn._parameter import Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterDict", "ParameterList"]
 
 
 def _check_module(value, owner):
@@ -134,3 +138,93 @@ class ModuleDict(Module):
 
     def items(self):
         return [(k, getattr(self, k)) for k in self._module_names]
+
+
+def _check_parameter(value, owner):
+    if not isinstance(value, Parameter):
+        raise GlassnetTypeError(f"{owner}: expected an nn.Parameter, got {type(value).__name__} "
+                                "(wrap a tensor as nn.Parameter(t) to train it)")
+    return value
+
+
+class ParameterList(Module):
+    """A list of Parameters registered on the module (names ``0``, ``1``, …), so
+    ``parameters()``, optimisers and ``state_dict`` see them."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for p in values or ():
+            self.append(p)
+
+    def append(self, value):
+        setattr(self, str(len(self)), _check_parameter(value, "ParameterList.append"))
+        return self
+
+    def extend(self, values):
+        for p in values:
+            self.append(p)
+        return self
+
+    def __getitem__(self, index):
+        values = [getattr(self, k) for k in self._param_names]
+        return ParameterList(values[index]) if isinstance(index, slice) else values[index]
+
+    def __setitem__(self, index, value):
+        setattr(self, str(range(len(self))[index]), _check_parameter(value, "ParameterList"))
+
+    def __len__(self):
+        return len(self._param_names)
+
+    def __iter__(self):
+        return iter([getattr(self, k) for k in self._param_names])
+
+    def extra_repr(self):
+        return "\n".join(f"({k}): Parameter of shape {tuple(getattr(self, k).shape)}"
+                         for k in self._param_names)
+
+
+class ParameterDict(Module):
+    """A dict of Parameters registered under their keys."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __setitem__(self, key, value):
+        setattr(self, key, _check_parameter(value, "ParameterDict"))
+
+    def __getitem__(self, key):
+        if key not in self._param_names:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key):
+        return key in self._param_names
+
+    def __len__(self):
+        return len(self._param_names)
+
+    def __iter__(self):
+        return iter(self._param_names)
+
+    def keys(self):
+        return list(self._param_names)
+
+    def values(self):
+        return [getattr(self, k) for k in self._param_names]
+
+    def items(self):
+        return [(k, getattr(self, k)) for k in self._param_names]
+
+    def update(self, parameters):
+        """Add ``parameters``: an OrderedDict or ParameterDict in its order, a plain mapping
+        in sorted key order (as PyTorch), or an iterable of (key, Parameter) pairs."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
+        for key, value in pairs:
+            self[key] = value

@@ -7,16 +7,24 @@
     cosine_embedding_loss:  1 − cos(x1, x2) where y = 1;  max(cos(x1, x2) − margin, 0) where y = −1
     smooth_l1_loss:         ½d²/β where |d| < β, else |d| − ½β   (d = ŷ − y; β = 0: |d|)
     kl_div:                 y·(log y − ŷ) with ŷ a log-probability (log_target: e^y·(y − ŷ))
+    hinge_embedding_loss:   x where y = 1, max(margin − x, 0) where y = −1
+    soft_margin_loss:       log(1 + e^(−y·x))
+    gaussian_nll_loss:      ½(log σ² + (x − y)²/σ²)
+    poisson_nll_loss:       e^x − y·x  (x = log λ)
 """
 
+import math
 import warnings
+
+import numpy as np
 
 from glassnet import ops
 from glassnet._creation import ones_like, zeros_like
 from glassnet._errors import GlassnetValueError, ShapeError
 
-__all__ = ["cosine_embedding_loss", "kl_div", "margin_ranking_loss", "pairwise_distance",
-           "smooth_l1_loss", "triplet_margin_loss"]
+__all__ = ["cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
+           "margin_ranking_loss", "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss",
+           "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -136,3 +144,61 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "batch size; reduction='batchmean' gives the KL divergence (PyTorch warns likewise)",
                       UserWarning, stacklevel=2)
     return _reduced(loss, reduction, "kl_div")
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+    """``x`` where y = 1, ``max(margin − x, 0)`` where y = −1 (x a distance, y = ±1)."""
+    zeros = zeros_like(input)
+    loss = ops.where(target != 1, (margin - input).clamp(min=0.0), zeros) + \
+        ops.where(target != -1, input, zeros)
+    return _reduced(loss, reduction, "hinge_embedding_loss")
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """``log(1 + e^(−y·x))`` for y = ±1 (the two-class logistic loss)."""
+    return _reduced(ops.softplus(-target * input), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+    """``−mean_c [y·log σ(x) + (1 − y)·log σ(−x)]`` per sample (N, C) → (N,), optionally
+    weighted per class, then reduced over the batch."""
+    loss = -(target * ops.logsigmoid(input) + (1 - target) * ops.logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduced(loss.mean(dim=-1), reduction, "multilabel_soft_margin_loss")
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """``½(log max(σ², eps) + (x − y)²/max(σ², eps))`` (+ ½ log 2π with ``full``): the
+    negative log-likelihood of y under N(x, σ²). As PyTorch, the clamp of σ² to ``eps``
+    changes its value only: the gradient passes as if unclamped. ``var`` may lack the last
+    axis of ``input`` or have size 1 there."""
+    if var.ndim == input.ndim - 1 and tuple(var.shape) == tuple(input.shape[:-1]):
+        var = var.unsqueeze(-1)
+    try:
+        np.broadcast_shapes(tuple(var.shape), tuple(input.shape))
+    except ValueError:
+        raise ShapeError(f"gaussian_nll_loss: var {tuple(var.shape)} must broadcast with input "
+                         f"{tuple(input.shape)}") from None
+    if bool((var < 0).any()):
+        raise GlassnetValueError("gaussian_nll_loss: var has negative entries")
+    var = var + (var.clamp(min=eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduced(loss, reduction, "gaussian_nll_loss")
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """``e^x − y·x`` (``log_input``: x is log λ) or ``x − y·log(x + eps)`` (x is λ); with
+    ``full`` Stirling's ``y·log y − y + ½ log(2πy)`` is added where y > 1."""
+    if size_average is not None or reduce is not None:
+        raise GlassnetValueError("poisson_nll_loss: size_average= and reduce= are PyTorch's deprecated "
+                                 "forms; write reduction=")
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        safe = ops.where(target > 1, target, ones_like(target))
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + ops.where(target > 1, stirling, zeros_like(stirling))
+    return _reduced(loss, reduction, "poisson_nll_loss")

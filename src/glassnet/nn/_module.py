@@ -65,6 +65,7 @@ class Module:
         d["_buffer_names"] = {}
         d["_module_names"] = {}
         d["_forward_hooks"] = {}
+        d["_forward_pre_hooks"] = {}
         d["training"] = True
 
     # -- registration -----------------------------------------------------------
@@ -114,8 +115,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        if not (state.slow_path or self._forward_hooks):
+        if not (state.slow_path or self._forward_hooks or self._forward_pre_hooks):
             return self.forward(*args, **kwargs)
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:  # PyTorch: a new input, a tuple of them or one value
+                args = result if isinstance(result, tuple) else (result,)
         module_stack.append(self)
         try:
             out = self.forward(*args, **kwargs)
@@ -126,6 +131,13 @@ class Module:
             if result is not None:
                 out = result
         return out
+
+    def register_forward_pre_hook(self, hook):
+        """Call ``hook(module, inputs)`` before every forward; a value it returns replaces
+        the inputs (a tuple, or one input). Returns a handle whose ``remove()`` unsubscribes."""
+        key = object()
+        self._forward_pre_hooks[key] = hook
+        return _HookHandle(self._forward_pre_hooks, key)
 
     def register_forward_hook(self, hook):
         """Call ``hook(module, inputs, output)`` after every forward; returns a handle
