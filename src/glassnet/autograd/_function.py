@@ -50,6 +50,7 @@ class Function:
     linear = False  # linear in its inputs: create_graph=True differentiates its backward generically
     multilinear = 0  # linear in each of its first k inputs (the rest added terms): likewise
     jvp = None  # (slot, v) -> J·v where backward is linear in g with routing fixed in forward (max pool)
+    composed = None  # (*input tensors, **params) -> the output recomputed with Tensor ops
     versions = None  # the inputs' in-place versions when recorded, if any had been changed
     output_modified = False  # the output was changed in place after this op made it
     released = False  # backward ran and retain_graph was not asked for

@@ -19,6 +19,9 @@ second derivative of ``x³``. An op gives its Tensor-valued backward in one of t
   ``+``): its backward ``dxᵢ = Jᵢᵀ·g`` is linear in ``g``, so :class:`LinearBackward` runs the
   op's own array backward forward, and its gradient is ``Jᵢ·v = f(0, …, v, …, 0)``: the op
   itself applied to ``v`` — differentiable again to any order;
+- ``composed(*inputs, **params)`` — the op's output recomputed with Tensor ops (a recurrent
+  scan as its loop of cells): the gradients are those of that composition, taken with a
+  graph (slower than the fused backward, and only used with ``create_graph``);
 - otherwise :class:`FirstOrderOnly`: the first derivative is exact (the array backward),
   and a second backward that reaches it raises an error naming the op.
 """
@@ -41,6 +44,8 @@ def tensor_backward(op, out, grad):
         grads = op.differentiable_backward(grad, out)  # NotImplemented: not for these inputs
     elif getattr(op, "_ctx_style", False) and op.layout is None:
         grads = _ctx_style_backward(op, grad)
+    elif op.composed is not None:
+        grads = _composed_backward(op, grad)
     if grads is NotImplemented:
         arrays = op.run_backward(grad.array)
         cls = (LinearBackward if op.linear or op.jvp is not None
@@ -48,6 +53,33 @@ def tensor_backward(op, out, grad):
         grads = tuple(None if a is None else cls.wrap(op, i, a, grad)
                       for i, a in enumerate(arrays if type(arrays) is tuple else (arrays,)))
     return grads if type(grads) is tuple else (grads,)
+
+
+def _composed_backward(op, grad):
+    """The gradients of ``op.composed`` at the op's inputs, with a graph. The composition
+    reads each input through a :class:`StandIn` node, so that each gradient is the partial
+    derivative for that input alone (an input computed from another does not mix in)."""
+    from glassnet.autograd._engine import run_backward  # the engine imports this module lazily
+
+    stand_ins = [StandIn.apply(t) for t in op.inputs]
+    out = op.composed(*stand_ins, **op.params)
+    wanted = [s for s, needed in zip(stand_ins, op.needs_grad, strict=True) if needed]
+    found = iter(run_backward([out], [grad], True, wanted, create_graph=True))
+    return tuple(next(found) if needed else None for needed in op.needs_grad)
+
+
+class StandIn(Function):
+    """``y = x``: an input of a composed recomputation, read through its own node."""
+
+    formula = "y = x"
+    grad_formulas = ("dx = dy",)
+    linear = True
+
+    def forward(self, x):
+        return x
+
+    def backward(self, g):
+        return g
 
 
 def _ctx_style_backward(node, grad):

@@ -80,6 +80,11 @@ class Mish(Activation):
         t = namespace(x).tanh(_softplus(x))
         return t + x * _sigmoid(x) * (1 - t * t)
 
+    @staticmethod
+    def second_derivative(x, y):
+        t, s = namespace(x).tanh(_softplus(x)), _sigmoid(x)
+        return s * (1 - t * t) * (2 + x * (1 - s) - 2 * x * s * t)
+
 
 class Hardtanh(Activation):
     formula = "y = clamp(x, min_val, max_val)"

@@ -9,7 +9,7 @@ from glassnet._backend import namespace
 from glassnet.autograd._function import Function
 from glassnet.ops._convert import cast, normalize_dims, write_out
 from glassnet.ops._elementwise import _quiet
-from glassnet.ops._shape import reshape
+from glassnet.ops._shape import reshape, stack
 
 __all__ = ["cumsum", "cumprod", "prod"]
 
@@ -64,6 +64,14 @@ class CumProd(Function):
         y_without_first_zero = xp.cumprod(xp.where(first, 1, x), axis)
         return xp.where(first, _reverse_cumsum(xp, g * y_without_first_zero, axis), dx)
 
+    @staticmethod
+    def composed(x, axis):
+        """The running product as a chain of multiplications (for gradients of gradients)."""
+        running = [_along(x, axis, 0)]
+        for i in range(1, x.shape[axis]):
+            running.append(running[-1] * _along(x, axis, i))
+        return stack(running, axis) if running[0] is not None else x
+
 
 class Prod(Function):
     formula = "y = Π x  (over dim)"
@@ -80,6 +88,23 @@ class Prod(Function):
         if not self.params["keepdim"]:
             g = xp.expand_dims(g, axis)
         return g * _exclusive_products(xp, self.x, axis)
+
+    @staticmethod
+    def composed(x, axis, keepdim):
+        """The product as a chain of multiplications (for gradients of gradients)."""
+        if x.shape[axis] == 0:  # the empty product: 1, with no input to depend on
+            return x.sum(axis, keepdim=keepdim) * 0.0 + 1.0
+        product = _along(x, axis, 0)
+        for i in range(1, x.shape[axis]):
+            product = product * _along(x, axis, i)
+        return product.unsqueeze(axis) if keepdim else product
+
+
+def _along(x, axis, i):
+    """Slice ``i`` of ``x`` along ``axis`` (that axis dropped); None for an empty axis."""
+    if x.shape[axis] == 0:
+        return None
+    return x[(slice(None),) * axis + (i,)]
 
 
 def _axis(x, dim, name):

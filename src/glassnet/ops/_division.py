@@ -10,7 +10,7 @@ from glassnet._errors import GlassnetValueError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import pair, write_out
-from glassnet.ops._elementwise import Div
+from glassnet.ops._elementwise import Div, constant, mul, neg
 from glassnet.ops._math import floor, trunc
 
 __all__ = ["remainder", "fmod", "floor_divide", "rounded_quotient"]
@@ -62,6 +62,10 @@ class Remainder(Function):
         dy = -g * namespace(g).floor_divide(self.x, self.y) if self.needs_grad[1] else None
         return g, dy
 
+    def differentiable_backward(self, g, out):
+        quotient = namespace(self.x).floor_divide(self.x, self.y)
+        return g, (neg(mul(g, constant(quotient))) if self.needs_grad[1] else None)
+
 
 class Fmod(Function):
     formula = "z = x - trunc(x / y) · y   (the sign of x, as C's fmod)"
@@ -74,6 +78,10 @@ class Fmod(Function):
     def backward(self, g):
         dy = -g * namespace(g).trunc(self.x / self.y) if self.needs_grad[1] else None
         return g, dy
+
+    def differentiable_backward(self, g, out):
+        quotient = namespace(self.x).trunc(self.x / self.y)
+        return g, (neg(mul(g, constant(quotient))) if self.needs_grad[1] else None)
 
 
 def remainder(x, y, *, out=None):

@@ -13,6 +13,8 @@ from glassnet._errors import ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import promote, write_out
+from glassnet.ops._elementwise import mul, neg
+from glassnet.ops._linalg import matmul
 from glassnet.ops._linalg_checks import (
     LinAlgError,
     first_failing,
@@ -53,6 +55,10 @@ class Inverse(Function):
         yt = swap(self.y)
         return (-(yt @ g @ yt),)
 
+    def differentiable_backward(self, g, out):
+        yt = out.transpose(-1, -2)
+        return (neg(matmul(matmul(yt, g), yt)),)
+
 
 class Det(Function):
     """The determinant. Its gradient is the transposed adjugate, ``det(A)·A⁻ᵀ`` for an
@@ -76,6 +82,13 @@ class Det(Function):
         adjugate_t = (u * (before * after)[..., None, :]) @ vh
         return ((g * orientation)[..., None, None] * adjugate_t,)
 
+    def differentiable_backward(self, g, out):
+        """``dd · det(A) · A⁻ᵀ`` with Tensor ops: an invertible A only (a singular one
+        raises, naming it — its first derivative goes through the SVD above)."""
+        a = self.inputs[0]
+        inverse_t = Inverse.apply(a).transpose(-1, -2)
+        return (mul(mul(g, out).unsqueeze(-1).unsqueeze(-1), inverse_t),)
+
 
 class LogAbsDet(Function):
     formula = "l = log |det(A)|"
@@ -94,6 +107,10 @@ class LogAbsDet(Function):
                 "linalg.slogdet (backward)", self.a, xp.linalg.inv, "log|det| = −inf has no gradient there"
             ) from None
         return (g[..., None, None] * inverse_t,)
+
+    def differentiable_backward(self, g, out):
+        inverse_t = Inverse.apply(self.inputs[0]).transpose(-1, -2)
+        return (mul(g.unsqueeze(-1).unsqueeze(-1), inverse_t),)
 
 
 class Solve(Function):
@@ -118,6 +135,11 @@ class Solve(Function):
         gb = namespace(g).linalg.solve(swap(self.a), g)
         ga = -(gb @ swap(self.x)) if self.needs_grad[0] else None
         return ga, gb
+
+    def differentiable_backward(self, g, out):
+        a = self.inputs[0]
+        gb = Solve.apply(a.transpose(-1, -2), g)
+        return (neg(matmul(gb, out.transpose(-1, -2))) if self.needs_grad[0] else None), gb
 
     def shape_error(self, inputs, exc):
         a, b = (tuple(t.shape) for t in inputs)

@@ -12,8 +12,9 @@ gradient ``σ(z) − y`` is smooth where the stable formula's pieces (|z|, max) 
 
 from glassnet._backend import namespace
 from glassnet.autograd._function import Function
-from glassnet.ops._activation import softmax
-from glassnet.ops._elementwise import _quiet, constant, div, mul, sub
+from glassnet.ops._activation import sigmoid, softmax
+from glassnet.ops._elementwise import _quiet, add, constant, div, log, maximum, mul, neg, sub
+from glassnet.ops._math import log1p, softplus
 
 __all__ = ["SoftmaxCrossEntropy", "SoftmaxCrossEntropyIndex", "BinaryCrossEntropy",
            "BinaryCrossEntropyWithLogits"]
@@ -125,6 +126,17 @@ class BinaryCrossEntropy(Function):
                 dy = g * (xp.log1p(-p) - xp.log(p))
         return dp, dy
 
+    def differentiable_backward(self, g, out):
+        p, y = self.inputs
+        dp = dy = None
+        with _quiet(namespace(p.array)):
+            if self.needs_grad[0]:
+                floor = constant(namespace(p.array).asarray(1e-12, dtype=p.dtype))
+                dp = div(mul(g, sub(p, y)), maximum(mul(sub(1.0, p), p), floor))
+            if self.needs_grad[1]:
+                dy = mul(g, sub(log1p(neg(p)), log(p)))
+        return dp, dy
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """Logits ``z`` and targets ``y`` (same shape) → elementwise losses, with an optional
@@ -154,4 +166,15 @@ class BinaryCrossEntropyWithLogits(Function):
             dz = g * (sigma - y if w is None else (1 + (w - 1) * y) * sigma - w * y)
         if self.needs_grad[1]:
             dy = g * (-z if w is None else -z + (w - 1) * self.softplus)
+        return dz, dy
+
+    def differentiable_backward(self, g, out):
+        z, y = self.inputs
+        w = self.params["pos_weight"]
+        dz = dy = None
+        if self.needs_grad[0]:
+            sigma = sigmoid(z)
+            dz = mul(g, sub(sigma, y) if w is None else sub(mul(add(mul(y, w - 1), 1.0), sigma), mul(y, w)))
+        if self.needs_grad[1]:
+            dy = mul(g, neg(z) if w is None else add(neg(z), mul(softplus(neg(z)), w - 1)))
         return dz, dy

@@ -34,6 +34,8 @@ from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
+from glassnet.ops._activation import relu, sigmoid, tanh
+from glassnet.ops._shape import stack
 
 __all__ = ["rnn_scan", "gru_scan", "lstm_scan"]
 
@@ -118,6 +120,15 @@ class RNNScan(Function):
         dx, dw_ih, db = _projection_grads(self.x, self.w_ih, da)
         return dx, dh, dw_ih, dw_hh, db, db
 
+    @staticmethod
+    def composed(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse):
+        """The same loop with Tensor ops (for gradients of gradients)."""
+        act = tanh if nonlinearity == "tanh" else relu
+        hs, h = [None] * x.shape[0], h0
+        for t in _steps(x.shape[0], reverse):
+            h = hs[t] = act(_gates(x[t], h, w_ih, w_hh, b_ih, b_hh))
+        return stack(hs)
+
 
 class GRUScan(Function):
     """GRU layer-direction (blocks r, z, n; PyTorch's reset placement): x (T, N, I), h0 (N, H),
@@ -169,6 +180,19 @@ class GRUScan(Function):
             dh = dh * z + dgh @ self.w_hh
         dx, dw_ih, db_ih = _projection_grads(self.x, self.w_ih, dgi)
         return dx, dh, dw_ih, dw_hh, db_ih, db_hh
+
+    @staticmethod
+    def composed(x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+        """The same loop with Tensor ops (for gradients of gradients)."""
+        H = h0.shape[-1]
+        hs, h = [None] * x.shape[0], h0
+        for t in _steps(x.shape[0], reverse):
+            gi, gh = x[t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+            r = sigmoid(gi[:, :H] + gh[:, :H])
+            z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+            n = tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+            h = hs[t] = (1 - z) * n + z * h
+        return stack(hs)
 
 
 class LSTMScan(Function):
@@ -223,6 +247,24 @@ class LSTMScan(Function):
             dc = dc * f
         dx, dw_ih, db = _projection_grads(self.x, self.w_ih, dgi)
         return dx, dh, dc, dw_ih, dw_hh, db, db
+
+    @staticmethod
+    def composed(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+        """The same loop with Tensor ops (for gradients of gradients)."""
+        H = h0.shape[-1]
+        hs, h, c = [None] * x.shape[0], h0, c0
+        for t in _steps(x.shape[0], reverse):
+            a = _gates(x[t], h, w_ih, w_hh, b_ih, b_hh)
+            i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+            g, o = tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+            c = f * c + i * g
+            h = hs[t] = o * tanh(c)
+        return stack([*hs, c])
+
+
+def _gates(x_t, h, w_ih, w_hh, b_ih, b_hh):
+    """One step's pre-activations ``x_t·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh`` with Tensor ops."""
+    return x_t @ w_ih.T + b_ih + h @ w_hh.T + b_hh
 
 
 def _bias(b, w_hh):
