@@ -14,6 +14,7 @@ from glassnet.models import MLP, LogisticRegression
 from norm_modules import norm_specs
 from resample_cases import resample_specs
 from sequence_modules import sequence_specs
+from surface_modules import surface_specs
 
 
 @dataclass
@@ -90,4 +91,5 @@ MODULES += sequence_specs(ModuleSpec)  # RNN, LSTM, GRU, cells, Embedding: seque
 MODULES += conv_specs(ModuleSpec)  # Conv, pooling, BatchNorm, Dropout2d, CNNs: conv_modules.py
 MODULES += attention_specs(ModuleSpec)  # attention, transformers: attention_modules.py
 MODULES += norm_specs(ModuleSpec)  # LayerNorm, GroupNorm, RMSNorm: norm_modules.py
+MODULES += surface_specs(ModuleSpec)  # Bilinear, EmbeddingBag, Fold, adaptive max pools: surface_modules.py
 MODULES += resample_specs(ModuleSpec)  # ConvTranspose, Upsample, pads, InstanceNorm, …: resample_cases.py

@@ -38,6 +38,7 @@ from rnn_reference import (
     torch_lstm_scan,
     torch_rnn_scan,
 )
+from surface_ops import surface_ops
 
 __all__ = ["OpSpec", "REGISTRY", "SAME", "make_inputs", "to_torch", "BINARY", "UNARY"]
 
@@ -940,3 +941,4 @@ REGISTRY += norm_ops(OpSpec, _F)  # F.layer_norm, F.group_norm, F.rms_norm: norm
 REGISTRY += linalg_ops(OpSpec)  # gn.linalg and torch's top-level linear algebra: linalg_cases.py
 REGISTRY += fft_ops(OpSpec)  # gn.fft.fftshift / ifftshift (the transforms are forward-only): fft_cases.py
 REGISTRY += resample_ops(OpSpec, _F)  # conv_transpose, interpolate, pad modes, …: resample_cases.py
+REGISTRY += surface_ops(OpSpec, _F)  # F.unfold / fold, adaptive max pools, embedding_bag, …: surface_ops.py

@@ -28,13 +28,16 @@ from glassnet.nn._activation_extra import (
     Threshold,
 )
 from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
+from glassnet.nn._activation_random import RReLU
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from glassnet.nn._conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
+from glassnet.nn._embedding_bag import EmbeddingBag
 from glassnet.nn._linear import Flatten, Identity, Linear, Unflatten
+from glassnet.nn._linear_more import Bilinear, LazyLinear
 from glassnet.nn._loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -59,6 +62,13 @@ from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from glassnet.nn._pool_more import (
+    AdaptiveAvgPool1d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+)
 from glassnet.nn._positional import PositionalEncoding, sinusoidal_positional_encoding
 from glassnet.nn._recurrent import GRU, LSTM, RNN, RNNBase
 from glassnet.nn._regularization import l1_penalty, l2_penalty
@@ -79,6 +89,7 @@ from glassnet.nn._resample import (
     ZeroPad1d,
     ZeroPad2d,
 )
+from glassnet.nn._reshaping import Fold, Unfold
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
 from glassnet.nn._summary import Summary
 from glassnet.nn._sync_batchnorm import SyncBatchNorm
@@ -92,13 +103,17 @@ from glassnet.nn._transformer import (
 )
 
 __all__ = [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Bilinear",
     "CELU",
     "CircularPad1d",
     "CircularPad2d",
@@ -116,9 +131,11 @@ __all__ = [
     "Dropout1d",
     "ELU",
     "Embedding",
+    "EmbeddingBag",
     "Dropout2d",
     "Dropout3d",
     "Flatten",
+    "Fold",
     "GELU",
     "GLU",
     "GRU",
@@ -136,6 +153,7 @@ __all__ = [
     "InstanceNorm2d",
     "KLDivLoss",
     "L1Loss",
+    "LazyLinear",
     "LSTM",
     "LSTMCell",
     "LayerNorm",
@@ -147,6 +165,8 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "Mish",
     "Module",
     "ModuleDict",
@@ -167,6 +187,7 @@ __all__ = [
     "RNN",
     "RNNBase",
     "RNNCell",
+    "RReLU",
     "ReLU6",
     "ReLU",
     "ReflectionPad1d",
@@ -195,6 +216,7 @@ __all__ = [
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "Unfold",
     "TripletMarginLoss",
     "Unflatten",
     "Upsample",

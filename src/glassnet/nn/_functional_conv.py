@@ -13,6 +13,7 @@ from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet._windows import output_size
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._pool_index import max_positions
 from glassnet.ops._batchnorm import RunningStats, batch_norm_op
 from glassnet.ops._conv import conv
 from glassnet.ops._pool import avg_pool, max_pool
@@ -156,25 +157,28 @@ def _ceil_pads(x, kernel, stride, pads, dilation):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, d, name):
-    if return_indices:
-        raise GlassnetValueError(f"{name}: return_indices=True is not supported")
     kernel, stride, pads = _pool_args(x, kernel_size, stride, padding, d, name)
     dilation = tuple_arg(dilation, d, name, "dilation")
     pairs = _ceil_pads(x, kernel, stride, pads, dilation) if ceil_mode else tuple((p, p) for p in pads)
     _check_output(x, kernel, stride, pairs, dilation, name)
-    return max_pool(x, kernel, stride, pairs, dilation)
+    out = max_pool(x, kernel, stride, pairs, dilation)
+    if return_indices:  # where each maximum sits (for max_unpool): nn._pool_index
+        return out, max_positions(x, kernel, stride, pairs, dilation)
+    return out
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Largest value of each window: (N, C, L) → (N, C, L_out); stride defaults to kernel."""
+    """Largest value of each window: (N, C, L) → (N, C, L_out); stride defaults to kernel.
+    ``return_indices=True`` also returns each maximum's position along L (int64)."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1,
                      "max_pool1d")
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Largest value of each window: (N, C, H, W) → (N, C, H_out, W_out)."""
+    """Largest value of each window: (N, C, H, W) → (N, C, H_out, W_out).
+    ``return_indices=True`` also returns each maximum's flat position ``h·W + w`` (int64)."""
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2,
                      "max_pool2d")
 

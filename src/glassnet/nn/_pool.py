@@ -53,8 +53,8 @@ class MaxPool2d(_MaxPoolNd):
         stride: the step between windows ``s`` (default None: the kernel size).
         padding: ``p``, implicit −∞ padding on each side (at most half the kernel; default 0).
         dilation: ``d``, the spacing between a window's elements (default 1).
-        return_indices: PyTorch's option to also return the argmax positions; True is
-            refused (not supported).
+        return_indices: also return each maximum's flat position ``h·W + w`` in the
+            input (int64, what ``MaxUnpool2d`` takes; default False).
         ceil_mode: round the output size up instead of down, so a last partial window
             counts (default False).
 

@@ -46,6 +46,7 @@ from glassnet.nn._functional_activation_more import (
     threshold_,
 )
 from glassnet.nn._functional_attention import scaled_dot_product_attention
+from glassnet.nn._functional_bilinear import bilinear, pdist
 from glassnet.nn._functional_conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -58,6 +59,8 @@ from glassnet.nn._functional_conv import (
     max_pool2d,
 )
 from glassnet.nn._functional_embedding import embedding
+from glassnet.nn._functional_embedding_bag import embedding_bag
+from glassnet.nn._functional_fold import fold, unfold
 from glassnet.nn._functional_metric import (
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -72,6 +75,15 @@ from glassnet.nn._functional_metric import (
     triplet_margin_loss,
 )
 from glassnet.nn._functional_norm import group_norm, instance_norm, layer_norm, rms_norm
+from glassnet.nn._functional_pool_more import (
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+)
+from glassnet.nn._functional_random import gumbel_softmax, rrelu, rrelu_
 from glassnet.nn._functional_resample import (
     conv_transpose1d,
     conv_transpose2d,
@@ -107,10 +119,13 @@ from glassnet.ops._loss import (
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -129,10 +144,13 @@ __all__ = [
     "elu",
     "elu_",
     "embedding",
+    "embedding_bag",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
     "grid_sample",
+    "gumbel_softmax",
     "group_norm",
     "hardshrink",
     "hardsigmoid",
@@ -154,6 +172,10 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
     "mish",
     "mse_loss",
     "multilabel_soft_margin_loss",
@@ -162,6 +184,7 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
@@ -170,6 +193,8 @@ __all__ = [
     "relu6",
     "relu_",
     "rms_norm",
+    "rrelu",
+    "rrelu_",
     "scaled_dot_product_attention",
     "selu",
     "selu_",
@@ -187,6 +212,7 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "unfold",
     "upsample",
     "upsample_bilinear",
     "upsample_nearest",
