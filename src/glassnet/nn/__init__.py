@@ -57,6 +57,7 @@ from glassnet.nn._loss import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
+from glassnet.nn._loss_margin import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from glassnet.nn._module import Module
 from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
 from glassnet.nn._parallel import DataParallel
@@ -171,7 +172,9 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
@@ -218,6 +221,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "Unfold",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Upsample",
     "UpsamplingBilinear2d",

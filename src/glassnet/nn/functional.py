@@ -61,6 +61,11 @@ from glassnet.nn._functional_conv import (
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_embedding_bag import embedding_bag
 from glassnet.nn._functional_fold import fold, unfold
+from glassnet.nn._functional_margin import (
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from glassnet.nn._functional_metric import (
     cosine_embedding_loss,
     gaussian_nll_loss,
@@ -178,6 +183,8 @@ __all__ = [
     "max_unpool2d",
     "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
@@ -212,6 +219,7 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "unfold",
     "upsample",
     "upsample_bilinear",
