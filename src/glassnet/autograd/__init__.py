@@ -1,5 +1,6 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
+from glassnet.autograd import functional
 from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
 from glassnet.autograd._function import Function
@@ -27,6 +28,7 @@ __all__ = [
     "Variable",
     "detect_anomaly",
     "enable_grad",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",
