@@ -5,24 +5,35 @@ weight of shape (out, in, k…): ``fan_in = in·k…``, ``fan_out = out·k…``.
 """
 
 import math
+import warnings
 
 import numpy as np
 
-from glassnet._backend import default_generator, namespace
+from glassnet._backend import default_generator, generator_or_default, namespace
 from glassnet._errors import GlassnetValueError
 
 __all__ = [
     "calculate_gain",
+    "constant",
     "constant_",
     "dirac_",
     "eye_",
+    "kaiming_normal",
     "kaiming_normal_",
+    "kaiming_uniform",
     "kaiming_uniform_",
+    "normal",
     "normal_",
     "ones_",
+    "orthogonal",
     "orthogonal_",
+    "sparse_",
+    "trunc_normal_",
+    "uniform",
     "uniform_",
+    "xavier_normal",
     "xavier_normal_",
+    "xavier_uniform",
     "xavier_uniform_",
     "zeros_",
 ]
@@ -212,3 +223,95 @@ def dirac_(tensor, groups=1):
             values[(g * out_per_group + d, d, *centre)] = 1
     return _fill(tensor, values)
 
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill from N(mean, std²) truncated to [a, b] (a, b are values, not multiples of std):
+    draws outside the interval are drawn again until none is left, so every value is an
+    exact sample of the truncated distribution (an interval holding under 10⁻⁴ of the
+    normal is refused). ViT-style code: ``trunc_normal_(w, std=.02)``.
+
+    Args:
+        tensor: the tensor to fill in place.
+        mean: the untruncated normal's mean (default 0).
+        std: the untruncated normal's standard deviation (default 1).
+        a: the lowest value (default −2).
+        b: the highest value (default 2).
+        generator: a ``gn.Generator`` to draw from (default: glassnet's seeded one).
+
+    Example:
+        >>> import glassnet as gn
+        >>> _ = gn.manual_seed(0)
+        >>> w = gn.nn.init.trunc_normal_(gn.empty(1000), std=1.0, a=-0.5, b=0.5)
+        >>> bool(w.abs().max() <= 0.5)
+        True
+    """
+    if not a < b:
+        raise GlassnetValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of "
+                      "values may be incorrect.", stacklevel=2)
+    inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2))))
+    if inside < 1e-4:
+        raise GlassnetValueError(f"trunc_normal_: [{a}, {b}] holds only {inside:.1e} of N({mean}, {std}²); "
+                                 "glassnet draws again until a value falls inside, which would take too long "
+                                 "here — put the interval nearer the mean")
+    draw = generator_or_default(generator, "trunc_normal_")
+    values = draw.normal(mean, std, tensor.shape)
+    outside = (values < a) | (values > b)
+    while outside.any():
+        values[outside] = draw.normal(mean, std, int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, values)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-D tensor as a sparse matrix (Martens, 2010): N(0, std²) values with
+    ``⌈sparsity·rows⌉`` zeros in each column, at rows chosen at random per column.
+
+    Args:
+        tensor: a 2-D tensor (rows, cols), filled in place.
+        sparsity: the fraction of each column set to zero.
+        std: the standard deviation of the nonzero values (default 0.01).
+        generator: a ``gn.Generator`` to draw from (default: glassnet's seeded one).
+
+    Example:
+        >>> import glassnet as gn
+        >>> w = gn.nn.init.sparse_(gn.empty(10, 3), sparsity=0.3)
+        >>> (w.numpy() == 0).sum(axis=0).tolist()
+        [3, 3, 3]
+    """
+    if tensor.ndim != 2:
+        raise GlassnetValueError(f"sparse_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    rows, cols = tensor.shape
+    draw = generator_or_default(generator, "sparse_")
+    values = draw.normal(0.0, std, (rows, cols))
+    zeros = math.ceil(sparsity * rows)
+    picked = np.argsort(draw.random((rows, cols)), axis=0)[:zeros]  # a random permutation per column
+    values[picked, np.arange(cols)] = 0.0
+    return _fill(tensor, values)
+
+
+def _deprecated(initialiser):
+    """PyTorch's old name without the trailing underscore: warns (FutureWarning, as
+    PyTorch) and calls the new one."""
+    new_name = initialiser.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
+                      FutureWarning, stacklevel=2)
+        return initialiser(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = f"Deprecated: :func:`{new_name}` (PyTorch's old name; warns)."
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
