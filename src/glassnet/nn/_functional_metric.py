@@ -20,7 +20,7 @@ import numpy as np
 
 from glassnet import ops
 from glassnet._creation import ones_like, zeros_like
-from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 
 __all__ = ["cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
            "margin_ranking_loss", "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss",
@@ -37,6 +37,14 @@ def _reduced(loss, reduction, name):
     if reduction == "none":
         return loss
     raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _floating(name, **tensors):
+    """PyTorch's rule for these losses: their inputs are real numbers, not integers or bools."""
+    for what, t in tensors.items():
+        if t.dtype.kind != "f":
+            raise GlassnetTypeError(f"{name}: {what} must be a floating-point tensor (as in PyTorch), got "
+                                    f"{t.dtype}; convert it with .float() or .double()")
 
 
 def _norm(d, p, keepdim):
@@ -131,6 +139,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if size_average is not None or reduce is not None:
         raise GlassnetValueError("kl_div: size_average= and reduce= are PyTorch's deprecated forms; "
                                  "write reduction='batchmean' / 'sum' / 'mean' / 'none'")
+    if input.dtype.kind != "f" and target.dtype.kind != "f":
+        raise GlassnetTypeError(f"kl_div: integral inputs are not supported (as in PyTorch), got "
+                                f"{input.dtype} and {target.dtype}; convert them with .float() or .double()")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -148,6 +159,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """``x`` where y = 1, ``max(margin − x, 0)`` where y = −1 (x a distance, y = ±1)."""
+    _floating("hinge_embedding_loss", input=input)
     zeros = zeros_like(input)
     loss = ops.where(target != 1, (margin - input).clamp(min=0.0), zeros) + \
         ops.where(target != -1, input, zeros)
@@ -156,6 +168,7 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
 
 def soft_margin_loss(input, target, reduction="mean"):
     """``log(1 + e^(−y·x))`` for y = ±1 (the two-class logistic loss)."""
+    _floating("soft_margin_loss", input=input)
     return _reduced(ops.softplus(-target * input), reduction, "soft_margin_loss")
 
 
@@ -173,6 +186,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     negative log-likelihood of y under N(x, σ²). As PyTorch, the clamp of σ² to ``eps``
     changes its value only: the gradient passes as if unclamped. ``var`` may lack the last
     axis of ``input`` or have size 1 there."""
+    _floating("gaussian_nll_loss", input=input, var=var)
     if var.ndim == input.ndim - 1 and tuple(var.shape) == tuple(input.shape[:-1]):
         var = var.unsqueeze(-1)
     try:
@@ -196,6 +210,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     if size_average is not None or reduce is not None:
         raise GlassnetValueError("poisson_nll_loss: size_average= and reduce= are PyTorch's deprecated "
                                  "forms; write reduction=")
+    if input.dtype == bool:
+        raise GlassnetTypeError("poisson_nll_loss: input must be a number tensor, not bool (as in PyTorch); "
+                                "convert it with .float()")
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         safe = ops.where(target > 1, target, ones_like(target))

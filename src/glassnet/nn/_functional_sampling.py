@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from glassnet._backend import namespace
-from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -59,6 +59,9 @@ def affine_grid(theta, size, align_corners=None):
         raise GlassnetValueError(f"affine_grid: only 2-D grids are supported — size (N, C, H, W), got "
                                  f"{size}; 3-D volumes (θ (N, 3, 4)) are not implemented")
     n, _, h, w = size
+    if theta.dtype.kind != "f":
+        raise GlassnetTypeError(f"affine_grid: θ must be floating point (as in PyTorch), got {theta.dtype}; "
+                                "convert it with .float() or .double()")
     if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3) or theta.shape[0] != n:
         raise ShapeError(f"affine_grid: θ must be (N, 2, 3) = ({n}, 2, 3) for size {size}, got "
                          f"{tuple(theta.shape)}")
