@@ -10,6 +10,7 @@ those ``torch.optim.lr_scheduler`` produces.
 import copy
 import math
 import types
+from bisect import bisect_right
 from collections import Counter
 
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
@@ -153,6 +154,10 @@ class StepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self):
+        """``base_lr·gamma^⌊epoch/step_size⌋`` (SequentialLR restarts a schedule with it)."""
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the lr by ``gamma`` at each epoch listed in ``milestones``.
@@ -172,6 +177,10 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self):
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base_lr * self.gamma**passed for base_lr in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch: ``lr = base_lr · gammaᵉᵖᵒᶜʰ``."""
@@ -184,6 +193,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -234,6 +246,10 @@ class CosineAnnealingLR(LRScheduler):
         ratio = (1 + math.cos(math.pi * epoch / t_max)) / (
             1 + math.cos(math.pi * (epoch - 1) / t_max))
         return [ratio * (lr - eta_min) + eta_min for lr in lrs]
+
+    def _get_closed_form_lr(self):
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base_lr - self.eta_min) * cosine for base_lr in self.base_lrs]
 
 
 def check_optimizer(optimizer, name):

@@ -5,6 +5,7 @@ for :class:`OneCycleLR`; ``step(metric)`` for :class:`ReduceLROnPlateau`). The l
 sequences are those of ``torch.optim.lr_scheduler``, number for number.
 """
 
+from glassnet.optim._cyclic import CosineAnnealingWarmRestarts, CyclicLR
 from glassnet.optim._one_cycle import OneCycleLR
 from glassnet.optim._plateau import ReduceLROnPlateau
 from glassnet.optim._scheduler import (
@@ -15,14 +16,24 @@ from glassnet.optim._scheduler import (
     MultiStepLR,
     StepLR,
 )
+from glassnet.optim._scheduler_compose import ChainedScheduler, SequentialLR
+from glassnet.optim._scheduler_more import ConstantLR, LinearLR, MultiplicativeLR, PolynomialLR
 
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
+    "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
