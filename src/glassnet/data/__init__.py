@@ -17,7 +17,7 @@ from glassnet.data._dataset import Dataset, Subset, TensorDataset, collate, rand
 from glassnet.data._digits import digits
 from glassnet.data._distributed_sampler import DistributedSampler
 from glassnet.data._files import from_csv, from_npz
-from glassnet.data._iterable import ConcatDataset, IterableDataset
+from glassnet.data._iterable import ChainDataset, ConcatDataset, IterableDataset, StackDataset
 from glassnet.data._loader import DataLoader
 from glassnet.data._mnist1d import mnist1d
 from glassnet.data._registry import available, load
@@ -35,6 +35,7 @@ from glassnet.data._worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "CharVocab",
     "ConcatDataset",
     "DataLoader",
@@ -44,6 +45,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

@@ -250,15 +250,18 @@ def _split_sizes(lengths, n):
     return [int(v) for v in sizes]
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, seed=None, generator=None):
     """Split ``dataset`` into disjoint random :class:`Subset` s.
 
     ``lengths`` are ints adding up to ``len(dataset)``, or fractions adding up to 1
     (``[0.8, 0.2]``; leftover samples go one each to the first parts). ``seed`` (int)
     makes the split reproducible; ``None`` draws from glassnet's default generator.
+    ``generator`` (PyTorch's keyword: a ``gn.Generator``) is drawn from instead.
     """
+    if seed is not None and generator is not None:
+        raise GlassnetValueError("random_split: give seed or generator, not both")
     n = len(dataset)
     sizes = _split_sizes(lengths, n)
-    order = as_generator(seed, "random_split").permutation(n)
+    order = as_generator(seed if generator is None else generator, "random_split").permutation(n)
     bounds = np.cumsum([0, *sizes])
     return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -1,5 +1,10 @@
 """``glassnet.utils.data`` is :mod:`glassnet.data` under PyTorch's path (``torch.utils.data``):
-the same Dataset, DataLoader, samplers and collate functions, the same objects."""
+the same Dataset, DataLoader, samplers and collate functions, the same objects.
+
+PyTorch's submodule paths work too: ``glassnet.utils.data.dataloader`` (DataLoader,
+default_collate), ``.dataset`` (Dataset, TensorDataset, Subset, random_split, …),
+``.sampler`` (the samplers) and ``.distributed`` (DistributedSampler) re-export the same
+classes."""
 
 from glassnet import data as _data
 
