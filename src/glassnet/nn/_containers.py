@@ -57,8 +57,9 @@ class Sequential(Module):
 
     def __getitem__(self, index):
         layers = list(self.children())
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
+        if isinstance(index, slice):  # the layers keep their names, as PyTorch's slice does
+            names = list(self._module_names)[index]
+            return type(self)(dict(zip(names, layers[index], strict=True)))
         return layers[index]
 
     def __setitem__(self, index, layer):

@@ -40,7 +40,7 @@ class Linear(Module):
         (2, 4)
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         dtype = np.dtype(dtype or get_default_dtype())
@@ -50,6 +50,8 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+        if device is not None:  # PyTorch's positional order: (in, out, bias, device, dtype)
+            self.to(str(device))
 
     def reset_parameters(self):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))

@@ -88,7 +88,7 @@ class LazyLinear(Linear):
     """
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        super().__init__(0, out_features, bias, dtype)
+        super().__init__(0, out_features, bias, dtype=dtype)
 
     def reset_parameters(self):
         if self.in_features:

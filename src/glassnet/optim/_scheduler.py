@@ -143,8 +143,10 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if not isinstance(step_size, int) or step_size < 1:
-            raise GlassnetValueError(f"StepLR: step_size must be an int >= 1, got {step_size}")
+        if isinstance(step_size, float) and step_size.is_integer():
+            step_size = int(step_size)  # StepLR(opt, 1.0, gamma=0.1): PyTorch's text-classification tutorial
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise GlassnetValueError(f"StepLR: step_size must be a whole number >= 1, got {step_size}")
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
