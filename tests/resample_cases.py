@@ -302,7 +302,9 @@ def _parameter_layer(framework_nn, framework, kind):
     entries), so that the contract can call it; PyTorch's containers refuse to be called, so
     its side is a Module with the same two parameters under the same names."""
     rng = np.random.default_rng(8)
-    w, b = (framework_nn.Parameter(framework.tensor(rng.uniform(-1, 1, s))) for s in ((3, 2), (2,)))
+    dtype = framework.get_default_dtype()
+    w, b = (framework_nn.Parameter(framework.tensor(rng.uniform(-1, 1, shape), dtype=dtype))
+            for shape in ((3, 2), (2,)))
     names = ("0", "1") if kind == "ParameterList" else ("w", "b")
     base = getattr(framework_nn, kind) if framework is gn else framework_nn.Module
 

@@ -14,12 +14,19 @@ from glassnet._device import require_gpu as require
 from glassnet.cuda import amp
 
 __all__ = ["amp", "current_device", "device_count", "empty_cache", "get_device_name", "is_available",
-           "manual_seed", "manual_seed_all", "synchronize"]
+           "is_bf16_supported", "manual_seed", "manual_seed_all", "synchronize"]
 
 
 def is_available():
     """True when a GPU can be used: CuPy imports and sees at least one device."""
     return cupy_and_count()[1] > 0
+
+
+def is_bf16_supported(including_emulation=True):
+    """False: glassnet has no bfloat16 (NumPy has none), on a GPU or off it — so programs
+    that pick ``bfloat16 if torch.cuda.is_bf16_supported() else float16`` take the branch
+    that exists (PyTorch on a machine without a GPU answers False too)."""
+    return False
 
 
 def device_count():

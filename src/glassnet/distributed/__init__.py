@@ -19,6 +19,7 @@ from glassnet.distributed._world import (
     get_rank,
     get_world_size,
     init_process_group,
+    is_available,
     is_initialized,
     is_mpi_available,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "get_rank",
     "get_world_size",
     "init_process_group",
+    "is_available",
     "is_initialized",
     "is_mpi_available",
 ]

@@ -18,7 +18,7 @@ import traceback
 from glassnet._errors import GlassnetError, GlassnetValueError
 
 __all__ = ["DistributedTimeoutError", "current_group", "destroy_process_group", "get_rank",
-           "get_world_size", "init_process_group", "is_initialized", "is_mpi_available"]
+           "get_world_size", "init_process_group", "is_available", "is_initialized", "is_mpi_available"]
 
 DEFAULT_TIMEOUT = 1800.0  # seconds, PyTorch's default for its CPU backends
 
@@ -56,6 +56,12 @@ class _Group:
 
 
 _group = None
+
+
+def is_available():
+    """True, as PyTorch's on builds with distributed support: this package is always there.
+    Whether a process group can start over MPI is :func:`is_mpi_available`."""
+    return True
 
 
 def is_mpi_available():

@@ -199,20 +199,54 @@ class Module:
             yield b
 
     # -- state ------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
         """Parameters and persistent buffers by dotted name, as detached tensors that
-        share the module's arrays (copy them before changing them)."""
-        out = {}
+        share the module's arrays (copy them before changing them). As PyTorch:
+        ``prefix`` starts every key, ``keep_vars=True`` gives the Parameters themselves,
+        ``destination`` is a dict to fill (and return) instead of a new one."""
+        out = {} if destination is None else destination
         for mod_prefix, module in self.named_modules():
             for name in module._param_names:
                 p = module.__dict__.get(name)
                 if p is not None:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = p.detach()
+                    key = f"{mod_prefix}.{name}" if mod_prefix else name
+                    out[prefix + key] = p if keep_vars else p.detach()
             for name, persistent in module._buffer_names.items():
                 b = module.__dict__.get(name)
                 if b is not None and persistent:
-                    out[f"{mod_prefix}.{name}" if mod_prefix else name] = b.detach()
+                    key = f"{mod_prefix}.{name}" if mod_prefix else name
+                    out[prefix + key] = b if keep_vars else b.detach()
         return out
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``""`` is the module itself)."""
+        module = self
+        for part in target.split(".") if target else ():
+            children = dict(module.named_children())
+            if part not in children:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up "
+                                     f"{target!r}; its children: {sorted(children)})")
+            module = children[part]
+        return module
+
+    def _get_member(self, target, registry, what):
+        owner_path, _, name = target.rpartition(".")
+        owner = self.get_submodule(owner_path)
+        if name not in getattr(owner, registry) or owner.__dict__.get(name) is None:
+            raise AttributeError(f"{type(owner).__name__} has no {what} {name!r} (looking up {target!r})")
+        return owner.__dict__[name]
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path ``target`` (``"layers.0.weight"``)."""
+        return self._get_member(target, "_param_names", "parameter")
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``)."""
+        return self._get_member(target, "_buffer_names", "buffer")
+
+    def register_module(self, name, module):
+        """PyTorch's alias of :meth:`add_module`."""
+        self.add_module(name, module)
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into the parameters and buffers of the same names.
@@ -316,6 +350,10 @@ class Module:
     def half(self):
         """Floating parameters and buffers to float16, in place."""
         return self.to(np.float16)
+
+    def type(self, dst_type):
+        """Floating parameters and buffers to ``dst_type`` (a dtype), in place."""
+        return self.to(dst_type)
 
     def cpu(self):
         """Parameters and buffers to the CPU (NumPy), in place."""

@@ -1,0 +1,127 @@
+"""Module and testing surface that real PyTorch programs call (issue 16), against PyTorch:
+state_dict(prefix=, keep_vars=, destination=), get_submodule / get_parameter / get_buffer,
+register_module, Module.type, forward pre-hooks, ParameterDict's key order, Sequential
+slices, torch.testing.assert_close, cuda.is_bf16_supported, distributed.is_available."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+torch = pytest.importorskip("torch")
+
+
+def _net(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+
+
+def test_state_dict_prefix_keep_vars_and_destination_as_pytorch():
+    ours, theirs = _net(gn), _net(torch)
+    assert list(ours.state_dict(prefix="model.")) == list(theirs.state_dict(prefix="model."))
+    kept = ours.state_dict(keep_vars=True)
+    assert kept["0.weight"] is ours[0].weight and kept["0.weight"].requires_grad
+    assert not ours.state_dict()["0.weight"].requires_grad
+    into = {"other": 1}
+    assert ours.state_dict(destination=into) is into and "2.1.bias" in into and into["other"] == 1
+
+
+def test_get_submodule_parameter_buffer_and_their_errors():
+    ours = _net(gn)
+    assert ours.get_submodule("2.1") is ours[2][1] and ours.get_submodule("") is ours
+    assert ours.get_parameter("2.1.weight") is ours[2][1].weight
+    assert ours.get_buffer("1.running_var") is ours[1].running_var
+    with pytest.raises(AttributeError, match="no submodule '5'"):
+        ours.get_submodule("2.5")
+    with pytest.raises(AttributeError, match="no parameter 'running_mean'"):
+        ours.get_parameter("1.running_mean")
+    holder = gn.nn.Module()
+    holder.register_module("head", gn.nn.Linear(2, 2))
+    assert [name for name, _ in holder.named_children()] == ["head"]
+    assert ours.type(gn.float64) is ours and ours[0].weight.dtype == gn.float64
+
+
+@pytest.mark.parametrize("result", ["tuple", "single", "none"])
+def test_forward_pre_hook_replaces_the_inputs_as_pytorch(result):
+    def hook(lib):
+        return {"tuple": lambda m, args: (args[0] * 2,), "single": lambda m, args: args[0] + 1,
+                "none": lambda m, args: None}[result]
+
+    outs = []
+    for lib in (gn, torch):
+        layer = lib.nn.Linear(2, 1)
+        layer.load_state_dict({"weight": lib.tensor([[1.0, -2.0]]), "bias": lib.tensor([0.5])})
+        handle = layer.register_forward_pre_hook(hook(lib))
+        x = lib.tensor([[1.0, 3.0]])
+        outs.append([layer(x).tolist()])
+        handle.remove()
+        outs[-1].append(layer(x).tolist())
+    assert outs[0] == outs[1]
+
+
+def test_parameter_dict_orders_a_plain_dict_by_key_and_keeps_other_orders():
+    from collections import OrderedDict
+
+    for given in ({"b": 1, "a": 2, "c": 3}, OrderedDict([("b", 1), ("a", 2)]), [("z", 1), ("y", 2)]):
+        keys = []
+        for lib in (gn, torch):
+            made = [(k, lib.nn.Parameter(lib.ones(v))) for k, v in
+                    (given.items() if isinstance(given, dict) else given)]
+            arg = type(given)(made) if isinstance(given, dict) else made
+            keys.append(list(lib.nn.ParameterDict(arg).keys()))
+        assert keys[0] == keys[1], given
+
+
+def test_sequential_slices_keep_the_layer_names():
+    names = []
+    for lib in (gn, torch):
+        model = lib.nn.Sequential()
+        model.add_module("conv_1", lib.nn.Linear(2, 2))
+        model.add_module("relu_1", lib.nn.ReLU())
+        model.add_module("loss_1", lib.nn.Identity())
+        names.append([name for name, _ in model[1:].named_children()])
+    assert names[0] == names[1] == ["relu_1", "loss_1"]
+
+
+@pytest.mark.parametrize("actual, expected, kwargs", [
+    ([1.0, 2.0], [1.0, 2.0 + 1e-6], {}),
+    ([1.0, 2.0], [1.0, 2.0 + 1e-3], {}),
+    ([1.0, 2.0], [1.0, 2.0 + 1e-3], {"rtol": 1e-2, "atol": 0.0}),
+    ([1, 2], [1, 3], {}),
+    ([float("nan")], [float("nan")], {}),
+    ([float("nan")], [float("nan")], {"equal_nan": True}),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_assert_close_passes_and_fails_where_pytorchs_does(actual, expected, kwargs, dtype):
+    def outcome(lib):
+        kind = lib.int64 if isinstance(actual[0], int) else getattr(lib, dtype)
+        try:
+            lib.testing.assert_close(lib.tensor(actual, dtype=kind), lib.tensor(expected, dtype=kind),
+                                     **kwargs)
+        except AssertionError as err:
+            return str(err).splitlines()[:3]
+        return None
+
+    assert outcome(gn) == outcome(torch)
+
+
+def test_assert_close_checks_shape_dtype_and_containers():
+    with pytest.raises(AssertionError, match="'dtype' do not match"):
+        gn.testing.assert_close(gn.ones(2), gn.ones(2, dtype=gn.float64))
+    gn.testing.assert_close(gn.ones(2), gn.ones(2, dtype=gn.float64), check_dtype=False)
+    with pytest.raises(AssertionError, match="'shape' do not match"):
+        gn.testing.assert_close(gn.ones(2), gn.ones(3))
+    gn.testing.assert_close({"a": [gn.ones(2), 3]}, {"a": [gn.ones(2), 3]})
+    with pytest.raises(AssertionError, match=r"item \['a'\]\[1\]"):
+        gn.testing.assert_close({"a": [gn.ones(2), 3]}, {"a": [gn.ones(2), 4]})
+    with pytest.raises(TypeError, match="both tensors"):
+        gn.testing.assert_close(gn.ones(1), 1.0)
+    with pytest.raises(ValueError, match="both rtol and atol"):
+        gn.testing.assert_close(gn.ones(1), gn.ones(1), rtol=1e-3)
+
+
+def test_questions_about_the_machine_answer_as_pytorch_on_a_cpu():
+    if not gn.cuda.is_available():
+        assert gn.cuda.is_bf16_supported() is torch.cuda.is_bf16_supported() is False
+    assert gn.distributed.is_available() is torch.distributed.is_available() is True
+    np.testing.assert_array_equal(gn.ones(1).numpy(), [1.0])
