@@ -42,6 +42,7 @@ __all__ = ["save", "load", "load_metadata", "load_into", "read_arrays", "write_f
 
 FORMAT_VERSION = "1"
 CHECKSUM_KEY = "crc32"
+TREE_KEY = "tree"
 _SINGLE = "__tensor__"
 
 
@@ -82,20 +83,43 @@ def _as_array(value, key, path):
     return np.asarray(array.astype(array.dtype.newbyteorder("<"), copy=False), order="C")
 
 
+def _is_tensor_like(value):
+    return isinstance(value, (Tensor, np.ndarray)) or (hasattr(value, "detach") and hasattr(value, "cpu"))
+
+
 def _arrays_of(obj, path):
+    """``(name → tensor, tree)``: a flat dict of tensors is stored as it is (any safetensors
+    reader sees the same names); other state — nested dicts, lists, numbers, strings, as in a
+    checkpoint ``{"epoch": 3, "model": model.state_dict(), "optimizer": ...}`` — as a JSON
+    tree whose arrays are stored by their paths (:mod:`glassnet.io._tree`)."""
     if isinstance(obj, Tensor):
-        return {_SINGLE: obj}
+        return {_SINGLE: obj}, None
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
         obj = obj.state_dict()
-    if not isinstance(obj, dict):
+    if isinstance(obj, dict) and all(isinstance(k, str) and _is_tensor_like(v) for k, v in obj.items()):
+        return obj, None
+    if not isinstance(obj, (dict, list, tuple)):
         raise GlassnetTypeError(
-            f"save {path}: expected a Tensor, a Module or a dict of tensors, got "
-            f"{type(obj).__name__}"
-        )
-    for key in obj:
-        if not isinstance(key, str):
-            raise GlassnetTypeError(f"save {path}: keys must be strings, got {key!r}")
-    return obj
+            f"save {path}: expected a Tensor, a Module, or state made of dicts, lists, tuples, numbers, "
+            f"strings and tensors (a checkpoint dict), got {type(obj).__name__}")
+    from glassnet.io._tree import pack_tree
+
+    try:
+        doc, arrays = pack_tree(_torch_free(obj))
+    except GlassnetTypeError as exc:
+        raise GlassnetTypeError(f"save {path}: {exc}") from None
+    return arrays, doc
+
+
+def _torch_free(value):
+    """PyTorch tensors inside saved state as NumPy arrays (glassnet's own stay as they are)."""
+    if _is_tensor_like(value) and not isinstance(value, (Tensor, np.ndarray)):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {k: _torch_free(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_torch_free(v) for v in value)
+    return value
 
 
 def _float_dtype(arrays):
@@ -112,8 +136,11 @@ def save(obj, path, metadata=None):
     (JSON-serialisable values) is stored too and returned by :func:`load_metadata`.
 
     Args:
-        obj: a Tensor, a Module (its ``state_dict()`` is saved) or a dict of name →
-            Tensor or array.
+        obj: a Tensor, a Module (its ``state_dict()`` is saved), a dict of name → Tensor
+            or array, or nested state — a checkpoint such as ``{"epoch": 3, "model":
+            model.state_dict(), "optimizer": optimizer.state_dict()}`` (dicts, lists,
+            tuples, numbers, strings, tensors; its structure is stored as JSON, never
+            pickled).
         path: the file to write (str or path-like); written to a temporary file first and
             renamed, so a crash never leaves half a file.
         metadata: a dict of JSON-serialisable values to store in the header (optional).
@@ -133,11 +160,14 @@ def save(obj, path, metadata=None):
         (['bias', 'weight'], (2, 3), 3)
     """
     path = os.fspath(path)
-    arrays = {key: _as_array(value, key, path) for key, value in _arrays_of(obj, path).items()}
+    named, tree = _arrays_of(obj, path)
+    arrays = {key: _as_array(value, key, path) for key, value in named.items()}
     header = {"format": "glassnet", "format_version": FORMAT_VERSION,
               "glassnet_version": __version__, "dtype": _float_dtype(arrays)}
     config = getattr(obj, "config", None)
     try:
+        if tree is not None:
+            header[TREE_KEY] = json.dumps(tree)
         if isinstance(config, dict):
             header["config"] = json.dumps(config)
         for key, value in (metadata or {}).items():
@@ -238,10 +268,11 @@ def _apply_key_map(arrays, key_map, path):
     return out
 
 
-def load(path, key_map=None):
+def load(path, key_map=None, map_location=None, weights_only=None, mmap=None, **pickle_load_args):
     """Read a file written by :func:`save` (or any safetensors file, e.g. from PyTorch).
 
-    Returns a dict of name → Tensor, or the Tensor itself if a single Tensor was saved.
+    Returns a dict of name → Tensor, the Tensor itself if a single Tensor was saved, or
+    the nested state that was saved (a checkpoint dict, its tensors as Tensors).
     ``key_map`` renames entries: a dict ``{name in file: name wanted}`` (names not in it
     are kept) or a callable ``name -> new name`` (``None`` drops the entry).
 
@@ -250,9 +281,14 @@ def load(path, key_map=None):
             is read, and each tensor against the file's CRC-32 checksums when it has them.
         key_map: renames entries (optional): a dict ``{name in file: name wanted}`` or a
             callable ``name -> new name or None``.
+        map_location, weights_only, mmap: PyTorch's ``torch.load`` keywords, accepted:
+            loading never executes code (``weights_only`` is always in effect), and
+            ``map_location`` may name the CPU (``"cpu"``, a ``gn.device``, or a dict or
+            callable as PyTorch takes; tensors load on the CPU).
 
     Returns:
-        A dict of name → Tensor (``requires_grad=False``), or a Tensor if one Tensor was saved.
+        A dict of name → Tensor (``requires_grad=False``), a Tensor if one Tensor was
+        saved, or the saved nested state.
 
     Example:
         >>> import os, tempfile
@@ -268,11 +304,36 @@ def load(path, key_map=None):
         ['fc.bias', 'fc.weight']
     """
     path = os.fspath(path)
-    arrays, _ = read_arrays(path)
+    if pickle_load_args:
+        raise GlassnetTypeError(f"load {path}: unexpected keyword(s) {sorted(pickle_load_args)}; glassnet "
+                                "files hold no pickle, so pickle options do not apply")
+    _check_map_location(map_location, path)
+    arrays, metadata = read_arrays(path)
     if list(arrays) == [_SINGLE] and key_map is None:
         return Tensor._wrap(arrays[_SINGLE], False, None)
+    if TREE_KEY in metadata:
+        from glassnet.io._tree import unpack_tree
+
+        tensors = {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
+        try:
+            return unpack_tree(_decode(TREE_KEY, metadata[TREE_KEY], path), tensors)
+        except GlassnetError as exc:
+            raise FileFormatError(f"load {path}: its saved state does not fit its tensors ({exc})") from None
     arrays = _apply_key_map(arrays, key_map, path)
     return {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
+
+
+def _check_map_location(map_location, path):
+    """Accept PyTorch's ``map_location`` forms that end on the CPU; refuse a GPU target (a
+    file loads on the CPU, ``.to(device)`` moves it)."""
+    targets = map_location.values() if isinstance(map_location, dict) else [map_location]
+    for target in targets:
+        if target is None or callable(target) and not isinstance(target, str):
+            continue
+        name = str(getattr(target, "type", target)).split(":")[0]
+        if name != "cpu":
+            raise GlassnetTypeError(f"load {path}: map_location={target!r}; glassnet loads tensors on the "
+                                    "CPU (map_location='cpu'), move them with .to(device) afterwards")
 
 
 def _decode(key, value, path):
