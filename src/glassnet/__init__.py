@@ -394,6 +394,7 @@ __all__ = [
     "from_numpy",
     "full",
     "full_like",
+    "func",
     "gather",
     "ge",
     "gelu",
@@ -563,7 +564,7 @@ __all__ = [
 
 
 _LAZY_SUBPACKAGES = ("accelerator", "amp", "backend", "backends", "cuda", "data", "distributed",
-                     "distributions", "explain", "fft", "io", "jit", "linalg",
+                     "distributions", "explain", "fft", "func", "io", "jit", "linalg",
                      "models", "nn", "optim", "recommend", "testing", "train", "utils", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "autocast": "glassnet.amp",

@@ -1,14 +1,31 @@
 """Gradient utilities (``gn.nn.utils``); padding and packing of sequences in
-:mod:`glassnet.nn.utils.rnn`."""
+:mod:`glassnet.nn.utils.rnn`; reparametrisations (:mod:`~glassnet.nn.utils.parametrize`,
+:mod:`~glassnet.nn.utils.parametrizations`, the old hook ``weight_norm``); BatchNorm
+folding (:mod:`~glassnet.nn.utils.fusion`); ``stateless.functional_call``."""
 
 import math
+import warnings
 
 from glassnet._backend import namespace
+from glassnet._errors import GlassnetValueError
+from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._nearest import nearest
-from glassnet.nn.utils import rnn
+from glassnet.nn.utils import fusion, parametrizations, parametrize, rnn, stateless
+from glassnet.nn.utils._grad_norm import clip_grads_with_norm_, get_total_norm
+from glassnet.nn.utils._weight_norm import remove_weight_norm, weight_norm
+from glassnet.nn.utils.fusion import (
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "nearest", "parameters_to_vector", "rnn"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
+           "fusion", "get_total_norm", "nearest", "parameters_to_vector", "parametrizations",
+           "parametrize", "remove_weight_norm", "rnn", "skip_init", "stateless", "vector_to_parameters",
+           "weight_norm"]
 
 
 def _with_grads(parameters):
@@ -17,11 +34,12 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so their joint norm is at most ``max_norm``.
 
     ``total = (Σ_p ‖g_p‖^k)^(1/k)``; if ``total > max_norm`` every gradient is multiplied
     by ``max_norm / (total + 1e-6)``. Returns ``total`` (before clipping) as a float.
+    ``error_if_nonfinite`` raises when the total is nan or inf; ``foreach`` is accepted.
     """
     params = _with_grads(parameters)
     if not params:
@@ -32,6 +50,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
         total = sum(
             float((namespace(p.grad.array).abs(p.grad.array) ** norm_type).sum()) for p in params
         ) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise GlassnetValueError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients "
+                                 "is non-finite, so it cannot be clipped; pass error_if_nonfinite=False to "
+                                 "scale them by it anyway")
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for p in params:
@@ -51,3 +73,32 @@ def parameters_to_vector(parameters):
     params = list(parameters)
     xp = namespace(params[0].array)
     return Tensor._wrap(xp.concatenate([p.array.reshape(-1) for p in params]), False, None)
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated: :func:`clip_grad_norm_` (PyTorch's old name; it warns as PyTorch does)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of the 1-D ``vec`` into ``parameters`` (in place, without
+    recording): the inverse of :func:`parameters_to_vector`."""
+    params = list(parameters)
+    total = sum(p.numel() for p in params)
+    if vec.ndim != 1 or vec.shape[0] != total:
+        raise GlassnetValueError(f"vector_to_parameters: expected a 1-D tensor of the parameters' {total} "
+                                 f"values, got shape {tuple(vec.shape)}")
+    start = 0
+    with no_grad():
+        for p in params:
+            p.array[...] = vec.array[start:start + p.numel()].reshape(p.shape)
+            start += p.numel()
+
+
+def skip_init(module_cls, *args, **kwargs):
+    """``module_cls(*args, **kwargs)``: PyTorch skips the initialisation to save time and
+    leaves the values undefined; glassnet initialises as usual (the values are defined, and
+    the code that follows overwrites them either way)."""
+    return module_cls(*args, **kwargs)
