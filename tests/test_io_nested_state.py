@@ -96,3 +96,15 @@ def test_torch_load_keywords(tmp_path):
         gn.load(path, encoding="latin1")
     with pytest.raises(gn.GlassnetTypeError, match="got object"):
         gn.save(object(), tmp_path / "o.safetensors")
+
+
+def test_a_whole_model_saved_loads_as_its_state_dict_and_says_so_when_used_as_a_model(tmp_path):
+    model = gn.nn.Linear(2, 1)
+    gn.save(model, tmp_path / "model.pt")  # torch.save(model, PATH): the whole model, pickled, in PyTorch
+    loaded = gn.load(tmp_path / "model.pt", weights_only=False)
+    assert sorted(loaded) == ["bias", "weight"]
+    fresh = gn.nn.Linear(2, 1)
+    fresh.load_state_dict(loaded)
+    np.testing.assert_array_equal(fresh.weight.detach().numpy(), model.weight.detach().numpy())
+    with pytest.raises(AttributeError, match=r"state dict of a Linear.*never pickles.*load_state_dict"):
+        loaded.eval()

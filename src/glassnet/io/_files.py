@@ -43,6 +43,7 @@ __all__ = ["save", "load", "load_metadata", "load_into", "read_arrays", "write_f
 FORMAT_VERSION = "1"
 CHECKSUM_KEY = "crc32"
 TREE_KEY = "tree"
+MODULE_KEY = "module"  # the class name when save() was given a Module (its state dict is what is stored)
 _SINGLE = "__tensor__"
 
 
@@ -168,6 +169,8 @@ def save(obj, path, metadata=None):
     try:
         if tree is not None:
             header[TREE_KEY] = json.dumps(tree)
+        if hasattr(obj, "state_dict") and callable(obj.state_dict) and not isinstance(obj, dict):
+            header[MODULE_KEY] = type(obj).__name__
         if isinstance(config, dict):
             header["config"] = json.dumps(config)
         for key, value in (metadata or {}).items():
@@ -320,7 +323,30 @@ def load(path, key_map=None, map_location=None, weights_only=None, mmap=None, **
         except GlassnetError as exc:
             raise FileFormatError(f"load {path}: its saved state does not fit its tensors ({exc})") from None
     arrays = _apply_key_map(arrays, key_map, path)
-    return {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
+    tensors = {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
+    if MODULE_KEY in metadata:
+        return ModuleStateDict(tensors, metadata[MODULE_KEY], path)
+    return tensors
+
+
+class ModuleStateDict(dict):
+    """The state dict of a Module saved whole (``torch.save(model, path)``). PyTorch would
+    pickle the model and unpickle it — running code from the file; glassnet stores only the
+    state dict, and using it as a model says so and what to write."""
+
+    def __init__(self, tensors, class_name, path):
+        super().__init__(tensors)
+        self._origin = (class_name, path)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        class_name, path = self.__dict__.get("_origin", ("Module", "the file"))
+        raise AttributeError(
+            f"load {path}: this is the state dict of a {class_name} (a dict of tensors), not the model — "
+            f"glassnet never pickles a model, so loading cannot rebuild it; build it and load the "
+            f"weights: model = {class_name}(...); model.load_state_dict(gn.load({path!r})) "
+            f"(no attribute {name!r})")
 
 
 def _check_map_location(map_location, path):
