@@ -28,6 +28,7 @@ from fft_cases import fft_ops
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
 from linalg_cases import linalg_ops
+from more_ops_cases import more_ops
 from norm_modules import norm_ops
 from resample_cases import resample_ops
 from rnn_reference import (
@@ -939,6 +940,7 @@ REGISTRY = [
 ]
 REGISTRY += norm_ops(OpSpec, _F)  # F.layer_norm, F.group_norm, F.rms_norm: norm_modules.py
 REGISTRY += linalg_ops(OpSpec)  # gn.linalg and torch's top-level linear algebra: linalg_cases.py
+REGISTRY += more_ops(OpSpec)  # the rest of torch.* (issue #16): more_ops_cases.py
 REGISTRY += fft_ops(OpSpec)  # gn.fft.fftshift / ifftshift (the transforms are forward-only): fft_cases.py
 REGISTRY += resample_ops(OpSpec, _F)  # conv_transpose, interpolate, pad modes, …: resample_cases.py
 REGISTRY += surface_ops(OpSpec, _F)  # F.unfold / fold, adaptive max pools, embedding_bag, …: surface_ops.py

@@ -97,6 +97,23 @@ KNOWN = {
                                             "batch_norm_train_no_affine", "batch_norm_train_weight_only")],
                     "int64 input: PyTorch raises (mean() cannot infer a dtype), glassnet normalises"),
     ("relu", "bool"): "PyTorch raises 'Boolean inputs not supported for relu', glassnet returns int64",
+    # the rest of torch.* (issue #16, tests/more_ops_cases.py): discrepancies like those above
+    **dict.fromkeys([(n, "int64") for n in ("addcmul", "addmv", "baddbmm")],
+                    "a float scale (value=0.5, beta=0.5, beta=2.0) with int64 tensors: glassnet promotes "
+                    "to float32 "
+                    "as for any Python float, PyTorch keeps int64"),
+    ("addr", "bool"): "alpha=-1 with bool tensors: glassnet promotes to int64, PyTorch keeps bool",
+    ("sgn", "bool"): "sgn of bool: glassnet raises (as sign), PyTorch returns bool",
+    **{(n, "bool"): _BOOL_DIVIDES.format("invalid value in divide") for n in ("alias_divide",
+                                                                              "alias_true_divide")},
+    **dict.fromkeys([(n, "bool") for n in ("median", "median_dim", "median_method_keepdim")],
+                    "median of an empty bool tensor: PyTorch returns True, glassnet raises"),
+    **dict.fromkeys([(n, "int64") for n in ("median", "median_dim", "median_method_keepdim")],
+                    "median of an empty int64 tensor: PyTorch returns the lowest int64, glassnet raises"),
+    **dict.fromkeys([(n, "bool") for n in ("trapezoid", "trapz_dx")],
+                    "trapezoid of an empty bool tensor: PyTorch returns a bool 0 (it refuses non-empty "
+                    "bool inputs), "
+                    "glassnet refuses bool inputs always"),
     ("rsub_scalar", "bool"): "2.0 - bool: PyTorch raises (use ~ or logical_not), glassnet subtracts",
     ("div", "bool"): _BOOL_DIVIDES.format("invalid value in divide"),
     **{(n, "bool"): _BOOL_DIVIDES.format("divide by zero") for n in (
@@ -111,6 +128,9 @@ KNOWN = {
 TORCH_CONTIGUOUS = {n: "PyTorch batch_norm backward with a strided weight" for n in (
     "batch_norm_train", "batch_norm_train_2d", "batch_norm_train_weight_only", "batch_norm_eval",
     "batch_norm_eval_bias_only")}
+TORCH_CONTIGUOUS["kron"] = ("PyTorch kron on non-contiguous inputs raises 'view size is not compatible "
+                            "with input "
+                            "tensor's size and stride'")
 
 # Registry lines drawn with contiguous inputs only, each with the discrepancy a strided input shows.
 CONTIGUOUS_ONLY = {
@@ -422,12 +442,55 @@ NONDIFF = [
     Nd("to_device_cpu", lambda x: gn.ops.to_device(x, "cpu"), lambda x: x.to("cpu"), covers="to_device"),
     Nd("floor_divide", gn.floor_divide, torch.floor_divide, 2, dtypes=FLOATS + ("int64",),
        family="broadcast", domain="nonzero"),
+    # the rest of torch.* (issue #16): tests, integer math, sets and searches
+    *[_cmp(how) for how in ("greater", "greater_equal", "less", "less_equal", "not_equal")],
+    Nd("signbit", gn.signbit, torch.signbit, domain="special"),
+    Nd("heaviside", gn.heaviside, torch.heaviside, 2, family="broadcast"),
+    Nd("gcd", gn.gcd, torch.gcd, 2, dtypes=("int64",), family="broadcast"),
+    Nd("lcm", gn.lcm, torch.lcm, 2, dtypes=("int64",), family="broadcast"),
+    Nd("nextafter", gn.nextafter, torch.nextafter, 2, dtypes=FLOATS, family="broadcast"),
+    Nd("frexp", gn.frexp, torch.frexp, dtypes=FLOATS, domain="special"),
+    Nd("is_nonzero", gn.is_nonzero, torch.is_nonzero),
+    Nd("isreal", gn.isreal, torch.isreal),
+    Nd("unique", gn.unique, torch.unique),
+    Nd("unique_inverse_counts", lambda x: gn.unique(x, return_inverse=True, return_counts=True),
+       lambda x: torch.unique(x, return_inverse=True, return_counts=True), covers="unique"),
+    Nd("unique_dim0", lambda x: x.unique(dim=0), lambda x: x.unique(dim=0), family="nd1", covers="unique"),
+    Nd("unique_consecutive", lambda x: gn.unique_consecutive(x.round() if x.dtype.kind == "f" else x,
+                                                             return_inverse=True, return_counts=True),
+       lambda x: torch.unique_consecutive(x.round() if x.is_floating_point() else x, return_inverse=True,
+                                          return_counts=True)),
+    Nd("unique_consecutive_dim", lambda x: gn.unique_consecutive(x, dim=-1),
+       lambda x: torch.unique_consecutive(x, dim=-1), family="nd1", covers="unique_consecutive"),
+    # torch.isin gets contiguous test_elements: on strided ones PyTorch raises "view size is not compatible"
+    Nd("isin", gn.isin, lambda a, b: torch.isin(a, b.contiguous()), 2, family="broadcast"),
+    Nd("isin_invert", lambda a, b: gn.isin(a, b, invert=True),
+       lambda a, b: torch.isin(a, b.contiguous(), invert=True), 2, dtypes=("int64",), family="broadcast",
+       covers="isin"),
+    Nd("searchsorted", lambda x: gn.searchsorted(gn.sort(x.reshape(-1))[0], x),
+       lambda x: torch.searchsorted(torch.sort(x.reshape(-1))[0], x), dtypes=FLOATS + ("int64",)),
+    Nd("searchsorted_right_rows", lambda x: gn.searchsorted(gn.sort(x)[0], x, right=True),
+       lambda x: torch.searchsorted(torch.sort(x)[0], x,
+                                    right=True), dtypes=FLOATS + ("int64",), family="nd1",
+       covers="searchsorted"),
+    Nd("bucketize", lambda x: gn.bucketize(x, gn.tensor([-1.0, 0.0, 0.5], dtype=x.dtype)),
+       lambda x: torch.bucketize(x, torch.tensor([-1.0, 0.0, 0.5], dtype=x.dtype)), dtypes=FLOATS),
+    Nd("bucketize_right", lambda x: gn.bucketize(x, gn.tensor([-1, 0, 2]), right=True),
+       lambda x: torch.bucketize(x, torch.tensor([-1, 0, 2]),
+                                 right=True), dtypes=("int64",), covers="bucketize"),
+    Nd("histc", lambda x: gn.histc(x, bins=4), lambda x: torch.histc(x, bins=4), dtypes=FLOATS),
+    Nd("histc_range", lambda x: x.histc(5, -1, 1), lambda x: x.histc(5, -1, 1), dtypes=FLOATS,
+       covers="histc"),
+    Nd("unravel_index", lambda x: gn.unravel_index(x, (2, 2)), lambda x: torch.unravel_index(x, (2, 2)),
+       dtypes=("int64",), domain="count"),
 ]
 
 # Public names of gn.ops that are not ops, with the reason they are not run here.
 NOT_OPS = {
     "ACTIVATIONS": "the name -> Activation table behind nn's activation modules, not an op",
     "Activation": "the base class of the activation Functions (relu, gelu, ... are run as ops)",
+    **dict.fromkeys(("tril_indices", "triu_indices", "broadcast_shapes"),
+                    "takes sizes, not tensors: compared with PyTorch in tests/test_torch_surface_more.py"),
 }
 
 

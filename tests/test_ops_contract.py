@@ -23,7 +23,12 @@ NOT_DIFFERENTIABLE = {"all", "any", "argmax", "argmin", "compare", "to_device",
                       "allclose", "argsort", "bincount", "bitwise_and", "bitwise_not", "bitwise_or",
                       "bitwise_xor", "count_nonzero", "eq", "equal", "ge", "gt", "isclose", "isfinite",
                       "isinf", "isnan", "isneginf", "isposinf", "le", "logical_and", "logical_not",
-                      "logical_or", "logical_xor", "lt", "ne", "nonzero"}
+                      "logical_or", "logical_xor", "lt", "ne", "nonzero",
+                      # the rest of torch.* (issue #16): sets, searches, tests, integer math
+                      "broadcast_shapes", "bucketize", "frexp", "gcd", "greater", "greater_equal",
+                      "heaviside", "histc", "is_nonzero", "isin", "isreal", "lcm", "less", "less_equal",
+                      "nextafter", "not_equal", "searchsorted", "signbit", "tril_indices", "triu_indices",
+                      "unique", "unique_consecutive", "unravel_index"}
 
 
 def _leaves(arrays, requires_grad=True):

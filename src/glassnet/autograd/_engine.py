@@ -131,6 +131,9 @@ def run_backward(root, grad, retain_graph=False, targets=None, create_graph=Fals
         elif op is None or node._retains_grad:
             (_store_leaf_tensor if create_graph else _store_leaf_grad)(node, grad, handed_out)
             if op is None:
+                if node._post_accumulate_hooks is not None:
+                    for hook in list(node._post_accumulate_hooks.values()):  # after .grad is accumulated
+                        hook(node)
                 continue
         if create_graph:
             _send_tensors_to_inputs(op, _graph_mode().tensor_backward(op, node, grad), pending)

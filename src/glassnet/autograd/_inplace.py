@@ -27,6 +27,7 @@ import numpy as np
 
 from glassnet._backend import generator_or_default, namespace
 from glassnet._errors import GlassnetError, GlassnetTypeError, GlassnetValueError, GlassnetWarning
+from glassnet.autograd._inplace_more import MoreInPlaceMethods
 from glassnet.autograd._mode import grad_mode, no_grad
 
 __all__ = ["InPlaceMethods", "holds_memory_of", "live_versions", "prepare_for_backward", "version_of"]
@@ -118,8 +119,9 @@ def _requires_grad(value):
     return getattr(value, "_requires_grad", False)
 
 
-class InPlaceMethods:
-    """The in-place methods of :class:`~glassnet.autograd.Tensor` (mixed into it)."""
+class InPlaceMethods(MoreInPlaceMethods):
+    """The in-place methods of :class:`~glassnet.autograd.Tensor` (mixed into it; the rest:
+    :class:`~glassnet.autograd._inplace_more.MoreInPlaceMethods`)."""
 
     __slots__ = ()
     _past = None  # [(version, the tensor standing for this one up to that version)], oldest first
@@ -251,6 +253,8 @@ class InPlaceMethods:
     def masked_fill_(self, mask, value):
         """Set the elements where ``mask`` is true to ``value`` in place."""
         return self._inplace("masked_fill_", lambda b, v: ops.where(mask, v, b), _scalar_like(self, value))
+
+    absolute_, negative_, multiply_, subtract_, divide_, true_divide_ = abs_, neg_, mul_, sub_, div_, div_
 
     def __iadd__(self, other):
         return self._inplace("+=", ops.add, other)

@@ -9,14 +9,16 @@ module imports nothing from the layers above autograd.
 import numpy as np
 
 from glassnet._errors import GlassnetTypeError
+from glassnet.autograd._methods_more import MoreTorchMethods
 
 __all__ = ["TorchMethods"]
 
 ops = None  # glassnet.ops, installed with it (see glassnet.autograd._tensor.install_ops)
 
 
-class TorchMethods:
-    """Methods with PyTorch's names and arguments; each calls ``glassnet.ops``."""
+class TorchMethods(MoreTorchMethods):
+    """Methods with PyTorch's names and arguments; each calls ``glassnet.ops`` (the rest:
+    :class:`~glassnet.autograd._methods_more.MoreTorchMethods`)."""
 
     __slots__ = ()
 

@@ -8,8 +8,8 @@ single attribute check.
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "set_grad_enabled", "observe",
-           "detect_anomaly", "state"]
+__all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "set_grad_enabled", "observe", "detect_anomaly", "state"]
 
 
 class _ThreadGradMode(threading.local):
@@ -18,6 +18,7 @@ class _ThreadGradMode(threading.local):
     with recording on (the class attribute)."""
 
     enabled = True
+    inference = 0  # how many inference_mode blocks are open (is_inference_mode_enabled)
 
 
 grad_mode = _ThreadGradMode()
@@ -47,6 +48,11 @@ class _State:
 
 
 state = _State()
+
+
+def is_inference_mode_enabled():
+    """True inside an ``inference_mode()`` block or decorated function (in the calling thread)."""
+    return grad_mode.inference > 0
 
 
 def is_grad_enabled():
@@ -129,8 +135,9 @@ class enable_grad(_GradMode):
 
 class inference_mode(_GradMode):
     """PyTorch's ``inference_mode``: no graph is recorded inside, as under ``no_grad``
-    (glassnet has no separate inference tensors). ``inference_mode(False)`` changes
-    nothing. Use in ``with`` or as a decorator (``@gn.inference_mode()`` or bare)."""
+    (glassnet has no separate inference tensors). ``inference_mode(False)`` leaves inference
+    mode and records again inside, as PyTorch's (even within ``no_grad``). Use in ``with`` or
+    as a decorator (``@gn.inference_mode()`` or bare)."""
 
     def __new__(cls, mode=True):
         if callable(mode):  # the bare decorator: @gn.inference_mode
@@ -138,17 +145,30 @@ class inference_mode(_GradMode):
         return super().__new__(cls)
 
     def __init__(self, mode=True):
-        super().__init__(False)
+        super().__init__(not mode)
         self.active = bool(mode)
+        self.prev_inference = []
 
     def __enter__(self):
         self.prev.append(state.grad_enabled)
-        if self.active:
-            state.grad_enabled = False
+        self.prev_inference.append(grad_mode.inference)
+        state.grad_enabled = not self.active
+        grad_mode.inference = grad_mode.inference + 1 if self.active else 0
         return self
 
+    def __exit__(self, *exc):
+        grad_mode.inference = self.prev_inference.pop()
+        return super().__exit__(*exc)
+
     def __call__(self, fn):
-        return super().__call__(fn) if self.active else fn
+        active = self.active
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(active):
+                return fn(*args, **kwargs)
+
+        return wrapper
 
 
 class set_grad_enabled(_GradMode):

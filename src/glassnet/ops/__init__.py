@@ -19,6 +19,30 @@ from glassnet.ops._activation import (
     tanh,
 )
 from glassnet.ops._activation_more import elu, hardtanh, logsigmoid, mish, silu, softsign, tanhshrink
+from glassnet.ops._aliases import (
+    absolute,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    concat,
+    divide,
+    fix,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    moveaxis,
+    multiply,
+    negative,
+    not_equal,
+    subtract,
+    swapdims,
+    true_divide,
+)
 from glassnet.ops._arrange import (
     chunk,
     diag,
@@ -61,6 +85,18 @@ from glassnet.ops._elementwise import (
     sqrt,
     sub,
     where,
+)
+from glassnet.ops._index_more import (
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    masked_scatter,
+    put,
+    scatter_reduce,
+    select_scatter,
+    slice_scatter,
+    take,
 )
 from glassnet.ops._linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassnet.ops._linalg_decompose import cholesky, qr, svd
@@ -111,6 +147,71 @@ from glassnet.ops._math import (
     square,
     trunc,
 )
+from glassnet.ops._pointwise_more import (
+    addcdiv,
+    addcmul,
+    clamp_max,
+    clamp_min,
+    copysign,
+    deg2rad,
+    exp2,
+    float_power,
+    fmax,
+    fmin,
+    frexp,
+    gcd,
+    heaviside,
+    hypot,
+    is_nonzero,
+    isreal,
+    lcm,
+    ldexp,
+    lerp,
+    logaddexp,
+    logaddexp2,
+    logit,
+    masked_fill,
+    nan_to_num,
+    nextafter,
+    positive,
+    rad2deg,
+    sgn,
+    signbit,
+    sinc,
+    xlogy,
+)
+from glassnet.ops._products_more import (
+    addbmm,
+    addmv,
+    addr,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    baddbmm,
+    block_diag,
+    broadcast_tensors,
+    cartesian_prod,
+    cdist,
+    chain_matmul,
+    combinations,
+    diag_embed,
+    diagflat,
+    dsplit,
+    ger,
+    hsplit,
+    inner,
+    kron,
+    meshgrid,
+    ravel,
+    renorm,
+    rot90,
+    tensor_split,
+    tensordot,
+    unfold,
+    vander,
+    vdot,
+    vsplit,
+)
 from glassnet.ops._reduce import (
     amax,
     amin,
@@ -125,6 +226,28 @@ from glassnet.ops._reduce import (
     sum,
     var,
 )
+from glassnet.ops._reduce_more import (
+    aminmax,
+    corrcoef,
+    cov,
+    cummax,
+    cummin,
+    diff,
+    kthvalue,
+    logcumsumexp,
+    median,
+    mode,
+    msort,
+    nanmean,
+    nanmedian,
+    nanquantile,
+    nansum,
+    quantile,
+    std_mean,
+    trapezoid,
+    trapz,
+    var_mean,
+)
 from glassnet.ops._select import (
     argsort,
     gather,
@@ -138,6 +261,18 @@ from glassnet.ops._select import (
     topk,
 )
 from glassnet.ops._setitem import setitem
+from glassnet.ops._sets import (
+    broadcast_shapes,
+    bucketize,
+    histc,
+    isin,
+    searchsorted,
+    tril_indices,
+    triu_indices,
+    unique,
+    unique_consecutive,
+    unravel_index,
+)
 from glassnet.ops._shape import (
     broadcast_to,
     cat,
@@ -153,6 +288,12 @@ from glassnet.ops._shape import (
     swapaxes,
     transpose,
     unsqueeze,
+)
+from glassnet.ops._special_math import (
+    digamma,
+    erfc,
+    erfinv,
+    lgamma,
 )
 from glassnet.ops._stacking import column_stack, dstack, hstack, vstack
 from glassnet.ops._trig import acos, acosh, asin, asinh, atan, atan2, atanh, cos, cosh, sin, sinh, tan
@@ -177,6 +318,23 @@ __all__ = [
     "std", "sub", "sum", "svd", "swapaxes", "t", "take_along_dim", "tan", "tanh", "tile", "to_device", "topk",
     "trace", "transpose", "tril", "triu", "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack",
     "where",
+    # issue #16: the rest of torch.* (ops/_aliases, _index_more, _pointwise_more, _products_more,
+    # _reduce_more, _sets, _special_math)
+    "absolute", "addbmm", "addcdiv", "addcmul", "addmv", "addr", "aminmax", "arccos", "arccosh", "arcsin",
+    "arcsinh", "arctan", "arctan2", "arctanh", "atleast_1d", "atleast_2d", "atleast_3d", "baddbmm",
+    "block_diag", "broadcast_shapes", "broadcast_tensors", "bucketize", "cartesian_prod", "cdist",
+    "chain_matmul", "clamp_max", "clamp_min", "combinations", "concat", "copysign", "corrcoef", "cov",
+    "cummax", "cummin", "deg2rad", "diag_embed", "diagflat", "diff", "digamma", "divide", "dsplit", "erfc",
+    "erfinv", "exp2", "fix", "float_power", "fmax", "fmin", "frexp", "gcd", "ger", "greater", "greater_equal",
+    "heaviside", "histc", "hsplit", "hypot", "index_add", "index_copy", "index_fill", "index_put", "inner",
+    "is_nonzero", "isin", "isreal", "kron", "kthvalue", "lcm", "ldexp", "lerp", "less", "less_equal",
+    "lgamma", "logaddexp", "logaddexp2", "logcumsumexp", "logit", "masked_fill", "masked_scatter", "median",
+    "meshgrid", "mode", "moveaxis", "msort", "multiply", "nan_to_num", "nanmean", "nanmedian", "nanquantile",
+    "nansum", "negative", "nextafter", "not_equal", "positive", "put", "quantile", "rad2deg", "ravel",
+    "renorm", "rot90", "scatter_reduce", "searchsorted", "select_scatter", "sgn", "signbit", "sinc",
+    "slice_scatter", "std_mean", "subtract", "swapdims", "take", "tensor_split", "tensordot", "trapezoid",
+    "trapz", "tril_indices", "triu_indices", "true_divide", "unique", "unique_consecutive", "unravel_index",
+    "unfold", "vander", "var_mean", "vdot", "vsplit", "xlogy",
 ]
 
 _install_ops(_sys.modules[__name__])
