@@ -13,6 +13,7 @@ from pytorch_programs import (
     basics,
     examples_learning,
     examples_nn,
+    examples_seq,
     examples_tutorials,
     examples_vision,
     legacy,
@@ -30,4 +31,4 @@ __all__ = ["PROGRAMS", "load_weights"]
 PROGRAMS = {**basics.PROGRAMS, **legacy.PROGRAMS, **linear_algebra.PROGRAMS, **models.PROGRAMS,
             **optimisers.PROGRAMS, **probabilistic.PROGRAMS, **sequences.PROGRAMS,
             **examples_nn.PROGRAMS, **examples_vision.PROGRAMS, **examples_learning.PROGRAMS,
-            **examples_tutorials.PROGRAMS}
+            **examples_tutorials.PROGRAMS, **examples_seq.PROGRAMS}
