@@ -125,3 +125,12 @@ def test_questions_about_the_machine_answer_as_pytorch_on_a_cpu():
         assert gn.cuda.is_bf16_supported() is torch.cuda.is_bf16_supported() is False
     assert gn.distributed.is_available() is torch.distributed.is_available() is True
     np.testing.assert_array_equal(gn.ones(1).numpy(), [1.0])
+
+
+@pytest.mark.parametrize("spec", ["", ".4f", "+.2f", "e", ">10.3f"])
+def test_format_of_a_0d_tensor_is_its_numbers_as_pytorch(spec):
+    for value in (1.5, -0.125):
+        assert format(gn.tensor(value), spec) == format(torch.tensor(value), spec)
+    assert format(gn.tensor([1.5, 2.0]), "") == repr(gn.tensor([1.5, 2.0]))
+    with pytest.raises(TypeError, match="unsupported format string"):
+        format(gn.tensor([1.5, 2.0]), spec or ".2f")

@@ -392,6 +392,13 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"`` formats a 0-d tensor's number, as PyTorch; other tensors take
+        only the empty spec (their repr)."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
     __hash__ = object.__hash__
 
     # -- in-place updates: see glassnet.autograd._inplace (add_, zero_, x[i] = v, ...) --------
@@ -525,11 +532,11 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     def gelu(self, approximate="none"):
         return _ops.gelu(self, approximate)
 
-    def softmax(self, dim=-1):
-        return _ops.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        return _ops.softmax(self, dim, dtype=dtype)
 
-    def log_softmax(self, dim=-1):
-        return _ops.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        return _ops.log_softmax(self, dim, dtype=dtype)
 
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         return _ops.sum(self, dim, keepdim, dtype=dtype)
@@ -558,11 +565,11 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     def logsumexp(self, dim=None, keepdim=False):
         return _ops.logsumexp(self, dim, keepdim)
 
-    def var(self, dim=None, correction=1, keepdim=False):
-        return _ops.var(self, dim, correction=correction, keepdim=keepdim)
+    def var(self, dim=None, correction=1, keepdim=False, *, unbiased=None):
+        return _ops.var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
 
-    def std(self, dim=None, correction=1, keepdim=False):
-        return _ops.std(self, dim, correction=correction, keepdim=keepdim)
+    def std(self, dim=None, correction=1, keepdim=False, *, unbiased=None):
+        return _ops.std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
 
     def any(self, dim=None, keepdim=False):
         return _ops.any(self, dim, keepdim)
