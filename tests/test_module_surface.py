@@ -1,7 +1,8 @@
 """Module and testing surface that real PyTorch programs call (issue 16), against PyTorch:
 state_dict(prefix=, keep_vars=, destination=), get_submodule / get_parameter / get_buffer,
 register_module, Module.type, forward pre-hooks, ParameterDict's key order, Sequential
-slices, torch.testing.assert_close, cuda.is_bf16_supported, distributed.is_available."""
+slices, torch.testing.assert_close, cuda.is_bf16_supported, distributed.is_available,
+formatting a 0-d tensor, dataset + dataset."""
 
 import numpy as np
 import pytest
@@ -134,3 +135,12 @@ def test_format_of_a_0d_tensor_is_its_numbers_as_pytorch(spec):
     assert format(gn.tensor([1.5, 2.0]), "") == repr(gn.tensor([1.5, 2.0]))
     with pytest.raises(TypeError, match="unsupported format string"):
         format(gn.tensor([1.5, 2.0]), spec or ".2f")
+
+
+def test_adding_datasets_concatenates_them_as_pytorch():
+    sizes = []
+    for lib in (gn, torch):
+        data = lib.utils.data
+        joined = data.TensorDataset(lib.arange(3)) + data.TensorDataset(lib.arange(10, 12))
+        sizes.append([type(joined).__name__, len(joined), int(joined[4][0])])
+    assert sizes[0] == sizes[1] == ["ConcatDataset", 5, 11]

@@ -79,6 +79,12 @@ class Dataset:
         """The samples at ``indices`` (1-D ints), stacked: a tuple of Tensors."""
         return collate([self[int(i)] for i in indices])
 
+    def __add__(self, other):
+        """``a + b`` is ``ConcatDataset([a, b])``, as in PyTorch."""
+        from glassnet.data._iterable import ConcatDataset  # it subclasses Dataset: imported on use
+
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
     """Samples are rows of arrays that share their first dimension.
