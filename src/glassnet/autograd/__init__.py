@@ -1,6 +1,7 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
-from glassnet.autograd import functional
+from glassnet.autograd import function, functional
+from glassnet.autograd._backward_many import backward
 from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
 from glassnet.autograd._function import Function
@@ -14,6 +15,7 @@ from glassnet.autograd._mode import (
     is_grad_enabled,
     no_grad,
     observe,
+    set_detect_anomaly,
     set_grad_enabled,
 )
 from glassnet.autograd._tensor import Tensor
@@ -26,8 +28,10 @@ __all__ = [
     "OpEvent",
     "Tensor",
     "Variable",
+    "backward",
     "detect_anomaly",
     "enable_grad",
+    "function",
     "functional",
     "grad",
     "gradcheck",
@@ -36,6 +40,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "observe",
+    "set_detect_anomaly",
     "set_grad_enabled",
     "unbroadcast",
 ]

@@ -64,7 +64,11 @@ def apply_ctx_style(cls, args, kwargs):
     needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx = FunctionCtx(needs)
     with no_grad():
-        out = cls.forward(ctx, *args, **kwargs)
+        if _separate_setup(cls):  # PyTorch ≥ 2.0: forward(*args), then setup_context(ctx, inputs, output)
+            out = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
     if isinstance(out, (tuple, list)):
         return _link_outputs(cls, ctx, args, tuple(out))
     if not isinstance(out, Tensor):
@@ -79,6 +83,12 @@ def apply_ctx_style(cls, args, kwargs):
         out._bump_version()
         return out
     return Tensor._wrap(out.array, True, node)
+
+
+def _separate_setup(cls):
+    """Whether ``cls`` (or a base of it below Function) defines ``setup_context``."""
+    return any("setup_context" in vars(k) for k in cls.__mro__ if k.__module__ != __name__
+               and not k.__module__.startswith("glassnet.autograd"))
 
 
 def _is_in(tensor, tensors):

@@ -9,7 +9,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "set_grad_enabled", "observe", "detect_anomaly", "state"]
+           "set_grad_enabled", "observe", "detect_anomaly", "set_detect_anomaly", "state"]
 
 
 class _ThreadGradMode(threading.local):
@@ -210,6 +210,25 @@ class observe:
 
     def __exit__(self, *exc):
         state.observers.remove(self.callback)
+        state.refresh()
+        return False
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection on or off now (PyTorch's ``set_detect_anomaly(mode)``); used
+    as a context manager it restores the previous setting on exit. ``check_nan`` is
+    accepted: glassnet checks for NaN and Inf whenever detection is on."""
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = state.anomaly
+        state.anomaly = bool(mode)
+        state.refresh()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self.prev
         state.refresh()
         return False
 
