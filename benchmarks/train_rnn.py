@@ -258,6 +258,22 @@ def _step_rows(runs):
     return rows, worst
 
 
+# A measured dead end, kept in the report so that it is not tried again blindly (issue #20).
+NUMBA_GATES_NOTE = (
+    "numba for the LSTM's gate arithmetic (issue #20, measured 2026-12-06 15:30–15:45 UTC, float32, N 100, "
+    "H 128; not kept): one numba loop doing a step's whole gate arithmetic after the GEMM (four tanh, c, "
+    "tanh c, h and the six products saved for backward) took 1,148 µs per step at 1 thread and 563 µs "
+    "with `parallel=True` at 2, against 70 µs for the kernel's NumPy sequence — numba calls the C "
+    "library's scalar `tanh` (no SVML here) while NumPy's `tanh` is vectorised. NumPy's `tanh` over the "
+    "four blocks and over c, with the rest of the step in two numba loops, took 51 µs; in the whole "
+    "training step (LSTM 32→128, sequence 40, Linear, cross-entropy, SGD; 5 processes × 15 steps, "
+    "interleaved) 28.8 ms against 29.6 ms for `lstm_scan_fused` at 1 thread (3 %; fusing the backward "
+    "step's products as well: 28.8 ms, no further gain), the same bits in float32. At 2 threads the "
+    "machine was too loaded (1-minute load 5–8) for a step time to mean anything. 3 % does not move the "
+    "2-thread LSTM row (goal ≤ 1.0 × PyTorch) and would make every process's first LSTM call import "
+    "and start numba (~0.5 s with a warm cache), so the kernel tier keeps its NumPy scan.")
+
+
 def render(runs, quick):
     """The report section from ``runs`` = :func:`run_cases`'s ``{threads: [steps, glassnet
     training, torch training]}``."""
@@ -277,6 +293,7 @@ def render(runs, quick):
             f"step run: {loads}" + (" — QUICK SMOKE RUN_" if quick else "_") +
             f"\n\nGoal: step time ≤ {GOAL} × PyTorch, per BLAS/OpenMP thread count:\n\n"
             + goal_lines(worst, GOAL) + "\n\n" + (TWO_THREADS_NOTE + "\n\n" if max(runs) > 1 else "") +
+            NUMBA_GATES_NOTE + "\n\n" +
             f"### One training step, hidden {H}, sequence {T}, batch {N}, float32 (median ms)\n\n"
             "Step = zero grads, forward, Linear on the last hidden state, cross-entropy, "
             "backward. *Reference tier*: the same glassnet step under "
