@@ -486,6 +486,38 @@ def more_ops(O):  # noqa: E741 - O builds one OpSpec, as in op_registry
         O("rot90_k3_dims", lambda x: gn.rot90(x, -1, (1, 2)), lambda x: _np_rot90(x, -1, (1, 2)),
           lambda x: t().rot90(x, -1, (1, 2)), "rot90", shapes=(((2, 3, 2),),), large=((3, 4, 5),)),
         O("rot90_k2", lambda x: x.rot90(2), lambda x: np.rot90(x, 2), SAME_, "rot90", shapes=ND2),
+        # -- more: rsub, row_stack, running trapezoids, diagonal and index reductions, polygamma ----
+        O("rsub", lambda x, y: gn.rsub(x, y, alpha=2), lambda x, y: y - 2 * x, lambda x, y: t().rsub(x, y,
+                                                                                                     alpha=2),
+          "rsub", 2, shapes=BINARY),
+        O("row_stack", lambda a, b: gn.row_stack((a, b)), lambda a, b: np.vstack((a, b)),
+          lambda a, b: t().row_stack((a, b)), "row_stack", 2, shapes=(((2,), (2,)), ((3, 2), (1, 2))),
+          large=((4, 5), (3, 5))),
+        O("cumulative_trapezoid", gn.cumulative_trapezoid, _np_cumulative_trapezoid,
+          lambda y: t().cumulative_trapezoid(y), "cumulative_trapezoid", shapes=ND1),
+        O("cumulative_trapezoid_x", lambda y, x: gn.cumulative_trapezoid(y, x, dim=0),
+          lambda y, x: _np_cumulative_trapezoid(y, x, 0), lambda y, x: t().cumulative_trapezoid(y, x, dim=0),
+          "cumulative_trapezoid", 2, "smooth", shapes=(((3, 2), (3,)), ((4,), (4,))), large=((5, 4), (5,))),
+        O("diagonal_scatter", lambda x, s: gn.diagonal_scatter(x, s, 1), lambda x, s: _np_diagonal_set(x, s,
+                                                                                                       1),
+          lambda x, s: t().diagonal_scatter(x, s, 1), "diagonal_scatter", 2, shapes=(((3, 4), (3,)), ((3, 2),
+                                                                                                      (1,))),
+          large=((5, 6), (5,))),
+        O("diagonal_scatter_dims", lambda x, s: x.diagonal_scatter(s, 0, 0, 2), _np_diagonal_set_0_2, SAME_,
+          "diagonal_scatter", 2, shapes=(((2, 3, 2), (3, 2)),), large=((4, 3, 4), (3, 4))),
+        O("index_reduce_amax", lambda x, s: x.index_reduce(0, _long(_lib(x), [2, 0, 2]), s, "amax"),
+          lambda x, s: _np_index_reduce(x, s, [2, 0, 2],
+                                        np.maximum), _beta(_index_reduce_amax), "index_reduce", 2,
+          shapes=(((3, 2), (3, 2)),), large=((4, 5), (3, 5))),
+        O("index_reduce_mean", lambda x, s: gn.index_reduce(x, 0, _long("gn", [1, 1]), s, "mean",
+                                                            include_self=False),
+          lambda x, s: _np_index_mean(x, s), _beta(lambda x, s: t().index_reduce(x, 0, _long("torch", [1,
+                                                                                                       1]), s,
+                                                                                  "mean",
+                                                                                  include_self=False)),
+          "index_reduce", 2, shapes=(((3, 2), (2, 2)),), large=((4, 5), (2, 5))),
+        O("polygamma_2", lambda x: gn.polygamma(2, x + 2), lambda x: _np_polygamma(2, x + 2),
+          lambda x: _torch_polygamma(2, x + 2), "polygamma", domain="positive"),  # torch's ψ⁽¹⁾ is 3e-10 off
         O("tensor_unfold", lambda x: x.unfold(0, 2, 1), lambda x: _np_unfold(x, 0, 2, 1), SAME_, "unfold",
           shapes=(((3, 2),), ((4,),)), large=((6, 3),)),
         O("tensor_unfold_step_last", lambda x: x.unfold(-1, 2, 2), lambda x: _np_unfold(x, -1, 2, 2), SAME_,
@@ -607,3 +639,78 @@ def _np_unfold(x, axis, size, step):
 
 def _np_cartesian_prod(a, b):
     return np.stack([g.ravel() for g in np.meshgrid(a, b, indexing="ij")], 1)
+
+
+def _np_cumulative_trapezoid(y, x=None, axis=-1):
+    from scipy.integrate import cumulative_trapezoid
+
+    if x is not None and x.ndim == 1 and y.ndim > 1:
+        x = np.expand_dims(x, tuple(range(1, y.ndim)) if axis == 0 else 0)
+        x = np.broadcast_to(x, y.shape)
+    return cumulative_trapezoid(y, x, axis=axis)
+
+
+def _np_diagonal_set(x, s, offset):
+    y = x.copy()
+    k = np.arange(s.shape[-1])
+    y[k + max(-offset, 0), k + max(offset, 0)] = s
+    return y
+
+
+def _np_index_reduce(x, s, idx, pick):
+    y = x.copy()
+    for j, i in enumerate(idx):
+        y[i] = pick(y[i], s[j])
+    return y
+
+
+def _np_index_mean(x, s):
+    y = x.copy()
+    y[1] = s.mean(0)
+    return y
+
+
+def _np_polygamma(n, x):
+    from scipy.special import polygamma
+
+    return polygamma(n, x)
+
+
+def _torch_polygamma(n, x):
+    """torch.polygamma with the derivative ψ⁽ⁿ⁺¹⁾ from SciPy (torch 2.13's is ~1e-10 off in float64,
+    as for digamma's)."""
+    torch = _t()
+
+    class Polygamma(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, v):
+            ctx.save_for_backward(v)
+            return torch.polygamma(n, v)
+
+        @staticmethod
+        def backward(ctx, g):
+            (v,) = ctx.saved_tensors
+            return g * torch.from_numpy(_np_polygamma(n + 1, v.detach().double().numpy())).to(g.dtype)
+
+    return Polygamma.apply(x)
+
+
+def _np_diagonal_set_0_2(x, s):
+    y = x.copy()
+    k = np.arange(min(x.shape[0], x.shape[2]))
+    y[k, :, k] = s.T
+    return y
+
+
+def _index_reduce_amax(x, s):
+    return x.index_reduce(0, _long("torch", [2, 0, 2]), s, "amax")
+
+
+def _beta(run):
+    """PyTorch's index_reduce warns that it is in beta (a UserWarning, an error under pytest here)."""
+    def quiet(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return run(*args)
+
+    return quiet

@@ -104,6 +104,7 @@ KNOWN = {
                     "as for any Python float, PyTorch keeps int64"),
     ("addr", "bool"): "alpha=-1 with bool tensors: glassnet promotes to int64, PyTorch keeps bool",
     ("sgn", "bool"): "sgn of bool: glassnet raises (as sign), PyTorch returns bool",
+    ("rsub", "bool"): "bool − 2·bool: PyTorch raises (use ^ or logical_xor), glassnet subtracts in int64",
     **{(n, "bool"): _BOOL_DIVIDES.format("invalid value in divide") for n in ("alias_divide",
                                                                               "alias_true_divide")},
     **dict.fromkeys([(n, "bool") for n in ("median", "median_dim", "median_method_keepdim")],
@@ -483,6 +484,15 @@ NONDIFF = [
        covers="histc"),
     Nd("unravel_index", lambda x: gn.unravel_index(x, (2, 2)), lambda x: torch.unravel_index(x, (2, 2)),
        dtypes=("int64",), domain="count"),
+    Nd("argwhere", gn.argwhere, torch.argwhere),
+    Nd("histogram", lambda x: gn.histogram(x, 3), lambda x: torch.histogram(x, 3), dtypes=FLOATS),
+    Nd("histogram_range_density", lambda x: x.histogram(4, range=(-1.0, 1.0), density=True),
+       lambda x: x.histogram(4, range=(-1.0, 1.0), density=True), dtypes=FLOATS, covers="histogram"),
+    Nd("bitwise_left_shift", gn.bitwise_left_shift, torch.bitwise_left_shift, 2, dtypes=("int64",),
+       family="broadcast", domain="count"),
+    Nd("bitwise_right_shift", lambda a, b: a >> b, lambda a, b: a >> b, 2, dtypes=("int64",),
+       family="broadcast",
+       domain="count"),
 ]
 
 # Public names of gn.ops that are not ops, with the reason they are not run here.

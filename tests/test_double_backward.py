@@ -26,7 +26,7 @@ FIRST_ORDER_ONLY = {
     # issue #16: digamma's derivative (trigamma) and scatter_reduce's backward are computed on arrays
     "digamma", "scatter_reduce_amax", "scatter_reduce_amin_exclude_self", "scatter_reduce_mean",
     "scatter_reduce_mean_exclude_self", "scatter_reduce_prod", "scatter_reduce_sum",
-    "scatter_reduce_sum_exclude_self",
+    "scatter_reduce_sum_exclude_self", "index_reduce_amax", "index_reduce_mean",
 }
 
 CASES = [pytest.param(spec, shapes, id=f"{spec.name}-{'x'.join(map(str, shapes))}")

@@ -8,6 +8,8 @@ numbers; run under both, the numbers agree. The differentiable functions themsel
 registry lines (tests/more_ops_cases.py); here they are reached as methods.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -383,3 +385,87 @@ def test_is_inference_mode_enabled_follows_the_blocks_as_torch():
         return seen
 
     assert states(gn) == states(torch)
+
+
+# -- more methods, top-level forms of methods, torch.* names that live in nn.functional -----------
+def more_methods(t):
+    x = _x(t, M)
+    i = t.tensor([3, 1, 4, 1, 5])
+    c = x.clone()
+    c.abs_().add_(1).polygamma_(2)
+    r = x.clone().index_reduce_(0, t.tensor([1, 1]), x * 2, "amin", include_self=False)
+    s = t.tensor([5, 6, 7])
+    s <<= 1
+    s >>= t.tensor([1, 2, 0])
+    return [x.mH, x.H, x.adjoint(), x.argwhere(), i.bincount(), i.bitwise_and(6), i.bitwise_or(2),
+            i.bitwise_xor(i), i.bitwise_not(), i << 2, i >> 1, i.bitwise_left_shift(1), x.dist(x * 2, 1),
+            x.histogram(3), x.is_same_size(x[:1]), x.is_conj(), x.is_neg(), x.is_shared(),
+            x.conj_physical(), x.resolve_conj(), x.resolve_neg(), c, r, s,
+            x.new_empty_strided((2, 2), (2, 1)).shape]
+
+
+def top_level_forms(t):
+    x = _x(t, M)
+    z = x.clone()
+    t.zero_(z)
+    return [t.detach(x), t.fill(x, 2.5), z, t.is_same_size(x, z), t.is_signed(x), t.is_inference(x),
+            t.get_device(x), t.scalar_tensor(3), t.scalar_tensor(2,
+                                                                 dtype=t.float64), t.typename(x) == x.type(),
+            t.rsub(x, 1.0), t.row_stack([x, x]), t.argwhere(x > 0), t.cumulative_trapezoid(x, dim=0),
+            t.diagonal_scatter(x, x[:, 0] * 0, 0), t.histogram(x, 2).hist, t.polygamma(2, x.abs() + 1),
+            t.bitwise_left_shift(t.tensor([1, 2]), 3), t.bitwise_right_shift(t.tensor([8, 9]), 2)]
+
+
+def functional_names_at_the_top(t):
+    x = t.arange(32, dtype=t.float64).reshape(1, 2, 4, 4) / 10
+    w = t.ones(3, 2, 2, 2, dtype=t.float64) / 7
+    v = t.arange(12, dtype=t.float64).reshape(3, 4) / 5
+    return [t.conv2d(x, w, padding=1), t.max_pool2d(x, 2), t.avg_pool1d(x[0], 2), t.pixel_shuffle(
+        t.arange(16, dtype=t.float64).reshape(1, 4, 2, 2), 2), t.cosine_similarity(v, v + 1), t.pdist(v),
+        t.pairwise_distance(v, v * 2), t.threshold(v, 1.0, -1.0), t.selu(v - 1), t.celu(v - 1),
+        t.hardshrink(v - 1), t.layer_norm(v, (4,)), t.group_norm(x, 2), t.dropout(v, 0.5, False)]
+
+
+SCENARIOS_MORE = [more_methods, top_level_forms, functional_names_at_the_top]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS_MORE, ids=lambda f: f.__name__)
+def test_more_scenarios_equal_torch(scenario):
+    ours = _numbers(scenario(gn))
+    with warnings.catch_warnings():  # PyTorch: "index_reduce() is in beta"
+        warnings.filterwarnings("ignore", "index_reduce", UserWarning)
+        theirs = _numbers(scenario(torch))
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape, (scenario.__name__, a, b)
+        np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-12, atol=1e-14,
+                                   err_msg=scenario.__name__)
+
+
+def test_range_includes_its_end_and_warns_as_torch():
+    with pytest.warns(UserWarning, match="deprecated"):
+        theirs = torch.range(0, 1, 0.25)
+    with pytest.warns(gn.GlassnetWarning, match="deprecated"):
+        ours = gn.range(0, 1, 0.25)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == gn.float32
+
+
+def test_anomaly_and_warn_always_switches():
+    assert gn.is_anomaly_enabled() is False
+    try:
+        gn.set_anomaly_enabled(True)
+        assert gn.is_anomaly_enabled() is True
+        with pytest.raises(gn.GlassnetError, match="log"):
+            gn.log(gn.tensor([-1.0]))
+    finally:
+        gn.set_anomaly_enabled(False)
+    assert gn.is_anomaly_enabled() is False
+    gn.set_warn_always(True)
+    assert gn.is_warn_always_enabled() is True
+    gn.set_warn_always(False)
+
+
+def test_functional_names_at_the_top_are_nn_functional_itself():
+    for name in ("conv2d", "dropout", "layer_norm", "cosine_similarity", "pixel_shuffle"):
+        assert getattr(gn, name) is getattr(gn.nn.functional, name)

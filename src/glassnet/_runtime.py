@@ -10,15 +10,18 @@ Python, or use threadpoolctl, to change those).
 import os
 
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._mode import state
 
 __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
-           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled"]
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled", "set_warn_always",
+           "is_warn_always_enabled", "set_anomaly_enabled", "is_anomaly_enabled"]
 
 
 class _Settings:
     threads = None  # None: not set; the CPU count is reported
     interop_threads = None
     deterministic = False
+    warn_always = False
 
 
 _settings = _Settings()
@@ -76,3 +79,24 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 def are_deterministic_algorithms_enabled():
     """What :func:`use_deterministic_algorithms` was last given (False until then)."""
     return _settings.deterministic
+
+
+def set_warn_always(flag):
+    """Recorded (glassnet's warnings follow Python's ``warnings`` filters)."""
+    _settings.warn_always = bool(flag)
+
+
+def is_warn_always_enabled():
+    return _settings.warn_always
+
+
+def set_anomaly_enabled(mode, check_nan=True):
+    """Switch anomaly detection on or off for the rest of the program (``detect_anomaly``
+    without a ``with`` block): the first op that makes NaN/Inf then raises, naming itself."""
+    state.anomaly = bool(mode)
+    state.refresh()
+
+
+def is_anomaly_enabled():
+    """True while anomaly detection is on (``detect_anomaly`` or ``set_anomaly_enabled``)."""
+    return state.anomaly

@@ -211,6 +211,21 @@ class MoreInPlaceMethods:
         acos_, asin_, atan_, asinh_, acosh_, atanh_, atan2_, trunc_)
     not_equal_, greater_, greater_equal_, less_, less_equal_ = ne_, gt_, ge_, lt_, le_
 
+    def bitwise_left_shift_(self, other):
+        return self._inplace("bitwise_left_shift_", _ops().bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other):
+        return self._inplace("bitwise_right_shift_", _ops().bitwise_right_shift, other)
+
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
+
+    def polygamma_(self, n):
+        return self._inplace("polygamma_", lambda b: _ops().polygamma(n, b))
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        return self._inplace("index_reduce_", lambda b, s: _ops().index_reduce(
+            b, dim, index, s, reduce, include_self=include_self), source)
+
     def round_(self, decimals=0):
         return self._inplace("round_", lambda b: _ops().round(b, decimals))
 

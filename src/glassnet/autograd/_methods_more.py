@@ -143,7 +143,89 @@ class MoreTorchMethods(StorageMethods):
     def isposinf(self):
         return _ops().isposinf(self)
 
+    def polygamma(self, n):
+        return _ops().polygamma(n, self)
+
+    def bitwise_and(self, other):
+        return _ops().bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _ops().bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _ops().bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _ops().bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return _ops().bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _ops().bitwise_right_shift(self, other)
+
+    def __lshift__(self, other):
+        return _ops().bitwise_left_shift(self, other)
+
+    def __rshift__(self, other):
+        return _ops().bitwise_right_shift(self, other)
+
+    def argwhere(self):
+        return _ops().argwhere(self)
+
+    def bincount(self, weights=None, minlength=0):
+        return _ops().bincount(self, weights, minlength)
+
+    def dist(self, other, p=2):
+        return _ops().dist(self, other, p)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+        return _ops().histogram(self, bins, range=range, weight=weight, density=density)
+
+    def is_same_size(self, other):
+        return tuple(self.shape) == tuple(other.shape)
+
+    @property
+    def mH(self):  # noqa: N802  (PyTorch's name)
+        """The last two axes swapped (conjugated for complex tensors; real ones are their own)."""
+        return _ops().swapaxes(self, -1, -2).conj()
+
+    @property
+    def H(self):  # noqa: N802
+        """The conjugate transpose of a matrix."""
+        return _ops().t(self).conj()
+
+    def adjoint(self):
+        return self.mH
+
+    def conj_physical(self):
+        return self.conj()
+
+    def resolve_conj(self):
+        return self
+
+    def resolve_neg(self):
+        return self
+
+    def is_conj(self):
+        """False: glassnet conjugates eagerly (no lazy conjugate bit)."""
+        return False
+
+    def is_neg(self):
+        """False: glassnet negates eagerly (no lazy negative bit)."""
+        return False
+
+    def is_shared(self):
+        """False: glassnet's tensors are in this process's memory (see ``share_memory_``)."""
+        return False
+
     # -- writing by index (out of place; the in-place forms end in _) ------------------------
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return _ops().index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return _ops().diagonal_scatter(self, src, offset, dim1, dim2)
+
     def index_add(self, dim, index, source, *, alpha=1):
         return _ops().index_add(self, dim, index, source, alpha=alpha)
 

@@ -94,6 +94,11 @@ class StorageMethods:
             return self.new_tensor(args[0], dtype=dtype, device=device)
         raise GlassnetTypeError(f"new: expected sizes (ints) or one sequence of values, got {args!r}")
 
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of ``size`` (glassnet lays it out contiguously; ``stride`` is
+        accepted, as the values are uninitialised either way)."""
+        return self.new_empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` after backward has accumulated this leaf's ``.grad`` (for
         optimisers that step inside backward). Returns a handle whose ``remove()`` undoes it."""

@@ -147,6 +147,18 @@ from glassnet.ops._math import (
     square,
     trunc,
 )
+from glassnet.ops._misc_more import (
+    argwhere,
+    bitwise_left_shift,
+    bitwise_right_shift,
+    cumulative_trapezoid,
+    diagonal_scatter,
+    histogram,
+    index_reduce,
+    polygamma,
+    row_stack,
+    rsub,
+)
 from glassnet.ops._pointwise_more import (
     addcdiv,
     addcmul,
@@ -335,6 +347,8 @@ __all__ = [
     "slice_scatter", "std_mean", "subtract", "swapdims", "take", "tensor_split", "tensordot", "trapezoid",
     "trapz", "tril_indices", "triu_indices", "true_divide", "unique", "unique_consecutive", "unravel_index",
     "unfold", "vander", "var_mean", "vdot", "vsplit", "xlogy",
+    "argwhere", "bitwise_left_shift", "bitwise_right_shift", "cumulative_trapezoid", "diagonal_scatter",
+    "histogram", "index_reduce", "polygamma", "row_stack", "rsub",
 ]
 
 _install_ops(_sys.modules[__name__])
