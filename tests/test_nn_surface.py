@@ -197,6 +197,8 @@ def test_embedding_bag_refuses_what_pytorch_refuses():
         bag(idx, gn.tensor([0]), per_sample_weights=gn.ones(3))
     with pytest.raises(gn.GlassnetValueError, match="mode must be one of"):
         F.embedding_bag(idx, bag.weight, gn.tensor([0]), mode="median")
+    with pytest.raises(gn.GlassnetTypeError, match="weight must be floating point"):
+        F.embedding_bag(idx, gn.tensor([[1, 2], [3, 4], [5, 6], [7, 8]]), gn.tensor([0]))
 
 
 def _text_classifier(nn, vocab=20, dim=4, classes=3):

@@ -18,7 +18,7 @@ import numpy as np
 
 from glassnet import ops
 from glassnet._backend import to_numpy
-from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_fold import constant
@@ -102,6 +102,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2.0, sca
     """
     if mode not in _MODES:
         raise GlassnetValueError(f"embedding_bag: mode must be one of {_MODES}, got {mode!r}")
+    if weight.dtype.kind != "f":
+        raise GlassnetTypeError(f"embedding_bag: the weight must be floating point (float16/32/64), got "
+                                f"{weight.dtype}, as PyTorch")
     if per_sample_weights is not None and mode != "sum":
         raise GlassnetValueError(f"embedding_bag: per_sample_weights is only supported with mode='sum', "
                                  f"got mode={mode!r}")
