@@ -144,3 +144,72 @@ def test_adding_datasets_concatenates_them_as_pytorch():
         joined = data.TensorDataset(lib.arange(3)) + data.TensorDataset(lib.arange(10, 12))
         sizes.append([type(joined).__name__, len(joined), int(joined[4][0])])
     assert sizes[0] == sizes[1] == ["ConcatDataset", 5, 11]
+
+
+def _gradcam(lib):
+    """Grad-CAM's recipe: a forward hook keeps the activations, a full backward hook the
+    gradients of the last convolution; the map is relu(Σ_c mean(grad_c)·act_c)."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.Conv2d(3, 4, 3), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2)).double()
+    rng = np.random.default_rng(3)
+    model.load_state_dict({k: lib.tensor(rng.uniform(-0.5, 0.5, tuple(v.shape)))
+                           for k, v in model.state_dict().items()})
+    store, calls = {}, []
+    target = model[2]
+    target.register_forward_hook(lambda m, inputs, output: store.__setitem__("act", output.detach()))
+
+    def keep(m, grad_input, grad_output):
+        calls.append([None if g is None else tuple(g.shape) for g in grad_input])
+        store["grad"] = grad_output[0].detach()
+
+    target.register_full_backward_hook(keep)
+    image = lib.tensor(rng.standard_normal((1, 1, 6, 6)), requires_grad=True)
+    model(image)[0, 1].backward()
+    weights = store["grad"].mean(dim=(2, 3), keepdim=True)
+    cam = lib.relu((weights * store["act"]).sum(dim=1))
+    return cam.numpy(), calls, image.grad.numpy()
+
+
+def test_full_backward_hook_gives_grad_cam_as_pytorch():
+    ours, theirs = _gradcam(gn), _gradcam(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10, atol=1e-12)
+    assert ours[1] == theirs[1] == [[(1, 3, 6, 6)]]
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("input_requires_grad", [True, False])
+def test_backward_hooks_see_and_replace_gradients_as_pytorch(input_requires_grad):
+    results = []
+    for lib in (gn, torch):
+        layer = lib.nn.Linear(3, 2).double()
+        layer.load_state_dict({"weight": lib.tensor([[1.0, 2.0, -1.0], [0.5, 0.0, 1.0]], dtype=lib.float64),
+                               "bias": lib.tensor([0.1, -0.2], dtype=lib.float64)})
+        seen = []
+        layer.register_full_backward_pre_hook(lambda m, go: (go[0] * 2,))
+        layer.register_full_backward_hook(
+            lambda m, gi, go, seen=seen: seen.append([None if g is None else g.tolist() for g in (*gi, *go)]))
+        if input_requires_grad:
+            layer.register_full_backward_hook(lambda m, gi, go: (gi[0] + 1,))
+        x = lib.tensor([[1.0, 2.0, 3.0]], dtype=lib.float64, requires_grad=input_requires_grad)
+        loss = (layer(x) * lib.tensor([[2.0, 3.0]], dtype=lib.float64)).sum()
+        if input_requires_grad:
+            loss.backward()
+        else:
+            with pytest.warns(UserWarning, match="no input"):
+                loss.backward()
+        results.append([seen, None if x.grad is None else x.grad.tolist(), layer.weight.grad.tolist()])
+    assert results[0] == results[1]
+
+
+def test_the_deprecated_backward_hook_is_refused_with_the_replacement():
+    with pytest.raises(ValueError, match="register_full_backward_hook"):
+        gn.nn.Linear(2, 2).register_backward_hook(lambda m, gi, go: None)
+
+
+def test_replacing_grad_input_of_a_two_input_module_is_refused_by_name():
+    layer = gn.nn.Bilinear(2, 2, 1)
+    layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2, gi[1]))
+    a, b = gn.ones(1, 2, requires_grad=True), gn.ones(1, 2, requires_grad=True)
+    with pytest.raises(ValueError, match="Bilinear: a full backward hook returned a new grad_input"):
+        layer(a, b).sum().backward()

@@ -15,6 +15,7 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._conversion import _as_dtype, _names_device
 from glassnet.autograd._mode import state
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._backward_hooks import BackwardCapture
 from glassnet.nn._parameter import Parameter
 from glassnet.ops._convert import to_device
 
@@ -66,6 +67,8 @@ class Module:
         d["_module_names"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+        d["_backward_pre_hooks"] = {}
         d["training"] = True
 
     # -- registration -----------------------------------------------------------
@@ -115,12 +118,17 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        if not (state.slow_path or self._forward_hooks or self._forward_pre_hooks):
+        if not (state.slow_path or self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:  # PyTorch: a new input, a tuple of them or one value
                 args = result if isinstance(result, tuple) else (result,)
+        capture = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            capture = BackwardCapture(self, args)
+            args = capture.args
         module_stack.append(self)
         try:
             out = self.forward(*args, **kwargs)
@@ -130,7 +138,7 @@ class Module:
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if capture is None else capture.wrap_outputs(out)
 
     def register_forward_pre_hook(self, hook):
         """Call ``hook(module, inputs)`` before every forward; a value it returns replaces
@@ -138,6 +146,28 @@ class Module:
         key = object()
         self._forward_pre_hooks[key] = hook
         return _HookHandle(self._forward_pre_hooks, key)
+
+    def register_full_backward_hook(self, hook):
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        this call's inputs are computed (tuples; None for inputs that need none); a tuple it
+        returns replaces ``grad_input``. See :mod:`glassnet.nn._backward_hooks`."""
+        key = object()
+        self._backward_hooks[key] = hook
+        return _HookHandle(self._backward_hooks, key)
+
+    def register_full_backward_pre_hook(self, hook):
+        """Call ``hook(module, grad_output)`` when the gradients with respect to this call's
+        outputs are computed; a tuple it returns replaces ``grad_output``."""
+        key = object()
+        self._backward_pre_hooks[key] = hook
+        return _HookHandle(self._backward_pre_hooks, key)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated form, whose ``grad_input`` is that of the module's last op
+        only: refused here rather than given other numbers."""
+        raise GlassnetValueError(
+            f"{type(self).__name__}.register_backward_hook: deprecated in PyTorch, where its grad_input is "
+            "the last op's, not the module's; use register_full_backward_hook(hook) (same hook signature)")
 
     def register_forward_hook(self, hook):
         """Call ``hook(module, inputs, output)`` after every forward; returns a handle
