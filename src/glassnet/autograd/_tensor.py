@@ -392,13 +392,6 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
-    def __format__(self, format_spec):
-        """``f"{loss:.4f}"`` formats a 0-d tensor's number, as PyTorch; other tensors take
-        only the empty spec (their repr)."""
-        if self.ndim == 0:
-            return self.item().__format__(format_spec)
-        return object.__format__(self, format_spec)
-
     __hash__ = object.__hash__
 
     # -- in-place updates: see glassnet.autograd._inplace (add_, zero_, x[i] = v, ...) --------

@@ -13,12 +13,13 @@ intermediate arrays a composition would allocate.
 """
 
 import math
+import warnings
 
 from glassnet._backend import get_default_dtype, namespace
 from glassnet._special import erf
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
-from glassnet.ops._convert import normalize_dims
+from glassnet.ops._convert import cast, normalize_dims
 from glassnet.ops._elementwise import constant, exp, mul, sub
 
 __all__ = ["ACTIVATIONS", "Activation", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax",
@@ -304,7 +305,7 @@ def gelu(x, approximate="none"):
     return GELU.apply(x, approximate=approximate)
 
 
-def softmax(x, dim=-1):
+def softmax(x, dim=None, _stacklevel=3, dtype=None):
     """Probabilities along ``dim``: ``exp(x_i) / Σ_j exp(x_j)``, computed stably.
 
     "Stably": ``max_j x_j`` is subtracted first (the result is the same), so large logits
@@ -312,7 +313,9 @@ def softmax(x, dim=-1):
 
     Args:
         x: the input tensor (logits).
-        dim: the dimension to normalise along (default −1, the last).
+        dim: the dimension to normalise along. Without it PyTorch's deprecated implicit
+            choice applies, with its warning: dim 0 for 0-, 1- and 3-D inputs, else 1.
+        dtype: cast ``x`` to this dtype first (PyTorch's keyword).
 
     Shape:
         input ``(*)`` (any shape) → output of the same shape.
@@ -324,7 +327,19 @@ def softmax(x, dim=-1):
         [[0.09   0.2447 0.6652]
          [0.3333 0.3333 0.3333]]
     """
-    return Softmax.apply(x, axis=_one_axis(dim, x.ndim, "softmax"))
+    x = x if dtype is None else cast(x, dtype)
+    return Softmax.apply(x, axis=_one_axis(_implicit(dim, x.ndim, "softmax"), x.ndim, "softmax"))
+
+
+def _implicit(dim, ndim, name):
+    """PyTorch's implicit dim for softmax-like ops called without one (with its warning)."""
+    if dim is not None:
+        return dim
+    dim = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated (in PyTorch too); dim={dim} "
+                  f"was used — change the call to include dim={dim} as an argument", UserWarning,
+                  stacklevel=3)
+    return dim
 
 
 def softmax_with_bias(x, dim, bias):
@@ -333,9 +348,11 @@ def softmax_with_bias(x, dim, bias):
     return Softmax.apply(x, axis=_one_axis(dim, x.ndim, "softmax"), bias=bias)
 
 
-def log_softmax(x, dim=-1):
-    """``log(softmax(x))`` along ``dim``, computed without overflow."""
-    return LogSoftmax.apply(x, axis=_one_axis(dim, x.ndim, "log_softmax"))
+def log_softmax(x, dim=None, _stacklevel=3, dtype=None):
+    """``log(softmax(x))`` along ``dim``, computed without overflow (``dim`` and ``dtype`` as
+    in :func:`softmax`)."""
+    x = x if dtype is None else cast(x, dtype)
+    return LogSoftmax.apply(x, axis=_one_axis(_implicit(dim, x.ndim, "log_softmax"), x.ndim, "log_softmax"))
 
 
 def _one_axis(dim, ndim, op_name):

@@ -355,16 +355,29 @@ def _floating(x, name):
                                 "(x.float() or x.double()), as PyTorch asks")
 
 
-def var(x, dim=None, correction=1, keepdim=False):
-    """Variance over ``dim``, dividing by ``n - correction`` (1: unbiased, as PyTorch)."""
+def var(x, dim=None, correction=1, keepdim=False, *, unbiased=None):
+    """Variance over ``dim``, dividing by ``n - correction`` (1: unbiased, as PyTorch).
+    PyTorch's older ``unbiased=True/False`` is ``correction=1/0``; a bool in ``dim``'s place
+    (``x.var(False)``) is ``unbiased`` too, as PyTorch reads it."""
     _floating(x, "var")
+    dim, correction = _legacy_unbiased(dim, correction, unbiased)
     return _reduce(Var, x, dim, keepdim, "var", correction=correction)
 
 
-def std(x, dim=None, correction=1, keepdim=False):
-    """Standard deviation ``√var(x)`` over ``dim`` (the :class:`Std` primitive)."""
+def std(x, dim=None, correction=1, keepdim=False, *, unbiased=None):
+    """Standard deviation ``√var(x)`` over ``dim`` (the :class:`Std` primitive); ``unbiased``
+    as in :func:`var`."""
     _floating(x, "std")
+    dim, correction = _legacy_unbiased(dim, correction, unbiased)
     return _reduce(Std, x, dim, keepdim, "std", correction=correction)
+
+
+def _legacy_unbiased(dim, correction, unbiased):
+    if isinstance(dim, bool):  # var(input, unbiased): PyTorch's older overload
+        dim, unbiased = None, dim
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    return dim, correction
 
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
