@@ -213,3 +213,13 @@ def test_replacing_grad_input_of_a_two_input_module_is_refused_by_name():
     a, b = gn.ones(1, 2, requires_grad=True), gn.ones(1, 2, requires_grad=True)
     with pytest.raises(ValueError, match="Bilinear: a full backward hook returned a new grad_input"):
         layer(a, b).sum().backward()
+
+
+def test_iterating_a_tensor_gives_its_rows_and_a_0d_tensor_refuses_as_pytorch():
+    rows = [row.tolist() for row in gn.arange(6.0).view(3, 2)]
+    assert rows == [row.tolist() for row in torch.arange(6.0).view(3, 2)]
+    first, second = gn.tensor([[1, 2], [3, 4]])
+    assert (first.tolist(), second.tolist()) == ([1, 2], [3, 4])
+    for lib in (gn, torch):
+        with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+            list(lib.tensor(3.0))

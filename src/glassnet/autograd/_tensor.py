@@ -339,6 +339,13 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
             raise GlassnetTypeError("len() of a 0-d tensor")
         return self.array.shape[0]
 
+    def __iter__(self):
+        """The sub-tensors along the first axis, ``x[0], x[1], …`` (as PyTorch; a 0-d tensor
+        raises instead of yielding nothing)."""
+        if self.ndim == 0:
+            raise GlassnetTypeError("iteration over a 0-d tensor (use .item() for its number)")
+        return (self[i] for i in range(self.array.shape[0]))
+
     # -- conversion (to, type, float, cpu, …: see glassnet.autograd._conversion) --
     def numpy(self):
         """The data as a NumPy array (shared memory on the CPU; a copy from a GPU)."""
@@ -391,6 +398,13 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __format__(self, format_spec):
+        """``f"{loss:.4f}"`` formats a 0-d tensor's number, as PyTorch; other tensors take
+        only the empty spec (their repr)."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     __hash__ = object.__hash__
 
