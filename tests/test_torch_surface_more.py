@@ -469,3 +469,55 @@ def test_anomaly_and_warn_always_switches():
 def test_functional_names_at_the_top_are_nn_functional_itself():
     for name in ("conv2d", "dropout", "layer_norm", "cosine_similarity", "pixel_shuffle"):
         assert getattr(gn, name) is getattr(gn.nn.functional, name)
+
+
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window", "bartlett_window",
+                                  "kaiser_window"])
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 8])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_window_functions_equal_torch(name, length, periodic):
+    ours, theirs = getattr(gn, name)(length, periodic), getattr(torch, name)(length, periodic)
+    assert ours.dtype == gn.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-7)
+    wide = getattr(gn, name)(length, periodic, dtype=gn.float64).numpy()
+    np.testing.assert_allclose(wide, getattr(torch, name)(length, periodic, dtype=torch.float64).numpy(),
+                               rtol=1e-12, atol=1e-14)
+
+
+def odds(t):
+    x = t.arange(6, dtype=t.float64).reshape(2, 3)
+    y = x.clone()
+    y.apply_(lambda v: v * v - 1)
+    z = x.clone()
+    z.map_(t.tensor([1.0, 2.0, 3.0], dtype=t.float64), lambda a, b: a * 10 + b)
+    a = np.arange(4.0)
+    shared = t.asarray(a)
+    a[0] = 7.0  # shared memory: the tensor sees it
+    return [y, z, x.t().dim_order(), x.dim_order(), x.is_set_to(x), x.is_set_to(x[:1]), shared,
+            t.asarray(a, copy=True), t.asarray([1, 2]).dtype == t.int64, t.empty_strided((2, 3), (1,
+                                                                                                  2)).shape]
+
+
+def test_odds_equal_torch():
+    ours, theirs = _numbers(odds(gn)), _numbers(odds(torch))
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-12)
+
+
+def test_set_default_tensor_type_and_bfloat16():
+    assert gn.set_flush_denormal(True) is False  # glassnet cannot switch it: "not supported", as PyTorch says
+    try:
+        gn.set_default_tensor_type(gn.DoubleTensor)
+        assert gn.tensor([1.5]).dtype == gn.float64
+        gn.set_default_tensor_type("torch.FloatTensor")
+        assert gn.tensor([1.5]).dtype == gn.float32
+    finally:
+        gn.set_default_dtype(gn.float32)
+    if not gn.cuda.is_available():
+        with pytest.raises(RuntimeError, match="no CUDA GPU"):
+            gn.set_default_tensor_type("torch.cuda.FloatTensor")
+    with pytest.raises(gn.GlassnetError, match="no bfloat16"):
+        gn.ones(2).bfloat16()
+    with pytest.raises(gn.GlassnetError, match="copy=False"):
+        gn.asarray([1, 2], copy=False)

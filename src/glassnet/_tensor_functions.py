@@ -13,7 +13,8 @@ from glassnet.autograd._tensor import Tensor
 from glassnet.ops._convert import clone
 
 __all__ = ["detach", "fill", "zero_", "is_same_size", "is_signed", "is_inference", "get_device", "typename",
-           "scalar_tensor", "range"]
+           "scalar_tensor", "range", "asarray", "empty_strided", "set_flush_denormal",
+           "set_default_tensor_type"]
 
 
 def _tensor(x, name):
@@ -76,3 +77,51 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
     values = start + step * np.arange(max(count, 0), dtype=np.float64)
     t = Tensor(values.astype(np.dtype(dtype or get_default_dtype())))
     return (t if device is None else t.to(device)).requires_grad_(requires_grad)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """PyTorch's ``asarray``: ``obj`` as a tensor, sharing memory where it can (as
+    :func:`glassnet.as_tensor`) unless ``copy=True``; ``copy=False`` refuses a needed copy."""
+    from glassnet._creation import as_tensor
+
+    t = as_tensor(obj, dtype=dtype, device=device)
+    shares = isinstance(obj, Tensor) and t.array is obj.array or (
+        isinstance(obj, np.ndarray) and np.shares_memory(t.array, obj))
+    if copy is False and not shares:
+        raise GlassnetTypeError("asarray: copy=False, but this input needs a copy (another dtype, device "
+                                "or a "
+                                "Python sequence)")
+    if copy and shares:
+        t = clone(t).detach()
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, **_):
+    """An uninitialised tensor of ``size`` (laid out contiguously; ``stride`` is accepted as the
+    values are uninitialised either way)."""
+    t = Tensor(np.empty(tuple(size), dtype=np.dtype(dtype or get_default_dtype())))
+    return (t if device is None else t.to(device)).requires_grad_(requires_grad)
+
+
+def set_flush_denormal(mode):
+    """False: glassnet cannot switch the CPU's denormal flushing (PyTorch returns False where it
+    is not supported too); nothing changes."""
+    return False
+
+
+def set_default_tensor_type(t):
+    """PyTorch's legacy switch: ``torch.FloatTensor`` / ``'torch.DoubleTensor'`` set the default
+    float dtype; a CUDA type raises without a GPU, as PyTorch does."""
+    from glassnet._backend import set_default_dtype
+    from glassnet._dtypes import dtype_named
+
+    name = t if isinstance(t, str) else getattr(t, "__name__", str(t))
+    if "cuda" in name:
+        from glassnet._device import require_gpu
+
+        require_gpu("set_default_tensor_type")
+    dtype = dtype_named(name.replace("cuda.", ""))
+    if np.dtype(dtype).kind != "f":
+        raise GlassnetTypeError(f"set_default_tensor_type: only floating types can be the default, got "
+                                f"{name}")
+    set_default_dtype(dtype)

@@ -390,6 +390,20 @@ class MoreInPlaceMethods:
         made; worker processes receive copies)."""
         return self
 
+    def apply_(self, callable):  # noqa: A002  (PyTorch's name)
+        """Replace each element ``v`` by ``callable(v)`` (a Python function, element by element:
+        slow, as PyTorch's; not differentiable)."""
+        mapped = np.vectorize(callable, otypes=[self.dtype])(np.asarray(self.array)) if self.numel() else None
+        return self if mapped is None else self._fill_with("apply_", mapped)
+
+    def map_(self, tensor, callable):  # noqa: A002
+        """Replace each element ``v`` by ``callable(v, w)``, ``w`` the element of ``tensor``
+        (broadcast to this tensor's shape) at the same place; not differentiable."""
+        other = np.broadcast_to(np.asarray(tensor.array), self.shape)
+        if not self.numel():
+            return self
+        return self._fill_with("map_", np.vectorize(callable, otypes=[self.dtype])(np.asarray(self.array), other))
+
     # -- random fillers (a gradient of zero flows back, as for uniform_/normal_) -----------------
     def random_(self, from_=0, to=None, *, generator=None):
         """Whole numbers drawn uniformly from ``[from_, to)``; ``random_(to)`` is ``[0, to)``;

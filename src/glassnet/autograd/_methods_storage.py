@@ -94,6 +94,23 @@ class StorageMethods:
             return self.new_tensor(args[0], dtype=dtype, device=device)
         raise GlassnetTypeError(f"new: expected sizes (ints) or one sequence of values, got {args!r}")
 
+    def dim_order(self):
+        """The dimensions from the outermost in memory to the innermost (largest stride first)."""
+        strides = self.stride()
+        return tuple(sorted(range(self.ndim), key=lambda d: (-strides[d], d)))
+
+    def is_set_to(self, other):
+        """True if both read the same memory the same way (address, shape and strides)."""
+        return (self.data_ptr() == other.data_ptr() and tuple(self.shape) == tuple(other.shape)
+                and self.stride() == other.stride())
+
+    def bfloat16(self, memory_format=None):
+        """Raises: NumPy has no bfloat16 (``gn.bfloat16`` says the same); use ``.float()`` or
+        ``.half()``."""
+        raise GlassnetTypeError("bfloat16: glassnet computes with NumPy dtypes and NumPy has no bfloat16; "
+                                "use "
+                                ".float() (float32) or .half() (float16)")
+
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
         """An uninitialised tensor of ``size`` (glassnet lays it out contiguously; ``stride`` is
         accepted, as the values are uninitialised either way)."""
