@@ -572,5 +572,104 @@ def forward_forward(torch):
     return {"log": log, "predicted": net.predict(x), "error": error, "x_neg": x_neg}
 
 
+def char_rnn_generation(torch):
+    """"Generating Names with a Character-Level RNN": a category one-hot concatenated with
+    the letter and the hidden state, i2h / i2o / o2o with dropout and LogSoftmax, target
+    letters made 2-D with unsqueeze_(-1), the loss summed step by step from loss = 0, the
+    manual update p.data.add_(p.grad.data, alpha=-lr), and sampling by topk until EOS."""
+    nn = torch.nn
+    all_letters = "abcdefghijklmnopqrstuvwxyz"
+    n_letters = len(all_letters) + 1  # + EOS
+    categories = ["Italian", "Japanese"]
+    names = {"Italian": ["rossi", "conti"], "Japanese": ["sato", "abe"]}
+
+    class RNN(nn.Module):
+        def __init__(self, input_size, hidden_size, output_size):
+            super(RNN, self).__init__()
+            self.hidden_size = hidden_size
+            self.i2h = nn.Linear(len(categories) + input_size + hidden_size, hidden_size)
+            self.i2o = nn.Linear(len(categories) + input_size + hidden_size, output_size)
+            self.o2o = nn.Linear(hidden_size + output_size, output_size)
+            self.dropout = nn.Dropout(0.1)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, category, input, hidden):
+            input_combined = torch.cat((category, input, hidden), 1)
+            hidden = self.i2h(input_combined)
+            output = self.i2o(input_combined)
+            output_combined = torch.cat((hidden, output), 1)
+            output = self.o2o(output_combined)
+            output = self.dropout(output)
+            output = self.softmax(output)
+            return output, hidden
+
+        def initHidden(self):
+            return torch.zeros(1, self.hidden_size)
+
+    def categoryTensor(category):
+        tensor = torch.zeros(1, len(categories))
+        tensor[0][categories.index(category)] = 1
+        return tensor
+
+    def inputTensor(line):
+        tensor = torch.zeros(len(line), 1, n_letters)
+        for li in range(len(line)):
+            tensor[li][0][all_letters.find(line[li])] = 1
+        return tensor
+
+    def targetTensor(line):
+        letter_indexes = [all_letters.find(line[li]) for li in range(1, len(line))]
+        letter_indexes.append(n_letters - 1)
+        return torch.LongTensor(letter_indexes)
+
+    torch.set_default_dtype(torch.float64)
+    rnn = load_weights(torch, RNN(n_letters, 6, n_letters), seed=87)
+    rnn.train()
+    rnn.dropout.p = 0.0
+    criterion = nn.NLLLoss()
+    learning_rate = 0.05
+
+    def train(category_tensor, input_line_tensor, target_line_tensor):
+        target_line_tensor.unsqueeze_(-1)
+        hidden = rnn.initHidden()
+        rnn.zero_grad()
+        loss = 0
+        for i in range(input_line_tensor.size(0)):
+            output, hidden = rnn(category_tensor, input_line_tensor[i], hidden)
+            l = criterion(output, target_line_tensor[i])
+            loss += l
+        loss.backward()
+        for p in rnn.parameters():
+            p.data.add_(p.grad.data, alpha=-learning_rate)
+        return output, loss.item() / input_line_tensor.size(0)
+
+    losses = []
+    for it in range(2):
+        for category in categories:
+            for line in names[category]:
+                losses.append(train(categoryTensor(category), inputTensor(line), targetTensor(line))[1])
+
+    def sample(category, start_letter="a", max_length=6):
+        with torch.no_grad():
+            category_tensor = categoryTensor(category)
+            input = inputTensor(start_letter)
+            hidden = rnn.initHidden()
+            output_name = start_letter
+            for i in range(max_length):
+                output, hidden = rnn(category_tensor, input[0], hidden)
+                topv, topi = output.topk(1)
+                topi = topi[0][0]
+                if topi == n_letters - 1:
+                    break
+                letter = all_letters[topi]
+                output_name += letter
+                input = inputTensor(letter)
+            return output_name
+
+    rnn.eval()
+    return {"losses": losses, "samples": [sample(c, s) for c in categories for s in "rsa"],
+            "target": targetTensor("abe").unsqueeze_(-1)}
+
+
 PROGRAMS = {f.__name__: f for f in (dqn, neural_style_gatys, transfer_learning, char_rnn_classification,
-                                    text_classification, vae, forward_forward)}
+                                    char_rnn_generation, text_classification, vae, forward_forward)}
