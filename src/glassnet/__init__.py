@@ -12,6 +12,7 @@ import numpy as _np
 
 from glassnet import kernels, ops
 from glassnet._backend import Generator, get_default_dtype, manual_seed, set_default_dtype
+from glassnet._backend import _generator as default_generator
 from glassnet._creation import (
     arange,
     as_tensor,
@@ -37,6 +38,13 @@ from glassnet._creation import (
     zeros_like,
 )
 from glassnet._device import device, get_default_device, set_default_device
+from glassnet._dtype_rules import (
+    can_cast,
+    get_float32_matmul_precision,
+    promote_types,
+    result_type,
+    set_float32_matmul_precision,
+)
 from glassnet._dtypes import (
     bool,
     bool_,
@@ -537,6 +545,7 @@ __all__ = [
     "broadcast_tensors",
     "broadcast_to",
     "bucketize",
+    "can_cast",
     "cartesian_prod",
     "cat",
     "cdist",
@@ -578,6 +587,7 @@ __all__ = [
     "cumsum",
     "cumulative_trapezoid",
     "data",
+    "default_generator",
     "deg2rad",
     "det",
     "detach",
@@ -650,6 +660,7 @@ __all__ = [
     "get_default_device",
     "get_default_dtype",
     "get_device",
+    "get_float32_matmul_precision",
     "get_num_interop_threads",
     "get_num_threads",
     "get_rng_state",
@@ -802,6 +813,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "promote_types",
     "put",
     "qr",
     "quantile",
@@ -824,6 +836,7 @@ __all__ = [
     "repeat",
     "repeat_interleave",
     "reshape",
+    "result_type",
     "rms_norm",
     "roll",
     "rot90",
@@ -846,6 +859,7 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_default_tensor_type",
+    "set_float32_matmul_precision",
     "set_flush_denormal",
     "set_grad_enabled",
     "set_num_interop_threads",
