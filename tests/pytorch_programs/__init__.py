@@ -14,6 +14,7 @@ from pytorch_programs import (
     examples_learning,
     examples_nn,
     examples_seq,
+    examples_small,
     examples_tutorials,
     examples_vision,
     legacy,
@@ -31,4 +32,4 @@ __all__ = ["PROGRAMS", "load_weights"]
 PROGRAMS = {**basics.PROGRAMS, **legacy.PROGRAMS, **linear_algebra.PROGRAMS, **models.PROGRAMS,
             **optimisers.PROGRAMS, **probabilistic.PROGRAMS, **sequences.PROGRAMS,
             **examples_nn.PROGRAMS, **examples_vision.PROGRAMS, **examples_learning.PROGRAMS,
-            **examples_tutorials.PROGRAMS, **examples_seq.PROGRAMS}
+            **examples_tutorials.PROGRAMS, **examples_seq.PROGRAMS, **examples_small.PROGRAMS}
