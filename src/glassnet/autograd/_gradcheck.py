@@ -97,14 +97,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exceptio
         True
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    try:
+
+    def check():
         _check_inputs(inputs)
         analytic, weights = _analytic(fn, inputs, seed)
         for i, got in enumerate(analytic):
-            if got is None:
-                continue
-            expected = numerical_grad(fn, inputs, i, weights, eps)
-            _compare(got, expected, atol, rtol, f"input {i}")
+            if got is not None:
+                _compare(got, numerical_grad(fn, inputs, i, weights, eps), atol, rtol, f"input {i}")
+
+    return _verdict(check, raise_exception)
+
+
+def _verdict(check, raise_exception):
+    """True if ``check()`` passes; its :class:`GradcheckError` raised, or False."""
+    try:
+        check()
     except GradcheckError:
         if raise_exception:
             raise
@@ -128,7 +135,8 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exce
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     leaves = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
-    try:
+
+    def check():
         _check_inputs(inputs)
         rng = np.random.default_rng(seed)
         with no_grad():
@@ -139,11 +147,8 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, raise_exce
         for i, (t, got) in enumerate(zip(leaves, analytic, strict=True)):
             expected = _numerical_second(fn, inputs, leaves, weights, directions, t, eps)
             _compare(got, expected, atol, rtol, f"second derivative, input {i}")
-    except GradcheckError:
-        if raise_exception:
-            raise
-        return False
-    return True
+
+    return _verdict(check, raise_exception)
 
 
 def _directional_gradient(fn, inputs, leaves, weights, directions, create_graph):

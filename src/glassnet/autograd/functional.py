@@ -112,10 +112,11 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), J·v)``, by the double-vjp trick (see the module doc).
 
     Example:
-        >>> x = gn.tensor([1.0, 2.0])
-        >>> out, g = gn.autograd.functional.jvp(lambda a: a ** 2, x, gn.ones(2))
-        >>> g.tolist()
-        [2.0, 4.0]
+        >>> x = gn.tensor([1.0, 2.0])            # f(a) = (a₀·a₁, a₀ + a₁): J = [[a₁, a₀], [1, 1]]
+        >>> _, jv = gn.autograd.functional.jvp(lambda a: gn.stack([a[0] * a[1], a.sum()]), x,
+        ...                                    gn.tensor([1.0, 0.0]))
+        >>> jv.tolist()                          # J's first column
+        [2.0, 1.0]
     """
     in_tuple, xs = _leaves(inputs, "jvp")
     vs = _check_v(v if v is not None else _ones_for(xs, "jvp"), xs, "jvp")
