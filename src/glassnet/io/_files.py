@@ -284,10 +284,10 @@ def load(path, key_map=None, map_location=None, weights_only=None, mmap=None, **
             is read, and each tensor against the file's CRC-32 checksums when it has them.
         key_map: renames entries (optional): a dict ``{name in file: name wanted}`` or a
             callable ``name -> new name or None``.
-        map_location, weights_only, mmap: PyTorch's ``torch.load`` keywords, accepted:
-            loading never executes code (``weights_only`` is always in effect), and
-            ``map_location`` may name the CPU (``"cpu"``, a ``gn.device``, or a dict or
-            callable as PyTorch takes; tensors load on the CPU).
+        map_location: PyTorch's keyword: the CPU (``"cpu"``, a ``gn.device``, or a dict or
+            callable as PyTorch takes); tensors load on the CPU, a GPU target raises.
+        weights_only: accepted: loading never executes code, as if it were always True.
+        mmap: accepted (the file is read, not mapped).
 
     Returns:
         A dict of name → Tensor (``requires_grad=False``), a Tensor if one Tensor was
