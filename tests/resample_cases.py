@@ -360,6 +360,12 @@ def resample_specs(spec):
         ("ZeroPad2d", (1, 2, 2), "ZeroPad2d", ((1, 0, 2, 1),), {}),
         ("ZeroPad1d", (2, 3), "ZeroPad1d", (1,), {}),
         ("InstanceNorm1d-running-stats", (2, 5), "InstanceNorm1d", (2,), dict(track_running_stats=True)),
+        ("Conv2d-padding_mode-reflect", (2, 4, 5), "Conv2d", (2, 3, 3),
+         dict(padding=(1, 2), padding_mode="reflect")),
+        ("Conv2d-padding_mode-replicate-same", (1, 4, 4), "Conv2d", (1, 2, (2, 3)),
+         dict(padding="same", padding_mode="replicate")),
+        ("Conv1d-padding_mode-circular-stride", (2, 6), "Conv1d", (2, 3, 3),
+         dict(stride=2, padding=2, padding_mode="circular")),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

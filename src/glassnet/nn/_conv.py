@@ -24,9 +24,12 @@ class _ConvNd(Module):
                  groups=1, bias=True, padding_mode="zeros", dtype=None):
         super().__init__()
         name = type(self).__name__
-        if padding_mode != "zeros":
-            raise GlassnetValueError(f"{name}: only padding_mode='zeros' is supported, got "
-                                     f"{padding_mode!r}")
+        modes = ("zeros",) if self._transposed else ("zeros", "reflect", "replicate", "circular")
+        if padding_mode not in modes:
+            raise GlassnetValueError(f"{name}: padding_mode must be one of {modes}, got {padding_mode!r}"
+                                     + (" (PyTorch's transposed convolutions pad with zeros only)"
+                                        if self._transposed else ""))
+        self.padding_mode = padding_mode
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise GlassnetValueError(
                 f"{name}: in_channels {in_channels} and out_channels {out_channels} must both "
@@ -58,6 +61,17 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
+    def _padded(self, x):
+        """``(input, padding)`` for the convolution: with ``padding_mode`` other than zeros the
+        input is padded here by :func:`~glassnet.nn.functional.pad` in that mode (PyTorch's
+        order) and the convolution itself pads nothing."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        pads = FC.conv_padding(self.padding, self._d, self.kernel_size, self.stride, self.dilation,
+                               type(self).__name__)
+        flat = tuple(w for lo_hi in reversed(pads) for w in lo_hi)  # (left, right, top, bottom)
+        return FC_T.pad(x, flat, mode=self.padding_mode), 0
+
     def _check(self, x):
         if x.ndim != self._d + 2 or x.shape[1] != self.in_channels:
             want = self._layout.replace("C", str(self.in_channels))
@@ -83,6 +97,8 @@ class _ConvNd(Module):
             parts.append(f"groups={self.groups}")
         if self.bias is None:
             parts.append("bias=False")
+        if self.padding_mode != "zeros":
+            parts.append(f"padding_mode={self.padding_mode!r}")
         return ", ".join(parts)
 
 
@@ -98,8 +114,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x):
         self._check(x)
-        return FC.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                         self.groups)
+        x, padding = self._padded(x)
+        return FC.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -139,8 +155,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, x):
         self._check(x)
-        return FC.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                         self.groups)
+        x, padding = self._padded(x)
+        return FC.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
