@@ -1,6 +1,6 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
-from glassnet.autograd import function, functional
+from glassnet.autograd import forward_ad, function, functional
 from glassnet.autograd._backward_many import backward
 from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
@@ -31,6 +31,7 @@ __all__ = [
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "forward_ad",
     "function",
     "functional",
     "grad",
