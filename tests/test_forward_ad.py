@@ -32,8 +32,8 @@ def _tangents(lib):
 def test_tangents_equal_torch_forward_ad():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # torch's dual levels use torch.jit.script
-        theirs = _tangents(torch)
-    for ours, theirs in zip(_tangents(gn), theirs, strict=True):
+        expected = _tangents(torch)
+    for ours, theirs in zip(_tangents(gn), expected, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
