@@ -310,9 +310,9 @@ from glassnet.ops import (  # issue #16: the rest of torch.*
     less_equal,
     lgamma,
     log,
-    log10,
     log1p,
     log2,
+    log10,
     log_softmax,
     logaddexp,
     logaddexp2,
@@ -880,7 +880,10 @@ __all__ = [
     "softmax",
     "softplus",
     "sort",
+    "sparse",
+    "sparse_coo_tensor",
     "split",
+    "spmm",
     "sqrt",
     "square",
     "squeeze",
@@ -945,7 +948,8 @@ __all__ = [
 
 _LAZY_SUBPACKAGES = ("accelerator", "amp", "backend", "backends", "cuda", "data", "distributed",
                      "distributions", "explain", "fft", "func", "io", "jit", "linalg",
-                     "models", "nn", "optim", "recommend", "testing", "train", "utils", "web")
+                     "models", "nn", "optim", "recommend", "sparse", "testing", "train", "utils",
+                     "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "conv1d": "glassnet.nn.functional",
     "conv2d": "glassnet.nn.functional",
@@ -979,6 +983,8 @@ _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first us
     "load_model": "glassnet.models",
     "memory_stats": "glassnet.kernels",
     "save": "glassnet.io",
+    "sparse_coo_tensor": "glassnet.sparse",
+    "spmm": "glassnet.sparse",
 }
 
 

@@ -1,13 +1,16 @@
 """Small programs by others' habits: a tiny autograd engine's test file that checks itself
 against PyTorch (legacy torch.Tensor([...]).double(), requires_grad set as an attribute,
-.data.item()), and pytorch/examples' polynomial regression (weights printed with format
-specs, a batch from torch.randn replaced by NumPy draws, itertools.count)."""
+.data.item()), pytorch/examples' polynomial regression (weights printed with format
+specs, a batch from torch.randn replaced by NumPy draws, itertools.count), and Kipf's
+pygcn (a sparse normalised adjacency and torch.spmm)."""
 
 # ruff: noqa: B007, B905, UP008, UP031, UP032  (code as its authors write it: str.format included)
 
 from itertools import count
 
 import numpy as np
+
+from pytorch_programs._weights import load_weights
 
 
 def tiny_autograd_tests(torch):
@@ -100,4 +103,89 @@ def polynomial_regression(torch):
             "actual": poly_desc(W_target.view(-1), b_target), "loss_line": "Loss: {:.6f}".format(loss)}
 
 
-PROGRAMS = {f.__name__: f for f in (tiny_autograd_tests, polynomial_regression)}
+def pygcn(torch):
+    """Kipf's pygcn (small): GraphConvolution layers holding Parameter(torch.FloatTensor(in,
+    out)) filled by reset_parameters' uniform_, the normalised adjacency as a COO sparse
+    tensor (torch.sparse_coo_tensor of the row/col indices), torch.spmm(adj, X·W), dropout
+    with training=self.training, nll_loss on the training nodes, accuracy with
+    output.max(1)[1].type_as(labels).eq(labels).double()."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+    import math
+    import warnings
+
+    class GraphConvolution(nn.Module):
+        def __init__(self, in_features, out_features, bias=True):
+            super(GraphConvolution, self).__init__()
+            self.in_features, self.out_features = in_features, out_features
+            self.weight = nn.Parameter(torch.FloatTensor(in_features, out_features))
+            if bias:
+                self.bias = nn.Parameter(torch.FloatTensor(out_features))
+            else:
+                self.register_parameter("bias", None)
+            self.reset_parameters()
+
+        def reset_parameters(self):
+            stdv = 1.0 / math.sqrt(self.weight.size(1))
+            self.weight.data.uniform_(-stdv, stdv)
+            if self.bias is not None:
+                self.bias.data.uniform_(-stdv, stdv)
+
+        def forward(self, input, adj):
+            support = torch.mm(input, self.weight)
+            output = torch.spmm(adj, support)
+            return output + self.bias if self.bias is not None else output
+
+    class GCN(nn.Module):
+        def __init__(self, nfeat, nhid, nclass, dropout):
+            super(GCN, self).__init__()
+            self.gc1 = GraphConvolution(nfeat, nhid)
+            self.gc2 = GraphConvolution(nhid, nclass)
+            self.dropout = dropout
+
+        def forward(self, x, adj):
+            x = F.relu(self.gc1(x, adj))
+            x = F.dropout(x, self.dropout, training=self.training)
+            x = self.gc2(x, adj)
+            return F.log_softmax(x, dim=1)
+
+    def accuracy(output, labels):
+        preds = output.max(1)[1].type_as(labels)
+        correct = preds.eq(labels).double()
+        correct = correct.sum()
+        return correct / len(labels)
+
+    rng = np.random.default_rng(111)
+    n = 8
+    a = np.triu((rng.random((n, n)) < 0.35).astype(np.float32), 1)
+    a = a + a.T + np.eye(n, dtype=np.float32)
+    a = a / a.sum(1, keepdims=True)  # row-normalised, as pygcn's normalize()
+    row, col = np.nonzero(a)
+    with warnings.catch_warnings():  # PyTorch's note on sparse invariant checks; glassnet's on dense storage
+        warnings.simplefilter("ignore")
+        indices = torch.from_numpy(np.vstack((row, col)).astype(np.int64))
+        values = torch.from_numpy(a[row, col])
+        adj = torch.sparse_coo_tensor(indices, values, torch.Size(a.shape))
+    features = torch.FloatTensor(rng.random((n, 5)).astype(np.float32))
+    labels = torch.LongTensor(rng.integers(0, 3, n))
+    idx_train, idx_val = torch.LongTensor(range(5)), torch.LongTensor(range(5, 8))
+    model = load_weights(torch, GCN(nfeat=5, nhid=4, nclass=3, dropout=0.5), seed=112)
+    optimizer = optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    log = []
+    for epoch in range(3):
+        model.train()
+        model.dropout = 0.0
+        optimizer.zero_grad()
+        output = model(features, adj)
+        loss_train = F.nll_loss(output[idx_train], labels[idx_train])
+        acc_train = accuracy(output[idx_train], labels[idx_train])
+        loss_train.backward()
+        optimizer.step()
+        model.eval()
+        output = model(features, adj)
+        loss_val = F.nll_loss(output[idx_val], labels[idx_val])
+        log.append([loss_train.item(), acc_train.item(), loss_val.item()])
+    # a float32 program: its numbers go back as a float32 tensor, compared to 1e-5
+    return {"log": torch.tensor(log), "dense": adj.to_dense(), "output": output}
+
+
+PROGRAMS = {f.__name__: f for f in (tiny_autograd_tests, polynomial_regression, pygcn)}

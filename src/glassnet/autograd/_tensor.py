@@ -339,6 +339,20 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
             raise GlassnetTypeError("len() of a 0-d tensor")
         return self.array.shape[0]
 
+    # -- sparse (held dense: see glassnet.sparse) ----------------------------------
+    @property
+    def is_sparse(self):
+        """False: glassnet keeps every tensor dense (``sparse_coo_tensor`` included)."""
+        return False
+
+    def to_dense(self):
+        """The tensor itself: it is dense already (see :mod:`glassnet.sparse`)."""
+        return self
+
+    def coalesce(self):
+        """The tensor itself (a dense tensor has nothing to merge)."""
+        return self
+
     def __iter__(self):
         """The sub-tensors along the first axis, ``x[0], x[1], …`` (as PyTorch; a 0-d tensor
         raises instead of yielding nothing)."""
