@@ -366,6 +366,10 @@ def resample_specs(spec):
          dict(padding="same", padding_mode="replicate")),
         ("Conv1d-padding_mode-circular-stride", (2, 6), "Conv1d", (2, 3, 3),
          dict(stride=2, padding=2, padding_mode="circular")),
+        ("AvgPool2d-ceil_mode", (2, 6, 5), "AvgPool2d", (3, 2, 1), dict(ceil_mode=True)),
+        ("AvgPool2d-ceil_mode-exclude-pad", (1, 6, 6), "AvgPool2d", ((3, 2), (2, 3), (1, 0)),
+         dict(ceil_mode=True, count_include_pad=False)),
+        ("AvgPool1d-ceil_mode", (2, 7), "AvgPool1d", (3, 2, 1), dict(ceil_mode=True)),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

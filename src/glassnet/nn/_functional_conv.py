@@ -185,12 +185,31 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               d, name):
-    if ceil_mode:
-        raise GlassnetValueError(f"{name}: ceil_mode=True is not supported for average pooling")
     kernel, stride, pads = _pool_args(x, kernel_size, stride, padding, d, name)
-    pairs = tuple((p, p) for p in pads)
+    pairs = _ceil_pads(x, kernel, stride, pads, (1,) * d) if ceil_mode else tuple((p, p) for p in pads)
     _check_output(x, kernel, stride, pairs, (1,) * d, name)
-    return avg_pool(x, kernel, stride, pairs, count_include_pad, divisor_override)
+    if all(lo == hi for lo, hi in pairs) or divisor_override:
+        return avg_pool(x, kernel, stride, pairs, count_include_pad, divisor_override)
+    sums = avg_pool(x, kernel, stride, pairs, True, 1)  # each window's sum (the overhang adds zeros)
+    return sums / _ceil_divisors(x, kernel, stride, pads, sums.shape[2:], count_include_pad)
+
+
+def _ceil_divisors(x, kernel, stride, pads, out, count_include_pad):
+    """PyTorch's divisor of each ``ceil_mode`` window: the positions it covers inside the
+    padded input (inside the input alone without ``count_include_pad``) — the overhang
+    past the padding never counts. One count per axis, multiplied: (*out)."""
+    counts = []
+    for size, k, s, p, n in zip(x.shape[2:], kernel, stride, pads, out, strict=True):
+        start = np.arange(n) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        counts.append(end - start)
+    divisors = counts[0]
+    for c in counts[1:]:
+        divisors = np.multiply.outer(divisors, c)
+    xp = namespace(x.array)
+    return Tensor._wrap(xp.asarray(divisors, dtype=x.dtype), False, None)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
