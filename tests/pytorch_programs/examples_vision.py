@@ -362,4 +362,114 @@ def spatial_transformer(torch):
             "correct": correct, "grid_true": grid_true, "border": border, "nearest": nearest}
 
 
-PROGRAMS = {f.__name__: f for f in (dcgan, super_resolution, fast_neural_style, spatial_transformer)}
+def unet(torch):
+    """milesial's Pytorch-UNet (small): DoubleConv (Conv-BN-ReLU twice, bias=False), Down
+    (MaxPool2d + DoubleConv), Up by Upsample(bilinear, align_corners=True) or by
+    ConvTranspose2d, the skip connection padded with F.pad([diffX // 2, …]) before
+    torch.cat, a Dice coefficient on sigmoid outputs plus BCEWithLogitsLoss, RMSprop with
+    momentum and foreach, and a ReduceLROnPlateau on the validation Dice."""
+    nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels, mid_channels=None):
+            super().__init__()
+            if not mid_channels:
+                mid_channels = out_channels
+            self.double_conv = nn.Sequential(
+                nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1, bias=False),
+                nn.BatchNorm2d(mid_channels), nn.ReLU(inplace=True),
+                nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1, bias=False),
+                nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
+
+        def forward(self, x):
+            return self.double_conv(x)
+
+    class Down(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
+
+        def forward(self, x):
+            return self.maxpool_conv(x)
+
+    class Up(nn.Module):
+        def __init__(self, in_channels, out_channels, bilinear=True):
+            super().__init__()
+            if bilinear:
+                self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
+                self.conv = DoubleConv(in_channels, out_channels, in_channels // 2)
+            else:
+                self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
+                self.conv = DoubleConv(in_channels, out_channels)
+
+        def forward(self, x1, x2):
+            x1 = self.up(x1)
+            diffY = x2.size()[2] - x1.size()[2]
+            diffX = x2.size()[3] - x1.size()[3]
+            x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
+            x = torch.cat([x2, x1], dim=1)
+            return self.conv(x)
+
+    class UNet(nn.Module):
+        def __init__(self, n_channels, n_classes, bilinear=False):
+            super(UNet, self).__init__()
+            self.inc = DoubleConv(n_channels, 4)
+            self.down1 = Down(4, 8)
+            factor = 2 if bilinear else 1
+            self.down2 = Down(8, 16 // factor)
+            self.up1 = Up(16, 8 // factor, bilinear)
+            self.up2 = Up(8, 4, bilinear)
+            self.outc = nn.Conv2d(4, n_classes, kernel_size=1)
+
+        def forward(self, x):
+            x1 = self.inc(x)
+            x2 = self.down1(x1)
+            x3 = self.down2(x2)
+            x = self.up1(x3, x2)
+            x = self.up2(x, x1)
+            return self.outc(x)
+
+    def dice_coeff(input, target, reduce_batch_first=False, epsilon=1e-6):
+        sum_dim = (-1, -2) if input.dim() == 2 or not reduce_batch_first else (-1, -2, -3)
+        inter = 2 * (input * target).sum(dim=sum_dim)
+        sets_sum = input.sum(dim=sum_dim) + target.sum(dim=sum_dim)
+        sets_sum = torch.where(sets_sum == 0, inter, sets_sum)
+        dice = (inter + epsilon) / (sets_sum + epsilon)
+        return dice.mean()
+
+    torch.set_default_dtype(torch.float64)
+    rng = np.random.default_rng(120)
+    images = torch.tensor(rng.standard_normal((2, 3, 1, 9, 10)))
+    masks = torch.tensor((rng.random((2, 3, 1, 9, 10)) > 0.5).astype(np.float64))
+    results = {}
+    for bilinear in (True, False):
+        model = load_weights(torch, UNet(n_channels=1, n_classes=1, bilinear=bilinear), seed=121, scale=0.4)
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.reset_running_stats()
+        optimizer = optim.RMSprop(model.parameters(), lr=1e-3, weight_decay=1e-8, momentum=0.9, foreach=True)
+        scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, "max", patience=0)
+        criterion = nn.BCEWithLogitsLoss()
+        log = []
+        for epoch in range(2):
+            model.train()
+            for image, true_mask in zip(images[0], masks[0]):
+                masks_pred = model(image.unsqueeze(0))
+                loss = criterion(masks_pred.squeeze(1), true_mask)
+                loss += 1 - dice_coeff(F.sigmoid(masks_pred.squeeze(1)), true_mask.float())
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                log.append(loss.item())
+            model.eval()
+            with torch.no_grad():
+                pred = (F.sigmoid(model(images[1])) > 0.5).float()
+                val_score = dice_coeff(pred, masks[1], reduce_batch_first=True)
+            scheduler.step(val_score)
+        results[f"bilinear_{bilinear}"] = {"log": log, "val": val_score.item(), "pred": pred,
+                                           "lr": optimizer.param_groups[0]["lr"]}
+    return results
+
+
+PROGRAMS = {f.__name__: f for f in (dcgan, super_resolution, fast_neural_style, spatial_transformer, unet)}
