@@ -1,5 +1,5 @@
 """Programs in the shape of pytorch/examples' dcgan, super_resolution and fast_neural_style,
-and the spatial transformer tutorial (affine_grid + grid_sample)."""
+the spatial transformer tutorial (affine_grid + grid_sample), and a small U-Net."""
 
 # ruff: noqa: B007, B905, UP008  (tutorial code as PyTorch users write it: super(Net, self), unused loop names, zip)
 
