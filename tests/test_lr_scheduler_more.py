@@ -170,3 +170,57 @@ def test_what_the_composites_and_cyclic_refuse():
         lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
     with pytest.raises(gn.GlassnetValueError, match="start_factor must be in"):
         lr_scheduler.LinearLR(opt, start_factor=0.0)
+
+
+EPOCH_JUMPS = {
+    "StepLR": lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
+    "MultiStepLR": lambda S, o: S.MultiStepLR(o, [2, 6, 6], gamma=0.3),
+    "ExponentialLR": lambda S, o: S.ExponentialLR(o, gamma=0.9),
+    "CosineAnnealingLR": lambda S, o: S.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+    "LinearLR": lambda S, o: S.LinearLR(o, start_factor=0.2, total_iters=6),
+    "PolynomialLR": lambda S, o: S.PolynomialLR(o, total_iters=9, power=1.5),
+    "LambdaLR": lambda S, o: S.LambdaLR(o, lambda e: 1 / (e + 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(EPOCH_JUMPS))
+def test_step_with_an_epoch_jumps_there_and_warns_as_pytorch(name):
+    torch = pytest.importorskip("torch")
+    opt, opt_t = _optimizers(torch, "SGD")
+    sched, sched_t = EPOCH_JUMPS[name](lr_scheduler, opt), EPOCH_JUMPS[name](torch.optim.lr_scheduler, opt_t)
+    for epoch in (1, 2, 5, 3, 8, 8, 12):
+        opt.step()
+        opt_t.step()
+        with pytest.warns(UserWarning) as ours:
+            sched.step(epoch)
+        with pytest.warns(UserWarning) as theirs:
+            sched_t.step(epoch)
+        assert str(ours[0].message) == str(theirs[-1].message)
+        _assert_same(opt, sched, opt_t, sched_t, epoch)
+        assert sched.last_epoch == sched_t.last_epoch == epoch
+
+
+def _warmup_class(base):
+    class LinearWarmup(base):  # a custom scheduler as older code writes one
+        def __init__(self, optimizer, warmup, last_epoch=-1):
+            self.warmup = warmup
+            super().__init__(optimizer, last_epoch)
+
+        def get_lr(self):
+            scale = min(1.0, (self.last_epoch + 1) / self.warmup)
+            return [base_lr * scale for base_lr in self.base_lrs]
+
+    return LinearWarmup
+
+
+def test_custom_schedulers_subclass_the_old_private_name():
+    torch = pytest.importorskip("torch")
+    opt, opt_t = _optimizers(torch, "Adam")
+    sched = _warmup_class(lr_scheduler._LRScheduler)(opt, warmup=5)
+    sched_t = _warmup_class(torch.optim.lr_scheduler._LRScheduler)(opt_t, warmup=5)
+    for step in range(8):
+        _assert_same(opt, sched, opt_t, sched_t, step)
+        opt.step()
+        opt_t.step()
+        sched.step()
+        sched_t.step()

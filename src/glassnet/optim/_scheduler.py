@@ -10,6 +10,7 @@ those ``torch.optim.lr_scheduler`` produces.
 import copy
 import math
 import types
+import warnings
 from bisect import bisect_right
 from collections import Counter
 
@@ -17,7 +18,14 @@ from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.optim._optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR", "check_optimizer", "per_group"]
+           "CosineAnnealingLR", "check_optimizer", "per_group", "EPOCH_DEPRECATION_WARNING"]
+
+EPOCH_DEPRECATION_WARNING = (  # PyTorch's words, so that filters written for them still match
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
+    "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different "
+    "from None, the closed form is used instead of the new chainable form, where available. Please open "
+    "an issue if you are unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose."
+)
 
 
 class LRScheduler:
@@ -57,12 +65,21 @@ class LRScheduler:
         """The lr of every group for epoch ``last_epoch`` (subclasses implement it)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
 
-    def step(self):
-        """Advance one epoch and set each group's lr."""
+    def step(self, epoch=None):
+        """Advance one epoch and set each group's lr. ``step(epoch)``, PyTorch's deprecated
+        form, warns as PyTorch does and jumps to ``epoch``: the closed-form lr where the
+        schedule has one (``_get_closed_form_lr``), else ``get_lr`` at that epoch."""
         self._step_count += 1
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+            lrs = self.get_lr()
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            lrs = closed_form() if closed_form is not None else self.get_lr()
         groups = self.optimizer.param_groups
-        for group, lr in zip(groups, self.get_lr(), strict=True):
+        for group, lr in zip(groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in groups]
 

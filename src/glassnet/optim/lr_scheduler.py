@@ -19,6 +19,8 @@ from glassnet.optim._scheduler import (
 from glassnet.optim._scheduler_compose import ChainedScheduler, SequentialLR
 from glassnet.optim._scheduler_more import ConstantLR, LinearLR, MultiplicativeLR, PolynomialLR
 
+_LRScheduler = LRScheduler  # PyTorch's old name, still subclassed by custom schedulers
+
 __all__ = [
     "ChainedScheduler",
     "ConstantLR",
