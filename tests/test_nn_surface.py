@@ -68,6 +68,12 @@ def test_adaptive_pools_take_unbatched_input():
     values_t, where_t = TF.adaptive_max_pool1d(torch.tensor(x), 4, return_indices=True)
     np.testing.assert_array_equal(values.numpy(), values_t.numpy())
     np.testing.assert_array_equal(where.numpy(), where_t.numpy())
+    _, where1 = F.adaptive_max_pool1d_with_indices(gn.tensor(x), 4)
+    np.testing.assert_array_equal(where1.numpy(), where_t.numpy())
+    image = _x((2, 5, 6), seed=3)
+    _, where2 = F.adaptive_max_pool2d_with_indices(gn.tensor(image), (2, 3))
+    _, where2_t = TF.adaptive_max_pool2d_with_indices(torch.tensor(image), (2, 3))
+    np.testing.assert_array_equal(where2.numpy(), where2_t.numpy())
 
 
 def test_max_unpool2d_with_an_output_size_and_overlapping_windows():

@@ -18,8 +18,9 @@ from glassnet.nn._functional_conv import max_pool1d, max_pool2d, tuple_arg
 from glassnet.nn._functional_fold import constant
 from glassnet.ops import gather, scatter
 
-__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_pool1d_with_indices",
-           "max_pool2d_with_indices", "max_unpool1d", "max_unpool2d"]
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
+           "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_unpool1d", "max_unpool2d"]
 
 _LAYOUT = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)"}
 
@@ -73,6 +74,16 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     (N, C, H, W) → (N, C, oh, ow) (None in output_size keeps that axis); with
     ``return_indices`` also each maximum's flat position ``h·W + w``."""
     return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):  # noqa: A002
+    """``adaptive_max_pool1d(..., return_indices=True)``: (values, positions along L)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):  # noqa: A002
+    """``adaptive_max_pool2d(..., return_indices=True)``: (values, flat positions ``h·W + w``)."""
+    return adaptive_max_pool2d(input, output_size, True)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -82,7 +82,9 @@ from glassnet.nn._functional_metric import (
 from glassnet.nn._functional_norm import group_norm, instance_norm, layer_norm, rms_norm
 from glassnet.nn._functional_pool_more import (
     adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
     max_unpool1d,
@@ -125,7 +127,9 @@ __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
     "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
