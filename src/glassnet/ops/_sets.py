@@ -141,8 +141,11 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     if lo > hi:
         raise GlassnetValueError(f"histc: max ({hi}) must be larger than min ({lo})")
     xp = namespace(x)
-    counts, _ = xp.histogram(x[(x >= lo) & (x <= hi)], bins=bins, range=(lo, hi))
-    return _wrap(counts.astype(x.dtype))
+    low, high = x.dtype.type(lo), x.dtype.type(hi)
+    inside = x[(x >= low) & (x <= high)]
+    # PyTorch's bin, in the input's dtype: ⌊(x − min)·bins / (max − min)⌋, the value max in the last bin
+    index = xp.minimum(((inside - low) * x.dtype.type(bins) / (high - low)).astype(np.int64), bins - 1)
+    return _wrap(xp.bincount(index, minlength=bins).astype(x.dtype))
 
 
 def _triangle_indices(row, col, offset, lower, dtype):
