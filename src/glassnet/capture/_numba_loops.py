@@ -6,11 +6,11 @@ as its NumPy kernels (the formulas are written there). Each loop is compiled for
 dtypes it meets on its first call and kept in numba's on-disk cache (``cache=True``), so
 that later processes load the machine code instead of compiling again (~0.5 s per loop
 and dtype, ~1 s at the first replay of an MLP step, paid once per machine and numba
-version). numba keeps that cache in ``__pycache__`` beside this file when it is
-writable, otherwise in ``$NUMBA_CACHE_DIR`` when that is set, else in the user's cache
-directory (``~/.cache/numba`` on Linux); the entries are keyed by a hash of this file's
-contents, so an edited file compiles afresh. Where no directory is writable the loops
-compile in each process, as without the cache.
+version). numba keeps that cache in ``$NUMBA_CACHE_DIR`` when that is set, else in
+``__pycache__`` beside this file when it is writable, else in the user's cache directory
+(``~/.cache/numba`` on Linux); the entries are keyed by a hash of this file's contents,
+so an edited file compiles afresh. Where no directory is writable the loops compile in
+each process, as without the cache.
 
 Compile options: one thread (see :mod:`._fused`), no GIL held, ``error_model="numpy"``
 (``x / 0`` is inf or nan as in NumPy, not ZeroDivisionError; without the check in every
