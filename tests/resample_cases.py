@@ -370,6 +370,12 @@ def resample_specs(spec):
         ("AvgPool2d-ceil_mode-exclude-pad", (1, 6, 6), "AvgPool2d", ((3, 2), (2, 3), (1, 0)),
          dict(ceil_mode=True, count_include_pad=False)),
         ("AvgPool1d-ceil_mode", (2, 7), "AvgPool1d", (3, 2, 1), dict(ceil_mode=True)),
+        ("Conv3d", (2, 4, 3, 4), "Conv3d", (2, 3, (2, 3, 2)), dict(stride=(1, 2, 1), padding=(1, 0, 1))),
+        ("Conv3d-groups-reflect", (4, 3, 3, 3), "Conv3d", (4, 2, 2), dict(groups=2, padding=1,
+                                                                          padding_mode="reflect")),
+        ("MaxPool3d", (2, 4, 4, 3), "MaxPool3d", (2,), dict(ceil_mode=True)),
+        ("AvgPool3d", (2, 4, 3, 4), "AvgPool3d", (3, 2, 1), {}),
+        ("BatchNorm3d", (3, 2, 3, 2), "BatchNorm3d", (3,), {}),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

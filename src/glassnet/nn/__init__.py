@@ -30,9 +30,9 @@ from glassnet.nn._activation_extra import (
 from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
 from glassnet.nn._activation_random import RReLU
 from glassnet.nn._attention import MultiheadAttention
-from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, Dropout2d
+from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from glassnet.nn._conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
 from glassnet.nn._embedding_bag import EmbeddingBag
@@ -62,7 +62,15 @@ from glassnet.nn._module import Module
 from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
-from glassnet.nn._pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from glassnet.nn._pool import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
 from glassnet.nn._pool_more import (
     AdaptiveAvgPool1d,
     AdaptiveMaxPool1d,
@@ -110,10 +118,12 @@ __all__ = [
     "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "Bilinear",
     "CELU",
     "CircularPad1d",
@@ -122,6 +132,7 @@ __all__ = [
     "ConstantPad2d",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "CosineEmbeddingLoss",
@@ -166,6 +177,7 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
     "Mish",

@@ -15,7 +15,7 @@ from glassnet.nn import _functional_conv as FC
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout2d"]
 
 
 class _BatchNorm(Module):
@@ -118,6 +118,13 @@ class BatchNorm2d(_BatchNorm):
 
     _ndims = (4,)
     _layouts = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W): statistics per channel over N, D, H and W."""
+
+    _ndims = (5,)
+    _layouts = "(N, C, D, H, W)"
 
 
 class Dropout2d(Module):

@@ -12,7 +12,7 @@ from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 class _ConvNd(Module):
@@ -157,6 +157,20 @@ class Conv2d(_ConvNd):
         self._check(x)
         x, padding = self._padded(x)
         return FC.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) → (N, C_out, D_out, H_out, W_out) — video
+    and volume models — as im2col + one GEMM; weight (C_out, C_in/groups, kd, kh, kw),
+    bias (C_out,); sizes and arguments as :class:`Conv2d` on three axes."""
+
+    _d = 3
+    _layout = "(N, C, D, H, W)"
+
+    def forward(self, x):
+        self._check(x)
+        x, padding = self._padded(x)
+        return FC.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -18,11 +18,12 @@ from glassnet.ops._batchnorm import RunningStats, batch_norm_op
 from glassnet.ops._conv import conv
 from glassnet.ops._pool import avg_pool, max_pool
 
-__all__ = ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm", "dropout2d",
-           "tuple_arg", "conv_padding"]
+__all__ = ["conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d",
+           "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "batch_norm",
+           "dropout2d", "tuple_arg", "conv_padding"]
 
-_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+_KERNEL_AXES = {1: "k", 2: "kh, kw", 3: "kd, kh, kw"}
 
 
 def tuple_arg(value, d, name, what):
@@ -67,7 +68,7 @@ def _check_input(x, d, name, channels=None):
 def _conv(x, weight, bias, stride, padding, dilation, groups, d, name):
     if weight.ndim != d + 2:
         raise ShapeError(
-            f"{name}: weight must be (out_channels, in_channels/groups, {'k' if d == 1 else 'kh, kw'})"
+            f"{name}: weight must be (out_channels, in_channels/groups, {_KERNEL_AXES[d]})"
             f", got {tuple(weight.shape)}")
     out_c, in_per_group = weight.shape[:2]
     if groups < 1 or out_c % groups:
@@ -91,6 +92,13 @@ def _check_output(x, kernel, stride, pads, dilation, name):
         raise ShapeError(
             f"{name}: input {tuple(x.shape)} is smaller than the (dilated) kernel {tuple(kernel)} "
             f"with padding {[lo for lo, _ in pads]}: the output would be {tuple(out)}")
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution: x (N, C_in, D, H, W), weight (C_out, C_in/groups, kd, kh, kw), bias
+    (C_out,) → (N, C_out, D_out, H_out, W_out), each output size as in :func:`conv2d`; the
+    same im2col + one GEMM, over three spatial axes."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -183,6 +191,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      "max_pool2d")
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Largest value of each window: (N, C, D, H, W) → (N, C, D_out, H_out, W_out)."""
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3,
+                     "max_pool3d")
+
+
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               d, name):
     kernel, stride, pads = _pool_args(x, kernel_size, stride, padding, d, name)
@@ -192,6 +207,13 @@ def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, div
         return avg_pool(x, kernel, stride, pairs, count_include_pad, divisor_override)
     sums = avg_pool(x, kernel, stride, pairs, True, 1)  # each window's sum (the overhang adds zeros)
     return sums / _ceil_divisors(x, kernel, stride, pads, sums.shape[2:], count_include_pad)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean of each window: (N, C, D, H, W) → (N, C, D_out, H_out, W_out)."""
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3, "avg_pool3d")
 
 
 def _ceil_divisors(x, kernel, stride, pads, out, count_include_pad):

@@ -1,12 +1,13 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d (PyTorch's defaults)."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool2d (PyTorch's defaults)."""
 
 from glassnet._errors import ShapeError
 from glassnet.nn import _functional_conv as FC
 from glassnet.nn._module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+           "AdaptiveAvgPool2d"]
 
-_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)"}
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 
 
 def _check(module, x, d):
@@ -27,7 +28,7 @@ class _MaxPoolNd(Module):
 
     def forward(self, x):
         _check(self, x, self._d)
-        fn = FC.max_pool1d if self._d == 1 else FC.max_pool2d
+        fn = {1: FC.max_pool1d, 2: FC.max_pool2d, 3: FC.max_pool3d}[self._d]
         return fn(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                   self.return_indices)
 
@@ -73,6 +74,12 @@ class MaxPool2d(_MaxPoolNd):
     _d = 2
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Largest value of each window: (N, C, D, H, W) → (N, C, D_out, H_out, W_out)."""
+
+    _d = 3
+
+
 class _AvgPoolNd(Module):
     _d = 0
 
@@ -88,8 +95,9 @@ class _AvgPoolNd(Module):
         if self._d == 1:
             return FC.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                  self.count_include_pad)
-        return FC.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                             self.count_include_pad, self.divisor_override)
+        fn = FC.avg_pool2d if self._d == 2 else FC.avg_pool3d
+        return fn(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                  self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -109,6 +117,12 @@ class AvgPool2d(_AvgPoolNd):
     """Mean of each window: (N, C, H, W) → (N, C, H_out, W_out)."""
 
     _d = 2
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Mean of each window: (N, C, D, H, W) → (N, C, D_out, H_out, W_out)."""
+
+    _d = 3
 
 
 class AdaptiveAvgPool2d(Module):

@@ -52,11 +52,14 @@ from glassnet.nn._functional_conv import (
     adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     batch_norm,
     conv1d,
     conv2d,
+    conv3d,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
 )
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_embedding_bag import embedding_bag
@@ -133,6 +136,7 @@ __all__ = [
     "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "bilinear",
     "binary_cross_entropy",
@@ -141,6 +145,7 @@ __all__ = [
     "celu_",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
     "cosine_embedding_loss",
@@ -183,6 +188,7 @@ __all__ = [
     "max_pool2d",
     "max_pool1d_with_indices",
     "max_pool2d_with_indices",
+    "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
     "mish",
