@@ -376,6 +376,7 @@ def resample_specs(spec):
         ("MaxPool3d", (2, 4, 4, 3), "MaxPool3d", (2,), dict(ceil_mode=True)),
         ("AvgPool3d", (2, 4, 3, 4), "AvgPool3d", (3, 2, 1), {}),
         ("BatchNorm3d", (3, 2, 3, 2), "BatchNorm3d", (3,), {}),
+        ("AlphaDropout-p0", (5,), "AlphaDropout", (0.0,), {}),  # training draws: tests/test_module_surface.py
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

@@ -223,3 +223,16 @@ def test_iterating_a_tensor_gives_its_rows_and_a_0d_tensor_refuses_as_pytorch():
     for lib in (gn, torch):
         with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
             list(lib.tensor(3.0))
+
+
+def test_alpha_dropout_gives_pytorchs_two_values_and_keeps_the_moments():
+    x = np.ones(4000)
+    ours = gn.nn.functional.alpha_dropout(gn.tensor(x), 0.3, training=True).numpy()
+    theirs = torch.nn.functional.alpha_dropout(torch.tensor(x), 0.3, training=True).numpy()
+    np.testing.assert_allclose(np.unique(ours), np.unique(theirs), rtol=1e-12)
+    assert 0.65 < (ours == ours.max()).mean() < 0.75  # kept with probability 0.7
+    z = gn.tensor(np.random.default_rng(4).standard_normal(20000))
+    y = gn.nn.AlphaDropout(0.2)(z).numpy()  # a standard normal input keeps mean 0 and variance 1
+    assert abs(y.mean()) < 0.05 and abs(y.var() - 1) < 0.05
+    layer = gn.nn.AlphaDropout(0.5).eval()
+    assert layer(z) is z

@@ -13,6 +13,7 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
+from glassnet.nn._alpha_dropout import alpha_dropout
 from glassnet.nn._functional_activation import (
     activate,
     elu,
@@ -134,6 +135,7 @@ __all__ = [
     "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
     "affine_grid",
+    "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
     "avg_pool3d",
