@@ -171,7 +171,9 @@ def test_clip_grad_norm_matches_pytorch():
         p.grad = torch.tensor(g)
     total = nn.utils.clip_grad_norm_(params, 1.0)
     total_t = torch.nn.utils.clip_grad_norm_(tparams, 1.0)
-    assert total == pytest.approx(13.0) and total == pytest.approx(float(total_t))
+    assert isinstance(total, gn.Tensor) and total.ndim == 0 and total.dtype == gn.float64
+    assert total.item() == pytest.approx(13.0) and total.item() == pytest.approx(float(total_t))
+    assert f"{total:.1f}" == "13.0"
     for p, t in zip(params, tparams, strict=True):
         np.testing.assert_allclose(p.grad.numpy(), t.grad.numpy(), rtol=1e-12)
     nn.utils.clip_grad_value_(params, 0.1)
@@ -186,3 +188,14 @@ def test_replacing_a_layer_keeps_its_place():
     assert [n for n, _ in model.named_children()] == ["0", "1", "2", "head"]
     assert list(model.state_dict()) == ["0.weight", "2.weight", "2.bias", "head.weight", "head.bias"]
     assert model[2].out_features == 5
+
+
+def test_parameter_containers_wrap_plain_tensors_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (gn, torch):
+        values = lib.nn.ParameterList([lib.zeros(2), lib.nn.Parameter(lib.ones(1))])
+        by_name = lib.nn.ParameterDict({"a": lib.zeros(3)})
+        assert [type(p).__name__ for p in values] == ["Parameter", "Parameter"]
+        assert all(p.requires_grad for p in values) and type(by_name["a"]).__name__ == "Parameter"
+    with pytest.raises(gn.GlassnetTypeError, match="expected a tensor or an nn.Parameter, got str"):
+        gn.nn.ParameterList(["w"])

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 from glassnet._errors import GlassnetTypeError
+from glassnet.autograd._tensor import Tensor
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
@@ -142,10 +143,12 @@ class ModuleDict(Module):
 
 
 def _check_parameter(value, owner):
-    if not isinstance(value, Parameter):
-        raise GlassnetTypeError(f"{owner}: expected an nn.Parameter, got {type(value).__name__} "
-                                "(wrap a tensor as nn.Parameter(t) to train it)")
-    return value
+    """A Parameter as it is; a plain tensor wrapped as one (requiring grad), as PyTorch does."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.detach())
+    raise GlassnetTypeError(f"{owner}: expected a tensor or an nn.Parameter, got {type(value).__name__}")
 
 
 class ParameterList(Module):

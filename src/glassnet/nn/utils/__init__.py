@@ -6,7 +6,9 @@ folding (:mod:`~glassnet.nn.utils.fusion`); ``stateless.functional_call``."""
 import math
 import warnings
 
-from glassnet._backend import namespace
+import numpy as np
+
+from glassnet._backend import get_default_dtype, namespace
 from glassnet._errors import GlassnetValueError
 from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
@@ -38,12 +40,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients together so their joint norm is at most ``max_norm``.
 
     ``total = (Σ_p ‖g_p‖^k)^(1/k)``; if ``total > max_norm`` every gradient is multiplied
-    by ``max_norm / (total + 1e-6)``. Returns ``total`` (before clipping) as a float.
+    by ``max_norm / (total + 1e-6)``. Returns ``total`` (before clipping) as a 0-d tensor
+    in the gradients' dtype, as PyTorch (``norm.item()``, ``float(norm)``, ``f"{norm:.3f}"``).
     ``error_if_nonfinite`` raises when the total is nan or inf; ``foreach`` is accepted.
     """
     params = _with_grads(parameters)
     if not params:
-        return 0.0
+        return Tensor._wrap(np.asarray(0.0, dtype=get_default_dtype()), False, None)
     if norm_type == math.inf:
         total = max(float(namespace(p.grad.array).abs(p.grad.array).max()) for p in params)
     else:
@@ -58,7 +61,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1:
         for p in params:
             p.grad = Tensor._wrap(p.grad.array * p.grad.dtype.type(coef), False, None)
-    return total
+    return Tensor._wrap(np.asarray(total, dtype=params[0].grad.dtype), False, None)
 
 
 def clip_grad_value_(parameters, clip_value):
