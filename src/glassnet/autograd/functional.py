@@ -35,10 +35,13 @@ def _as_tuple(value, what, name):
     return is_tuple, values
 
 
-def _leaves(inputs, name):
-    """Fresh leaves that require grad, sharing the inputs' values (the caller's are untouched)."""
+def _leaves(inputs, name, create_graph=False):
+    """What to differentiate by: fresh leaves sharing the inputs' values (the caller's are
+    untouched) — or, with ``create_graph``, an input that requires grad read through an
+    identity node, so the result keeps its graph (nested Jacobians: a Hessian)."""
     is_tuple, values = _as_tuple(inputs, "input", name)
-    return is_tuple, tuple(Tensor._wrap(t.array, True, None) for t in values)
+    return is_tuple, tuple(t.view_as(t) if create_graph and t.requires_grad
+                           else Tensor._wrap(t.array, True, None) for t in values)
 
 
 def _zeros_like(t):
@@ -101,7 +104,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         >>> g.tolist()
         [2.0, 4.0]
     """
-    in_tuple, xs = _leaves(inputs, "vjp")
+    in_tuple, xs = _leaves(inputs, "vjp", create_graph)
     out_tuple, outs = _call(func, xs, "vjp")
     vs = None if v is None else _check_v(v, outs, "vjp")
     result = _grads(list(outs), list(xs), None if vs is None else list(vs), create_graph, strict, "vjp")
@@ -118,7 +121,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         >>> jv.tolist()                          # J's first column
         [2.0, 1.0]
     """
-    in_tuple, xs = _leaves(inputs, "jvp")
+    in_tuple, xs = _leaves(inputs, "jvp", create_graph)
     vs = _check_v(v if v is not None else _ones_for(xs, "jvp"), xs, "jvp")
     out_tuple, outs = _call(func, xs, "jvp")
     dummies = [Tensor._wrap(namespace(o.array).zeros(o.shape, dtype=o.dtype), True, None) for o in outs]
@@ -153,7 +156,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     if strategy != "reverse-mode":
         raise GlassnetValueError(f"jacobian: strategy={strategy!r} is not available; glassnet computes "
                                  "Jacobians row by row in reverse mode (strategy='reverse-mode')")
-    in_tuple, xs = _leaves(inputs, "jacobian")
+    in_tuple, xs = _leaves(inputs, "jacobian", create_graph)
     out_tuple, outs = _call(func, xs, "jacobian")
     per_output = [_shape_like(_jacobian_of(out, xs, create_graph, strict), in_tuple) for out in outs]
     return _shape_like(per_output, out_tuple)
@@ -196,7 +199,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         >>> gn.autograd.functional.hessian(lambda a: (a ** 3).sum(), x).tolist()
         [[6.0, 0.0], [0.0, 12.0]]
     """
-    in_tuple, xs = _leaves(inputs, "hessian")
+    in_tuple, xs = _leaves(inputs, "hessian", create_graph)
 
     def gradient(*args):
         out_tuple, outs = _call(func, args, "hessian")
@@ -233,7 +236,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def _hessian_product(func, inputs, v, create_graph, strict, name):
-    in_tuple, xs = _leaves(inputs, name)
+    in_tuple, xs = _leaves(inputs, name, create_graph)
     out_tuple, outs = _call(func, xs, name)
     if out_tuple or outs[0].array.size != 1:
         raise GlassnetValueError(f"{name}: the function must return a tensor with a single element")

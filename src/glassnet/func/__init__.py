@@ -7,17 +7,19 @@ itself requires grad (an outer ``grad``, or a graph being built), the gradient k
 graph (``create_graph``), so ``grad(grad(f))`` gives second derivatives. ``argnums``
 picks the differentiated arguments; each may be a tensor or a dict / list / tuple of
 tensors (``grad(loss)(params, x)`` with ``params`` a dict, as MAML code writes), and the
-gradient has the same structure. ``vmap`` is not provided: write the loop, or batch the
-computation along a leading axis.
+gradient has the same structure. ``vmap``, ``jacrev``, ``jacfwd`` and ``hessian`` are in
+:mod:`glassnet.func._vmap` (``vmap`` maps by a loop over the batch: PyTorch's numbers, one
+call per example).
 """
 
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd import enable_grad
 from glassnet.autograd import grad as _autograd_grad
 from glassnet.autograd._tensor import Tensor
+from glassnet.func._vmap import hessian, jacfwd, jacrev, vmap
 from glassnet.nn.utils.stateless import functional_call
 
-__all__ = ["functional_call", "grad", "grad_and_value"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vmap"]
 
 
 def _leaves(value, tracked):
