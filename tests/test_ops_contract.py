@@ -28,7 +28,8 @@ NOT_DIFFERENTIABLE = {"all", "any", "argmax", "argmin", "compare", "to_device",
                       "broadcast_shapes", "bucketize", "frexp", "gcd", "greater", "greater_equal",
                       "heaviside", "histc", "is_nonzero", "isin", "isreal", "lcm", "less", "less_equal",
                       "nextafter", "not_equal", "searchsorted", "signbit", "tril_indices", "triu_indices",
-                      "unique", "unique_consecutive", "unravel_index"}
+                      "unique", "unique_consecutive", "unravel_index", "argwhere", "histogram",
+                      "bitwise_left_shift", "bitwise_right_shift"}
 
 
 def _leaves(arrays, requires_grad=True):
