@@ -24,8 +24,8 @@ def test_promote_types_and_can_cast_equal_torch(a, b):
     assert gn.can_cast(getattr(gn, a), getattr(gn, b)) == torch.can_cast(getattr(torch, a), getattr(torch, b))
 
 
-@pytest.mark.parametrize("left, right", [([1, 2], 2.5), ([1.0, 2.0], 2), (3, 2.5), ([1, 2], True), ([True], 2),
-                                         ([1, 2], [1.5]), ([1.5], 2j)])
+@pytest.mark.parametrize("left, right", [([1, 2], 2.5), ([1.0, 2.0], 2), (3, 2.5), ([1, 2], True),
+                                         ([True], 2), ([1, 2], [1.5]), ([1.5], 2j)])
 def test_result_type_equals_torch(left, right):
     def operand(lib, value):
         return lib.tensor(value) if isinstance(value, list) else value

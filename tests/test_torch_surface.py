@@ -21,10 +21,17 @@ def test_dtype_aliases_are_pytorchs():
 
 
 def test_unsupported_dtypes_say_why():
-    with pytest.raises(AttributeError, match="NumPy has no bfloat16; use gn.float32"):
-        gn.bfloat16  # noqa: B018  (the attribute access is the test)
-    with pytest.raises(AttributeError, match="NumPy has no complex32"):
-        gn.complex32  # noqa: B018
+    # the names exist (nanoGPT builds {'bfloat16': torch.bfloat16, ...} whatever it then uses) …
+    table = {"float32": gn.float32, "bfloat16": gn.bfloat16, "float16": gn.float16}
+    assert table["bfloat16"] is gn.bfloat16 and repr(gn.bfloat16) == "glassnet.bfloat16"
+    assert gn.bfloat16.is_floating_point and gn.complex32.is_complex and gn.float32 != gn.bfloat16
+    # … and using one as a dtype says why
+    with pytest.raises(gn.GlassnetTypeError, match="NumPy has no bfloat16; use gn.float32"):
+        gn.zeros(2, dtype=gn.bfloat16)
+    with pytest.raises(gn.GlassnetTypeError, match="NumPy has no bfloat16"):
+        gn.ones(2).to(gn.bfloat16)
+    with pytest.raises(gn.GlassnetTypeError, match="NumPy has no complex32"):
+        gn.tensor([1.0], dtype=gn.complex32)
     assert gn.complex64 is gn.cfloat and gn.complex128 is gn.cdouble  # values only (gn.fft), no gradients
 
 

@@ -933,6 +933,7 @@ __all__ = [
     "var",
     "var_mean",
     "vdot",
+    "version",
     "view_as_complex",
     "view_as_real",
     "vsplit",
@@ -949,7 +950,7 @@ __all__ = [
 _LAZY_SUBPACKAGES = ("accelerator", "amp", "backend", "backends", "cuda", "data", "distributed",
                      "distributions", "explain", "fft", "func", "io", "jit", "linalg",
                      "models", "nn", "optim", "recommend", "sparse", "testing", "train", "utils",
-                     "web")
+                     "version", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "conv1d": "glassnet.nn.functional",
     "conv2d": "glassnet.nn.functional",
@@ -988,7 +989,7 @@ _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first us
 }
 
 
-from glassnet._dtypes import UNSUPPORTED as _UNSUPPORTED_DTYPES  # noqa: E402  (after the tables it sits with)
+from glassnet._dtypes import UNSUPPORTED_DTYPES as _UNSUPPORTED_DTYPES  # noqa: E402  (after the tables it sits with)
 
 
 def __getattr__(name):
@@ -1000,8 +1001,8 @@ def __getattr__(name):
         value = getattr(_importlib.import_module(_LAZY_FUNCTIONS[name]), name)
         globals()[name] = value
         return value
-    if name in _UNSUPPORTED_DTYPES:
-        raise AttributeError(_UNSUPPORTED_DTYPES[name])
+    if name in _UNSUPPORTED_DTYPES:  # the name exists; using it as a dtype raises, saying why
+        return _UNSUPPORTED_DTYPES[name]
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 

@@ -18,8 +18,9 @@ complex128, cdouble    gn.complex128    complex128 (values only)
 
 Complex tensors hold the results of ``gn.fft`` and go through the elementwise ops, but
 never carry gradients (``requires_grad`` refuses them). bfloat16, complex32 and the
-float8/quantised dtypes have no NumPy counterpart glassnet computes with; asking for them
-raises an error that says so (see ``UNSUPPORTED``).
+float8/quantised dtypes have no NumPy counterpart glassnet computes with: their names exist
+(``gn.bfloat16``, so that a program's table of dtypes still builds), and using one — to make
+or convert a tensor — raises an error that says so (see ``UNSUPPORTED``).
 """
 
 import numpy as np
@@ -27,7 +28,8 @@ import numpy as np
 from glassnet._backend import get_default_dtype
 from glassnet._errors import GlassnetTypeError
 
-__all__ = ["DTYPES", "UNSUPPORTED", "finfo", "iinfo", "is_complex", "is_floating_point", "legacy_type_name",
+__all__ = ["DTYPES", "UNSUPPORTED", "UNSUPPORTED_DTYPES", "UnsupportedDType",
+           "finfo", "iinfo", "is_complex", "is_floating_point", "legacy_type_name",
            "dtype_named"]
 
 float16 = half = np.dtype(np.float16)
@@ -53,6 +55,33 @@ UNSUPPORTED = {
     for name in ("bfloat16", "complex32", "chalf",
                  "float8_e4m3fn", "float8_e5m2", "qint8", "quint8", "qint32")
 }
+
+
+
+class UnsupportedDType:
+    """A PyTorch dtype NumPy lacks (``gn.bfloat16``): a name that compares and hashes, and
+    raises when used as a dtype (NumPy reads ``.dtype``, which raises the message)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def dtype(self):
+        raise GlassnetTypeError(UNSUPPORTED[self.name])
+
+    @property
+    def is_floating_point(self):
+        return self.name.startswith(("bfloat", "float8"))
+
+    @property
+    def is_complex(self):
+        return self.name in ("complex32", "chalf")
+
+    def __repr__(self):
+        return f"glassnet.{self.name}"
+
+
+UNSUPPORTED_DTYPES = {name: UnsupportedDType(name) for name in UNSUPPORTED}
 
 # PyTorch's legacy tensor type names (``t.type()``), by dtype
 _LEGACY = {float32: "FloatTensor", float64: "DoubleTensor", float16: "HalfTensor", int64: "LongTensor",
