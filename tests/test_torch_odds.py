@@ -78,3 +78,10 @@ def test_default_generator_is_the_one_manual_seed_seeds():
     first = gn.rand(3)
     gn.manual_seed(3)
     assert gn.equal(first, gn.rand(3)) and gn.default_generator.initial_seed() == 3
+
+
+def test_shape_and_size_are_torch_sizes():
+    x = gn.zeros(2, 3)
+    assert isinstance(x.shape, gn.Size) and isinstance(x.size(), gn.Size) and isinstance(x.shape, tuple)
+    assert x.shape.numel() == 6 == torch.zeros(2, 3).shape.numel()
+    assert x.shape == (2, 3) == torch.Size([2, 3]) and repr(x.shape) == "(2, 3)" and x.size(1) == 3

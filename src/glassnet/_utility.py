@@ -3,20 +3,10 @@ generator's seed and state, and ``Size``."""
 
 from glassnet._backend import default_generator
 from glassnet._errors import GlassnetTypeError
+from glassnet.autograd._size import Size
 from glassnet.autograd._tensor import Tensor
 
 __all__ = ["Size", "get_rng_state", "initial_seed", "is_tensor", "numel", "seed", "set_rng_state"]
-
-
-class Size(tuple):
-    """PyTorch's ``torch.Size``: a tuple of sizes with ``numel()``. (``t.shape`` is a plain
-    tuple in glassnet; both compare equal to one another.)"""
-
-    def numel(self):
-        n = 1
-        for s in self:
-            n *= s
-        return n
 
 
 def is_tensor(obj):

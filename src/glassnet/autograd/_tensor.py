@@ -18,6 +18,7 @@ from glassnet.autograd._engine import as_grad_array, run_backward, seed_tensor
 from glassnet.autograd._inplace import InPlaceMethods
 from glassnet.autograd._methods import TorchMethods
 from glassnet.autograd._printing import PRINT_OPTIONS
+from glassnet.autograd._size import Size
 
 __all__ = ["Tensor", "as_array", "install_ops"]
 
@@ -301,7 +302,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
     # -- attributes -------------------------------------------------------------
     @property
     def shape(self):
-        return self.array.shape
+        return Size(self.array.shape)
 
     @property
     def ndim(self):
@@ -326,7 +327,7 @@ class Tensor(InPlaceMethods, ConversionMethods, TorchMethods):
         return _ops.swapaxes(self, -1, -2)
 
     def size(self, dim=None):
-        return self.array.shape if dim is None else self.array.shape[dim]
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self):
         return int(self.array.size)
