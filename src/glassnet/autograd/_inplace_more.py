@@ -402,7 +402,8 @@ class MoreInPlaceMethods:
         other = np.broadcast_to(np.asarray(tensor.array), self.shape)
         if not self.numel():
             return self
-        return self._fill_with("map_", np.vectorize(callable, otypes=[self.dtype])(np.asarray(self.array), other))
+        mapped = np.vectorize(callable, otypes=[self.dtype])(np.asarray(self.array), other)
+        return self._fill_with("map_", mapped)
 
     # -- random fillers (a gradient of zero flows back, as for uniform_/normal_) -----------------
     def random_(self, from_=0, to=None, *, generator=None):
