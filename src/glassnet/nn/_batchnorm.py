@@ -18,7 +18,28 @@ from glassnet.nn._parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Dropout2d"]
 
 
-class _BatchNorm(Module):
+class RunningStats:
+    """Mixed into the normalisations that keep running statistics (batch and instance norm):
+    PyTorch's buffers ``running_mean`` (zeros), ``running_var`` (ones) and
+    ``num_batches_tracked``, or the three registered as None without tracking."""
+
+    def _init_running_stats(self, channels, dtype, track):
+        if track:
+            self.register_buffer("running_mean", Tensor(np.zeros(channels, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(channels, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
+
+
+class _BatchNorm(RunningStats, Module):
     _ndims = ()
     _layouts = ""
 
@@ -35,19 +56,7 @@ class _BatchNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(c, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(c, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+        self._init_running_stats(c, dtype, track_running_stats)
 
     def forward(self, x):
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:

@@ -17,17 +17,9 @@ from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._functional_fold import constant
 from glassnet.nn._functional_metric import pairwise_distance
+from glassnet.nn._reduction import reduce_loss
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduced(loss, reduction, name):
-    if reduction not in _REDUCTIONS:
-        raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
-
 
 def _labels(target):
     return to_numpy(target.array if isinstance(target, Tensor) else np.asarray(target)).astype(np.int64)
@@ -78,7 +70,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None:
         hinge = hinge * weight[constant(x, labels)].unsqueeze(1)
     loss = (hinge * others).sum(dim=1) / c
-    return _reduced(loss if input.ndim == 2 else loss[0], reduction, "multi_margin_loss")
+    return reduce_loss(loss if input.ndim == 2 else loss[0], reduction, "multi_margin_loss")
 
 
 def _target_counts(labels, c):
@@ -119,7 +111,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, j, i): j a target (× count), i not
     hinge = (1.0 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min=0.0)  # (N, j, i): 1 − (x_j − x_i)
     loss = (hinge * constant(x, pairs.astype(x.dtype))).sum(dim=(1, 2)) / c
-    return _reduced(loss if input.ndim == 2 else loss[0], reduction, "multilabel_margin_loss")
+    return reduce_loss(loss if input.ndim == 2 else loss[0], reduction, "multilabel_margin_loss")
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0,
@@ -149,7 +141,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
     if swap:
         d_neg = ops.minimum(d_neg, distance(positive, negative))
-    return _reduced((margin + d_pos - d_neg).clamp(min=0.0), reduction, "triplet_margin_with_distance_loss")
+    hinge = (margin + d_pos - d_neg).clamp(min=0.0)
+    return reduce_loss(hinge, reduction, "triplet_margin_with_distance_loss")
 
 
 def _refuse_deprecated(size_average, reduce, name):

@@ -21,23 +21,11 @@ import numpy as np
 from glassnet import ops
 from glassnet._creation import ones_like, zeros_like
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.nn._reduction import reduce_loss
 
 __all__ = ["cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
            "margin_ranking_loss", "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss",
            "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss"]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def _reduced(loss, reduction, name):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-
 
 def _floating(name, **tensors):
     """PyTorch's rule for these losses: their inputs are real numbers, not integers or bools."""
@@ -84,7 +72,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduced((margin + d_pos - d_neg).clamp(min=0.0), reduction, "triplet_margin_loss")
+    return reduce_loss((margin + d_pos - d_neg).clamp(min=0.0), reduction, "triplet_margin_loss")
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
@@ -93,7 +81,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
         raise ShapeError(f"margin_ranking_loss: input1 {tuple(input1.shape)}, input2 "
                          f"{tuple(input2.shape)} and target {tuple(target.shape)} must have the same shape")
     loss = (-target * (input1 - input2) + margin).clamp(min=0.0)
-    return _reduced(loss, reduction, "margin_ranking_loss")
+    return reduce_loss(loss, reduction, "margin_ranking_loss")
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
@@ -110,7 +98,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
                          f"(one ±1 per pair), got {tuple(target.shape)}")
     loss = ops.where(target == 1, 1 - cos, zeros_like(cos)) + \
         ops.where(target == -1, (cos - margin).clamp(min=0.0), zeros_like(cos))
-    return _reduced(loss, reduction, "cosine_embedding_loss")
+    return reduce_loss(loss, reduction, "cosine_embedding_loss")
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -126,9 +114,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                          "must have the same shape")
     d = (input - target).abs()
     if beta == 0:
-        return _reduced(d, reduction, "smooth_l1_loss")
+        return reduce_loss(d, reduction, "smooth_l1_loss")
     loss = ops.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
-    return _reduced(loss, reduction, "smooth_l1_loss")
+    return reduce_loss(loss, reduction, "smooth_l1_loss")
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
@@ -154,7 +142,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         warnings.warn("kl_div: reduction='mean' divides the total by the number of elements, not the "
                       "batch size; reduction='batchmean' gives the KL divergence (PyTorch warns likewise)",
                       UserWarning, stacklevel=2)
-    return _reduced(loss, reduction, "kl_div")
+    return reduce_loss(loss, reduction, "kl_div")
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
@@ -163,13 +151,13 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     zeros = zeros_like(input)
     loss = ops.where(target != 1, (margin - input).clamp(min=0.0), zeros) + \
         ops.where(target != -1, input, zeros)
-    return _reduced(loss, reduction, "hinge_embedding_loss")
+    return reduce_loss(loss, reduction, "hinge_embedding_loss")
 
 
 def soft_margin_loss(input, target, reduction="mean"):
     """``log(1 + e^(−y·x))`` for y = ±1 (the two-class logistic loss)."""
     _floating("soft_margin_loss", input=input)
-    return _reduced(ops.softplus(-target * input), reduction, "soft_margin_loss")
+    return reduce_loss(ops.softplus(-target * input), reduction, "soft_margin_loss")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
@@ -178,7 +166,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     loss = -(target * ops.logsigmoid(input) + (1 - target) * ops.logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
-    return _reduced(loss.mean(dim=-1), reduction, "multilabel_soft_margin_loss")
+    return reduce_loss(loss.mean(dim=-1), reduction, "multilabel_soft_margin_loss")
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -200,7 +188,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
-    return _reduced(loss, reduction, "gaussian_nll_loss")
+    return reduce_loss(loss, reduction, "gaussian_nll_loss")
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
@@ -218,4 +206,4 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         safe = ops.where(target > 1, target, ones_like(target))
         stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
         loss = loss + ops.where(target > 1, stirling, zeros_like(stirling))
-    return _reduced(loss, reduction, "poisson_nll_loss")
+    return reduce_loss(loss, reduction, "poisson_nll_loss")

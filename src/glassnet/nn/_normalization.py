@@ -15,8 +15,8 @@ import numpy as np
 
 from glassnet._backend import get_default_dtype
 from glassnet._errors import GlassnetValueError, ShapeError
-from glassnet.autograd._tensor import Tensor
 from glassnet.nn import _functional_norm as FN
+from glassnet.nn._batchnorm import RunningStats
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
@@ -120,7 +120,7 @@ class RMSNorm(_AffineNorm):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-class _InstanceNorm(_AffineNorm):
+class _InstanceNorm(RunningStats, _AffineNorm):
     """Instance normalisation: each channel of each sample normalised over its positions,
     ``y = (x − mean) / √(var + eps) · γ + β`` (PyTorch's defaults: no γ, β — ``affine=False``
     — and no running statistics). With ``track_running_stats`` the buffers
@@ -136,19 +136,7 @@ class _InstanceNorm(_AffineNorm):
         self.affine, self.track_running_stats = affine, track_running_stats
         self._init_affine(self.num_features, affine, True, dtype, device)
         dtype = np.dtype(dtype or get_default_dtype())
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), dtype=np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+        self._init_running_stats(self.num_features, dtype, track_running_stats)
 
     def forward(self, input):
         name = type(self).__name__

@@ -108,6 +108,7 @@ from glassnet.nn._functional_resample import (
 )
 from glassnet.nn._functional_sampling import affine_grid, grid_sample
 from glassnet.nn._functional_seq import cosine_similarity, normalize
+from glassnet.nn._reduction import REDUCTIONS, reduce_loss
 from glassnet.ops import (
     gelu,
     log_softmax,
@@ -238,7 +239,6 @@ __all__ = [
     "upsample_nearest",
 ]
 
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def dropout(x, p=0.5, training=True, inplace=False):
@@ -263,14 +263,6 @@ def _dropout(x, p):
     return x * Tensor._wrap(mask, False, None)
 
 
-def _reduce(loss, reduction, name):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise GlassnetValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
 def _check_same_shape(input, target, name):
@@ -309,14 +301,14 @@ def mse_loss(input, target, reduction="mean"):
     """Mean squared error ``(ŷ - y)²`` (a target of another shape broadcasts, with a warning)."""
     target = _as_target(target, input)
     _check_broadcast(input, target, "mse_loss")
-    return _reduce((input - target) ** 2, reduction, "mse_loss")
+    return reduce_loss((input - target) ** 2, reduction, "mse_loss")
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error ``|ŷ - y|``."""
     target = _as_target(target, input)
     _check_broadcast(input, target, "l1_loss")
-    return _reduce(ops.abs(input - target), reduction, "l1_loss")
+    return reduce_loss(ops.abs(input - target), reduction, "l1_loss")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -326,7 +318,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     d = input - target
     a = ops.abs(d)
     loss = ops.where(a.array < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-    return _reduce(loss, reduction, "huber_loss")
+    return reduce_loss(loss, reduction, "huber_loss")
 
 
 def one_hot(labels, num_classes=-1):
@@ -424,7 +416,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                 f"cross_entropy: logits {(batch_shape[0], n_classes, *batch_shape[1:])} need "
                 f"class targets of shape {batch_shape}, got {tuple(y.shape)}"
             )
-        if w is None and eps == 0 and reduction in _REDUCTIONS and bool(valid.all()):
+        if w is None and eps == 0 and reduction in REDUCTIONS and bool(valid.all()):
             losses = SoftmaxCrossEntropyIndex.apply(input, labels=y, reduction=reduction)
             return losses.reshape(batch_shape) if reduction == "none" else losses
         coef, denom = _class_coefficients(xp, y, valid, n_classes, w, eps, input.dtype)
@@ -443,7 +435,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     losses = SoftmaxCrossEntropy.apply(input, Tensor._wrap(coef, False, None))
     if reduction == "mean":
         return _weighted_mean(losses, denom, counted)
-    return _reduce(losses.reshape(batch_shape), reduction, "cross_entropy")
+    return reduce_loss(losses.reshape(batch_shape), reduction, "cross_entropy")
 
 
 def _class_coefficients(xp, y, valid, n_classes, w, eps, dtype):
@@ -505,7 +497,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     losses = -picked * Tensor._wrap(row_w.astype(input.dtype), False, None)
     if reduction == "mean":
         return _weighted_mean(losses, row_w.sum(), bool(valid.any()))
-    return _reduce(losses.reshape(batch_shape), reduction, "nll_loss")
+    return reduce_loss(losses.reshape(batch_shape), reduction, "nll_loss")
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -522,7 +514,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _as_target(weight, input)
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return reduce_loss(loss, reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -536,4 +528,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     loss = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight=pw)
     if weight is not None:
         loss = loss * _as_target(weight, input)
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    return reduce_loss(loss, reduction, "binary_cross_entropy_with_logits")
