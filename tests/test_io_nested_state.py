@@ -96,6 +96,9 @@ def test_torch_load_keywords(tmp_path):
         gn.load(path, encoding="latin1")
     with pytest.raises(gn.GlassnetTypeError, match="got object"):
         gn.save(object(), tmp_path / "o.safetensors")
+    nested = gn.save({"epoch": 1, "w": gn.tensor([1.0])}, tmp_path / "n.safetensors")
+    with pytest.raises(gn.GlassnetTypeError, match="key_map renames the tensors of a flat state dict"):
+        gn.load(nested, key_map={"w": "v"})
 
 
 def test_a_whole_model_saved_loads_as_its_state_dict_and_says_so_when_used_as_a_model(tmp_path):

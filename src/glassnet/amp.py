@@ -13,6 +13,7 @@ behaviour where glassnet can give it and an error where it cannot.
   clean ones. For ``"cuda"`` without a GPU it warns and disables itself, as PyTorch does.
 """
 
+import functools
 import math
 import warnings
 
@@ -73,6 +74,7 @@ class autocast:  # noqa: N801  (PyTorch's name)
         return False
 
     def __call__(self, fn):
+        @functools.wraps(fn)
         def run(*args, **kwargs):
             with self:
                 return fn(*args, **kwargs)

@@ -92,7 +92,9 @@ class Distribution:
 
     def _expanded_params(self, batch_shape):
         """Attribute name → value for :meth:`expand` (each parameter broadcast to ``batch_shape``)."""
-        raise NotImplementedError(f"{type(self).__name__} has no expand")
+        raise NotImplementedError(f"{type(self).__name__}.expand: a Distribution subclass defines "
+                                  "_expanded_params(batch_shape) (its parameters broadcast) to be expanded, "
+                                  "as PyTorch's subclasses define expand")
 
     def sample(self, sample_shape=()):
         """A draw of shape ``sample_shape + batch_shape + event_shape``, cut from the graph."""

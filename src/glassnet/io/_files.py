@@ -317,6 +317,10 @@ def load(path, key_map=None, map_location=None, weights_only=None, mmap=None, **
     if TREE_KEY in metadata:
         from glassnet.io._tree import unpack_tree
 
+        if key_map is not None:
+            raise GlassnetTypeError(f"load {path}: key_map renames the tensors of a flat state dict; this "
+                                    "file holds nested state (a checkpoint dict) — load it, then rename "
+                                    "the keys of the part you need")
         tensors = {key: Tensor._wrap(a, False, None) for key, a in arrays.items()}
         try:
             return unpack_tree(_decode(TREE_KEY, metadata[TREE_KEY], path), tensors)
