@@ -289,3 +289,64 @@ def test_update_follows_arrays_that_are_replaced_between_steps(fuse):
             run.append((out.array.copy(), loss.item()))
     assert len(compiled.log) == 1
     _assert_same(runs, eager_model, model, np.float64)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numpy_update_runs_over_all_gradients_at_once(dtype, optimizer):
+    """With the NumPy kernels the leaves' gradients are views of one array and the update runs
+    over it in one pass: the optimiser's state becomes views of arrays laid out alike, and the
+    numbers (state included) are eager mode's — the same bits in float32."""
+    eager_model, eager_opt, eager = _model(dtype, optimizer)
+    model, opt, step = _model(dtype, optimizer)
+    compiled = capture_compile(step, fuse=False)
+    batches = _batches(dtype)
+    runs = [_train(eager, batches), _train(compiled, batches)]
+    grads = [p.grad.array for p in model.parameters()]
+    assert len({id(g.base) for g in grads}) == 1 and grads[0].base.size == sum(g.size for g in grads)
+    keys = ("momentum_buffer",) if optimizer == "sgd" else ("exp_avg", "exp_avg_sq")
+    for key in keys:
+        bases = {id(opt.state[p][key].base) for p in model.parameters()}
+        assert len(bases) == 1 and all(opt.state[p][key].base is not None for p in model.parameters())
+    _assert_same(runs, eager_model, model, dtype)
+    for p, q in zip(eager_model.parameters(), model.parameters(), strict=True):
+        for key in keys:
+            np.testing.assert_array_equal(opt.state[q][key], eager_opt.state[p][key])
+        if optimizer == "adam":
+            assert opt.state[q]["step"] == eager_opt.state[p]["step"] == len(batches)
+
+
+def test_numpy_update_over_two_groups_and_step_counts_set_apart():
+    """Two parameter groups (their own lr) are two runs; step counts set apart by hand make
+    that run's parameters update one at a time — eager mode's numbers throughout."""
+    def build():
+        model, _, _ = _model(np.float64, "adam")
+        params = list(model.parameters())
+        opt = gn.optim.Adam([{"params": params[:4]}, {"params": params[4:], "lr": 3e-3}], lr=1e-2)
+        loss_fn = gn.nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            opt.step()
+            return out, loss
+        return model, opt, step
+    (eager_model, eager_opt, eager), (model, opt, step) = build(), build()
+    compiled = capture_compile(step, fuse=False)
+    runs = [[], []]
+    for k, (x, y) in enumerate(_batches(np.float64)):
+        if k == 6:
+            for o in (eager_opt, opt):
+                o.state[o.param_groups[0]["params"][1]]["step"] += 3
+        for run, fn in zip(runs, (eager, compiled), strict=True):
+            out, loss = fn(x, y)
+            run.append((out.array.copy(), loss.item()))
+    assert len(compiled.log) == 1
+    bases = {id(opt.state[p]["exp_avg"].base) for p in model.parameters()}
+    assert len(bases) == 2  # one run per group
+    _assert_same(runs, eager_model, model, np.float64)
+    for p, q in zip(eager_model.parameters(), model.parameters(), strict=True):
+        assert opt.state[q]["step"] == eager_opt.state[p]["step"]
+        np.testing.assert_allclose(opt.state[q]["exp_avg_sq"], eager_opt.state[p]["exp_avg_sq"], rtol=1e-12)

@@ -27,6 +27,9 @@ flat, 1-D arrays):
 - ``adam(p, g, m, v, a1, b2, a2, s2, eps, k)``: ``m ← m + a1·(g − m)``;
   ``v ← b2·v + a2·g²``; ``p ← p − k·m / (√v / s2 + eps)``  (a1 = 1 − β1, a2 = 1 − β2,
   s2 = √(1 − β2ᵗ), k = lr / (1 − β1ᵗ))
+- ``sgd_momentum_step`` / ``adam_step`` (NumPy only): the same without the last line —
+  ``tmp`` gets what p adds (SGD) or subtracts (Adam), for an update over one flat run of
+  several parameters' gradients and state (:mod:`._updates`)
 - ``softmax_ce(z, labels, work)``: per row ``Ŷ = exp(z − max z) / Σ exp(z − max z)`` into
   ``work.prob`` and ``L_i = log Σ exp(z − max z) − (z_{y_i} − max z)``; returns the L_i
   (z (N, C), labels (N,); ``work`` from ``SoftmaxWork(shape, dtype)``)
@@ -111,10 +114,15 @@ class NumpyKernels:
 
     @staticmethod
     def sgd_momentum(p, g, v, mu, neg_lr, tmp):
+        NumpyKernels.sgd_momentum_step(g, v, mu, neg_lr, tmp)
+        p += tmp
+
+    @staticmethod
+    def sgd_momentum_step(g, v, mu, neg_lr, tmp):
+        """``v ← mu·v + g``; ``tmp = neg_lr·v``, what p adds (p itself is left to the caller)."""
         v *= mu
         v += g
         np.multiply(v, neg_lr, out=tmp)
-        p += tmp
 
     @staticmethod
     def softmax_ce(z, labels, work):
@@ -133,6 +141,13 @@ class NumpyKernels:
 
     @staticmethod
     def adam(p, g, m, v, a1, b2, a2, s2, eps, k, tmp):
+        NumpyKernels.adam_step(g, m, v, a1, b2, a2, s2, eps, k, tmp)
+        p -= tmp
+
+    @staticmethod
+    def adam_step(g, m, v, a1, b2, a2, s2, eps, k, tmp):
+        """m and v updated; ``tmp = k·m / (√v / s2 + eps)``, what p subtracts (p itself is
+        left to the caller)."""
         np.subtract(g, m, out=tmp)
         tmp *= a1
         m += tmp
@@ -145,7 +160,6 @@ class NumpyKernels:
         tmp += eps
         np.divide(m, tmp, out=tmp)
         tmp *= k
-        p -= tmp
 
 
 def _numba_kernels():

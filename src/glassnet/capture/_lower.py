@@ -84,12 +84,15 @@ class _Plan:
             for slot in entry.reads:
                 self.readers.setdefault(slot, []).append(i)
         self.outputs = set(output_slots(tape.output))
+        self.grad_views = _leaf_gradient_arrays(tape)
 
     def buffer(self, slot, dtype=None):
         """The array slot ``slot`` is written into at every replay."""
         shape, spec_dtype = self.tape.specs[slot]
         if slot in self.outputs:
             self.tape.copy_out.add(slot)
+        if slot in self.grad_views and dtype in (None, spec_dtype):
+            return self.grad_views[slot]
         return np.empty(shape, dtype or spec_dtype)
 
     def set(self, index, run, how):
@@ -98,6 +101,27 @@ class _Plan:
 
     def spec(self, slot):
         return self.tape.specs[slot]
+
+
+def _leaf_gradient_arrays(tape):
+    """Slot → view, for the gradients that a lowerable op's backward hands straight to a
+    leaf's ``.grad``: views of one zeroed array per dtype, side by side in the order the
+    leaves are stored, so that the optimiser's update can run over them at once
+    (:mod:`._updates`)."""
+    writer = {s: e for e in tape.entries if e.kind == "backward" for s in e.writes}
+    slots = [e.reads[0] for e in tape.entries if e.kind == "leaf"]
+    slots = [s for s in dict.fromkeys(slots) if s in writer and type(writer[s].op) in _LOWERINGS
+             and tape.specs[s][1] is not None and tape.specs[s][1].kind == "f"]
+    views, by_dtype = {}, {}
+    for s in slots:
+        by_dtype.setdefault(tape.specs[s][1], []).append(s)
+    for dtype, group in by_dtype.items():
+        sizes = [int(np.prod(tape.specs[s][0], dtype=np.int64)) for s in group]
+        arena, start = np.zeros(sum(sizes), dtype), 0
+        for s, n in zip(group, sizes, strict=True):
+            views[s] = arena[start: start + n].reshape(tape.specs[s][0])
+            start += n
+    return views
 
 
 def _plain(tape, fwd, bwd):
