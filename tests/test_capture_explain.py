@@ -40,7 +40,8 @@ def test_tape_lists_formulas_replay_kinds_and_fused_groups():
                and line.endswith("y = max(x, 0)") for line in lines)
     assert any("LinearOp ∂" in line and "dX = dZ·W; dW = dZᵀ·X; db = Σ_rows dZ" in line for line in lines)
     assert "── fused groups (4, numpy kernels) ──" in lines
-    assert "  steps 15       SGD update: v ← μ·v + g; p ← p − lr·v (one pass per parameter)" in lines
+    assert ("  steps 15       SGD update: v ← μ·v + g; p ← p − lr·v (one pass per parameter, or over all "
+            "at once)") in lines
     assert ("  steps 1, 2     bias + ReLU: Y = max(X·Wᵀ + b, 0): the GEMM, then one pass adds b and "
             "clips") in lines
     assert explanation.numbers is None and explanation.tape is step.tape

@@ -246,7 +246,7 @@ def test_explain_lists_the_primitives_with_their_formulas():
         "(z_{y_i} − max); L = mean_i L_i",
         "  steps 13       ReLU backward: dX = dY · [Y > 0] in one pass",
         "  steps 21       Adam update: m ← m + (1 − β1)·(g − m); v ← β2·v + (1 − β2)·g²; p ← p − "
-        "lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps) (one pass per parameter)",
+        "lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps) (one pass per parameter, or over all at once)",
     ]
     assert gn.capture.explain(compiled) == text
 

@@ -1,4 +1,5 @@
-"""The optimiser update of a replay as one fused pass per parameter (SGD momentum, Adam).
+"""The optimiser update of a replay as fused passes (SGD momentum, Adam): one per parameter,
+or one over all of them.
 
 A captured step records ``optimizer.step()`` as one opaque step that runs the optimiser as
 is. For the two most common cases this module gives a replay version that reads the same
@@ -25,8 +26,8 @@ update runs over all of them at once: their state (momentum buffer; m and v) is 
 arrays laid out like the gradients (the optimiser's state entries become views of them, so
 its own ``step()``, ``state_dict()`` and a replay see the same numbers), the kernel runs
 once over the whole stretch, and each parameter subtracts its own stretch of the result:
-the same arithmetic element by element, so the same bits. MNIST-1D's 40-100-100-10 MLP:
-Adam's update from 70 to ~20 µs a step.
+the same arithmetic element by element, so the same bits. MNIST-1D's 40-100-100-10 MLP
+(batch 100, 1 thread): Adam's update from 70 to 44 µs of a 245 → 220 µs step.
 """
 
 from functools import partial
@@ -39,9 +40,9 @@ from glassnet.optim._sgd import SGD
 __all__ = ["UPDATE_FORMULAS", "lower_update"]
 
 UPDATE_FORMULAS = {
-    "SGD": "v ← μ·v + g; p ← p − lr·v (one pass per parameter)",
+    "SGD": "v ← μ·v + g; p ← p − lr·v (one pass per parameter, or over all at once)",
     "Adam": "m ← m + (1 − β1)·(g − m); v ← β2·v + (1 − β2)·g²; p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) "
-            "+ eps) (one pass per parameter)",
+            "+ eps) (one pass per parameter, or over all at once)",
 }
 
 
