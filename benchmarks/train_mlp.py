@@ -13,9 +13,10 @@
 2. Full training of the MNIST-1D paper's models — logistic regression 40→10 and the MLP
    40-100-100-10, ReLU — 6,000 Adam steps (lr 0.01, batch 100) on the arrays of
    ``glassnet.data.load("mnist1d")``: test accuracy, wall time and the process's peak
-   resident memory, each framework (glassnet eager, glassnet under ``gn.compile``,
-   PyTorch) in its own fresh process (the PyTorch process never imports glassnet; all
-   start from the same initial weights and see the same batches).
+   resident memory, each framework (glassnet eager, glassnet under ``gn.compile``, the
+   same model and Adam written by hand in NumPy, PyTorch) in its own fresh process (the
+   PyTorch and NumPy processes never import glassnet; all start from the same initial
+   weights and see the same batches).
 
 Each BLAS/OpenMP thread count (default 1 and 2) runs in fresh subprocesses, every one with
 the C library's malloc settings unless ``--host-allocator tuned`` is given (then all alike).
@@ -65,10 +66,10 @@ SIZES = (784, 256, 256, 10)
 MNIST1D_MODELS = {"logistic": (40, 10), "mlp": (40, 100, 100, 10)}
 # compiled: the NumPy replay; numba_cold: numba's fused kernels compiled in the run (an empty on-disk cache);
 # numba: the same run again, loading them from the cache the cold run filled
-FRAMEWORKS = ("glassnet", "compiled", "numba_cold", "numba", "torch")
+FRAMEWORKS = ("glassnet", "compiled", "numba_cold", "numba", "numpy", "torch")
 NUMBA_FRAMEWORKS = ("numba_cold", "numba")
 FRAMEWORK_LABELS = {"compiled": "gn.compile (NumPy replay)", "numba_cold": "gn.compile + numba, cold cache",
-                    "numba": "gn.compile + numba, warm cache"}
+                    "numba": "gn.compile + numba, warm cache", "numpy": "NumPy by hand"}
 BATCHES = (128, 1024)
 LR = 0.01
 TRAIN_STEPS = 6000
@@ -256,12 +257,76 @@ def _batch_order(np, n, steps, batch=100):
     return order[:steps]
 
 
+def _numpy_mnist1d(np, state, sizes, lr=0.01, betas=(0.9, 0.999), eps=1e-8):
+    """The MLP (or logistic regression) and its Adam training step written by hand in NumPy,
+    as a person who knows NumPy writes it: in place where it is natural, one loop over the
+    layers, no framework. Returns ``(step(x, y) → loss, predict(x) → logits)``."""
+    layers = [(state[f"{2 * i}.weight"].copy(), state[f"{2 * i}.bias"].copy()) for i in range(len(sizes) - 1)]
+    params = [a for pair in layers for a in pair]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    (beta1, beta2), t = betas, [0]
+
+    def forward(x):
+        hs = [x]
+        for i, (W, b) in enumerate(layers):
+            z = hs[-1] @ W.T
+            z += b
+            if i < len(layers) - 1:
+                np.maximum(z, 0, out=z)
+            hs.append(z)
+        return hs
+
+    def step(x, y):
+        hs = forward(x)
+        z, rows = hs.pop(), np.arange(len(y))
+        z -= z.max(axis=1, keepdims=True)
+        picked = z[rows, y]
+        np.exp(z, out=z)
+        total = z.sum(axis=1, keepdims=True)
+        loss = np.log(total).mean() - picked.mean()
+        z /= total  # softmax, then dL/dz = (softmax - onehot) / N
+        z[rows, y] -= 1
+        z /= len(y)
+        d, grads = z, []
+        for i in reversed(range(len(layers))):
+            W, h = layers[i][0], hs[i]
+            grads[:0] = [d.T @ h, d.sum(axis=0)]
+            if i:
+                d = d @ W
+                d *= h > 0
+        t[0] += 1
+        step_size, bc2_sqrt = lr / (1 - beta1 ** t[0]), (1 - beta2 ** t[0]) ** 0.5
+        for p, g, (m, v) in zip(params, grads, moments, strict=True):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= step_size * m / (np.sqrt(v) / bc2_sqrt + eps)
+        return loss
+
+    return step, lambda x: forward(x)[-1]
+
+
+def _train_numpy(np, state, sizes, batches, data):
+    xtr, ytr, xte, _ = data
+    step, predict = _numpy_mnist1d(np, state, sizes)
+    start = time.perf_counter()
+    for k, idx in enumerate(batches):
+        loss = step(xtr[idx], ytr[idx])
+        if k == 1:
+            first_steps = time.perf_counter() - start
+    pred = predict(xte).argmax(-1)
+    return pred, loss, time.perf_counter() - start, first_steps
+
+
 def train_mnist1d(framework, model_name, data_path, steps, threads):
     before = _peak_mb()
     import numpy as np
 
     if framework in NUMBA_FRAMEWORKS and not _has_numba():
         return None
+    if framework == "numpy":
+        return _train_mnist1d_numpy(np, model_name, data_path, steps, before)
     if framework in ("glassnet", "compiled", *NUMBA_FRAMEWORKS):
         import glassnet as lib
         torch = None
@@ -305,6 +370,22 @@ def train_mnist1d(framework, model_name, data_path, steps, threads):
             "first_steps_s": first_steps, "final_loss": float(loss.item()), "startup_mb": before,
             "imports_mb": after_imports, "peak_mb": peak, "growth_mb": peak - after_imports,
             "replayed": compiled and step.tape.refusal is None}
+
+
+def _train_mnist1d_numpy(np, model_name, data_path, steps, before):
+    after_imports = _peak_mb()
+    with np.load(data_path) as f:
+        arrays = {k: f[k] for k in f.files}
+    data = tuple(arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    prefix = f"w:{model_name}:"
+    state = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+    batches = _batch_order(np, len(data[0]), steps)
+    pred, loss, seconds, first_steps = _train_numpy(np, state, MNIST1D_MODELS[model_name], batches, data)
+    peak = _peak_mb()
+    return {"accuracy": float((pred == data[3]).mean()), "seconds": seconds, "steps": steps,
+            "first_steps_s": first_steps, "final_loss": float(loss), "startup_mb": before,
+            "imports_mb": after_imports, "peak_mb": peak, "growth_mb": peak - after_imports,
+            "replayed": False}
 
 
 # -- worker / parent -----------------------------------------------------------------------
@@ -415,6 +496,9 @@ def render_train(trains):
         time_ratio = by_framework[best]["seconds"] / torch["seconds"]
         cold = by_framework.get("numba_cold")
         cold_note = "" if cold is None else f"; numba, cold cache: {cold['seconds'] / torch['seconds']:.2f}"
+        by_hand = by_framework.get("numpy")
+        if by_hand is not None:
+            cold_note += f"; NumPy by hand: {by_hand['seconds'] / torch['seconds']:.2f}"
         verdicts.append(f"- {model}, {threads} thread(s): wall time gn.compile / PyTorch = "
                         f"{time_ratio:.2f} ({FRAMEWORK_LABELS[best]}{cold_note}) — "
                         f"{_verdict(time_ratio, COMPILED_TRAIN_GOAL)} (goal ≤ {COMPILED_TRAIN_GOAL}; eager "
@@ -454,14 +538,16 @@ def render(steps, trains, quick):
         f"### MNIST-1D logistic 40→10 and MLP 40-100-100-10, {TRAIN_STEPS:,} Adam steps (lr 0.01), batch 100",
         train_table,
         "Each row is a fresh process. *RSS after imports*: peak resident memory once NumPy and "
-        "the framework are imported (the PyTorch process never imports glassnet); *growth*: "
+        "the framework are imported (the PyTorch and NumPy processes never import glassnet); *growth*: "
         "the rise of the peak over that baseline through data loading, training and testing. "
         "All start from the same initial weights and see the same batches. *Wall s* runs from before "
         "`gn.compile(step)` to the end of testing: gn.compile's capture (the first step), its import of "
         "numba and numba's compile (cold cache) or loading (warm cache) of its kernels are inside, as "
         "*first 2 steps s* shows; the imports of the frameworks themselves (NumPy, glassnet, PyTorch) are "
         "not. *Cold cache*: numba's on-disk cache (`NUMBA_CACHE_DIR`, a temporary folder) emptied "
-        "before the run; *warm cache*: the next run, which loads what the cold one compiled.",
+        "before the run; *warm cache*: the next run, which loads what the cold one compiled. *NumPy by "
+        "hand*: the same model, softmax-cross-entropy gradient and Adam written out in NumPy, in place "
+        "where it is natural (this script's `_numpy_mnist1d`).",
         train_verdicts,
     ] if p) + "\n"
 
