@@ -24,6 +24,10 @@ def _model(dtype, optimizer, sizes=(12, 32, 32, 5), **options):
     model = gn.nn.Sequential(*layers).to(dtype)
     opt = (gn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, **options) if optimizer == "sgd"
            else gn.optim.Adam(model.parameters(), lr=1e-2, **options))
+    return model, opt, _training_step(model, opt)
+
+
+def _training_step(model, opt):
     loss_fn = gn.nn.CrossEntropyLoss()
 
     def step(x, y):
@@ -33,7 +37,7 @@ def _model(dtype, optimizer, sizes=(12, 32, 32, 5), **options):
         loss.backward()
         opt.step()
         return out, loss
-    return model, opt, step
+    return step
 
 
 def _batches(dtype, n=12, batch=16, features=12, classes=5):
@@ -323,16 +327,7 @@ def test_numpy_update_over_two_groups_and_step_counts_set_apart():
         model, _, _ = _model(np.float64, "adam")
         params = list(model.parameters())
         opt = gn.optim.Adam([{"params": params[:4]}, {"params": params[4:], "lr": 3e-3}], lr=1e-2)
-        loss_fn = gn.nn.CrossEntropyLoss()
-
-        def step(x, y):
-            opt.zero_grad()
-            out = model(x)
-            loss = loss_fn(out, y)
-            loss.backward()
-            opt.step()
-            return out, loss
-        return model, opt, step
+        return model, opt, _training_step(model, opt)
     (eager_model, eager_opt, eager), (model, opt, step) = build(), build()
     compiled = capture_compile(step, fuse=False)
     runs = [[], []]
