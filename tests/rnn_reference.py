@@ -6,6 +6,8 @@ equations once more; the PyTorch side runs torch's own cells (``torch.gru_cell``
 step by step.
 """
 
+import warnings
+
 import numpy as np
 
 __all__ = ["np_rnn_scan", "np_gru_scan", "np_lstm_scan", "np_lstm_proj_scan", "torch_rnn_scan",
@@ -102,7 +104,9 @@ def torch_lstm_proj_scan(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=False)
 
     outs, states = [None] * len(x), (h0[None], c0[None])
     for t in _order(len(x), reverse):
-        _, h, c = torch.lstm(x[t : t + 1], states, (w_ih, w_hh, b_ih, b_hh, w_hr), True, 1, 0.0, False, False,
-                             False)
+        with warnings.catch_warnings():  # torch's note that oneDNN does not run its float32 projected LSTM
+            warnings.filterwarnings("ignore", "LSTM with projections is not supported with oneDNN")
+            _, h, c = torch.lstm(x[t : t + 1], states, (w_ih, w_hh, b_ih, b_hh, w_hr), True, 1, 0.0, False,
+                                 False, False)
         states, outs[t] = (h, c), torch.cat([h[0], c[0]], dim=1)
     return torch.stack(outs)

@@ -401,3 +401,6 @@ def test_lstm_proj_scan_shape_error_says_what_fits():
                                             r"w_ih \(20, 3\), w_hh \(20, 2\).* "
                                             r"\(20, 5\), \(20,\), \(20,\), \(2, 5\)"):
         lstm_proj_scan(x, h, c, gn.zeros(20, 3), gn.zeros(20, 5), None, None, gn.zeros(2, 5))
+    with pytest.raises(gn.GlassnetTypeError, match="lstm_proj_scan: .* must be floating point, got int64, "):
+        x = gn.zeros(4, 2, 3, dtype=gn.int64)
+        lstm_proj_scan(x, h, c, gn.zeros(20, 3), gn.zeros(20, 2), None, None, gn.zeros(2, 5))

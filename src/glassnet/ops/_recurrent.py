@@ -31,7 +31,7 @@ the two biases, which only ever appear as a sum, are added once.
 """
 
 from glassnet._backend import namespace
-from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._activation import relu, sigmoid, tanh
@@ -348,6 +348,11 @@ def _check_proj(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
     N, I = x.shape[1:] if x.ndim == 3 else ("N", "I")
     want = [(N, P), (N, H), (G, I), (G, P), (G,), (G,), (P, H)]
     got = [a.shape for a in (h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)]
+    arrays = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+    if any(a.dtype.kind != "f" for a in arrays):
+        raise GlassnetTypeError(f"lstm_proj_scan: x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr must be floating "
+                                f"point, got {', '.join(str(a.dtype) for a in arrays)} (convert with "
+                                ".double() or .float())")
     if x.ndim == 3 and got == want and P < H:
         return
     raise ShapeError(f"lstm_proj_scan: a projection w_hr (P, H) = {tuple(w_hr.shape)} with P < H needs "
