@@ -15,6 +15,11 @@ placement ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``). All weights st
 ``U(-1/√H, 1/√H)``. Input (T, N, input) — or (N, T, input) with ``batch_first`` — or one
 unbatched sequence (T, input); output (T, N, D·H) with D = 2 if bidirectional, and the
 final states h_n (and c_n) of shape (D·num_layers, N, H).
+
+An LSTM with ``proj_size = P`` (0 < P < H) projects each step's ``o ⊙ tanh(c_t)`` to the
+state ``h_t = W_hr·(o ⊙ tanh(c_t))``: one more parameter ``weight_hr_l{k}`` (P, H) after the
+biases, ``weight_hh`` (4H, P), the layer above reads D·P features, h (and the output) has P
+features, c keeps H. Its layer-directions run ``lstm_proj_scan``.
 """
 
 import math
@@ -299,9 +304,11 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """LSTM with gates i, f, g, o (rows of ``weight_ih`` in that order):
-    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)`` — or, with ``proj_size = P``,
+    ``h_t = W_hr·(o ⊙ tanh(c_t))`` (P features; arXiv:1402.1128).
 
-    Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H).
+    Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H), h_0
+    and h_n (D·num_layers, N, P) with a projection.
 
     Args:
         input_size: the number of features of each step's input ``x_t``.
@@ -311,12 +318,16 @@ class LSTM(RNNBase):
         batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``.
         dropout: dropout on the outputs of every layer but the last (training only).
         bidirectional: also run the sequence backwards (``D = 2``; ``…_reverse`` weights).
+        proj_size: P > 0 (P < hidden_size) projects h to P features with ``weight_hr_l{k}``
+            (P, H); 0 (default): no projection.
         dtype: the parameters' dtype (default: glassnet's default dtype).
 
     Shape:
         input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) →
         output ``(L, N, D·H)``, ``h_n`` and ``c_n`` ``(D·num_layers, N, H)``;
         ``weight_ih_l0`` is ``(4·H, input_size)``, the gate blocks i, f, g, o stacked.
+        With ``proj_size = P``: output ``(L, N, D·P)``, ``h_n (D·num_layers, N, P)``,
+        ``weight_hh_l0`` ``(4·H, P)``, ``weight_hr_l0`` ``(P, H)``.
 
     Example:
         >>> import glassnet as gn
@@ -326,6 +337,10 @@ class LSTM(RNNBase):
         ((3, 5, 20), (2, 3, 20), (2, 3, 20))
         >>> lstm.weight_ih_l0.shape
         (80, 10)
+        >>> proj = gn.nn.LSTM(10, 20, proj_size=5)
+        >>> output, (h_n, c_n) = proj(gn.randn(7, 3, 10))
+        >>> output.shape, h_n.shape, c_n.shape, proj.weight_hr_l0.shape
+        ((7, 3, 5), (1, 3, 5), (1, 3, 20), (5, 20))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
