@@ -330,8 +330,8 @@ def test_lstm_proj_state_dict_names_shapes_order_and_initialisation_are_pytorchs
     assert lstm.proj_size == 2 and nn.LSTM(3, 6).proj_size == 0
 
 
-def _proj_run(lib, x, hx, state):
-    model = lib.nn.LSTM(3, 4, proj_size=3, num_layers=2).double()
+def _proj_run(lib, x, hx, state, bias):
+    model = lib.nn.LSTM(3, 4, proj_size=3, num_layers=2, bias=bias).double()
     model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
     x = lib.tensor(x, requires_grad=True)
     hx = tuple(lib.tensor(s, requires_grad=True) for s in hx)
@@ -341,13 +341,15 @@ def _proj_run(lib, x, hx, state):
     return [t.detach().numpy() for t in (out, h, c, *grads)]
 
 
-def test_lstm_proj_on_one_unbatched_sequence_matches_pytorch():
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_proj_on_one_unbatched_sequence_matches_pytorch(bias):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     state = {k: rng.standard_normal(tuple(v.shape)) * 0.5
-             for k, v in torch.nn.LSTM(3, 4, proj_size=3, num_layers=2).state_dict().items()}
+             for k, v in torch.nn.LSTM(3, 4, proj_size=3, num_layers=2, bias=bias).state_dict().items()}
     x, hx = rng.standard_normal((6, 3)), (rng.standard_normal((2, 3)), rng.standard_normal((2, 4)))
-    ours, theirs = _proj_run(gn, x, hx, state), _proj_run(torch, x, hx, state)
+    ours, theirs = _proj_run(gn, x, hx, state, bias), _proj_run(torch, x, hx, state, bias)
+    assert len(ours) == 3 + 3 + (10 if bias else 6)
     assert [a.shape for a in ours[:3]] == [(6, 3), (2, 3), (2, 4)]
     for a, b in zip(ours, theirs, strict=True):
         assert a.shape == b.shape
