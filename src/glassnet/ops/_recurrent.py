@@ -16,6 +16,12 @@ gradients ``dA_t`` kept as a row block of ``dGI``, ``dW_hh += dA_tᵀ·h_{t-1}``
 ``dh_{t-1} = dA_t·W_hh``; then the projection's gradients ``dX = dGI·W_ih``,
 ``dW_ih = dGIᵀ·X``, ``db_ih = Σ dGI``, each one GEMM (or one sum) over all steps.
 
+The LSTM with a projection (PyTorch's ``proj_size``) is its own primitive, ``LSTMProjScan``:
+the same cell, its output ``o ⊙ tanh(c_t)`` projected by ``w_hr`` (P, H) to the state h_t of
+P features, and every step's h_t and c_t in its output; its backward adds ``dW_hr`` and
+carries dh (P) back through ``w_hr``. Kept apart so that the LSTMScan's fast kernel, which
+assumes h and c of one size, never sees it.
+
 This is the reference tier: read it against ``formula`` and ``grad_formulas``. The fast
 tier (:mod:`glassnet.kernels._recurrent`) computes the same numbers with gate-major
 blocks, reused buffers and, for the LSTM, its own gate layout; ``gn.kernels.use
