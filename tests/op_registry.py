@@ -26,16 +26,18 @@ import conv_reference as CR
 import glassnet as gn
 from fft_cases import fft_ops
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
-from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_proj_scan, lstm_scan, rnn_scan
 from linalg_cases import linalg_ops
 from more_ops_cases import more_ops
 from norm_modules import norm_ops
 from resample_cases import resample_ops
 from rnn_reference import (
     np_gru_scan,
+    np_lstm_proj_scan,
     np_lstm_scan,
     np_rnn_scan,
     torch_gru_scan,
+    torch_lstm_proj_scan,
     torch_lstm_scan,
     torch_rnn_scan,
 )
@@ -83,6 +85,12 @@ def _scan_shapes(blocks, inputs, T=3, N=2, H=2):
     G = blocks * H
     states = ((N, H),) * (2 if blocks == 4 else 1)
     return ((T, N, inputs), *states, (G, inputs), (G, H), (G,), (G,))
+
+
+def _proj_scan_shapes(inputs, T=3, N=2, H=3, P=2):
+    """Input shapes of the projected LSTM scan: x (T, N, I), h0 (N, P), c0 (N, H), w_ih (4H, I),
+    w_hh (4H, P), b_ih, b_hh (4H,), w_hr (P, H)."""
+    return ((T, N, inputs), (N, P), (N, H), (4 * H, inputs), (4 * H, P), (4 * H,), (4 * H,), (P, H))
 
 
 # -- the shape battery ----------------------------------------------------------------
@@ -698,6 +706,12 @@ REGISTRY = [
       shapes=(_scan_shapes(4, 3), _scan_shapes(4, 1)), large=_scan_shapes(4, 4, T=5, N=3, H=4)),
     O("lstm_scan_reverse", lstm_scan, np_lstm_scan, torch_lstm_scan, "LSTMScan", 7, "smooth",
       kwargs={"reverse": True}, shapes=(_scan_shapes(4, 3),), large=_scan_shapes(4, 4, T=5, N=3, H=4)),
+    O("lstm_proj_scan", lstm_proj_scan, np_lstm_proj_scan, torch_lstm_proj_scan, "LSTMProjScan", 8, "smooth",
+      shapes=(_proj_scan_shapes(3), _proj_scan_shapes(1, H=2, P=1)),
+      large=_proj_scan_shapes(4, T=5, N=3, H=4)),
+    O("lstm_proj_scan_reverse", lstm_proj_scan, np_lstm_proj_scan, torch_lstm_proj_scan, "LSTMProjScan", 8,
+      "smooth", kwargs={"reverse": True}, shapes=(_proj_scan_shapes(3),),
+      large=_proj_scan_shapes(4, T=5, N=3)),
     O("embedding", lambda w: gn.nn.functional.embedding(_EMB_IDX, w), lambda w: w[_EMB_IDX],
       lambda w: _F().embedding(T.tensor(_EMB_IDX), w), "EmbeddingLookup", domain="smooth",
       shapes=(((3, 2),), ((4, 3),)), large=((5, 4),)),

@@ -7,6 +7,8 @@ repeated indices and scale them by the input. Each glassnet wrapper is a subclas
 layer, so its state-dict keys are PyTorch's; the torch wrapper subclasses torch's layer.
 """
 
+import warnings
+
 import numpy as np
 
 import glassnet as gn
@@ -18,10 +20,15 @@ __all__ = ["sequence_specs"]
 _IDX = np.array([1, 1, 0, 3])
 
 
-def _outputs_only(base):
+def _outputs_only(base, quiet=None):
+    """The layer returning its output sequence; ``quiet``: a warning message to ignore in forward."""
+
     class OutputOnly(base):
         def forward(self, x):
-            return super().forward(x)[0]
+            with warnings.catch_warnings():
+                if quiet:
+                    warnings.filterwarnings("ignore", quiet)
+                return super().forward(x)[0]
 
     return OutputOnly
 
@@ -48,8 +55,12 @@ def _scaled_lookup(base, to_index):
     return ScaledLookup
 
 
+# torch's note (once per process, float32) that its oneDNN path does not run a projected LSTM
+_NO_ONEDNN = "LSTM with projections is not supported with oneDNN"
+
+
 def _torch_seq(kind, *args, **kwargs):
-    return lambda t: _outputs_only(getattr(t.nn, kind))(*args, **kwargs)
+    return lambda t: _outputs_only(getattr(t.nn, kind), _NO_ONEDNN)(*args, **kwargs)
 
 
 def sequence_specs(spec):
@@ -63,6 +74,9 @@ def sequence_specs(spec):
         spec("LSTM-2layer-bidirectional",
              lambda: _outputs_only(nn.LSTM)(3, 4, 2, bidirectional=True, batch_first=True),
              (5, 3), _torch_seq("LSTM", 3, 4, 2, bidirectional=True, batch_first=True)),
+        spec("LSTM-proj-2layer-bidirectional",
+             lambda: _outputs_only(nn.LSTM)(3, 4, 2, bidirectional=True, proj_size=2), (5, 3),
+             _torch_seq("LSTM", 3, 4, 2, bidirectional=True, proj_size=2)),
         spec("GRU-2layer-bidirectional",
              lambda: _outputs_only(nn.GRU)(3, 4, 2, bidirectional=True), (5, 3),
              _torch_seq("GRU", 3, 4, 2, bidirectional=True)),

@@ -13,6 +13,7 @@ LAYERS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 CASES = [(kind, layers, bi, bf, init) for kind in LAYERS
          for layers, bi, bf, init in itertools.product((1, 2), (False, True), (False, True),
                                                        (False, True))]
+PROJ_CASES = list(itertools.product((1, 2), (False, True), (False, True), (False, True)))
 TIERS = ("fast", "reference")
 SCANS = {"RNN": "RNNScan", "LSTM": "LSTMScan", "GRU": "GRUScan"}
 
@@ -25,8 +26,10 @@ def _pair(torch, kind, **kw):
     return ref, mine
 
 
-def _states(kind, rng, shape, torch):
-    arrays = [rng.standard_normal(shape) for _ in range(2 if kind == "LSTM" else 1)]
+def _states(kind, rng, shape, torch, proj=0):
+    """Random initial states: h (and an LSTM's c) of ``shape``, h with ``proj`` features if set."""
+    shapes = [(*shape[:-1], proj or shape[-1]), shape][: 2 if kind == "LSTM" else 1]
+    arrays = [rng.standard_normal(s) for s in shapes]
     mine = [gn.tensor(a, requires_grad=True) for a in arrays]
     ref = [torch.tensor(a, requires_grad=True) for a in arrays]
     pack = (lambda s: tuple(s)) if kind == "LSTM" else (lambda s: s[0])
@@ -41,20 +44,30 @@ def test_matches_pytorch(kind, layers, bi, bf, init, tier):
         _compare_with_pytorch(kind, layers, bi, bf, init)
 
 
-def _compare_with_pytorch(kind, layers, bi, bf, init):
+@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("layers, bi, bf, init", PROJ_CASES, ids=["-".join(map(str, c)) for c in PROJ_CASES])
+def test_lstm_with_projection_matches_pytorch(layers, bi, bf, init, tier):
+    """proj_size=2 < hidden_size=4: outputs, (h_n, c_n) and every gradient as PyTorch's."""
+    with gn.kernels.use(tier):
+        _compare_with_pytorch("LSTM", layers, bi, bf, init, proj=2)
+
+
+def _compare_with_pytorch(kind, layers, bi, bf, init, proj=0):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     rng = np.random.default_rng(1)
-    ref, mine = _pair(torch, kind, num_layers=layers, bidirectional=bi, batch_first=bf)
-    T, N, D = 5, 2, 2 if bi else 1
+    extra = {"proj_size": proj} if proj else {}
+    ref, mine = _pair(torch, kind, num_layers=layers, bidirectional=bi, batch_first=bf, **extra)
+    T, N, D, out = 5, 2, 2 if bi else 1, proj or 4
     x = rng.standard_normal((N, T, 3) if bf else (T, N, 3))
     xg, xt = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    sg, st, pack = _states(kind, rng, (D * layers, N, 4), torch)
+    sg, st, pack = _states(kind, rng, (D * layers, N, 4), torch, proj)
     out_g, fin_g = mine(xg, pack(sg) if init else None)
     out_t, fin_t = ref(xt, pack(st) if init else None)
     fin_g = list(fin_g) if kind == "LSTM" else [fin_g]
     fin_t = list(fin_t) if kind == "LSTM" else [fin_t]
-    assert out_g.shape == tuple(out_t.shape) == ((N, T, 4 * D) if bf else (T, N, 4 * D))
+    assert out_g.shape == tuple(out_t.shape) == ((N, T, out * D) if bf else (T, N, out * D))
+    assert [tuple(f.shape) for f in fin_g] == [tuple(f.shape) for f in fin_t]
     loss_g, loss_t = 0, 0
     for a, b in zip([out_g, *fin_g], [out_t, *fin_t], strict=True):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
@@ -66,6 +79,7 @@ def _compare_with_pytorch(kind, layers, bi, bf, init):
     pairs = [(xg, xt)] + (list(zip(sg, st, strict=True)) if init else [])
     grads_t = dict(ref.named_parameters())
     pairs += [(p, grads_t[name]) for name, p in mine.named_parameters()]
+    assert [name for name, _ in mine.named_parameters()] == list(grads_t)
     for a, b in pairs:
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -293,3 +307,102 @@ def test_build_model_reads_hidden_as_layers():
     assert model.config["kind"] == "lstm"
     with pytest.raises(ValueError, match="stacked layers share one width"):
         build_model("gru", 40, 10, hidden=(64, 32))
+
+
+# -- LSTM with projections (proj_size) --------------------------------------------------------
+def test_lstm_proj_state_dict_names_shapes_order_and_initialisation_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.LSTM(3, 6, num_layers=2, bidirectional=True, proj_size=2)
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 6, num_layers=2, bidirectional=True, proj_size=2)
+    mine = {k: tuple(v.shape) for k, v in lstm.state_dict().items()}
+    assert mine == {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    assert list(mine) == list(ref.state_dict()) and list(mine)[4] == "weight_hr_l0"
+    assert mine["weight_hh_l0"] == (24, 2) and mine["weight_ih_l1"] == (24, 4)
+    assert mine["weight_hr_l1"] == (2, 6)
+    assert [n for n, _ in lstm.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    w_hr = np.concatenate([lstm.state_dict()[k].numpy().ravel() for k in mine if k.startswith("weight_hr")])
+    everything = np.concatenate([p.numpy().ravel() for p in lstm.parameters()])
+    bound = 1 / np.sqrt(6)  # every parameter, weight_hr included: U(-1/√hidden_size, 1/√hidden_size)
+    assert np.abs(everything).max() <= bound and np.abs(everything).max() > 0.99 * bound
+    assert np.abs(w_hr).max() <= bound and np.abs(w_hr).max() > 0.5 * bound
+    assert repr(lstm) == repr(ref) == "LSTM(3, 6, proj_size=2, num_layers=2, bidirectional=True)"
+    assert lstm.proj_size == 2 and nn.LSTM(3, 6).proj_size == 0
+
+
+def _proj_run(lib, x, hx, state, bias):
+    model = lib.nn.LSTM(3, 4, proj_size=3, num_layers=2, bias=bias).double()
+    model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    x = lib.tensor(x, requires_grad=True)
+    hx = tuple(lib.tensor(s, requires_grad=True) for s in hx)
+    out, (h, c) = model(x, hx)
+    (out.sum() * 2 + (h * h).sum() + (c * 3).sum()).backward()
+    grads = [x.grad, *(s.grad for s in hx), *(p.grad for p in model.parameters())]
+    return [t.detach().numpy() for t in (out, h, c, *grads)]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_proj_on_one_unbatched_sequence_matches_pytorch(bias):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    state = {k: rng.standard_normal(tuple(v.shape)) * 0.5
+             for k, v in torch.nn.LSTM(3, 4, proj_size=3, num_layers=2, bias=bias).state_dict().items()}
+    x, hx = rng.standard_normal((6, 3)), (rng.standard_normal((2, 3)), rng.standard_normal((2, 4)))
+    ours, theirs = _proj_run(gn, x, hx, state, bias), _proj_run(torch, x, hx, state, bias)
+    assert len(ours) == 3 + 3 + (10 if bias else 6)
+    assert [a.shape for a in ours[:3]] == [(6, 3), (2, 3), (2, 4)]
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_lstm_proj_runs_one_projected_scan_per_layer_direction_under_both_tiers():
+    """No fast kernel applies to the projected scan: both tiers run the reference, same numbers;
+    the unprojected LSTM still runs the fused kernel."""
+    from glassnet.ops._recurrent import LSTMProjScan
+
+    gn.manual_seed(0)
+    lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2).double()
+    x = gn.tensor(np.random.default_rng(0).standard_normal((5, 2, 3)))
+    for tier in TIERS:
+        with gn.kernels.use(tier):
+            scans = [op for op in _graph_ops(lstm(x)[0]) if isinstance(op, LSTMProjScan)]
+            assert len(scans) == 4 and {op.kernel for op in scans} == {None}
+    plain = nn.LSTM(3, 4).double()
+    assert {op.kernel.name for op in _graph_ops(plain(x)[0]) if op.kernel} == {"lstm_scan_fused"}
+
+
+def test_lstm_proj_gradients_of_gradients_match_finite_differences():
+    gn.manual_seed(0)
+    lstm = nn.LSTM(2, 3, proj_size=1, bidirectional=True).double()
+    x = gn.tensor(np.random.default_rng(0).standard_normal((3, 2, 2)), requires_grad=True)
+    assert gn.autograd.gradgradcheck(lambda x, *p: lstm(x)[0], [x, *lstm.parameters()], atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.LSTM(3, 4, proj_size=4), "LSTM: proj_size must be smaller than hidden_size, got proj_size=4"),
+    (lambda: nn.LSTM(3, 4, proj_size=-1), "LSTM: proj_size must be a non-negative integer"),
+    (lambda: nn.RNNBase("GRU", 3, 4, proj_size=2), "proj_size is only supported for LSTM, not RNN or GRU"),
+    (lambda: nn.LSTM(3, 4, proj_size=2)(gn.randn(5, 2, 3), (gn.zeros(1, 2, 4), gn.zeros(1, 2, 4))),
+     "LSTM: h_0 must have shape (num_layers·directions, N, proj_size) = (1, 2, 2), got (1, 2, 4)"),
+    (lambda: nn.LSTM(3, 4, proj_size=2)(gn.randn(5, 2, 3), (gn.zeros(1, 2, 2), gn.zeros(1, 2, 2))),
+     "LSTM: c_0 must have shape (num_layers·directions, N, hidden_size) = (1, 2, 4), got (1, 2, 2)"),
+])
+def test_lstm_proj_errors_say_what_fits(call, message):
+    with pytest.raises(gn.GlassnetValueError) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_lstm_proj_scan_shape_error_says_what_fits():
+    from glassnet.ops._recurrent import lstm_proj_scan
+
+    x, h, c = gn.zeros(4, 2, 3), gn.zeros(2, 2), gn.zeros(2, 5)
+    with pytest.raises(gn.ShapeError, match=r"lstm_proj_scan: a projection w_hr \(P, H\) = \(2, 5\) "
+                                            r"with P < H needs x \(T, N, I\), h0 \(2, 2\), c0 \(2, 5\), "
+                                            r"w_ih \(20, 3\), w_hh \(20, 2\).* "
+                                            r"\(20, 5\), \(20,\), \(20,\), \(2, 5\)"):
+        lstm_proj_scan(x, h, c, gn.zeros(20, 3), gn.zeros(20, 5), None, None, gn.zeros(2, 5))
+    with pytest.raises(gn.GlassnetTypeError, match="lstm_proj_scan: .* must be floating point, got int64, "):
+        x = gn.zeros(4, 2, 3, dtype=gn.int64)
+        lstm_proj_scan(x, h, c, gn.zeros(20, 3), gn.zeros(20, 2), None, None, gn.zeros(2, 5))

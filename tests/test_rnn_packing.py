@@ -9,25 +9,26 @@ import glassnet as gn
 torch = pytest.importorskip("torch")
 
 
-def _model(lib, mode, layers, bidirectional, seed=0):
+def _model(lib, mode, layers, bidirectional, seed=0, proj=0):
     rng = np.random.default_rng(seed)
     cls = {"LSTM": lib.nn.LSTM, "GRU": lib.nn.GRU, "RNN": lib.nn.RNN}[mode]
-    model = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=True).double()
+    extra = {"proj_size": proj} if proj else {}
+    model = cls(3, 4, num_layers=layers, bidirectional=bidirectional, batch_first=True, **extra).double()
     for p in model.parameters():
         p.data = lib.tensor(rng.standard_normal(tuple(p.shape)) * 0.5)
     return model
 
 
-def _run_packed(lib, mode, layers, bidirectional, lengths, enforce_sorted, with_hx):
+def _run_packed(lib, mode, layers, bidirectional, lengths, enforce_sorted, with_hx, proj=0):
     rng = np.random.default_rng(1)
     R = lib.nn.utils.rnn
-    model = _model(lib, mode, layers, bidirectional)
+    model = _model(lib, mode, layers, bidirectional, proj=proj)
     x = lib.tensor(rng.standard_normal((len(lengths), max(lengths), 3)), requires_grad=True)
     hx = None
     if with_hx:
         shape = (layers * (2 if bidirectional else 1), len(lengths), 4)
-        h0 = lib.tensor(rng.standard_normal(shape), requires_grad=True)
-        hx = (h0, lib.tensor(rng.standard_normal(shape))) if mode == "LSTM" else h0
+        h0 = lib.tensor(rng.standard_normal((*shape[:2], proj or 4)), requires_grad=True)
+        hx = (h0, lib.tensor(rng.standard_normal(shape), requires_grad=True)) if mode == "LSTM" else h0
     packed = R.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=enforce_sorted)
     out, state = model(packed, hx)
     padded, out_lengths = R.pad_packed_sequence(out, batch_first=True, padding_value=-1.0)
@@ -37,6 +38,8 @@ def _run_packed(lib, mode, layers, bidirectional, lengths, enforce_sorted, with_
     found = [out.data, out.batch_sizes, padded, out_lengths, h_n, x.grad, model.weight_ih_l0.grad]
     if with_hx:
         found.append((hx[0] if mode == "LSTM" else hx).grad)
+    if proj:
+        found += [state[1], hx[1].grad if with_hx else state[1]] + [p.grad for p in model.parameters()]
     return [t.detach().numpy() for t in found]
 
 
@@ -51,6 +54,21 @@ def test_recurrent_layers_on_packed_batches_equal_torch(mode, layers, bidirectio
     for a, b in zip(ours, theirs, strict=True):
         assert a.shape == b.shape and a.dtype == b.dtype
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
+@pytest.mark.parametrize("lengths, enforce_sorted", [([5, 3, 3, 1], True), ([3, 5, 1, 3], False)])
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_lstm_with_projection_on_packed_batches_equals_torch(layers, bidirectional, lengths, enforce_sorted,
+                                                            with_hx):
+    """proj_size=2: h_n (and h_0) have 2 features, c_n (and c_0) 4; c_n, c_0's gradient and every
+    parameter's gradient compared too."""
+    ours = _run_packed(gn, "LSTM", layers, bidirectional, lengths, enforce_sorted, with_hx, proj=2)
+    theirs = _run_packed(torch, "LSTM", layers, bidirectional, lengths, enforce_sorted, with_hx, proj=2)
+    assert ours[4].shape[-1] == 2 and ours[0].shape[-1] == 2 * (2 if bidirectional else 1)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def _helpers(lib):

@@ -1,6 +1,7 @@
 """The fast recurrent scans: the reference loops' arithmetic, rearranged for speed.
 
-Registered for :class:`~glassnet.ops._recurrent.RNNScan`, ``GRUScan`` and ``LSTMScan``:
+Registered for :class:`~glassnet.ops._recurrent.RNNScan`, ``GRUScan`` and ``LSTMScan``
+(not ``LSTMProjScan``, the LSTM with ``proj_size``: it always runs its reference loop):
 the same inputs (a layer-direction's x (T, N, I), its state(s) and PyTorch's ``w_ih``,
 ``w_hh``, ``b_ih``, ``b_hh``), the same outputs and gradients (held equal to the reference
 to 1e-12 in float64 by tests/test_kernels.py). What they do differently, and why

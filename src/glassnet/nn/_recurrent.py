@@ -15,6 +15,11 @@ placement ``n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))``). All weights st
 ``U(-1/√H, 1/√H)``. Input (T, N, input) — or (N, T, input) with ``batch_first`` — or one
 unbatched sequence (T, input); output (T, N, D·H) with D = 2 if bidirectional, and the
 final states h_n (and c_n) of shape (D·num_layers, N, H).
+
+An LSTM with ``proj_size = P`` (0 < P < H) projects each step's ``o ⊙ tanh(c_t)`` to the
+state ``h_t = W_hr·(o ⊙ tanh(c_t))``: one more parameter ``weight_hr_l{k}`` (P, H) after the
+biases, ``weight_hh`` (4H, P), the layer above reads D·P features, h (and the output) has P
+features, c keeps H. Its layer-directions run ``lstm_proj_scan``.
 """
 
 import math
@@ -30,7 +35,7 @@ from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 from glassnet.nn.utils.rnn import PackedSequence, pad_packed_sequence
-from glassnet.ops._recurrent import gru_scan, lstm_scan, rnn_scan
+from glassnet.ops._recurrent import gru_scan, lstm_proj_scan, lstm_scan, rnn_scan
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
 
@@ -43,7 +48,7 @@ class RNNBase(Module):
     ``mode`` is PyTorch's: ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, dtype=None):
         super().__init__()
         name = type(self).__name__
         if mode not in _GATES:
@@ -59,18 +64,25 @@ class RNNBase(Module):
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias, self.batch_first = int(num_layers), bool(bias), bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.proj_size = _check_proj_size(name, mode, proj_size, self.hidden_size)
         dtype = np.dtype(dtype or get_default_dtype())
-        gates = _GATES[self.mode] * self.hidden_size
+        gates, out = _GATES[self.mode] * self.hidden_size, self.state_size
         for layer in range(self.num_layers):
-            width = self.input_size if layer == 0 else self.hidden_size * self.directions
+            width = self.input_size if layer == 0 else out * self.directions
             for suffix in self._suffixes(layer):
                 setattr(self, f"weight_ih_{suffix}", Parameter(np.empty((gates, width), dtype)))
-                setattr(self, f"weight_hh_{suffix}",
-                        Parameter(np.empty((gates, self.hidden_size), dtype)))
+                setattr(self, f"weight_hh_{suffix}", Parameter(np.empty((gates, out), dtype)))
                 if self.bias:
                     setattr(self, f"bias_ih_{suffix}", Parameter(np.empty(gates, dtype)))
                     setattr(self, f"bias_hh_{suffix}", Parameter(np.empty(gates, dtype)))
+                if self.proj_size:
+                    setattr(self, f"weight_hr_{suffix}", Parameter(np.empty((out, self.hidden_size), dtype)))
         self.reset_parameters()
+
+    @property
+    def state_size(self):
+        """The size of h (and of each direction's output): proj_size if set, else hidden_size."""
+        return self.proj_size or self.hidden_size
 
     @property
     def directions(self):
@@ -87,7 +99,7 @@ class RNNBase(Module):
     def _weights(self, suffix):
         get = self.__dict__.get
         return (get(f"weight_ih_{suffix}"), get(f"weight_hh_{suffix}"),
-                get(f"bias_ih_{suffix}"), get(f"bias_hh_{suffix}"))
+                get(f"bias_ih_{suffix}"), get(f"bias_hh_{suffix}"), get(f"weight_hr_{suffix}"))
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, input, hx=None):
@@ -118,7 +130,7 @@ class RNNBase(Module):
             out, ends = self._run_layers(padded[:int(length), members], [s[:, members] for s in states])
             if output is None:
                 output = _zeros(padded, (padded.shape[0], padded.shape[1], out.shape[-1]))
-                finals = [_zeros(padded, (len(ends), padded.shape[1], self.hidden_size)) for _ in ends[0]]
+                finals = [_zeros(padded, (len(ends), padded.shape[1], e.shape[-1])) for e in ends[0]]
             output = ops.setitem(output, (slice(0, int(length)), members), out)
             finals = [ops.setitem(f, (slice(None), members), ops.stack([e[i] for e in ends]))
                       for i, f in enumerate(finals)]
@@ -147,8 +159,12 @@ class RNNBase(Module):
     def _run_direction(self, x, state, suffix, reverse):
         """One layer in one direction: the scan primitive projects every step's input in one
         GEMM, then runs the time loop (one GEMM per step for all gates)."""
-        w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(suffix)
         last = 0 if reverse else x.shape[0] - 1
+        if w_hr is not None:
+            P = w_hr.shape[0]  # out: each step's h_t (P), then its c_t
+            out = lstm_proj_scan(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse)
+            return out[..., :P], (out[last, :, :P], out[last, :, P:])
         if self.mode == "LSTM":
             out = lstm_scan(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh, reverse=reverse)
             return out[:-1], (out[last], out[-1])
@@ -192,26 +208,30 @@ class RNNBase(Module):
         return input.ndim == 3
 
     def _initial_states(self, hx, x, batched):
-        """A list of (D·layers, N, H) tensors: [h0] or [h0, c0] (zeros when hx is None)."""
+        """A list of (D·layers, N, ·) tensors: [h0] or [h0, c0] (zeros when hx is None); h0
+        has proj_size features when the LSTM projects, else hidden_size, as c0 always."""
         n_states = 2 if self.mode == "LSTM" else 1
-        shape = (self.num_layers * self.directions, x.shape[1], self.hidden_size)
+        sizes = [("proj_size" if self.proj_size else "hidden_size", self.state_size),
+                 ("hidden_size", self.hidden_size)][:n_states]
+        shapes = [(self.num_layers * self.directions, x.shape[1], size) for _, size in sizes]
         if hx is None:
-            zeros = Tensor._wrap(namespace(x.array).zeros(shape, x.dtype), False, None)
-            return [zeros] * n_states
+            return [Tensor._wrap(namespace(x.array).zeros(s, x.dtype), False, None) for s in shapes]
         given = list(hx) if n_states == 2 else [hx]
         if n_states == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise ShapeError(f"{type(self).__name__}: hx must be a tuple (h_0, c_0)")
-        want = shape if batched else (shape[0], shape[2])
-        for label, state in zip(("h_0", "c_0"), given, strict=False):
+        for label, state, shape, (size_name, _) in zip(("h_0", "c_0"), given, shapes, sizes, strict=False):
+            want = shape if batched else (shape[0], shape[2])
             if tuple(state.shape) != want:
                 raise ShapeError(
                     f"{type(self).__name__}: {label} must have shape (num_layers·directions, N, "
-                    f"hidden_size) = {want}, got {tuple(state.shape)}"
+                    f"{size_name}) = {want}, got {tuple(state.shape)}"
                 )
         return given if batched else [s.unsqueeze(1) for s in given]
 
     def extra_repr(self):
         parts = [f"{self.input_size}, {self.hidden_size}"]
+        if self.proj_size:
+            parts.append(f"proj_size={self.proj_size}")
         if self.num_layers != 1:
             parts.append(f"num_layers={self.num_layers}")
         for key, default in (("bias", True), ("batch_first", False), ("dropout", 0.0),
@@ -219,6 +239,20 @@ class RNNBase(Module):
             if getattr(self, key) != default:
                 parts.append(f"{key}={getattr(self, key)}")
         return ", ".join(parts)
+
+
+def _check_proj_size(name, mode, proj_size, hidden_size):
+    """proj_size as PyTorch allows it: 0 (no projection), or 0 < P < hidden_size for an LSTM."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, (int, np.integer)) or proj_size < 0:
+        raise GlassnetValueError(f"{name}: proj_size must be a non-negative integer (0 disables the "
+                                 f"projection), got {proj_size!r}")
+    if proj_size and mode != "LSTM":
+        raise GlassnetValueError(f"{name}: proj_size is only supported for LSTM, not RNN or GRU "
+                                 f"(got proj_size={proj_size} with mode {mode!r})")
+    if proj_size >= hidden_size:
+        raise GlassnetValueError(f"{name}: proj_size must be smaller than hidden_size, got proj_size="
+                                 f"{proj_size} with hidden_size={hidden_size}")
+    return int(proj_size)
 
 
 def _zeros(like, shape):
@@ -260,7 +294,7 @@ class RNN(RNNBase):
             raise GlassnetValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, dtype)
+                         bidirectional, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def extra_repr(self):
@@ -270,9 +304,11 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """LSTM with gates i, f, g, o (rows of ``weight_ih`` in that order):
-    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)`` — or, with ``proj_size = P``,
+    ``h_t = W_hr·(o ⊙ tanh(c_t))`` (P features; arXiv:1402.1128).
 
-    Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H).
+    Returns ``(output, (h_n, c_n))``; ``hx = (h_0, c_0)`` each (D·num_layers, N, H), h_0
+    and h_n (D·num_layers, N, P) with a projection.
 
     Args:
         input_size: the number of features of each step's input ``x_t``.
@@ -282,12 +318,16 @@ class LSTM(RNNBase):
         batch_first: inputs and outputs are ``(N, L, ·)`` instead of ``(L, N, ·)``.
         dropout: dropout on the outputs of every layer but the last (training only).
         bidirectional: also run the sequence backwards (``D = 2``; ``…_reverse`` weights).
+        proj_size: P > 0 (P < hidden_size) projects h to P features with ``weight_hr_l{k}``
+            (P, H); 0 (default): no projection.
         dtype: the parameters' dtype (default: glassnet's default dtype).
 
     Shape:
         input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) →
         output ``(L, N, D·H)``, ``h_n`` and ``c_n`` ``(D·num_layers, N, H)``;
         ``weight_ih_l0`` is ``(4·H, input_size)``, the gate blocks i, f, g, o stacked.
+        With ``proj_size = P``: output ``(L, N, D·P)``, ``h_n (D·num_layers, N, P)``,
+        ``weight_hh_l0`` ``(4·H, P)``, ``weight_hr_l0`` ``(P, H)``.
 
     Example:
         >>> import glassnet as gn
@@ -297,12 +337,16 @@ class LSTM(RNNBase):
         ((3, 5, 20), (2, 3, 20), (2, 3, 20))
         >>> lstm.weight_ih_l0.shape
         (80, 10)
+        >>> proj = gn.nn.LSTM(10, 20, proj_size=5)
+        >>> output, (h_n, c_n) = proj(gn.randn(7, 3, 10))
+        >>> output.shape, h_n.shape, c_n.shape, proj.weight_hr_l0.shape
+        ((7, 3, 5), (1, 3, 5), (1, 3, 20), (5, 20))
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, proj_size, dtype)
 
 
 class GRU(RNNBase):
@@ -336,4 +380,4 @@ class GRU(RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, dtype=dtype)

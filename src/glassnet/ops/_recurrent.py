@@ -16,6 +16,12 @@ gradients ``dA_t`` kept as a row block of ``dGI``, ``dW_hh += dA_tᵀ·h_{t-1}``
 ``dh_{t-1} = dA_t·W_hh``; then the projection's gradients ``dX = dGI·W_ih``,
 ``dW_ih = dGIᵀ·X``, ``db_ih = Σ dGI``, each one GEMM (or one sum) over all steps.
 
+The LSTM with a projection (PyTorch's ``proj_size``) is its own primitive, ``LSTMProjScan``:
+the same cell, its output ``o ⊙ tanh(c_t)`` projected by ``w_hr`` (P, H) to the state h_t of
+P features, and every step's h_t and c_t in its output; its backward adds ``dW_hr`` and
+carries dh (P) back through ``w_hr``. Kept apart so that the LSTMScan's fast kernel, which
+assumes h and c of one size, never sees it.
+
 This is the reference tier: read it against ``formula`` and ``grad_formulas``. The fast
 tier (:mod:`glassnet.kernels._recurrent`) computes the same numbers with gate-major
 blocks, reused buffers and, for the LSTM, its own gate layout; ``gn.kernels.use
@@ -31,13 +37,13 @@ the two biases, which only ever appear as a sum, are added once.
 """
 
 from glassnet._backend import namespace
-from glassnet._errors import GlassnetValueError, ShapeError
+from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._function import Function
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._activation import relu, sigmoid, tanh
-from glassnet.ops._shape import stack
+from glassnet.ops._shape import cat, stack
 
-__all__ = ["rnn_scan", "gru_scan", "lstm_scan"]
+__all__ = ["rnn_scan", "gru_scan", "lstm_scan", "lstm_proj_scan"]
 
 
 def _sigmoid(xp, x):
@@ -217,14 +223,9 @@ class LSTMScan(Function):
         out, self.saved = xp.empty((len(gi) + 1, *h0.shape), gi.dtype), [None] * len(gi)
         h, c = h0, c0
         for t in _steps(len(gi), reverse):
-            a = gi[t] + h @ w_hh.T + b_hh  # (N, 4H): blocks i, f, g, o
-            i = _sigmoid(xp, a[:, :H])
-            f = _sigmoid(xp, a[:, H : 2 * H])
-            g = xp.tanh(a[:, 2 * H : 3 * H])
-            o = _sigmoid(xp, a[:, 3 * H :])
-            c_prev, c = c, f * c + i * g
-            h = o * xp.tanh(c)
-            out[t], self.saved[t] = h, (i, f, g, o, c_prev, c)
+            i, f, g, o, c_new = _lstm_cell(xp, gi[t] + h @ w_hh.T + b_hh, c, H)
+            h = o * xp.tanh(c_new)
+            out[t], self.saved[t], c = h, (i, f, g, o, c, c_new), c_new
         out[-1] = c
         self.x, self.h0, self.w_ih, self.w_hh, self.hs = x, h0, w_ih, w_hh, out[:-1]
         return out
@@ -235,31 +236,135 @@ class LSTMScan(Function):
         dgi = xp.empty((*hs.shape[:2], 4 * hs.shape[2]), hs.dtype)
         dw_hh, dh, dc = xp.zeros_like(self.w_hh), xp.zeros_like(self.h0), dy[-1]
         for t in _steps(len(hs), not reverse):
-            i, f, g, o, c_prev, c = self.saved[t]
             dh = dh + dy[t]
-            tanh_c = xp.tanh(c)
-            dc = dc + dh * o * (1 - tanh_c * tanh_c)
-            da = xp.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
-                                 dh * tanh_c * o * (1 - o)], axis=1)
-            dgi[t] = da
-            dw_hh += da.T @ _prev(hs, self.h0, t, reverse)
-            dh = da @ self.w_hh
-            dc = dc * f
+            dgi[t], dc = _lstm_cell_grads(xp, dh, dc, self.saved[t])
+            dw_hh += dgi[t].T @ _prev(hs, self.h0, t, reverse)
+            dh = dgi[t] @ self.w_hh
         dx, dw_ih, db = _projection_grads(self.x, self.w_ih, dgi)
         return dx, dh, dc, dw_ih, dw_hh, db, db
 
     @staticmethod
     def composed(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
         """The same loop with Tensor ops (for gradients of gradients)."""
-        H = h0.shape[-1]
         hs, h, c = [None] * x.shape[0], h0, c0
         for t in _steps(x.shape[0], reverse):
-            a = _gates(x[t], h, w_ih, w_hh, b_ih, b_hh)
-            i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
-            g, o = tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
-            c = f * c + i * g
-            h = hs[t] = o * tanh(c)
+            h, c = _composed_cell(_gates(x[t], h, w_ih, w_hh, b_ih, b_hh), c)
+            hs[t] = h
         return stack([*hs, c])
+
+
+class LSTMProjScan(Function):
+    """LSTM layer-direction with a projection (PyTorch's ``proj_size``, arXiv:1402.1128):
+    x (T, N, I), h0 (N, P), c0 (N, H), w_ih (4H, I), w_hh (4H, P), b_ih, b_hh (4H,),
+    w_hr (P, H) → (T, N, P + H): each step's state h_t (P), then its cell state c_t (H).
+
+    The cell is LSTMScan's; its output ``m_t = o ⊙ tanh(c_t)`` (H) is projected to the
+    state ``h_t = m_t·W_hrᵀ`` (P < H), which is what the next step's gates and the layer
+    above read. No fast kernel: the reference loop runs under every tier."""
+
+    formula = ("GI = X·W_ihᵀ + b_ih (all steps, one GEMM);  each step t:  A = GI_t + h_{t-1}·W_hhᵀ + b_hh,  "
+               "i = σ(A_i),  f = σ(A_f),  g = tanh(A_g),  o = σ(A_o),  c_t = f ⊙ c_{t-1} + i ⊙ g,  "
+               "m_t = o ⊙ tanh(c_t),  h_t = m_t·W_hrᵀ;  Y_t = [h_t, c_t]")
+    grad_formulas = ("dh = 0,  dc = 0;  each step t, last to first:  dh += dY_t[:P],  dW_hr += dhᵀ·m_t,  "
+                     "dm = dh·W_hr,  dc += dY_t[P:] + dm ⊙ o ⊙ (1 - tanh²c_t),  dA = [dc ⊙ g ⊙ i(1 - i),  "
+                     "dc ⊙ c_{t-1} ⊙ f(1 - f),  dc ⊙ i ⊙ (1 - g²),  dm ⊙ tanh c_t ⊙ o(1 - o)]",
+                     "dGI_t = dA,  dW_hh += dAᵀ·h_{t-1},  dh = dA·W_hh,  dc = dc ⊙ f",
+                     "dh_0 = dh,  dc_0 = dc,  db_hh = Σ dA,  dX = dGI·W_ih,  dW_ih = dGIᵀ·X,  db_ih = Σ dGI")
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+        _check_proj(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+        xp = namespace(x)
+        gi = _project(x, w_ih, b_ih)
+        (T, N, _), (P, H) = gi.shape, w_hr.shape
+        out, ms, self.saved = xp.empty((T, N, P + H), gi.dtype), xp.empty((T, N, H), gi.dtype), [None] * T
+        h, c = h0, c0
+        for t in _steps(T, reverse):
+            i, f, g, o, c_new = _lstm_cell(xp, gi[t] + h @ w_hh.T + b_hh, c, H)
+            ms[t] = o * xp.tanh(c_new)
+            h = ms[t] @ w_hr.T
+            out[t, :, :P], out[t, :, P:] = h, c_new
+            self.saved[t], c = (i, f, g, o, c, c_new), c_new
+        self.x, self.h0, self.w_ih, self.w_hh, self.w_hr = x, h0, w_ih, w_hh, w_hr
+        self.ms, self.hs = ms, out[..., :P]
+        return out
+
+    def backward(self, dy):
+        xp = namespace(dy)
+        hs, reverse, P = self.hs, self.params["reverse"], self.w_hr.shape[0]
+        dgi = xp.empty((*hs.shape[:2], self.w_hh.shape[0]), hs.dtype)
+        dw_hh, dw_hr = xp.zeros_like(self.w_hh), xp.zeros_like(self.w_hr)
+        dh, dc = xp.zeros_like(self.h0), xp.zeros_like(dy[0, :, P:])
+        for t in _steps(len(hs), not reverse):
+            dh = dh + dy[t, :, :P]
+            dw_hr += dh.T @ self.ms[t]
+            dgi[t], dc = _lstm_cell_grads(xp, dh @ self.w_hr, dc + dy[t, :, P:], self.saved[t])
+            dw_hh += dgi[t].T @ _prev(hs, self.h0, t, reverse)
+            dh = dgi[t] @ self.w_hh
+        dx, dw_ih, db = _projection_grads(self.x, self.w_ih, dgi)
+        return dx, dh, dc, dw_ih, dw_hh, db, db, dw_hr
+
+    @staticmethod
+    def composed(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+        """The same loop with Tensor ops (for gradients of gradients)."""
+        ys, h, c = [None] * x.shape[0], h0, c0
+        for t in _steps(x.shape[0], reverse):
+            m, c = _composed_cell(_gates(x[t], h, w_ih, w_hh, b_ih, b_hh), c)
+            h = m @ w_hr.T
+            ys[t] = cat([h, c], dim=-1)
+        return stack(ys)
+
+
+def _lstm_cell(xp, a, c, H):
+    """One LSTM step on arrays from its pre-activations ``a`` (N, 4H), blocks i, f, g, o, and
+    c_{t-1}: the gates and ``c_t = f ⊙ c_{t-1} + i ⊙ g``."""
+    i = _sigmoid(xp, a[:, :H])
+    f = _sigmoid(xp, a[:, H : 2 * H])
+    g = xp.tanh(a[:, 2 * H : 3 * H])
+    o = _sigmoid(xp, a[:, 3 * H :])
+    return i, f, g, o, f * c + i * g
+
+
+def _lstm_cell_grads(xp, dm, dc, saved):
+    """Back through one step's ``m_t = o ⊙ tanh(c_t)`` and ``c_t = f ⊙ c_{t-1} + i ⊙ g``: dm
+    (the cell output's gradient) and dc (c_t's, from later steps) → the pre-activations'
+    gradient dA (N, 4H) and c_{t-1}'s, ``dc ⊙ f``."""
+    i, f, g, o, c_prev, c = saved
+    tanh_c = xp.tanh(c)
+    dc = dc + dm * o * (1 - tanh_c * tanh_c)
+    da = xp.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g * g),
+                         dm * tanh_c * o * (1 - o)], axis=1)
+    return da, dc * f
+
+
+def _composed_cell(a, c):
+    """One LSTM step with Tensor ops from its pre-activations ``a`` (N, 4H): the cell output
+    ``o ⊙ tanh(c_t)`` and c_t."""
+    H = c.shape[-1]
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+    g, o = tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    c = f * c + i * g
+    return o * tanh(c), c
+
+
+def _check_proj(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr):
+    """Shapes that fit: x (T, N, I), h0 (N, P), c0 (N, H), w_ih (4H, I), w_hh (4H, P), biases
+    (4H,), w_hr (P, H) with P < H — P and H read from w_hr."""
+    P, H = w_hr.shape if w_hr.ndim == 2 else ("P", "H")
+    G = 4 * H if w_hr.ndim == 2 else "4H"
+    N, I = x.shape[1:] if x.ndim == 3 else ("N", "I")
+    want = [(N, P), (N, H), (G, I), (G, P), (G,), (G,), (P, H)]
+    got = [a.shape for a in (h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)]
+    arrays = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
+    if any(a.dtype.kind != "f" for a in arrays):
+        raise GlassnetTypeError(f"lstm_proj_scan: x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr must be floating "
+                                f"point, got {', '.join(str(a.dtype) for a in arrays)} (convert with "
+                                ".double() or .float())")
+    if x.ndim == 3 and got == want and P < H:
+        return
+    raise ShapeError(f"lstm_proj_scan: a projection w_hr (P, H) = {tuple(w_hr.shape)} with P < H needs "
+                     f"x (T, N, I), h0 ({N}, {P}), c0 ({N}, {H}), w_ih ({G}, {I}), w_hh ({G}, {P}), "
+                     f"biases ({G},); got x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr of shapes "
+                     f"{', '.join(map(str, [x.shape, *got]))}")
 
 
 def _gates(x_t, h, w_ih, w_hh, b_ih, b_hh):
@@ -292,3 +397,11 @@ def lstm_scan(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     """One LSTM layer-direction (PyTorch's gates i, f, g, o) over ``x`` (T, N, I) →
     (T+1, N, H): the states h_t, then the last cell state."""
     return LSTMScan.apply(x, h0, c0, w_ih, w_hh, _bias(b_ih, w_hh), _bias(b_hh, w_hh), reverse=bool(reverse))
+
+
+def lstm_proj_scan(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=False):
+    """One LSTM layer-direction with a projection ``w_hr`` (P, H) over ``x`` (T, N, I) from
+    ``h0`` (N, P) and ``c0`` (N, H) → (T, N, P + H): each step's state h_t, then its cell
+    state c_t. ``b_ih``, ``b_hh`` may be None (a layer without biases)."""
+    return LSTMProjScan.apply(x, h0, c0, w_ih, w_hh, _bias(b_ih, w_hh), _bias(b_hh, w_hh), w_hr,
+                              reverse=bool(reverse))
