@@ -325,6 +325,40 @@ def test_state_dict_keys_equal_pytorchs_and_round_trip_through_save_and_load(tmp
     np.testing.assert_array_equal(fresh(x).numpy(), ours(x).numpy())
     with pytest.raises(ValueError, match="conv1.weight_orig"):
         _lenet(gn).load_state_dict(gn.load(tmp_path / "pruned.safetensors"))
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    theirs_fresh = _lenet(torch)
+    for module, name in (("conv1", "weight"), ("fc1", "bias"), ("conv2", "weight")):
+        tprune.identity(getattr(theirs_fresh, module), name)
+    theirs_fresh.load_state_dict(safetensors_torch.load_file(str(tmp_path / "pruned.safetensors")))
+    np.testing.assert_allclose(theirs_fresh(torch.tensor(x.numpy())).detach().numpy(), ours(x).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_fine_tuning_a_pruned_model_steps_as_pytorch():
+    """Prune, then train: the optimiser steps ``weight_orig`` (the masked entries get no
+    gradient, so with plain SGD they keep their values), the mask keeps them out of forward."""
+    ours, theirs = _pair(_lenet)
+    for lib, model in ((prune, ours), (tprune, theirs)):
+        lib.l1_unstructured(model.conv1, "weight", amount=0.3)
+        lib.ln_structured(model.fc1, "weight", amount=0.25, n=1, dim=0)
+        lib.global_unstructured([(model.conv2, "weight"), (model.fc2, "weight")], lib.L1Unstructured,
+                                amount=0.5)
+    opt = gn.optim.SGD(ours.parameters(), lr=0.05, momentum=0.9)
+    opt_t = torch.optim.SGD(theirs.parameters(), lr=0.05, momentum=0.9)
+    before = ours.conv1.weight_orig.numpy().copy()
+    for _ in range(3):
+        x, y = RNG.standard_normal((4, 1, 28, 28)), RNG.integers(0, 10, 4)
+        for model, optimiser, lib in ((ours, opt, gn), (theirs, opt_t, torch)):
+            optimiser.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(lib.tensor(x)), lib.tensor(y))
+            loss.backward()
+            optimiser.step()
+    for name, p in ours.state_dict().items():
+        np.testing.assert_allclose(p.numpy(), theirs.state_dict()[name].numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=name)
+    masked = ours.conv1.weight_mask.numpy() == 0
+    np.testing.assert_array_equal(ours.conv1.weight_orig.numpy()[masked], before[masked])
+    assert np.any(ours.conv1.weight_orig.numpy()[~masked] != before[~masked])
 
 
 def test_custom_pruning_method_as_in_the_tutorial_equals_pytorchs():
