@@ -60,35 +60,31 @@ class BasePruningMethod(ABC):
         new mask computed on the entries (or channels) still unpruned. ``importance_scores``
         (the parameter's shape; the parameter itself when None) rank the entries. Returns the
         method (the container when there was earlier pruning)."""
-        old = [(key, hook) for key, hook in module._forward_pre_hooks.items()
-               if isinstance(hook, BasePruningMethod) and hook._tensor_name == name]
-        if len(old) > 1:
-            raise GlassnetValueError(f"{cls.__name__}.apply: {type(module).__name__}.{name} has {len(old)} "
-                                     "pruning hooks; one PruningContainer should hold them all")
+        old_key, old = _pruning_hook(module, name, cls.__name__)
         method = cls(*args, **kwargs)
         method._tensor_name = name
-        orig = _prunable(module, name, bool(old), cls.__name__)
+        orig = _prunable(module, name, old is not None, cls.__name__)
         scores = orig if importance_scores is None else importance_scores
         if tuple(scores.shape) != tuple(orig.shape):
             raise GlassnetValueError(f"{cls.__name__}.apply: importance_scores have shape "
                                      f"{tuple(scores.shape)}, the parameter {name!r} has "
                                      f"{tuple(orig.shape)}; give one score per entry")
-        if old:
-            method = _joined(old[0][1], method)
-            default_mask = getattr(module, name + "_mask").detach().clone()
-        else:
+        if old is None:
             default_mask = ones_like(orig)
+        else:
+            method = _joined(old, method)
+            default_mask = getattr(module, name + "_mask").detach().clone()
         try:
             mask = method.compute_mask(scores.detach(), default_mask=default_mask)
         except BaseException:
-            if old and method is old[0][1]:  # the container keeps only the methods it applied
+            if method is old:  # the container keeps only the methods it applied
                 method._pruning_methods = method._pruning_methods[:-1]
             raise
-        if old:
-            del module._forward_pre_hooks[old[0][0]]
-        else:
+        if old is None:
             setattr(module, name + "_orig", orig)
             delattr(module, name)
+        else:
+            del module._forward_pre_hooks[old_key]
         module.register_buffer(name + "_mask", mask)
         setattr(module, name, method.apply_mask(module))
         module.register_forward_pre_hook(method)
@@ -119,6 +115,16 @@ class BasePruningMethod(ABC):
         delattr(module, name + "_orig")
         delattr(module, name + "_mask")
         setattr(module, name, orig)
+
+
+def _pruning_hook(module, name, who):
+    """``(key, hook)`` of the pruning hook of ``module.<name>``, or ``(None, None)``."""
+    found = [(key, hook) for key, hook in module._forward_pre_hooks.items()
+             if isinstance(hook, BasePruningMethod) and hook._tensor_name == name]
+    if len(found) > 1:
+        raise GlassnetValueError(f"{who}.apply: {type(module).__name__}.{name} has {len(found)} pruning "
+                                 "hooks; one PruningContainer should hold them all")
+    return found[0] if found else (None, None)
 
 
 def _prunable(module, name, pruned, who):
@@ -254,4 +260,4 @@ def _count_to_prune(amount, size, who, what="entries"):
             raise GlassnetValueError(f"{who}: amount={amount} is more than the {size} {what} that can "
                                      f"still be pruned; give an int at most {size} or a float in [0, 1]")
         return int(amount)
-    return round(amount * size)
+    return int(round(amount * size))
