@@ -1,7 +1,8 @@
 """Gradient utilities (``gn.nn.utils``); padding and packing of sequences in
 :mod:`glassnet.nn.utils.rnn`; reparametrisations (:mod:`~glassnet.nn.utils.parametrize`,
 :mod:`~glassnet.nn.utils.parametrizations`, the old hook ``weight_norm``); BatchNorm
-folding (:mod:`~glassnet.nn.utils.fusion`); ``stateless.functional_call``."""
+folding (:mod:`~glassnet.nn.utils.fusion`); ``stateless.functional_call``; pruning
+(:mod:`~glassnet.nn.utils.prune`)."""
 
 import math
 import warnings
@@ -13,7 +14,7 @@ from glassnet._errors import GlassnetValueError
 from glassnet.autograd._mode import no_grad
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._nearest import nearest
-from glassnet.nn.utils import fusion, parametrizations, parametrize, rnn, stateless
+from glassnet.nn.utils import fusion, parametrizations, parametrize, prune, rnn, stateless
 from glassnet.nn.utils._grad_norm import clip_grads_with_norm_, get_total_norm
 from glassnet.nn.utils._weight_norm import remove_weight_norm, weight_norm
 from glassnet.nn.utils.fusion import (
@@ -26,8 +27,8 @@ from glassnet.nn.utils.fusion import (
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
            "fusion", "get_total_norm", "nearest", "parameters_to_vector", "parametrizations",
-           "parametrize", "remove_weight_norm", "rnn", "skip_init", "stateless", "vector_to_parameters",
-           "weight_norm"]
+           "parametrize", "prune", "remove_weight_norm", "rnn", "skip_init", "stateless",
+           "vector_to_parameters", "weight_norm"]
 
 
 def _with_grads(parameters):
