@@ -405,3 +405,15 @@ def test_expand_then_reduce_gradients_match_numpy(shapes):
     w = np.linspace(-1.0, 1.0, math.prod(out_shape)).reshape(out_shape)
     (x.expand(out_shape) * f64(w, requires_grad=False)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), _np_sum_to(w, sx), rtol=1e-12, atol=1e-14)
+
+
+def test_a_parameters_grad_and_its_hooks_see_plain_tensors_as_in_pytorch():
+    """``p.grad`` of a Parameter is a Tensor, not a Parameter (PyTorch: ``type(p.grad) is
+    torch.Tensor``), and a hook on it receives a Tensor."""
+    layer = gn.nn.Linear(3, 2)
+    seen = []
+    layer.weight.register_hook(lambda g: seen.append(type(g)))
+    layer(gn.ones(4, 3)).sum().backward()
+    assert type(layer.weight.grad) is gn.Tensor and not isinstance(layer.weight.grad, gn.nn.Parameter)
+    assert seen == [gn.Tensor]
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), np.full((2, 3), 4.0, np.float32))

@@ -84,7 +84,19 @@ def _store_leaf_grad(tensor, grad, handed_out):
           or not getattr(grad.flags, "writeable", True)):
         grad = namespace(grad).array(grad, order="C")
     handed_out.add(id(grad))
-    tensor.grad = type(tensor)._wrap(grad, False, None)
+    tensor.grad = _plain_tensor(grad)
+
+
+def _plain_tensor(array):
+    """``array`` as a plain Tensor without a graph: what ``.grad`` and a hook hold, also for a
+    Parameter or another subclass (as PyTorch's ``p.grad`` is a Tensor, not a Parameter)."""
+    global _Tensor
+    if _Tensor is None:
+        from glassnet.autograd._tensor import Tensor as _Tensor  # _tensor imports this module
+    return _Tensor._wrap(array, False, None)
+
+
+_Tensor = None
 
 
 def run_backward(root, grad, retain_graph=False, targets=None, create_graph=False):
@@ -164,7 +176,7 @@ def _leading_to(order, target_ids):
 def _run_hooks(node, grad, create_graph=False):
     """Call the tensor's hooks in order; a hook returning a tensor replaces the gradient."""
     for hook in node._hooks.values():
-        result = hook(grad if create_graph else type(node)._wrap(grad, False, None))
+        result = hook(grad if create_graph else _plain_tensor(grad))
         if result is not None:
             grad = result if create_graph or not hasattr(result, "_ctx") else result.array
     return grad
