@@ -43,6 +43,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         got = (f"{tuple(log_probs.shape)} {log_probs.dtype}" if isinstance(log_probs, Tensor)
                else type(log_probs).__name__)
         raise ShapeError(f"ctc_loss: log_probs must be a floating tensor (T, N, C) or (T, C), got {got}")
+    if log_probs.numel() == 0:
+        raise ShapeError(f"ctc_loss: log_probs must not be empty (at least one step, sample and class), got "
+                         f"{tuple(log_probs.shape)}")
     unbatched = log_probs.ndim == 2
     lp = log_probs.unsqueeze(1) if unbatched else log_probs
     steps, n_batch, classes = lp.shape

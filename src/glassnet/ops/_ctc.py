@@ -35,7 +35,9 @@ import numpy as np
 
 from glassnet._backend import namespace
 from glassnet.autograd._function import Function
-from glassnet.ops._elementwise import _quiet
+from glassnet.ops._elementwise import _quiet, constant, where
+from glassnet.ops._reduce import logsumexp
+from glassnet.ops._shape import cat, stack
 
 __all__ = ["CtcLoss"]
 
@@ -58,6 +60,16 @@ def _shift(x, k, fill):
     return out
 
 
+def _extended(labels, target_lengths, blank):
+    """Host arrays (N, L): the extended labels l', where they lie within L_n, and skip(s)."""
+    ext = np.full((labels.shape[0], 2 * labels.shape[1] + 1), blank, dtype=np.int64)
+    ext[:, 1::2] = labels
+    positions = np.arange(ext.shape[1])
+    valid = positions[None, :] < 2 * target_lengths[:, None] + 1
+    skip = (positions % 2 == 1) & (ext != _shift(ext, 2, blank))
+    return ext, valid, skip
+
+
 class CtcLoss(Function):
     """Log-probabilities (T, N, C) → the per-sample CTC losses (N,) (see the module's
     docstring for the recursions). ``labels`` (N, S), ``input_lengths`` and
@@ -68,12 +80,8 @@ class CtcLoss(Function):
 
     def forward(self, lp, labels, input_lengths, target_lengths, blank, zero_infinity):
         xp = namespace(lp)
-        n_batch, width = labels.shape
-        ext = np.full((n_batch, 2 * width + 1), blank, dtype=np.int64)
-        ext[:, 1::2] = labels
-        positions = np.arange(ext.shape[1])
-        valid = positions[None, :] < 2 * target_lengths[:, None] + 1
-        skip = (positions % 2 == 1) & (ext != _shift(ext, 2, blank))
+        n_batch = labels.shape[0]
+        ext, valid, skip = _extended(labels, target_lengths, blank)
         neg_inf = lp.dtype.type(-np.inf)
         emit = lp[:, xp.asarray(np.arange(n_batch)[:, None]), xp.asarray(ext)]  # (T, N, L): lp_t(l'_s)
         emit = xp.where(xp.asarray(valid), emit, neg_inf)
@@ -130,3 +138,35 @@ class CtcLoss(Function):
         one_hot[np.arange(n_batch)[:, None], positions[None, :], self.ext] = 1
         dlp = -xp.matmul(occupancy.transpose(1, 0, 2), xp.asarray(one_hot))  # (N, T, C)
         return dlp.transpose(1, 0, 2) * g[None, :, None]
+
+    @staticmethod
+    def composed(lp, labels, input_lengths, target_lengths, blank, zero_infinity):
+        """The alpha recursion with Tensor ops, for gradients of gradients. −∞ becomes a finite
+        floor, so that states no path reaches pass on zero gradients rather than NaN; an
+        impossible alignment gets NaN gradients at t < T_n (zero with ``zero_infinity``)."""
+        xp = namespace(lp.array)
+        steps, n_batch, _ = lp.shape
+        ext, valid, skip = _extended(labels, target_lengths, blank)
+        rows = np.arange(n_batch)
+        floor = constant(xp.asarray(-1e30, dtype=lp.dtype))
+        emit = where(constant(xp.asarray(valid)), lp[:, rows[:, None], ext], floor)
+        alpha = where(constant(xp.asarray(np.arange(ext.shape[1]) < 2)), emit[0], floor)
+        alphas = [alpha]
+        width, pad = ext.shape[1], floor.expand(n_batch, 2)
+        for t in range(1, steps):
+            hop = where(constant(xp.asarray(skip)), cat([pad, alpha], 1)[:, :width], floor)
+            alpha = emit[t] + logsumexp(stack([alpha, cat([pad[:, :1], alpha], 1)[:, :width], hop]), dim=0)
+            alphas.append(alpha)
+        last = stack(alphas)[np.maximum(input_lengths - 1, 0), rows]  # (N, L) at t = T_n − 1
+        ends = 2 * target_lengths
+        label_end = where(constant(xp.asarray(ends > 0)), last[rows, np.maximum(ends - 1, 0)], floor)
+        loss = -logsumexp(stack([last[rows, ends], label_end]), dim=0)
+        zero = constant(xp.zeros((), dtype=lp.dtype))
+        loss = where(constant(xp.asarray(input_lengths == 0)), zero, loss)  # no steps: nothing to emit
+        exact = CtcLoss().forward(lp.array, labels, input_lengths, target_lengths, blank, False)
+        lost = constant(xp.isinf(exact))
+        if zero_infinity:
+            return where(lost, zero, loss)
+        live = constant(xp.asarray(np.arange(steps)[:, None] < input_lengths[None, :])[..., None])
+        nan = constant(xp.where(lost.array, xp.nan, 0).astype(lp.dtype))  # no path: NaN gradients at t < T_n
+        return where(lost, where(live, lp, zero).sum(dim=(0, 2)) * nan, loss)
