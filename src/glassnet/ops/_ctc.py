@@ -45,7 +45,7 @@ __all__ = ["CtcLoss"]
 def _logsumexp3(a, b, c, xp):
     """Elementwise log(e^a + e^b + e^c), −∞ where all three are −∞."""
     m = xp.maximum(xp.maximum(a, b), c)
-    m = xp.where(xp.isneginf(m), 0, m)
+    m = xp.where(m == -np.inf, 0, m)
     with _quiet(xp):
         return m + xp.log(xp.exp(a - m) + xp.exp(b - m) + xp.exp(c - m))
 
@@ -147,7 +147,7 @@ class CtcLoss(Function):
         xp = namespace(lp.array)
         steps, n_batch, _ = lp.shape
         ext, valid, skip = _extended(labels, target_lengths, blank)
-        rows = np.arange(n_batch)
+        rows, ext = xp.asarray(np.arange(n_batch)), xp.asarray(ext)
         floor = constant(xp.asarray(-1e30, dtype=lp.dtype))
         emit = where(constant(xp.asarray(valid)), lp[:, rows[:, None], ext], floor)
         alpha = where(constant(xp.asarray(np.arange(ext.shape[1]) < 2)), emit[0], floor)
@@ -157,9 +157,9 @@ class CtcLoss(Function):
             hop = where(constant(xp.asarray(skip)), cat([pad, alpha], 1)[:, :width], floor)
             alpha = emit[t] + logsumexp(stack([alpha, cat([pad[:, :1], alpha], 1)[:, :width], hop]), dim=0)
             alphas.append(alpha)
-        last = stack(alphas)[np.maximum(input_lengths - 1, 0), rows]  # (N, L) at t = T_n − 1
-        ends = 2 * target_lengths
-        label_end = where(constant(xp.asarray(ends > 0)), last[rows, np.maximum(ends - 1, 0)], floor)
+        last = stack(alphas)[xp.asarray(np.maximum(input_lengths - 1, 0)), rows]  # (N, L) at t = T_n − 1
+        ends = xp.asarray(2 * target_lengths)
+        label_end = where(constant(ends > 0), last[rows, xp.maximum(ends - 1, 0)], floor)
         loss = -logsumexp(stack([last[rows, ends], label_end]), dim=0)
         zero = constant(xp.zeros((), dtype=lp.dtype))
         loss = where(constant(xp.asarray(input_lengths == 0)), zero, loss)  # no steps: nothing to emit
