@@ -52,7 +52,7 @@ def _logsumexp3(a, b, c, xp):
 
 def _shift(x, k, fill):
     """``x`` moved k places along the last axis (k > 0: right, k < 0: left), ``fill`` let in."""
-    out = np.full_like(x, fill) if namespace(x) is np else namespace(x).full_like(x, fill)
+    out = namespace(x).full_like(x, fill)
     if k > 0:
         out[..., k:] = x[..., :-k]
     else:
@@ -102,11 +102,11 @@ class CtcLoss(Function):
     @staticmethod
     def _log_p(alpha, input_lengths, target_lengths, xp):
         """log p per sample: the last two extended positions at t = T_n − 1."""
-        rows = np.arange(alpha.shape[1])
-        last = alpha[xp.asarray(np.maximum(input_lengths - 1, 0)), xp.asarray(rows)]  # (N, L)
+        rows = xp.arange(alpha.shape[1])
+        last = alpha[xp.asarray(np.maximum(input_lengths - 1, 0)), rows]  # (N, L)
         end = xp.asarray(2 * target_lengths)
-        blank_end = last[xp.asarray(rows), end]
-        label_end = xp.where(end > 0, last[xp.asarray(rows), xp.maximum(end - 1, 0)], -np.inf)
+        blank_end = last[rows, end]
+        label_end = xp.where(end > 0, last[rows, xp.maximum(end - 1, 0)], -np.inf)
         log_p = xp.logaddexp(blank_end, label_end.astype(alpha.dtype))
         empty = xp.asarray(input_lengths == 0)  # no input: only the empty target is possible
         return xp.where(empty, xp.where(end == 0, 0, -np.inf), log_p).astype(alpha.dtype)
