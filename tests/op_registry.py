@@ -24,6 +24,7 @@ import numpy as np
 
 import conv_reference as CR
 import glassnet as gn
+from ctc_reference import gn_ctc_registry, np_ctc_registry, torch_ctc_registry
 from fft_cases import fft_ops
 from glassnet.ops._loss import SoftmaxCrossEntropy, SoftmaxCrossEntropyIndex
 from glassnet.ops._recurrent import gru_scan, lstm_proj_scan, lstm_scan, rnn_scan
@@ -692,6 +693,10 @@ REGISTRY = [
     O("binary_cross_entropy_with_logits_pos_weight", _gn_bce_logits, _np_bce_logits,
       _torch_bce_logits, "BinaryCrossEntropyWithLogits", 2, "smooth",
       kwargs={"pos_weight": 2.5}, shapes=BINARY[:4], large=((5, 4), (5, 4))),
+    # CTC through log_softmax on logits (T, N, C): repeated labels, an empty target, two input
+    # lengths (ctc_reference.py; the NumPy reference enumerates every path)
+    O("ctc_loss", gn_ctc_registry, np_ctc_registry, torch_ctc_registry, "CtcLoss", domain="smooth",
+      shapes=(((4, 3, 3),), ((3, 4, 4),)), large=((6, 4, 5),)),
     # -- recurrent scans (T=3, N=2, I=3 or 1, H=2) and the embedding lookup ------------------
     O("rnn_scan_tanh", rnn_scan, np_rnn_scan, torch_rnn_scan, "RNNScan", 6, "smooth",
       shapes=(_scan_shapes(1, 3),), large=_scan_shapes(1, 4, T=5, N=3, H=4)),

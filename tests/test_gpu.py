@@ -41,3 +41,17 @@ def test_linear_model_trains_on_gpu():
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     assert all(p.device.startswith("cuda") for p in model.parameters())
+
+
+def test_ctc_loss_on_gpu_equals_the_cpu():
+    logits = np.random.default_rng(0).standard_normal((6, 3, 4))
+    targets, input_lengths, target_lengths = np.array([[1, 1], [2, 3], [3, 0]]), [6, 5, 1], [2, 2, 1]
+    results = []
+    for device in ("cpu", "cuda"):
+        z = gn.tensor(logits, requires_grad=True)
+        loss = gn.nn.functional.ctc_loss(z.to(device).log_softmax(2), gn.tensor(targets).to(device),
+                                         input_lengths, target_lengths, zero_infinity=True)
+        loss.backward()
+        results.append((loss.item(), z.grad.numpy()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-10)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-10, atol=1e-14)

@@ -7,7 +7,7 @@ from glassnet.nn._module import Module
 __all__ = ["MSELoss", "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "SmoothL1Loss", "KLDivLoss", "MarginRankingLoss", "TripletMarginLoss",
            "CosineEmbeddingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-           "GaussianNLLLoss", "PoissonNLLLoss"]
+           "GaussianNLLLoss", "PoissonNLLLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -250,3 +250,36 @@ class PoissonNLLLoss(_Loss):
     def forward(self, log_input, target):
         return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
                                   reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: ``−log p(target | input)`` summed over every
+    alignment of an unsegmented target (labels repeated, blanks between) to the input
+    sequence, by the forward (alpha) recursion in log space (:func:`F.ctc_loss`).
+
+    Args:
+        blank: the blank's class (default 0).
+        reduction: ``'mean'`` (default: each loss over its target length, then the batch
+            mean), ``'sum'`` or ``'none'``.
+        zero_infinity: impossible alignments cost 0 (and get no gradient) instead of inf.
+
+    Shape:
+        log_probs ``(T, N, C)`` (or ``(T, C)``), targets ``(N, S)`` padded or
+        ``(sum(target_lengths),)`` concatenated, input_lengths and target_lengths ``(N,)``
+        → a scalar, or ``(N,)`` with ``reduction='none'``.
+
+    Example:
+        >>> import glassnet as gn
+        >>> lp = gn.full((2, 1, 2), 0.5).log()            # two steps, p = 1/2 per class
+        >>> loss = gn.nn.CTCLoss()(lp, gn.tensor([[1]]), [2], [1])   # "1": 11, 01, 10
+        >>> round(loss.item(), 4)                          # −log(3/4)
+        0.2877
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)

@@ -62,6 +62,7 @@ from glassnet.nn._functional_conv import (
     max_pool2d,
     max_pool3d,
 )
+from glassnet.nn._functional_ctc import ctc_loss
 from glassnet.nn._functional_embedding import embedding
 from glassnet.nn._functional_embedding_bag import embedding_bag
 from glassnet.nn._functional_fold import fold, unfold
@@ -154,6 +155,7 @@ __all__ = [
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
