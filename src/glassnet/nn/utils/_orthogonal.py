@@ -14,7 +14,7 @@ resets X to −I, the point each map sends to the identity.
 
 import numpy as np
 
-from glassnet._backend import default_generator
+from glassnet._backend import default_generator, namespace, to_numpy
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._module import Module
@@ -29,8 +29,9 @@ __all__ = ["orthogonal"]
 _MAPS = ("matrix_exp", "cayley", "householder")
 
 
-def _const(array):
-    return Tensor._wrap(np.ascontiguousarray(array), False, None)
+def _const(array, like):
+    """``array`` as a constant Tensor on the device of the array ``like``."""
+    return Tensor._wrap(namespace(like).asarray(np.ascontiguousarray(array)), False, None)
 
 
 def _diag(a):
@@ -70,16 +71,18 @@ class _Orthogonal(Module):
             A = tril(X, -1)  # noqa: N806
             tau = 2.0 / (1.0 + (A * A).sum(-2))
             Q = householder_product(A, tau)  # noqa: N806
-            Q = Q * _const(np.trunc(_diag(X.array))[..., None, :])  # noqa: N806  (not differentiated)
+            signs = np.trunc(_diag(to_numpy(X.array)))[..., None, :]  # not differentiated
+            Q = Q * _const(signs, X.array)  # noqa: N806
         else:
             S = tril(X)  # noqa: N806
             if n != k:
-                S = cat([S, _const(np.zeros(S.shape[:-2] + (n, n - k), dtype=S.array.dtype))], -1)  # noqa: N806
+                zeros = np.zeros(S.shape[:-2] + (n, n - k), dtype=S.array.dtype)
+                S = cat([S, _const(zeros, X.array)], -1)  # noqa: N806
             A = S - S.transpose(-1, -2)  # noqa: N806
             if self.orthogonal_map == "matrix_exp":
                 Q = matrix_exp(A)  # noqa: N806
             else:
-                eye = _const(np.eye(n, dtype=A.array.dtype))
+                eye = _const(np.eye(n, dtype=A.array.dtype), X.array)
                 Q = solve(eye + A * -0.5, eye + A * 0.5)  # noqa: N806
             Q = Q[..., :k]  # noqa: N806
         if "base" in self._buffer_names:
@@ -90,23 +93,24 @@ class _Orthogonal(Module):
         if tuple(Q.shape) != self.shape:
             raise GlassnetValueError(f"orthogonal: expected a matrix or batch of matrices of shape "
                                      f"{self.shape}, got {tuple(Q.shape)}")
-        q = Q.detach().array
+        like = Q.array
+        q = to_numpy(Q.detach().array)
         n, k = q.shape[-2:]
         transposed = n < k
         if transposed:
             q, n, k = np.swapaxes(q, -1, -2), k, n
         if "base" not in self._buffer_names:
-            return self._householder_inverse(q, transposed)
+            return _const(self._householder_inverse(q, transposed), like)
         if n == k:
             q = q.copy() if _is_orthogonal(q) else _make_orthogonal(q)
         else:
             extra = default_generator().normal(0.0, 1.0, q.shape[:-2] + (n, n - k)).astype(q.dtype)
             q = _make_orthogonal(np.concatenate([q, extra], -1))
-        self.base = _const(q)
+        self.base = _const(q, like)
         neg_eye = np.zeros(self.shape, dtype=q.dtype)
         idx = np.arange(min(self.shape[-2:]))
         neg_eye[..., idx, idx] = -1.0
-        return _const(neg_eye)
+        return _const(neg_eye, like)
 
     def _householder_inverse(self, q, transposed):
         """X with householder(X) = the Q factor of q: the reflectors of q's QR (geqrf), the
@@ -119,7 +123,7 @@ class _Orthogonal(Module):
         idx = np.arange(a.shape[-1])
         sign = np.sign(a[..., idx, idx])
         a[..., idx, idx] = np.where(tau == 0.0, -sign, sign)
-        return _const(np.swapaxes(a, -1, -2) if transposed else a)
+        return np.swapaxes(a, -1, -2) if transposed else a
 
 
 def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):

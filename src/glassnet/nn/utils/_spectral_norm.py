@@ -46,10 +46,11 @@ def normalized(x, eps):
     return x / max(float(xp.sqrt((x * x).sum())), eps)
 
 
-def random_unit(n, dtype, eps):
-    """A unit vector (n,) of ``dtype``: standard normal draws, normalised."""
-    return Tensor._wrap(normalized(default_generator().normal(0.0, 1.0, (n,)).astype(dtype), eps),
-                        False, None)
+def random_unit(n, like, eps):
+    """A unit vector (n,) of the dtype and on the device of the tensor ``like``: standard
+    normal draws, normalised."""
+    draws = default_generator().normal(0.0, 1.0, (n,)).astype(like.array.dtype)
+    return Tensor._wrap(namespace(like.array).asarray(normalized(draws, eps)), False, None)
 
 
 def sigma(weight_mat, u, v):
@@ -111,8 +112,8 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     delattr(module, name)
     module.register_parameter(name + "_orig", weight)
     object.__setattr__(module, name, weight.detach())
-    module.register_buffer(name + "_u", random_unit(h, weight.dtype, eps))
-    module.register_buffer(name + "_v", random_unit(w, weight.dtype, eps))
+    module.register_buffer(name + "_u", random_unit(h, weight, eps))
+    module.register_buffer(name + "_v", random_unit(w, weight, eps))
     module.register_forward_pre_hook(hook)
     return module
 

@@ -71,8 +71,8 @@ class _SpectralNorm(Module):
         if weight.ndim > 1:
             self.n_power_iterations = n_power_iterations
             h, w = weight_matrix(weight, self.dim).shape
-            self.register_buffer("_u", random_unit(h, weight.dtype, eps))
-            self.register_buffer("_v", random_unit(w, weight.dtype, eps))
+            self.register_buffer("_u", random_unit(h, weight, eps))
+            self.register_buffer("_v", random_unit(w, weight, eps))
             self._power_method(weight_matrix(weight, self.dim).array, 15)
 
     def _power_method(self, w, n_power_iterations):
