@@ -31,12 +31,17 @@ _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353
 
 def _expm(a):
     """``exp(A)`` of a stack of square arrays (computed in float64, returned in A's dtype)."""
+    with np.errstate(all="ignore"):  # nan and inf pass through silently, as in PyTorch
+        return _expm_finite_ok(a)
+
+
+def _expm_finite_ok(a):
     xp = namespace(a)
     x = a.astype(xp.float64)
     n = x.shape[-1]
     norm1 = xp.abs(x).sum(axis=-2).max(axis=-1) if n else xp.zeros(x.shape[:-2])
-    with np.errstate(divide="ignore"):
-        s = xp.maximum(0, xp.ceil(xp.log2(norm1 / _THETA13))).astype(int)
+    s = xp.ceil(xp.log2(norm1 / _THETA13))
+    s = xp.where(xp.isfinite(s) & (s > 0), s, 0).astype(int)  # a nan or inf matrix: no squaring
     x = x / (2.0 ** s)[..., None, None]
     b, eye = _PADE13, xp.eye(n)
     x2 = x @ x
