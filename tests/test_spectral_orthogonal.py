@@ -262,3 +262,32 @@ def test_orthogonal_recurrent_weight_runs_as_pytorch():
     y_t.sum().backward()
     name = "parametrizations.weight_hh_l0.original"
     _close(ours.get_parameter(name).grad, theirs.get_parameter(name).grad)
+
+
+# -- the primitives orthogonal rests on ----------------------------------------------------------
+def test_matrix_exp_scales_and_squares_per_matrix_as_pytorch():
+    """A batch whose matrices need 0, 3 and 6 squarings: values and gradients equal torch's."""
+    a = RNG.standard_normal((3, 6, 6)) * np.array([0.1, 2.0, 20.0])[:, None, None]
+    g = RNG.standard_normal((3, 6, 6))
+    x, x_t = gn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, y_t = gn.linalg.matrix_exp(x), torch.linalg.matrix_exp(x_t)
+    np.testing.assert_allclose(y.detach().numpy(), y_t.detach().numpy(), rtol=1e-11, atol=1e-12)
+    (y * gn.tensor(g)).sum().backward()
+    (y_t * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), x_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    skew = a - np.swapaxes(a, -1, -2)  # exp of a skew-symmetric matrix is orthogonal
+    q = gn.tensor(skew).matrix_exp().numpy()
+    np.testing.assert_allclose(np.swapaxes(q, -1, -2) @ q, np.broadcast_to(np.eye(6), q.shape), atol=1e-12)
+
+
+def test_householder_product_refuses_shapes_that_do_not_fit():
+    with pytest.raises(gn.ShapeError, match="m ≥ n ≥ k"):
+        gn.linalg.householder_product(gn.zeros(3, 4), gn.zeros(2))
+
+
+def test_remove_parametrizations_after_spectral_norm_keeps_w_over_sigma():
+    ours, theirs, shape = _parametrized_pair("conv2d")
+    nn.utils.parametrize.remove_parametrizations(ours, "weight")
+    torch.nn.utils.parametrize.remove_parametrizations(theirs, "weight")
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["bias", "weight"]
+    _close(ours.weight, theirs.weight)
