@@ -87,6 +87,29 @@ def _np_pinv(a):
     return np.linalg.pinv(a)
 
 
+def _np_expm(a, squarings=6, terms=24):
+    """exp(A) by the Taylor series of A / 2^s, squared s times (the reference, not the algorithm)."""
+    x = a / 2.0**squarings
+    term = result = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    for k in range(1, terms):
+        term = term @ x / k
+        result = result + term
+    for _ in range(squarings):
+        result = result @ result
+    return result
+
+
+def _np_householder_product(a, tau):
+    """The first n columns of Π_i (I − τ_i v_i v_iᵀ), v_i = e_i + the part of column i below the diagonal."""
+    m, n = a.shape[-2:]
+    q = np.broadcast_to(np.eye(m), a.shape[:-2] + (m, m)).copy()
+    for i in range(tau.shape[-1]):
+        lead = a.shape[:-2]
+        v = np.concatenate([np.zeros(lead + (i,)), np.ones(lead + (1,)), a[..., i + 1:, i]], -1)
+        q = q - tau[..., i, None, None] * (q @ v[..., :, None]) @ v[..., None, :]
+    return q[..., :n]
+
+
 def _np_lstsq(a, b):
     return np.linalg.pinv(a) @ b
 
@@ -507,6 +530,37 @@ def linalg_ops(O):  # noqa: N803  (the registry's OpSpec)
             large=((6, 4),),
         ),
         # -- products, powers, least squares -------------------------------------------------------------
+        O(
+            "linalg_matrix_exp",
+            L.matrix_exp,
+            lambda x: _np_expm(x),
+            lambda x: tl().matrix_exp(x),
+            "MatrixExp",
+            domain="smooth",
+            shapes=SQ,
+            large=SQ_LARGE,
+        ),
+        O(
+            "matrix_exp_method",
+            lambda x: x.matrix_exp(),
+            lambda x: _np_expm(x),
+            lambda x: x.matrix_exp(),
+            "matrix_exp",
+            domain="smooth",
+            shapes=SQ[:1],
+            large=SQ_LARGE,
+        ),
+        O(
+            "linalg_householder_product",
+            L.householder_product,
+            lambda a, tau: _np_householder_product(a, tau),
+            lambda a, tau: tl().householder_product(a, tau),
+            "householder_product",
+            2,
+            domain="smooth",
+            shapes=(((4, 3), (3,)), ((2, 3, 3), (2, 2))),
+            large=((5, 4), (4,)),
+        ),
         O(
             "matrix_power",
             lambda x: gn.matrix_power(x, 3),

@@ -370,6 +370,9 @@ class TorchMethods(MoreTorchMethods):
     def pinverse(self, rcond=1e-15):
         return ops.pinverse(self, rcond)
 
+    def matrix_exp(self):
+        return ops.matrix_exp(self)
+
     def matrix_power(self, n):
         return ops.matrix_power(self, n)
 

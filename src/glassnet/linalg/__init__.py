@@ -2,8 +2,9 @@
 
 Every function takes stacks of matrices ``(..., m, n)`` (leading axes are a batch), float32
 or float64, and is differentiable. The primitives (inverse, determinant, solve, pseudo-
-inverse, Cholesky, QR, eigh, SVD) live in ``glassnet.ops`` with their gradient formulas
-beside them; norms, powers, products and least squares are composed of them.
+inverse, Cholesky, QR, eigh, SVD, the matrix exponential) live in ``glassnet.ops`` with their
+gradient formulas beside them; norms, powers, products (``householder_product``) and least
+squares are composed of them.
 
 >>> import glassnet as gn
 >>> A = gn.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=gn.float64, requires_grad=True)
@@ -20,6 +21,7 @@ from glassnet.ops._linalg_decompose import cholesky, eigvalsh, svdvals
 from glassnet.ops._linalg_decompose import linalg_eigh as eigh
 from glassnet.ops._linalg_decompose import linalg_qr as qr
 from glassnet.ops._linalg_decompose import linalg_svd as svd
+from glassnet.ops._linalg_exp import householder_product, matrix_exp
 from glassnet.ops._linalg_inverse import det, inv, pinv, slogdet, solve
 from glassnet.ops._linalg_norms import cond, matrix_norm, vector_norm
 from glassnet.ops._linalg_norms import linalg_norm as norm
@@ -43,9 +45,11 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",

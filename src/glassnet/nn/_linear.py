@@ -68,12 +68,13 @@ class Linear(Module):
                 f"equal in_features (did the previous layer output {x.shape[-1] if x.ndim else 1} "
                 "features, or does the input need flattening?)"
             )
-        if x.dtype != self.weight.dtype:
-            check_dtypes(x, self.weight, f"Linear({self.in_features}→{self.out_features})")
+        weight = self.weight  # read once: a parametrized weight (spectral_norm) is recomputed per read
+        if x.dtype != weight.dtype:
+            check_dtypes(x, weight, f"Linear({self.in_features}→{self.out_features})")
         bias = self.bias
         if bias is None:
-            return LinearOp.apply(x, self.weight)
-        return LinearOp.apply(x, self.weight, bias)
+            return LinearOp.apply(x, weight)
+        return LinearOp.apply(x, weight, bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -97,9 +97,9 @@ class RNNBase(Module):
             init.uniform_(p, -bound, bound)
 
     def _weights(self, suffix):
-        get = self.__dict__.get
-        return (get(f"weight_ih_{suffix}"), get(f"weight_hh_{suffix}"),
-                get(f"bias_ih_{suffix}"), get(f"bias_hh_{suffix}"), get(f"weight_hr_{suffix}"))
+        # getattr, not __dict__: a parametrized weight (orthogonal weight_hh) is a class property
+        return tuple(getattr(self, f"{kind}_{suffix}", None)
+                     for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"))
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, input, hx=None):

@@ -100,6 +100,7 @@ from glassnet.ops._index_more import (
 )
 from glassnet.ops._linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassnet.ops._linalg_decompose import cholesky, qr, svd
+from glassnet.ops._linalg_exp import householder_product, matrix_exp
 from glassnet.ops._linalg_inverse import det, inverse, logdet, pinverse, slogdet
 from glassnet.ops._linalg_norms import dist
 from glassnet.ops._linalg_products import cross, matrix_power
@@ -319,10 +320,12 @@ __all__ = [
     "clip", "clone", "column_stack", "compare", "concatenate", "cos", "cosh", "count_nonzero", "cross",
     "cumprod", "cumsum", "det", "diag", "diagonal", "dist", "div", "dot", "dstack", "einsum", "eq", "equal",
     "erf", "exp", "expand", "expm1", "flatten", "flip", "fliplr", "flipud", "floor", "floor_divide", "fmod",
-    "frac", "gather", "ge", "gelu", "getitem", "gt", "hstack", "index_select", "inverse", "isclose",
+    "frac", "gather", "ge", "gelu", "getitem", "gt", "householder_product", "hstack", "index_select",
+    "inverse", "isclose",
     "isfinite", "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu", "linear", "log", "log10",
     "log1p", "log2", "log_softmax", "logdet", "logical_and", "logical_not", "logical_or", "logical_xor",
-    "logsumexp", "lt", "masked_select", "matmul", "matrix_power", "max", "maximum", "mean", "min", "minimum",
+    "logsumexp", "lt", "masked_select", "matmul", "matrix_exp", "matrix_power", "max", "maximum", "mean",
+    "min", "minimum",
     "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nonzero", "norm", "outer", "pad", "permute",
     "pinverse", "pow", "prod", "qr", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave",
     "reshape", "roll", "round", "rsqrt", "scatter", "scatter_add", "select", "setitem", "sigmoid", "sign",

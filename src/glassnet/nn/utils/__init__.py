@@ -1,6 +1,6 @@
 """Gradient utilities (``gn.nn.utils``); padding and packing of sequences in
 :mod:`glassnet.nn.utils.rnn`; reparametrisations (:mod:`~glassnet.nn.utils.parametrize`,
-:mod:`~glassnet.nn.utils.parametrizations`, the old hook ``weight_norm``); BatchNorm
+:mod:`~glassnet.nn.utils.parametrizations`, the old hooks ``weight_norm`` and ``spectral_norm``); BatchNorm
 folding (:mod:`~glassnet.nn.utils.fusion`); ``stateless.functional_call``; pruning
 (:mod:`~glassnet.nn.utils.prune`)."""
 
@@ -16,6 +16,7 @@ from glassnet.autograd._tensor import Tensor
 from glassnet.nn._nearest import nearest
 from glassnet.nn.utils import fusion, parametrizations, parametrize, prune, rnn, stateless
 from glassnet.nn.utils._grad_norm import clip_grads_with_norm_, get_total_norm
+from glassnet.nn.utils._spectral_norm import remove_spectral_norm, spectral_norm
 from glassnet.nn.utils._weight_norm import remove_weight_norm, weight_norm
 from glassnet.nn.utils.fusion import (
     fuse_conv_bn_eval,
@@ -27,8 +28,8 @@ from glassnet.nn.utils.fusion import (
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights",
            "fusion", "get_total_norm", "nearest", "parameters_to_vector", "parametrizations",
-           "parametrize", "prune", "remove_weight_norm", "rnn", "skip_init", "stateless",
-           "vector_to_parameters", "weight_norm"]
+           "parametrize", "prune", "remove_spectral_norm", "remove_weight_norm", "rnn", "skip_init",
+           "spectral_norm", "stateless", "vector_to_parameters", "weight_norm"]
 
 
 def _with_grads(parameters):

@@ -32,7 +32,12 @@ class ParametrizationList(ModuleList):
         super().__init__(modules)
         self.unsafe = unsafe
         first = modules[0]
-        values = first.right_inverse(original) if hasattr(first, "right_inverse") else original
+        values = original
+        if hasattr(first, "right_inverse"):
+            try:
+                values = first.right_inverse(original)
+            except NotImplementedError:
+                pass  # as PyTorch: a right_inverse that cannot be computed counts as the identity
         if isinstance(values, (tuple, list)):
             self.is_tensor = False
             self.ntensors = len(values)
