@@ -1,6 +1,6 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
-from glassnet.autograd import forward_ad, function, functional
+from glassnet.autograd import forward_ad, function, functional, profiler
 from glassnet.autograd._backward_many import backward
 from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
@@ -41,6 +41,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "observe",
+    "profiler",
     "set_detect_anomaly",
     "set_grad_enabled",
     "unbroadcast",
