@@ -14,6 +14,7 @@ from glassnet._errors import GlassnetError, GlassnetValueError, GlassnetWarning
 from glassnet.autograd._function import Function
 from glassnet.autograd._patches import with_subclasses
 from glassnet.autograd._profiler_session import active
+from glassnet.capture import CompiledFunction
 
 torch = pytest.importorskip("torch")
 
@@ -186,6 +187,7 @@ def _hook_points():
     for cls in with_subclasses(gn.optim.Optimizer):
         points.update({(cls, n): cls.__dict__[n] for n in ("step", "zero_grad") if n in cls.__dict__})
     points[(gn.nn.Module, "__call__")] = gn.nn.Module.__dict__["__call__"]
+    points[(CompiledFunction, "__call__")] = CompiledFunction.__dict__["__call__"]
     return points
 
 
@@ -202,6 +204,26 @@ def test_nothing_is_hooked_after_the_profile_exits():
     recorded = len(prof.events())
     _train(gn, 1)
     assert len(prof.events()) == recorded
+
+
+def test_a_compiled_function_is_one_range_per_call():
+    w = gn.randn(3, 2, requires_grad=True)
+
+    @gn.compile
+    def step(x):
+        loss = (x @ w).relu().sum()
+        loss.backward()
+        return loss
+
+    for _ in range(3):  # captured outside the profile (and again once .grad exists)
+        step(gn.randn(4, 3))
+    before = _hook_points()
+    with gn.profiler.profile() as prof:
+        for _ in range(3):
+            step(gn.randn(4, 3))
+    assert _counts(prof) == {"gn.compile: step": 3}
+    after = _hook_points()
+    assert all(after[k] is before[k] for k in before)
 
 
 def test_warmup_steps_are_not_hooked():
@@ -249,6 +271,38 @@ def test_memory_and_shapes_of_events():
     block = by_name["block"]
     assert block.self_cpu_memory_usage == 0
     assert block.cpu_memory_usage == sum(c.cpu_memory_usage for c in block.cpu_children) > 0
+
+
+def test_flops_of_matrix_products_equal_torchs():
+    def products(t):
+        x = t.randn(30, 20)
+        t.nn.functional.linear(x, t.randn(10, 20), t.randn(10))
+        x @ t.randn(20, 7)
+
+    with gn.profiler.profile(with_flops=True) as prof:
+        products(gn)
+    with _quiet_torch_profile(with_flops=True, record_shapes=True) as tprof:
+        products(torch)
+    ours, theirs = ({e.key: e.flops for e in p.key_averages()} for p in (prof, tprof))
+    assert (ours["linearop"], ours["matmul"]) == (theirs["aten::addmm"], theirs["aten::mm"]) == (12000, 8400)
+    assert "Total KFLOPs" in _header(prof.key_averages().table())
+
+
+def test_stacks_group_rows_and_show_their_frames():
+    def first(x):
+        return x.relu()
+
+    def second(x):
+        return x.relu()
+
+    with gn.profiler.profile(with_stack=True) as prof:
+        first(gn.ones(3))
+        second(gn.ones(3))
+        second(gn.ones(3))
+    rows = prof.key_averages(group_by_stack_n=1)
+    relu = sorted((e.count, e.stack[0].rsplit(": ", 1)[1]) for e in rows if e.key == "relu")
+    assert relu == [(1, "first"), (2, "second")]
+    assert "Source Location" in _header(rows.table())
 
 
 def test_sort_by_an_unknown_column_says_which_exist():

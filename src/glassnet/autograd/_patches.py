@@ -3,7 +3,9 @@ the profiler) hooks into the library without a check on any hot path.
 
 ``patches.patch(Tensor, "backward", recording_backward)`` sets the attribute and remembers
 what was there (inherited attributes are remembered as absent); ``patches.undo()`` puts
-every one back, last first, so that afterwards the classes are exactly as before.
+every one back, last first, so that afterwards the classes are exactly as before. An
+attribute that someone else has replaced since is left as they set it (two tools whose
+swaps do not nest, e.g. a profile started inside a capture, undo only their own).
 """
 
 __all__ = ["Patches", "with_subclasses"]
@@ -25,12 +27,14 @@ class Patches:
 
     def patch(self, owner, name, value):
         """Set ``owner.name = value``, remembering the attribute ``owner`` itself had."""
-        self._saved.append((owner, name, owner.__dict__[name] if name in owner.__dict__ else _MISSING))
+        self._saved.append((owner, name, owner.__dict__.get(name, _MISSING), value))
         setattr(owner, name, value)
 
     def undo(self):
         """Put every swapped attribute back (an inherited one is deleted again)."""
-        for owner, name, value in reversed(self._saved):
+        for owner, name, value, ours in reversed(self._saved):
+            if owner.__dict__.get(name, _MISSING) is not ours:
+                continue
             if value is _MISSING:
                 delattr(owner, name)
             else:

@@ -10,6 +10,7 @@ A range's ``start``/``end`` are ``time.perf_counter_ns()`` readings; its ``own_b
 bytes of the new arrays the op returned (``profile_memory``).
 """
 
+import os
 import threading
 import time
 import traceback
@@ -132,6 +133,8 @@ def _install_op_hooks(session, patches):
     original_apply = Function.__dict__["apply"].__func__
 
     def apply(cls, *inputs, **params):
+        if _active[0] is not session:  # kept by someone after this session stopped
+            return original_apply(cls, *inputs, **params)
         shapes = [_shape(t) for t in inputs] if session.record_shapes else None
         r = session.open(_forward_name(cls), "cpu_op", shapes)
         try:
@@ -140,8 +143,8 @@ def _install_op_hooks(session, patches):
             session.close(r)
         if session.profile_memory:
             r.own_bytes = _new_bytes(result)
-        if session.with_flops and shapes is not None:
-            r.flops = _flops(cls, shapes)
+        if session.with_flops:
+            r.flops = _flops(cls, [_shape(t) for t in inputs])
         return result
     patches.patch(Function, "apply", classmethod(apply))
     for cls in with_subclasses(Function):
@@ -151,6 +154,8 @@ def _install_op_hooks(session, patches):
 
 def _timed_backward(session, original):
     def run_backward(self, grad):
+        if _active[0] is not session:
+            return original(self, grad)
         shapes = [_shape(grad)] if session.record_shapes else None
         r = session.open(_backward_name(self), "cpu_op", shapes)
         try:
@@ -216,7 +221,10 @@ def _flops(cls, shapes):
     return 2 * rows * inner * cols
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _user_stack():
     """The calling frames outside glassnet, innermost first, as ``file(line): function``."""
-    frames = [f for f in traceback.extract_stack()[:-3] if "/glassnet/" not in f.filename.replace("\\", "/")]
+    frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(_PACKAGE)]
     return [f"{f.filename}({f.lineno}): {f.name}" for f in reversed(frames)]

@@ -87,6 +87,8 @@ class profile:
         if self.session is not None:
             self.session.stop()
             self.function_events = events_of(self.session)
+        else:
+            self.function_events = EventList()  # enabled=False: nothing recorded
         return False
 
     def _events(self):

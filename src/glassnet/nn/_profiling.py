@@ -2,7 +2,7 @@
 ``nn.Module: Linear`` (the class name), its ops nested inside; swapped in only while such a
 profiler records (see :mod:`glassnet.autograd._profiler_session`)."""
 
-from glassnet.autograd._profiler_session import register_hooks
+from glassnet.autograd._profiler_session import active, register_hooks
 from glassnet.nn._module import Module
 
 __all__ = ["install"]
@@ -14,6 +14,8 @@ def install(session, patches):
     original = Module.__dict__["__call__"]
 
     def call(self, *args, **kwargs):
+        if active() is not session:  # kept by someone after this session stopped
+            return original(self, *args, **kwargs)
         r = session.open(f"nn.Module: {type(self).__name__}", "python_function")
         try:
             return original(self, *args, **kwargs)

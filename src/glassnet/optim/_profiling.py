@@ -5,7 +5,7 @@ only while a profiler records (see :mod:`glassnet.autograd._profiler_session`)."
 import functools
 
 from glassnet.autograd._patches import with_subclasses
-from glassnet.autograd._profiler_session import register_hooks
+from glassnet.autograd._profiler_session import active, register_hooks
 from glassnet.optim._optimizer import Optimizer
 
 __all__ = ["install"]
@@ -22,7 +22,7 @@ def _ranged(session, original, name):
     @functools.wraps(original)
     def method(self, *args, **kwargs):
         label = f"Optimizer.{name}#{type(self).__name__}.{name}"
-        if session.innermost_name() == label:  # a subclass's step calling its base's: one range
+        if active() is not session or session.innermost_name() == label:  # stopped; a base's step
             return original(self, *args, **kwargs)
         r = session.open(label, "user_annotation")
         try:

@@ -51,6 +51,9 @@ class profile:
                  experimental_config=None, execution_trace_observer=None, acc_events=False, use_cuda=None,
                  custom_trace_id_callback=None):
         self.activities = _activities(activities, use_cuda)
+        _warn_unused(experimental_config=experimental_config,
+                     execution_trace_observer=execution_trace_observer,
+                     custom_trace_id_callback=custom_trace_id_callback)
         self.options = {"record_shapes": record_shapes, "profile_memory": profile_memory,
                         "with_stack": with_stack, "with_flops": with_flops, "with_modules": with_modules}
         self.schedule = schedule if schedule is not None else default_schedule
@@ -159,6 +162,13 @@ def _activities(activities, use_cuda):
         named = ", ".join(f"ProfilerActivity.{n}" for n in others)
         warn_device(f"profile(activities=[{named}])", stacklevel=4)
     return chosen
+
+
+def _warn_unused(**options):
+    given = [name for name, value in options.items() if value is not None]
+    if given:
+        warnings.warn(f"profile: {', '.join(given)} ignored: glassnet's profiler has no Kineto tracer or "
+                      "execution-trace writer behind it", GlassnetWarning, stacklevel=4)
 
 
 def _transitions(prof):
