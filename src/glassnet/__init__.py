@@ -813,6 +813,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "profiler",
     "promote_types",
     "put",
     "qr",
