@@ -194,14 +194,18 @@ def write_atomically(path, data):
 
 
 def events_of(session):
-    """The session's ranges as FunctionEvents (children linked), in start order."""
+    """The session's ranges as FunctionEvents, in start order, each the child of the innermost
+    range it was opened in that also ends after it (ranges that overlap without nesting, such
+    as a step's range ending inside a user's range, are not parent and child)."""
     made = {}
     for i, r in enumerate(session.ranges):
         e = FunctionEvent(i, r.name, r.thread, r.start / 1000.0, r.end / 1000.0, r.shapes, r.kind,
                           r.own_bytes, r.stack, r.flops)
         made[id(r)] = e
-        if r.parent is not None and id(r.parent) in made:
-            parent = made[id(r.parent)]
-            e.cpu_parent = parent
-            parent.cpu_children.append(e)
+        parent = r.parent
+        while parent is not None and parent.end < r.end:
+            parent = parent.parent
+        if parent is not None:
+            e.cpu_parent = made[id(parent)]
+            e.cpu_parent.cpu_children.append(e)
     return EventList(made.values(), session.profile_memory, session.with_flops)

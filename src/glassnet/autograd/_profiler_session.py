@@ -39,13 +39,11 @@ def active():
 class Range:
     """One timed range: an op's forward or backward, or a named user range."""
 
-    __slots__ = ("name", "kind", "start", "end", "children", "parent", "shapes", "own_bytes", "thread",
-                 "stack", "flops")
+    __slots__ = ("name", "kind", "start", "end", "parent", "shapes", "own_bytes", "thread", "stack", "flops")
 
     def __init__(self, name, kind, parent, thread, shapes, stack):
         self.name, self.kind, self.parent, self.thread = name, kind, parent, thread
         self.shapes, self.stack = shapes, stack
-        self.children = []
         self.own_bytes = 0
         self.flops = 0
         self.end = None
@@ -71,25 +69,21 @@ class Session:
         parent = stack[-1] if stack else None
         where = _user_stack() if self.with_stack else None
         r = Range(name, kind, parent, threading.get_ident(), shapes, where)
-        if parent is not None:
-            parent.children.append(r)
         stack.append(r)
         self.ranges.append(r)
         return r
 
     def close(self, r):
-        """End ``r`` (and any range opened inside it and left open)."""
+        """End ``r``. Ranges opened inside it and still open stay open (a step's range may end
+        inside a user's range): the events are parented by what contains them in time."""
         if r.end is not None:
             return
-        now = time.perf_counter_ns()
+        r.end = time.perf_counter_ns()
         stack = self._stack()
-        while stack:
-            top = stack.pop()
-            if top.end is None:
-                top.end = now
-            if top is r:
-                return
-        r.end = now
+        if stack and stack[-1] is r:
+            stack.pop()
+        elif r in stack:
+            stack.remove(r)
 
     def innermost_name(self):
         """The name of this thread's innermost open range (None when none is open)."""

@@ -38,12 +38,37 @@ class profile:
     """Profile the ``with`` block (or ``start()`` … ``stop()``): every op's forward and
     backward, optimiser steps, and :func:`record_function` ranges, timed on the CPU.
 
-    ``schedule`` (from :func:`glassnet.profiler.schedule`) picks the recorded steps,
-    advanced by ``prof.step()``; each step's range is named ``ProfilerStep#<n>``.
-    ``on_trace_ready(prof)`` runs at the end of each active cycle (e.g.
-    :func:`tensorboard_trace_handler`). The other options are those of
-    :class:`glassnet.autograd.profiler.profile`. ``acc_events=True`` keeps the events of
-    every cycle instead of the last one's only.
+    Op names are glassnet's (a primitive's class name in lower case, its backward
+    ``<Op>Backward``), not PyTorch's ``aten::`` names. Each event's self time is its total
+    time less its children's: ``self = total − Σ child totals``.
+
+    Args:
+        activities: ``ProfilerActivity`` values to record (default: CPU). ``CUDA`` is accepted
+            with a warning: glassnet times the host side of each op only.
+        schedule: ``step -> ProfilerAction`` (see :func:`schedule`), advanced by
+            ``prof.step()``; with one, each step is a range ``ProfilerStep#<n>``. Without one,
+            the whole block is one recorded cycle.
+        on_trace_ready: ``callable(prof)``, run when each active cycle ends (e.g.
+            :func:`tensorboard_trace_handler`).
+        record_shapes: keep each op's input shapes (``key_averages(group_by_input_shape=True)``).
+        profile_memory: count the bytes of the new arrays each op returns (CPU Mem columns;
+            frees are not counted).
+        with_stack: keep the calling frames outside glassnet (``group_by_stack_n``).
+        with_flops: count the FLOPs of matrix products (``2·m·k·n``).
+        with_modules: add a range per ``nn.Module`` call (``nn.Module: Linear``).
+        acc_events: keep the events of every cycle, not the last one's only.
+
+    Example:
+        >>> import glassnet as gn
+        >>> from glassnet.profiler import profile, record_function
+        >>> x = gn.ones(4, 3, requires_grad=True)
+        >>> with profile() as prof:
+        ...     with record_function("model"):
+        ...         y = x.relu().sum()
+        ...     y.backward()
+        >>> [(row.key, row.count) for row in prof.key_averages()]
+        [('model', 1), ('relu', 1), ('sum', 1), ('SumBackward', 1), ('ReluBackward', 1)]
+        >>> table = prof.key_averages().table(sort_by="cpu_time_total", row_limit=-1)
     """
 
     def __init__(self, *, activities=None, schedule=None, on_trace_ready=None, record_shapes=False,

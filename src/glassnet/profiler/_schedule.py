@@ -26,8 +26,27 @@ class ProfilerAction(enum.Enum):
 
 
 def schedule(*, wait, warmup, active, repeat=0, skip_first=0, skip_first_wait=0):
-    """A ``step -> ProfilerAction`` function for ``profile(schedule=...)`` (see the module
-    doc). ``skip_first_wait`` non-zero drops the first cycle's ``wait`` steps."""
+    """A ``step -> ProfilerAction`` function for ``profile(schedule=...)``: PyTorch's rule.
+
+    After ``skip_first`` steps, cycles of ``wait + warmup + active`` steps: with
+    ``k = (step − skip_first) mod (wait + warmup + active)``, ``k < wait`` does nothing,
+    ``k < wait + warmup`` warms up (nothing to warm in glassnet), the rest record, the
+    last of them ending the cycle (``RECORD_AND_SAVE``: ``on_trace_ready`` runs).
+
+    Args:
+        wait: steps that do nothing at the start of each cycle.
+        warmup: steps after them that do nothing either (PyTorch's tracer warms up there).
+        active: steps recorded (``> 0``).
+        repeat: how many cycles (0: until the profile stops).
+        skip_first: steps skipped once, before the first cycle.
+        skip_first_wait: non-zero drops the first cycle's ``wait`` steps.
+
+    Example:
+        >>> from glassnet.profiler import schedule
+        >>> every = schedule(wait=1, warmup=1, active=2, repeat=1)
+        >>> [every(step).name for step in range(5)]
+        ['NONE', 'WARMUP', 'RECORD', 'RECORD_AND_SAVE', 'NONE']
+    """
     if wait < 0 or warmup < 0 or active <= 0 or repeat < 0 or skip_first < 0:
         raise GlassnetValueError(
             f"schedule: got wait={wait}, warmup={warmup}, active={active}, repeat={repeat}, "
