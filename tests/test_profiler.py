@@ -96,6 +96,20 @@ def test_record_function_ranges_nest_as_context_and_decorator():
     assert inner.__name__ == "inner"
 
 
+def test_ranges_that_overlap_without_nesting_are_not_parent_and_child():
+    a, b = gn.profiler.record_function("a"), gn.profiler.record_function("b")
+    with gn.profiler.profile() as prof:
+        a.__enter__()
+        b.__enter__()
+        a.__exit__(None, None, None)  # a ends while b is still open
+        gn.ones(2).sum()
+        b.__exit__(None, None, None)
+    by_name = {e.name: e for e in prof.events()}
+    assert by_name["b"].cpu_parent is None and by_name["sum"].cpu_parent is by_name["b"]
+    assert by_name["a"].cpu_children == [] and by_name["b"].time_range.end > by_name["a"].time_range.end
+    assert all(e.self_cpu_time_total >= 0 for e in by_name.values())
+
+
 # -- schedule --------------------------------------------------------------------------------------
 SCHEDULES = [dict(wait=1, warmup=1, active=2), dict(wait=1, warmup=1, active=2, repeat=2),
              dict(wait=0, warmup=2, active=1, repeat=3, skip_first=2),

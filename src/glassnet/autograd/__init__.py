@@ -1,6 +1,6 @@
 """Reverse-mode automatic differentiation: Tensor, Function, the engine and its switches."""
 
-from glassnet.autograd import forward_ad, function, functional, profiler
+from glassnet.autograd import forward_ad, function, functional
 from glassnet.autograd._backward_many import backward
 from glassnet.autograd._ctx_function import FunctionCtx
 from glassnet.autograd._engine import unbroadcast
@@ -46,3 +46,13 @@ __all__ = [
     "set_grad_enabled",
     "unbroadcast",
 ]
+
+
+def __getattr__(name):
+    """``glassnet.autograd.profiler`` loads on first use (its JSON and file writing are not
+    needed by ``import glassnet``)."""
+    if name == "profiler":
+        import importlib
+
+        return importlib.import_module("glassnet.autograd.profiler")
+    raise AttributeError(f"module 'glassnet.autograd' has no attribute {name!r}")

@@ -13,7 +13,6 @@ bytes of the new arrays the op returned (``profile_memory``).
 import os
 import threading
 import time
-import traceback
 
 from glassnet._errors import GlassnetError
 from glassnet.autograd._function import Function
@@ -220,5 +219,7 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 def _user_stack():
     """The calling frames outside glassnet, innermost first, as ``file(line): function``."""
+    import traceback
+
     frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(_PACKAGE)]
     return [f"{f.filename}({f.lineno}): {f.name}" for f in reversed(frames)]
