@@ -5,8 +5,12 @@ Recorded: every primitive's forward under glassnet's op name (the primitive's cl
 lower case, as ``grad_fn.name()`` shows it without "Backward": ``linearop``, ``relu``,
 ``softmaxcrossentropyindex`` — not PyTorch's ``aten::`` names) and its backward as
 ``<Op>Backward`` (``LinearopBackward``); optimiser ``step``/``zero_grad`` as
-``Optimizer.step#SGD.step``; ``nn.Module`` calls as ``nn.Module: Linear`` with
-``with_modules``; and the ranges named with :class:`record_function`.
+``Optimizer.step#SGD.step``; each DataLoader batch as
+``enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__``; each call of a
+``gn.compile``d function as ``gn.compile: <name>``; ``nn.Module`` calls as
+``nn.Module: Linear`` with ``with_modules``; and the ranges named with
+:class:`record_function`. (The layers above autograd add theirs through
+:func:`glassnet.autograd._profiler_session.register_hooks`.)
 
 >>> import glassnet as gn
 >>> x = gn.randn(4, 3, requires_grad=True)
