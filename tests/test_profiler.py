@@ -240,6 +240,34 @@ def test_a_compiled_function_is_one_range_per_call():
     assert all(after[k] is before[k] for k in before)
 
 
+def test_hooks_registered_while_recording_apply_at_once():
+    from glassnet.autograd import _profiler_session
+
+    class Loader:
+        def load(self):
+            return 1
+
+    def install(session, patches):
+        original = Loader.load
+
+        def load(self):
+            r = session.open("Loader.load", "user_annotation")
+            try:
+                return original(self)
+            finally:
+                session.close(r)
+        patches.patch(Loader, "load", load)
+
+    try:
+        with gn.profiler.profile() as prof:
+            _profiler_session.register_hooks(install)  # as a subpackage first imported here does
+            Loader().load()
+    finally:
+        _profiler_session._PROVIDERS.remove(install)
+    assert _counts(prof) == {"Loader.load": 1} and "load" in Loader.__dict__
+    assert Loader.__dict__["load"].__qualname__.endswith("Loader.load")  # put back
+
+
 def test_warmup_steps_are_not_hooked():
     before = Function.__dict__["apply"]
     sched = gn.profiler.schedule(wait=1, warmup=1, active=1, repeat=1)

@@ -25,9 +25,12 @@ _active = [None]  # the session recording now, if any
 
 
 def register_hooks(install):
-    """Have every future session call ``install(session, patches)`` when it starts."""
+    """Have every session call ``install(session, patches)`` when it starts — the one
+    recording now too (a subpackage first imported inside a profile still gets its ranges)."""
     if install not in _PROVIDERS:
         _PROVIDERS.append(install)
+        if _active[0] is not None:
+            install(_active[0], _active[0]._patches)
 
 
 def active():
