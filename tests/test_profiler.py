@@ -2,6 +2,7 @@
 nest record_function ranges, follow a schedule, export a Chrome trace — the call counts,
 the schedule's recorded steps and the table's columns compared with torch.profiler's."""
 
+import gzip
 import json
 import os
 import re
@@ -174,6 +175,16 @@ def test_tensorboard_trace_handler_writes_one_trace_per_active_cycle(tmp_path):
         trace = json.loads((tmp_path / "log" / f).read_text())
         steps.append(sorted(e["name"] for e in trace["traceEvents"] if e["name"].startswith("ProfilerStep")))
     assert steps == [["ProfilerStep#2", "ProfilerStep#3"], ["ProfilerStep#6", "ProfilerStep#7"]]
+
+
+def test_tensorboard_trace_handler_can_gzip(tmp_path):
+    handler = gn.profiler.tensorboard_trace_handler(str(tmp_path), worker_name="w1", use_gzip=True)
+    with gn.profiler.profile(on_trace_ready=handler):
+        gn.ones(3).sum()
+    (name,) = os.listdir(tmp_path)
+    assert name.endswith(".pt.trace.json.gz")
+    trace = json.loads(gzip.decompress((tmp_path / name).read_bytes()))
+    assert [e["name"] for e in trace["traceEvents"]] == ["sum"]
 
 
 # -- chrome trace -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ Chrome trace to ``dir_name/<worker_name>.<milliseconds>.pt.trace.json`` (PyTorch
 TensorBoard's profiler plugin and Perfetto read these)."""
 
 import gzip
+import json
 import os
 import socket
 import time
@@ -46,8 +47,6 @@ def tensorboard_trace_handler(dir_name, worker_name=None, use_gzip=False, use_py
             stamp += 1  # two cycles within one millisecond: each keeps its own file
         path = os.path.join(dir_name, f"{worker}.{stamp}{suffix}")
         if use_gzip:
-            import json
-
             data = gzip.compress(json.dumps(chrome_trace(prof.events())).encode())
             write_atomically(path, data)
         else:
