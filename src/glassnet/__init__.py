@@ -815,6 +815,7 @@ __all__ = [
     "pow",
     "prelu",
     "prod",
+    "profiler",
     "promote_types",
     "put",
     "qr",
@@ -951,7 +952,7 @@ __all__ = [
 
 _LAZY_SUBPACKAGES = ("accelerator", "amp", "backend", "backends", "cuda", "data", "distributed",
                      "distributions", "explain", "fft", "func", "io", "jit", "linalg",
-                     "models", "nn", "optim", "recommend", "sparse", "testing", "train", "utils",
+                     "models", "nn", "optim", "profiler", "recommend", "sparse", "testing", "train", "utils",
                      "version", "web")
 _LAZY_FUNCTIONS = {  # name → the module that defines it, imported on first use
     "conv1d": "glassnet.nn.functional",

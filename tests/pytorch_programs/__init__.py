@@ -22,6 +22,7 @@ from pytorch_programs import (
     models,
     optimisers,
     probabilistic,
+    profiling,
     sequences,
 )
 from pytorch_programs._weights import load_weights
@@ -32,4 +33,5 @@ __all__ = ["PROGRAMS", "load_weights"]
 PROGRAMS = {**basics.PROGRAMS, **legacy.PROGRAMS, **linear_algebra.PROGRAMS, **models.PROGRAMS,
             **optimisers.PROGRAMS, **probabilistic.PROGRAMS, **sequences.PROGRAMS,
             **examples_nn.PROGRAMS, **examples_vision.PROGRAMS, **examples_learning.PROGRAMS,
-            **examples_tutorials.PROGRAMS, **examples_seq.PROGRAMS, **examples_small.PROGRAMS}
+            **examples_tutorials.PROGRAMS, **examples_seq.PROGRAMS, **examples_small.PROGRAMS,
+            **profiling.PROGRAMS}

@@ -41,7 +41,18 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "observe",
+    "profiler",
     "set_detect_anomaly",
     "set_grad_enabled",
     "unbroadcast",
 ]
+
+
+def __getattr__(name):
+    """``glassnet.autograd.profiler`` loads on first use (its JSON and file writing are not
+    needed by ``import glassnet``)."""
+    if name == "profiler":
+        import importlib
+
+        return importlib.import_module("glassnet.autograd.profiler")
+    raise AttributeError(f"module 'glassnet.autograd' has no attribute {name!r}")

@@ -7,6 +7,7 @@ slots (``_tape``), recorded while the function runs eagerly (``_record``, ``_hoo
 with the primitives' own formulas (``_render``).
 """
 
+from glassnet.capture import _profiling  # noqa: F401  (the profiler's range per compiled call)
 from glassnet.capture._compiled import CompiledFunction, compile
 from glassnet.capture._render import render_eager_run, render_tape
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from glassnet.autograd._inplace import InPlaceMethods
 from glassnet.autograd._mode import grad_mode
+from glassnet.autograd._patches import with_subclasses
 from glassnet.autograd._tensor import Tensor
 from glassnet.capture._record import as_bool, as_int
 from glassnet.capture._tape import Entry, call_run
@@ -206,18 +207,9 @@ def _install_steps(rec):
 
     methods = ((Optimizer, "step"), (LRScheduler, "step"), (Optimizer, "zero_grad"), (Module, "zero_grad"))
     for base, name in methods:
-        for cls in _with_subclasses(base):
+        for cls in with_subclasses(base):
             if name in cls.__dict__:
                 rec.patch(cls, name, _recording_step(rec, cls.__dict__[name], name))
-
-
-def _with_subclasses(cls):
-    found, todo = [], [cls]
-    while todo:
-        c = todo.pop()
-        found.append(c)
-        todo.extend(c.__subclasses__())
-    return found
 
 
 def _recording_step(rec, original, name):

@@ -25,6 +25,7 @@ import numpy as np
 
 from glassnet._backend import default_generator
 from glassnet.autograd._mode import observe
+from glassnet.autograd._patches import Patches
 from glassnet.capture import _tape
 from glassnet.capture._tape import Entry, StaleBranch
 
@@ -55,7 +56,7 @@ class Recorder:
         self.converting = 0  # > 0 inside bool()/int(): their own item() call is not a refusal
         self.storing = False  # True while the recording engine sets a leaf's .grad
         self.keep = []  # untracked arrays, alive until the capture ends (their ids stay unique)
-        self._patches = []
+        self._patches = Patches()
 
     # -- slots ----------------------------------------------------------------------------
     def new_slot(self, array):
@@ -165,8 +166,7 @@ class Recorder:
 
     # -- patching -------------------------------------------------------------------------
     def patch(self, owner, name, value):
-        self._patches.append((owner, name, owner.__dict__[name] if name in owner.__dict__ else _MISSING))
-        setattr(owner, name, value)
+        self._patches.patch(owner, name, value)
 
     def __enter__(self):
         self._rng_before = _rng_state()
@@ -178,12 +178,7 @@ class Recorder:
         return self
 
     def __exit__(self, *exc):
-        for owner, name, value in reversed(self._patches):
-            if value is _MISSING:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, value)
-        self._patches.clear()
+        self._patches.undo()
         self._observer.__exit__(*exc)
         if _rng_state() != self._rng_before:
             self.tape.refusal = None  # the clearest reason of all
@@ -214,13 +209,6 @@ class Recorder:
             self.tape.refuse(f"{what} at {where_in_user_code()} hands a tensor's value to Python, where the "
                              "tape cannot follow it (return the tensor and call .item() outside the "
                              "compiled function)")
-
-
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
 
 
 def _rng_state():

@@ -11,6 +11,7 @@ default float dtype, float32; class labels int64); ``X, y = ds.arrays`` gives Nu
 needs them (``pip install "glassnet[data]"``).
 """
 
+from glassnet.data import _profiling  # noqa: F401  (the profiler's range per batch loaded)
 from glassnet.data._cache import cache_dir
 from glassnet.data._collate import default_collate, default_convert
 from glassnet.data._dataset import Dataset, Subset, TensorDataset, collate, random_split

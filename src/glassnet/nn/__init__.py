@@ -1,6 +1,12 @@
 """Neural-network building blocks with PyTorch's names, layouts and defaults."""
 
-from glassnet.nn import functional, init, parallel, utils
+from glassnet.nn import (
+    _profiling,  # noqa: F401  (the profiler's module ranges, with_modules=True)
+    functional,
+    init,
+    parallel,
+    utils,
+)
 from glassnet.nn._activation import (
     GELU,
     Dropout,

@@ -12,7 +12,10 @@ The update rules, option names, state and ``state_dict`` layout are PyTorch's, s
 trajectories match ``torch.optim`` number for number.
 """
 
-from glassnet.optim import lr_scheduler
+from glassnet.optim import (
+    _profiling,  # noqa: F401  (the profiler's optimiser-step ranges)
+    lr_scheduler,
+)
 from glassnet.optim._adadelta import Adadelta
 from glassnet.optim._adagrad import Adagrad
 from glassnet.optim._adam import Adam, AdamW
