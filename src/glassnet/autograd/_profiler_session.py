@@ -18,7 +18,7 @@ from glassnet._errors import GlassnetError
 from glassnet.autograd._function import Function
 from glassnet.autograd._patches import Patches, with_subclasses
 
-__all__ = ["Range", "Session", "active", "register_hooks"]
+__all__ = ["Range", "Session", "active", "ranged", "register_hooks"]
 
 _PROVIDERS = []  # fn(session, patches): the hooks of a layer above autograd
 _active = [None]  # the session recording now, if any
@@ -36,6 +36,21 @@ def register_hooks(install):
 def active():
     """The session recording now, or None."""
     return _active[0]
+
+
+def ranged(session, original, label, kind):
+    """``original`` (a method) wrapped so that, while ``session`` records, each call is a range
+    named ``label(self)`` of ``kind``; once the session stopped (a caller kept the wrapper) it
+    is ``original`` again."""
+    def call(self, *args, **kwargs):
+        if active() is not session:
+            return original(self, *args, **kwargs)
+        r = session.open(label(self), kind)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            session.close(r)
+    return call
 
 
 class Range:
