@@ -79,9 +79,9 @@ class _Call:
         if again != self.metas:
             name = getattr(self.function, "__name__", type(self.function).__name__)
             raise GlassnetError(
-                f"checkpoint: recomputing {name} in backward gave outputs {again} (shape, dtype), but forward "
-                f"gave {self.metas}; the function must compute the same thing both times (a global it reads "
-                "changed?) — pass determinism_check='none' to skip this check")
+                f"checkpoint: recomputing {name} in backward gave outputs {again} (shape, dtype), but "
+                f"forward gave {self.metas}; the function must compute the same thing both times (did a "
+                "global it reads change?) — pass determinism_check='none' to skip this check")
 
 
 class _Reads:
@@ -153,9 +153,9 @@ def _check_reach(roots, externals):
         op = t._ctx
         if op is None:
             raise GlassnetError(
-                f"checkpoint: in backward the recomputed outputs depend on a tensor of shape {tuple(t.shape)} "
-                "requiring grad that the forward run did not read with glassnet ops, so its gradient "
-                "cannot reach it; pass it as an argument of the checkpointed function")
+                f"checkpoint: in backward the recomputed outputs depend on a tensor of shape "
+                f"{tuple(t.shape)} requiring grad that the forward run did not read with glassnet ops, so "
+                "its gradient cannot reach it; pass it as an argument of the checkpointed function")
         stack.extend(p for p, needed in zip(op.inputs, op.needs_grad, strict=True) if needed)
 
 
