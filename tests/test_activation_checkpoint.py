@@ -320,3 +320,22 @@ def test_the_memory_held_between_forward_and_backward_drops_by_the_activations()
     plain, checkpointed = held(False), held(True)
     assert plain > 2 * 12 * activation  # every layer's output and more
     assert checkpointed < 2 * activation  # the output, and no activation inside
+
+
+def test_training_steps_through_checkpoints_match_torch():
+    """Parameters updated in place by the optimiser between steps are read afresh each step."""
+    def program(lib, checkpointed):
+        block, x = _mlp(lib)
+        opt = lib.optim.SGD(block.parameters(), lr=0.1, momentum=0.9)
+        losses = []
+        for _ in range(3):
+            opt.zero_grad()
+            y = (lib.utils.checkpoint.checkpoint_sequential(block, 3, x.detach(), use_reentrant=False)
+                 if checkpointed else block(x.detach()))
+            loss = (y ** 2).mean()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return [np.array(losses)] + [q.detach().numpy() for q in block.parameters()]
+
+    _three_ways(program)
