@@ -339,3 +339,42 @@ def test_training_steps_through_checkpoints_match_torch():
         return [np.array(losses)] + [q.detach().numpy() for q in block.parameters()]
 
     _three_ways(program)
+
+
+def test_named_tuple_outputs_and_context_fn():
+    from collections import namedtuple
+    from contextlib import contextmanager
+
+    Pair = namedtuple("Pair", "double square")
+    entered = []
+
+    @contextmanager
+    def note(phase):
+        entered.append((phase, gn.is_grad_enabled()))
+        yield
+
+    def contexts():
+        return note("forward"), note("recompute")
+
+    x = gn.tensor([1.0, -2.0], dtype=gn.float64, requires_grad=True)
+    out = gn.utils.checkpoint.checkpoint(lambda t: Pair(t * 2, t ** 2), x, use_reentrant=False,
+                                         context_fn=contexts)
+    assert isinstance(out, Pair) and out.square.requires_grad
+    (out.double + out.square).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, -2.0])
+    assert entered == [("forward", False), ("recompute", True)]
+    with pytest.raises(gn.GlassnetValueError, match="use_reentrant=False"):
+        gn.utils.checkpoint.checkpoint(lambda t: t, x, use_reentrant=True, context_fn=contexts)
+    noop = gn.utils.checkpoint.noop_context_fn
+    y = gn.utils.checkpoint.checkpoint(lambda t: t * 3, x, use_reentrant=True, context_fn=noop)
+    assert y.requires_grad
+
+
+def test_bad_arguments_are_refused_naming_what_fits():
+    block, x = _mlp(gn)
+    with pytest.raises(gn.GlassnetValueError, match="determinism_check"):
+        gn.utils.checkpoint.checkpoint(block, x, use_reentrant=False, determinism_check="strict")
+    with pytest.raises(gn.GlassnetValueError, match="segments must be an int from 1 to the number"):
+        gn.utils.checkpoint.checkpoint_sequential(block, 9, x, use_reentrant=False)
+    with pytest.raises(gn.GlassnetValueError, match="preserve_rng_state"):
+        gn.utils.checkpoint.checkpoint_sequential(block, 2, x, use_reentrant=False, debug=True)

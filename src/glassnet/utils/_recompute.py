@@ -94,7 +94,7 @@ class _Reads:
         if event.phase != "forward" or threading.get_ident() != self.thread:
             return
         for t in event.inputs:
-            if t._requires_grad and id(t) not in self.ids:
+            if getattr(t, "_requires_grad", False) and id(t) not in self.ids:
                 self.ids.add(id(t))
                 self.tensors.append(t)
 
@@ -169,11 +169,12 @@ def _meta(leaf):
 
 
 def _flatten(value):
-    """``value``'s leaves (tuples, lists and dicts opened) and a function that rebuilds it."""
-    if isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
+    """``value``'s leaves (tuples, named tuples, lists and dicts opened) and a function that
+    rebuilds it."""
+    if isinstance(value, (tuple, list)):
         parts = [_flatten(v) for v in value]
         kind = type(value)
-        return _joined(parts, lambda items: kind(items))
+        return _joined(parts, lambda items: kind(*items) if hasattr(kind, "_fields") else kind(items))
     if isinstance(value, dict):
         keys = list(value)
         parts = [_flatten(value[k]) for k in keys]

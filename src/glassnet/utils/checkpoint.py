@@ -8,13 +8,19 @@ uses (see :mod:`glassnet.utils._recompute`).
 """
 
 import warnings
+from contextlib import nullcontext
 
 from glassnet._errors import GlassnetValueError
 from glassnet.autograd import is_grad_enabled, no_grad
 from glassnet.autograd._tensor import Tensor
 from glassnet.utils._recompute import run_checkpointed
 
-__all__ = ["checkpoint", "checkpoint_sequential"]
+__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
+
+
+def noop_context_fn():
+    """The default ``context_fn``: two context managers that do nothing."""
+    return nullcontext(), nullcontext()
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default",
@@ -68,7 +74,7 @@ def _check_reentrant(args, kwargs, context_fn, debug):
         raise GlassnetValueError(
             f"checkpoint: with use_reentrant=True the function takes no keyword arguments, got "
             f"{', '.join(kwargs)}; pass them positionally or use use_reentrant=False")
-    if context_fn is not None or debug:
+    if context_fn not in (None, noop_context_fn) or debug:
         raise GlassnetValueError("checkpoint: context_fn and debug work only with use_reentrant=False")
     if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
         warnings.warn("checkpoint: none of the inputs requires grad, so with use_reentrant=True gradients "
