@@ -153,3 +153,21 @@ def test_mark_dirty_among_several_outputs_is_refused_with_the_fix():
     h = gn.tensor(X, requires_grad=True) * 1
     with pytest.raises(ValueError, match="mark_dirty on an input that forward returns among several outputs"):
         AddOneTwice.apply(h)
+
+
+def test_an_input_changed_in_place_before_the_call_is_not_taken_for_a_change_after_it():
+    """The node notes the version its saved inputs had when recorded: a leaf updated in place
+    before (an optimiser's step) is fine; one updated after raises."""
+    for lib in (gn, torch):
+        w = lib.tensor(X, requires_grad=True)
+        with lib.no_grad():
+            w.mul_(2)
+        sin, _, _ = _sin_cos(lib).apply(w, 1.5)
+        sin.sum().backward()
+        np.testing.assert_allclose(w.grad.numpy(), 1.5 * np.cos(2 * X), rtol=1e-12)
+    w = gn.tensor(X, requires_grad=True)
+    sin, _, _ = _sin_cos(gn).apply(w, 1.5)
+    with gn.no_grad():
+        w.mul_(2)
+    with pytest.raises(gn.GlassnetError, match="modified in place"):
+        sin.sum().backward()

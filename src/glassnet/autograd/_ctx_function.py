@@ -30,6 +30,7 @@ gradient in its slot (see that module). Outputs that are integers, or marked wit
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet.autograd._inplace import live_versions, version_of
 from glassnet.autograd._mode import grad_mode, no_grad
 from glassnet.autograd._tensor import Tensor
 
@@ -108,6 +109,8 @@ def _node(cls, ctx, args):
     node.inputs = tuple(Tensor._wrap(t.array, t._requires_grad, t._ctx) if _is_in(t, dirty) else t
                         for t in tensors)
     node.needs_grad = tuple(t.requires_grad for t in tensors)
+    if live_versions:  # the versions its inputs had, which backward compares with theirs then
+        node.versions = tuple(version_of(t) for t in tensors)
     node.saved_arrays = tuple(t.array for t in ctx.saved_tensors if isinstance(t, Tensor))
     node.layout = None
     return node, dirty
