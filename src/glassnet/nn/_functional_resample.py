@@ -258,8 +258,8 @@ def _resize_by_matrices(x, sizes, scales, mode, align_corners, antialias):
 
 
 def _unsupported(mode):
-    raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', "
-                             "'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' (2-D and 1-D)")
+    raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', 'nearest-exact', "
+                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' (2-D and 1-D)")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -81,8 +81,8 @@ def affine_grid(theta, size, align_corners=None):
     align_corners = _align(align_corners, "affine_grid")
     size = tuple(int(s) for s in size)
     if len(size) not in (4, 5):
-        raise GlassnetValueError(f"affine_grid: size must be (N, C, H, W) for 2-D grids or (N, C, D, H, W) for "
-                                 f"3-D grids, got {size}")
+        raise GlassnetValueError(f"affine_grid: size must be (N, C, H, W) for 2-D grids or (N, C, D, H, W) "
+                                 f"for 3-D grids, got {size}")
     d = len(size) - 2
     if theta.dtype.kind != "f":
         raise GlassnetTypeError(f"affine_grid: θ must be floating point (as in PyTorch), got {theta.dtype}; "
@@ -91,6 +91,10 @@ def affine_grid(theta, size, align_corners=None):
         raise ShapeError(f"affine_grid: θ must be (N, {d}, {d + 1}) = ({size[0]}, {d}, {d + 1}) for size "
                          f"{size}, got {tuple(theta.shape)}")
     spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        warnings.warn(f"affine_grid: size {size} has an axis of one pixel with align_corners=True, where "
+                      "that pixel sits at 0, not at ±1 (as PyTorch since 1.3.0, which warns likewise)",
+                      UserWarning, stacklevel=2)
     axes = [_base_coordinates(s, align_corners) for s in spatial]  # (z,) y, x
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack([*mesh[::-1], np.ones(spatial)], -1)  # (*spatial, d + 1), last axis (x, y[, z], 1)
@@ -167,10 +171,11 @@ def _check(input, grid, mode, padding_mode):
                          f"(N, C, D, H, W) with grid (N, D_out, H_out, W_out, 3), the same N; got "
                          f"{tuple(input.shape)} and {tuple(grid.shape)}")
     if mode not in ("bilinear", "nearest", "bicubic"):
-        raise GlassnetValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
+        raise GlassnetValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got "
+                                 f"{mode!r}")
     if mode == "bicubic" and d != 2:
-        raise GlassnetValueError(f"grid_sample: mode 'bicubic' needs a 4-D input (N, C, H, W) (as in PyTorch), "
-                                 f"got {tuple(input.shape)}; use 'bilinear' or 'nearest' for volumes")
+        raise GlassnetValueError(f"grid_sample: mode 'bicubic' needs a 4-D input (N, C, H, W) (as in "
+                                 f"PyTorch), got {tuple(input.shape)}; use 'bilinear' or 'nearest' for volumes")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise GlassnetValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', got "
                                  f"{padding_mode!r}")
