@@ -175,7 +175,8 @@ def _check(input, grid, mode, padding_mode):
                                  f"{mode!r}")
     if mode == "bicubic" and d != 2:
         raise GlassnetValueError(f"grid_sample: mode 'bicubic' needs a 4-D input (N, C, H, W) (as in "
-                                 f"PyTorch), got {tuple(input.shape)}; use 'bilinear' or 'nearest' for volumes")
+                                 f"PyTorch), got {tuple(input.shape)}; use 'bilinear' or 'nearest' for "
+                                 "volumes")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise GlassnetValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', got "
                                  f"{padding_mode!r}")
