@@ -252,7 +252,7 @@ def _resize_by_matrices(x, sizes, scales, mode, align_corners, antialias):
         if antialias:
             matrix = antialias_matrix(n, out, scale, align_corners, mode)
         else:
-            matrix = bicubic_matrix(n, out, scale, align_corners)
+            matrix = bicubic_matrix(n, out, scale, align_corners, np.dtype(x.dtype).type)
         x = apply_along(x, axis, matrix, xp)
     return x
 

@@ -43,7 +43,8 @@ def cubic_coefficients(t, a=CUBIC_A):
     def far(s):
         return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a
 
-    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    rest = 1 - t
+    return [far(t + 1), near(t), near(rest), far(rest + 1)]
 
 
 def _base_coordinates(n, align_corners):

@@ -25,15 +25,16 @@ def _scale(n, out, scale, align_corners):
     return scale
 
 
-def bicubic_matrix(n, out, scale, align_corners):
+def bicubic_matrix(n, out, scale, align_corners, dtype=np.float64):
     """(out, n) weights of bicubic resizing an axis of ``n`` pixels to ``out``; ``scale`` is
-    n/out or 1/scale_factor."""
-    sigma = _scale(n, out, scale, align_corners)
-    dst = np.arange(out, dtype=np.float64)
-    src = dst * sigma if align_corners else (dst + 0.5) * sigma - 0.5
+    n/out or 1/scale_factor. Computed in ``dtype`` (float32 for float32 images, as
+    PyTorch's kernel, so the rounding of the weights agrees)."""
+    sigma = dtype(_scale(n, out, scale, align_corners))
+    dst = np.arange(out, dtype=dtype)
+    src = dst * sigma if align_corners else (dst + dtype(0.5)) * sigma - dtype(0.5)
     low = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    t = np.clip(src - low, 0.0, 1.0)
-    matrix = np.zeros((out, n))
+    t = np.clip(src - low.astype(dtype), dtype(0.0), dtype(1.0))
+    matrix = np.zeros((out, n), dtype=dtype)
     for k, weight in enumerate(cubic_coefficients(t)):
         np.add.at(matrix, (np.arange(out), np.clip(low - 1 + k, 0, n - 1)), weight)
     return matrix
