@@ -42,6 +42,7 @@ from rnn_reference import (
     torch_lstm_scan,
     torch_rnn_scan,
 )
+from sampling_cases import sampling_ops
 from surface_ops import surface_ops
 
 __all__ = ["OpSpec", "REGISTRY", "SAME", "make_inputs", "to_torch", "BINARY", "UNARY"]
@@ -963,4 +964,5 @@ REGISTRY += linalg_ops(OpSpec)  # gn.linalg and torch's top-level linear algebra
 REGISTRY += more_ops(OpSpec)  # the rest of torch.* (issue #16): more_ops_cases.py
 REGISTRY += fft_ops(OpSpec)  # gn.fft.fftshift / ifftshift (the transforms are forward-only): fft_cases.py
 REGISTRY += resample_ops(OpSpec, _F)  # conv_transpose, interpolate, pad modes, …: resample_cases.py
+REGISTRY += sampling_ops(OpSpec, _F)  # grid_sample bicubic / reflection / 3-D, …: sampling_cases.py
 REGISTRY += surface_ops(OpSpec, _F)  # F.unfold / fold, adaptive max pools, embedding_bag, …: surface_ops.py

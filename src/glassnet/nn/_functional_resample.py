@@ -7,7 +7,8 @@ through those, with no backward written here.
                      (+ output_padding on the high side): the adjoint of a strided conv
     pixel_shuffle:   (*, C·r², H, W) → (*, C, H·r, W·r): y[c, h·r+i, w·r+j] = x[c·r²+i·r+j, h, w]
     interpolate:     nearest: y[i] = x[⌊i·scale⌋];  linear: y[i] = (1−λ)·x[i₀] + λ·x[i₀+1]
-                     per spatial axis (bilinear = linear along H, then along W)
+                     per spatial axis (bilinear = linear along H, then along W); bicubic and
+                     antialias: a resampling matrix per axis (_resize_weights.py), a matmul
     pad modes:       reflect x[−i] = x[i], replicate x[−i] = x[0], circular x[−i] = x[n−i]
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d, tuple_arg
+from glassnet.nn._resize_weights import antialias_matrix, apply_along, bicubic_matrix
 from glassnet.ops import _shape
 from glassnet.ops._conv import conv
 
@@ -194,8 +196,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``nearest``: ``y[i] = x[min(⌊i·σ⌋, n − 1)]`` with σ = 1/scale_factor (or n/size);
     ``nearest-exact``: ``⌊(i + ½)·σ⌋``; ``linear`` / ``bilinear`` / ``trilinear``: per axis
     ``y[i] = (1 − λ)·x[i₀] + λ·x[i₀ + 1]`` at source ``(i + ½)·σ − ½`` (or ``i·(n−1)/(out−1)``
-    with ``align_corners=True``); ``area``: adaptive average pooling. Composed of indexing,
-    so gradients flow back to the input.
+    with ``align_corners=True``); ``bicubic`` (4-D input): the 4 neighbours ⌊s⌋ − 1 … ⌊s⌋ + 2
+    of the same source s (not clamped) with the cubic convolution weights (A = −0.75), edge
+    pixels repeated; ``area``: adaptive average pooling. ``antialias=True`` (bilinear and
+    bicubic, 4-D): when shrinking by σ > 1, the tent (bilinear) or cubic with A = −0.5
+    (bicubic) filter is widened by σ and normalised, as PyTorch and PIL. Composed of
+    indexing and matmul, so gradients flow back to the input.
 
     Example:
         >>> import glassnet as gn
@@ -208,10 +214,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if d < 1 or d > 3:
         raise ShapeError(f"{name}: expected (N, C, *spatial) with 1 to 3 spatial axes, got "
                          f"{tuple(input.shape)}")
-    if antialias:
-        raise GlassnetValueError(f"{name}: antialias=True is not supported; resize without it")
-    linear = mode in _LINEAR
-    if linear and _LINEAR[mode] != d:
+    if (antialias or mode == "bicubic") and (d != 2 or mode not in ("bilinear", "bicubic")):
+        raise GlassnetValueError(f"{name}: mode 'bicubic' and antialias=True need a 4-D input (N, C, H, W), "
+                                 f"and antialias mode 'bilinear' or 'bicubic'; got {tuple(input.shape)}, "
+                                 f"mode {mode!r}, antialias={antialias}")
+    linear = mode in _LINEAR or mode == "bicubic"
+    if mode in _LINEAR and _LINEAR[mode] != d:
         raise GlassnetValueError(f"{name}: mode {mode!r} needs {_LINEAR[mode]} spatial axes, the input "
                                  f"{tuple(input.shape)} has {d}")
     if align_corners is not None and not linear:
@@ -223,6 +231,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return (adaptive_avg_pool1d if d == 1 else adaptive_avg_pool2d)(input, sizes)
     if mode not in ("nearest", "nearest-exact") and not linear:
         _unsupported(mode)
+    if mode == "bicubic" or antialias:
+        return _resize_by_matrices(input, sizes, scales, mode, bool(align_corners), antialias)
     x = input
     for axis, (n, out, scale) in enumerate(zip(input.shape[2:], sizes, scales, strict=True), start=2):
         if not linear:
@@ -236,9 +246,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return x
 
 
+def _resize_by_matrices(x, sizes, scales, mode, align_corners, antialias):
+    xp = namespace(x.array)
+    for axis, (n, out, scale) in enumerate(zip(x.shape[2:], sizes, scales, strict=True), start=2):
+        if antialias:
+            matrix = antialias_matrix(n, out, scale, align_corners, mode)
+        else:
+            matrix = bicubic_matrix(n, out, scale, align_corners, np.dtype(x.dtype).type)
+        x = apply_along(x, axis, matrix, xp)
+    return x
+
+
 def _unsupported(mode):
-    raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', "
-                             "'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area' (2-D and 1-D)")
+    raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', 'nearest-exact', "
+                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' (2-D and 1-D)")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

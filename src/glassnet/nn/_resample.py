@@ -42,7 +42,7 @@ class PixelUnshuffle(Module):
 
 class Upsample(Module):
     """Resize (N, C, *spatial) to ``size`` or by ``scale_factor`` with ``mode`` 'nearest',
-    'nearest-exact', 'linear', 'bilinear', 'trilinear' or 'area' — see
+    'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' — see
     :func:`glassnet.nn.functional.interpolate` for the formulas."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
