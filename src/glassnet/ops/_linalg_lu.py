@@ -108,7 +108,9 @@ def _permutation_matrix(pivots, m, dtype):
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa: N803
     """``(P, L, U)`` from a packed ``LU`` (..., m, n) and its pivots; ``unpack_data=False`` gives
     empty L and U, ``unpack_pivots=False`` an empty P (PyTorch's). L and U are differentiable."""
-    require_matrices("lu_unpack", LU_data, "LU_data")
+    if not isinstance(LU_data, Tensor) or LU_data.ndim < 2:
+        got = tuple(LU_data.shape) if isinstance(LU_data, Tensor) else type(LU_data).__name__
+        raise ShapeError(f"lu_unpack: LU_data must be a Tensor of at least 2 dimensions (..., m, n), got {got}")
     _check_pivots("lu_unpack", LU_data, LU_pivots)
     m, n = LU_data.shape[-2:]
     k = min(m, n)
