@@ -110,7 +110,9 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):  # noqa
     empty L and U, ``unpack_pivots=False`` an empty P (PyTorch's). L and U are differentiable."""
     if not isinstance(LU_data, Tensor) or LU_data.ndim < 2:
         got = tuple(LU_data.shape) if isinstance(LU_data, Tensor) else type(LU_data).__name__
-        raise ShapeError(f"lu_unpack: LU_data must be a Tensor of at least 2 dimensions (..., m, n), got {got}")
+        raise ShapeError(
+            f"lu_unpack: LU_data must be a Tensor of at least 2 dimensions (..., m, n), got {got}"
+        )
     _check_pivots("lu_unpack", LU_data, LU_pivots)
     m, n = LU_data.shape[-2:]
     k = min(m, n)

@@ -14,7 +14,11 @@ import numpy as np
 
 from glassnet._backend import namespace, to_numpy
 from glassnet.autograd._function import Function
+from glassnet.autograd._tensor import Tensor
+from glassnet.ops._arrange import tril, triu
 from glassnet.ops._linalg_checks import swap
+from glassnet.ops._linalg_inverse import Solve
+from glassnet.ops._shape import cat
 
 __all__ = ["LUFactor", "getrf", "permutation"]
 
@@ -72,9 +76,78 @@ def permutation(pivots, m):
     return perm.reshape(pivots.shape[:-1] + (m,))
 
 
-def _right_solve_transposed(xp, y, u):
-    """``Y · U⁻ᵀ`` (Z with Z·Uᵀ = Y, i.e. U·Zᵀ = Yᵀ)."""
-    return swap(xp.linalg.solve(u, swap(y)))
+class _ArrayMath:
+    """The operations :func:`_lu_backward` needs, on arrays (the first derivative)."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def tril(self, x, k=0):
+        return self.xp.tril(x, k)
+
+    def triu(self, x, k=0):
+        return self.xp.triu(x, k)
+
+    def t(self, x):
+        return swap(x)
+
+    def solve(self, a, b):
+        return self.xp.linalg.solve(a, b)
+
+    def cat(self, parts, axis):
+        return self.xp.concatenate(parts, axis=axis)
+
+    def const(self, x):
+        return x
+
+
+class _TensorMath(_ArrayMath):
+    """The same operations with Tensor ops, which record (``create_graph=True``)."""
+
+    def tril(self, x, k=0):
+        return tril(x, k)
+
+    def triu(self, x, k=0):
+        return triu(x, k)
+
+    def t(self, x):
+        return x.mT
+
+    def solve(self, a, b):
+        return Solve.apply(a, b)
+
+    def cat(self, parts, axis):
+        return cat(parts, axis)
+
+    def const(self, x):
+        return Tensor._wrap(x, False, None)
+
+
+def _lu_backward(ops, lu, g, perm):
+    """dA from the packed LU (..., m, n), its gradient ``g`` and the row order ``perm`` (see
+    :class:`LUFactor`); ``ops`` computes on arrays or on Tensors."""
+    xp = ops.xp
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    lower = ops.tril(lu[..., :k], -1) + ops.const(xp.eye(m, k, dtype=lu.dtype))
+    upper = ops.triu(lu[..., :k, :])
+    g_lower, g_upper = ops.tril(g[..., :k], -1), ops.triu(g[..., :k, :])
+    l1, u1 = lower[..., :k, :], upper[..., :, :k]
+    phi = ops.t(l1) @ g_lower[..., :k, :]
+    psi = g_upper[..., :, :k] @ ops.t(u1)
+    if m > n:
+        psi = psi - ops.t(lower[..., k:, :]) @ g_lower[..., k:, :]
+    if m < n:
+        phi = phi - g_upper[..., :, k:] @ ops.t(upper[..., :, k:])
+    inner = ops.tril(phi, -1) + ops.triu(psi)
+    right_solve = lambda y: ops.t(ops.solve(u1, ops.t(y)))  # noqa: E731  Y·U₁⁻ᵀ
+    grad = right_solve(ops.solve(ops.t(l1), inner))
+    if m > n:
+        grad = ops.cat([grad, right_solve(g_lower[..., k:, :])], -2)
+    elif m < n:
+        grad = ops.cat([grad, ops.solve(ops.t(l1), g_upper[..., :, k:])], -1)
+    p = (perm[..., None, :] == xp.arange(m)[:, None]).astype(lu.dtype)  # P[perm[i], i] = 1
+    return ops.const(p) @ grad
 
 
 class LUFactor(Function):
@@ -87,6 +160,8 @@ class LUFactor(Function):
         m = n:  dA = P · L⁻ᵀ · (Φ(Lᵀ·dL) + Ψ(dU·Uᵀ)) · U⁻ᵀ
         m > n:  L = [L₁; L₂]:  dA = P · [L₁⁻ᵀ·(Φ(L₁ᵀ·dL₁) + Ψ(dU·Uᵀ − L₂ᵀ·dL₂))·U⁻ᵀ ; dL₂·U⁻ᵀ]
         m < n:  U = [U₁ | U₂]: dA = P · [L⁻ᵀ·(Φ(Lᵀ·dL − dU₂·U₂ᵀ) + Ψ(dU₁·U₁ᵀ))·U₁⁻ᵀ | L⁻ᵀ·dU₂]
+
+    The same formula with Tensor ops differentiates again (``create_graph=True``).
     """
 
     formula = "P · L · U = A,  LU = (L − I) + U packed"
@@ -99,27 +174,7 @@ class LUFactor(Function):
         return lu
 
     def backward(self, g):
-        xp, lu, perm = namespace(g), self.params["lu"], self.params["perm"]
-        m, n = lu.shape[-2:]
-        k = min(m, n)
-        eye = xp.eye(m, k, dtype=lu.dtype)
-        lower = xp.tril(lu[..., :k], -1) + eye
-        upper = xp.triu(lu[..., :k, :])
-        g_lower, g_upper = xp.tril(g[..., :k], -1), xp.triu(g[..., :k, :])
-        l1, u1 = lower[..., :k, :], upper[..., :, :k]
-        phi = swap(l1) @ g_lower[..., :k, :]
-        psi = g_upper[..., :, :k] @ swap(u1)
-        if m > n:
-            psi = psi - swap(lower[..., k:, :]) @ g_lower[..., k:, :]
-        if m < n:
-            phi = phi - g_upper[..., :, k:] @ swap(upper[..., :, k:])
-        inner = xp.tril(phi, -1) + xp.triu(psi)
-        top_left = _right_solve_transposed(xp, xp.linalg.solve(swap(l1), inner), u1)
-        if m > n:
-            grad = xp.concatenate([top_left, _right_solve_transposed(xp, g_lower[..., k:, :], u1)], axis=-2)
-        elif m < n:
-            grad = xp.concatenate([top_left, xp.linalg.solve(swap(l1), g_upper[..., :, k:])], axis=-1)
-        else:
-            grad = top_left
-        inverse = xp.argsort(perm, axis=-1)  # (P·Y)[i] = Y[inverse[i]]
-        return (xp.take_along_axis(grad, inverse[..., :, None], axis=-2),)
+        return (_lu_backward(_ArrayMath(namespace(g)), self.params["lu"], g, self.params["perm"]),)
+
+    def differentiable_backward(self, g, out):
+        return (_lu_backward(_TensorMath(namespace(out.array)), out, g, self.params["perm"]),)
