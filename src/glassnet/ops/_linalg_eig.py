@@ -11,7 +11,9 @@ under ``gn.no_grad()`` or on ``A.detach()``.
 
 from collections import namedtuple
 
-from glassnet._backend import namespace
+import numpy as np
+
+from glassnet._backend import namespace, to_numpy
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
 from glassnet.ops._complex import refuse_gradients
@@ -49,18 +51,19 @@ def _square_values(name, A):  # noqa: N803
 
 
 def _geev(name, a, vectors):
-    xp = namespace(a)
-    if not bool(xp.isfinite(a).all()):
+    xp, a = namespace(a), to_numpy(a)  # geev on the host (CuPy has no general eigensolver)
+    if not bool(np.isfinite(a).all()):
         raise GlassnetValueError(
             f"{name}: A contains infs or NaNs (shape {tuple(a.shape)}); geev needs finite entries"
         )
     try:
-        result = xp.linalg.eig(a) if vectors else (xp.linalg.eigvals(a), None)
+        result = np.linalg.eig(a) if vectors else (np.linalg.eigvals(a), None)
     except lapack_errors() as exc:
         raise LinAlgError(f"{name}: the eigenvalue algorithm did not converge ({exc})") from None
     dtype = _COMPLEX[str(a.dtype)]
     return tuple(
-        None if r is None else Tensor._wrap(r.astype(dtype, copy=False), False, None) for r in result
+        None if r is None else Tensor._wrap(xp.asarray(r.astype(dtype, copy=False)), False, None)
+        for r in result
     )
 
 

@@ -37,6 +37,8 @@ def _info(xp, lu):
     """LAPACK's ``info``: 1 + the index of the first zero on U's diagonal, 0 where there is none."""
     diagonal = xp.diagonal(lu, axis1=-2, axis2=-1)
     zero = diagonal == 0
+    if not zero.shape[-1]:  # k = 0: an empty matrix
+        return xp.zeros(zero.shape[:-1], dtype=np.int32)
     return xp.where(zero.any(axis=-1), zero.argmax(axis=-1) + 1, 0).astype(np.int32)
 
 

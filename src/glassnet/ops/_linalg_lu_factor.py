@@ -45,7 +45,7 @@ def _eliminate(a, pivot):
     xp = namespace(a)
     m, n = a.shape[-2:]
     k = min(m, n)
-    lu = a.reshape((-1, m, n)).copy()
+    lu = a.reshape((int(np.prod(a.shape[:-2])), m, n)).copy()
     batch = xp.arange(lu.shape[0])
     pivots = xp.zeros((lu.shape[0], k), dtype=np.int32)
     for j in range(k):
@@ -65,7 +65,7 @@ def permutation(pivots, m):
     """``perm`` (..., m) with ``(Pᵀ·A)[i] = A[perm[i]]``: the row swaps of ``pivots`` applied in
     order to ``0, 1, …, m−1``."""
     xp = namespace(pivots)
-    flat = pivots.reshape((-1, pivots.shape[-1])).astype(np.int64) - 1
+    flat = pivots.reshape((int(np.prod(pivots.shape[:-1])), pivots.shape[-1])).astype(np.int64) - 1
     perm = xp.broadcast_to(xp.arange(m), (flat.shape[0], m)).copy()
     batch = xp.arange(flat.shape[0])
     for j in range(flat.shape[-1]):
