@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 import glassnet as gn
+from linalg_lu_cases import lu_ops
 
 __all__ = ["linalg_ops"]
 
@@ -705,6 +706,7 @@ def linalg_ops(O):  # noqa: N803  (the registry's OpSpec)
             large=((5, 4), (4,)),
         )
     )
+    cases += lu_ops(O)  # the LU factorisation: linalg_lu_cases.py
     return cases
 
 

@@ -32,11 +32,17 @@ def _signal(shape, dtype, seed=0):
 ONE_D = [("fft", {}), ("fft", {"n": 5, "dim": 0}), ("fft", {"n": 12, "norm": "ortho"}),
          ("ifft", {"norm": "forward"}), ("ifft", {"n": 3, "dim": -2}),
          ("rfft", {}), ("rfft", {"n": 7, "dim": 0, "norm": "ortho"}), ("irfft", {}),
-         ("irfft", {"n": 9, "norm": "forward"})]
+         ("irfft", {"n": 9, "norm": "forward"}), ("hfft", {}),
+         ("hfft", {"n": 9, "dim": 0, "norm": "ortho"}),
+         ("hfft", {"n": 4, "norm": "forward"}), ("ihfft", {}),
+         ("ihfft", {"n": 7, "dim": 1, "norm": "forward"}),
+         ("ihfft", {"n": 5, "norm": "ortho"})]
 MANY_D = [("fft2", {}), ("ifft2", {"s": (3, 5)}), ("rfft2", {"norm": "ortho"}), ("irfft2", {"s": (4, 6)}),
           ("fftn", {}), ("fftn", {"s": (4, 4)}), ("fftn", {"dim": (0, 2), "norm": "forward"}),
           ("ifftn", {"dim": 1}), ("rfftn", {}), ("rfftn", {"s": (3, 8), "dim": (0, 1)}), ("irfftn", {}),
-          ("irfftn", {"s": (2, 3, 10)})]
+          ("irfftn", {"s": (2, 3, 10)}), ("hfft2", {}), ("hfft2", {"s": (3, 7), "norm": "ortho"}),
+          ("ihfft2", {"norm": "forward"}), ("hfftn", {}), ("hfftn", {"s": (4, 9), "dim": (0, 2)}),
+          ("ihfftn", {}), ("ihfftn", {"s": (3, 8), "dim": (0, 1), "norm": "ortho"})]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "complex128"])
@@ -45,10 +51,10 @@ def test_transform_matches_torch(name, kwargs, dtype):
     a = _signal((4, 3, 8), dtype)
     ours = lambda: getattr(F, name)(gn.tensor(a), **kwargs)  # noqa: E731
     theirs = lambda: getattr(torch.fft, name)(torch.tensor(a), **kwargs)  # noqa: E731
-    if dtype == "complex128" and name.startswith("rfft"):
+    if dtype == "complex128" and name.startswith(("rfft", "ihfft")):
         with pytest.raises(gn.GlassnetTypeError, match="expects a real input"):
             ours()
-        with pytest.raises(RuntimeError, match="real"):
+        with pytest.raises(RuntimeError, match="real|floating-point"):
             theirs()
         return
     _same(ours(), theirs())

@@ -382,6 +382,9 @@ class TorchMethods(MoreTorchMethods):
     def qr(self, some=True):
         return ops.qr(self, some)
 
+    def lu(self, pivot=True, get_infos=False):
+        return ops.lu(self, pivot, get_infos)
+
     def svd(self, some=True, compute_uv=True):
         return ops.svd(self, some, compute_uv)
 

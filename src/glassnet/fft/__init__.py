@@ -12,10 +12,12 @@ refused with a message. The shifts and frequencies are real and differentiable.
 >>> gn.fft.rfft(gn.tensor([1.0, 0.0, -1.0, 0.0])).real.tolist()
 [0.0, 2.0, 0.0]
 
-Not here: the Hermitian transforms ``hfft``/``ihfft`` and their 2-D and n-D forms.
+The Hermitian transforms ``hfft``/``ihfft`` (and ``hfft2``, ``ihfft2``, ``hfftn``, ``ihfftn``)
+take or give the half spectrum of a Hermitian-symmetric signal (see ``_hermitian``).
 """
 
 from glassnet.fft._frequencies import fftfreq, fftshift, ifftshift, rfftfreq
+from glassnet.fft._hermitian import hfft, hfft2, hfftn, ihfft, ihfft2, ihfftn
 from glassnet.fft._transforms import (
     fft,
     fft2,
@@ -37,10 +39,16 @@ __all__ = [
     "fftfreq",
     "fftn",
     "fftshift",
+    "hfft",
+    "hfft2",
+    "hfftn",
     "ifft",
     "ifft2",
     "ifftn",
     "ifftshift",
+    "ihfft",
+    "ihfft2",
+    "ihfftn",
     "irfft",
     "irfft2",
     "irfftn",

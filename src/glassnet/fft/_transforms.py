@@ -49,8 +49,8 @@ def _signal(name, x, real_only):
     a = x.array
     if a.dtype.kind == "c" and real_only:
         raise GlassnetTypeError(
-            f"fft.{name} expects a real input tensor, but got {a.dtype} (use fft.fft{name[4:]} "
-            "for complex signals)"
+            f"fft.{name} expects a real input tensor, but got {a.dtype} (use "
+            f"fft.fft{name[-1] if name[-1] in '2n' else ''} for complex signals)"
         )
     if a.dtype.kind in "biu":
         return a.astype(get_default_dtype())
@@ -69,7 +69,8 @@ def _run(name, x, transform, real_only=False, **kwargs):
             f"fft.{name}: norm must be 'backward', 'ortho' or 'forward', got {kwargs['norm']!r}"
         )
     try:
-        out = getattr(namespace(a).fft, transform)(a, **kwargs)
+        run = getattr(namespace(a).fft, transform) if isinstance(transform, str) else transform
+        out = run(a, **kwargs)
     except (ValueError, IndexError) as exc:
         raise GlassnetValueError(
             f"fft.{name}: {exc} (input shape {tuple(x.shape)}, arguments {kwargs})"

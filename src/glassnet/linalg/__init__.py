@@ -11,8 +11,10 @@ squares are composed of them.
 >>> gn.linalg.det(A).item()
 11.0
 
-Not here: the general (non-symmetric) eigendecomposition ``eig``/``eigvals``, whose results
-are complex, and the LU and LDL factorisations.
+The LU factorisation (``lu_factor``, ``lu``, ``lu_solve``) is differentiable too. The general
+eigendecomposition ``eig``/``eigvals`` returns complex tensors (values only: an input that
+requires grad is refused), and the LDL factorisation (``ldl_factor``, ``ldl_solve``) is values
+only, as in PyTorch.
 """
 
 from glassnet.ops._linalg import matmul
@@ -21,8 +23,13 @@ from glassnet.ops._linalg_decompose import cholesky, eigvalsh, svdvals
 from glassnet.ops._linalg_decompose import linalg_eigh as eigh
 from glassnet.ops._linalg_decompose import linalg_qr as qr
 from glassnet.ops._linalg_decompose import linalg_svd as svd
+from glassnet.ops._linalg_eig import eig, eigvals
 from glassnet.ops._linalg_exp import householder_product, matrix_exp
 from glassnet.ops._linalg_inverse import det, inv, pinv, slogdet, solve
+from glassnet.ops._linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve
+from glassnet.ops._linalg_lu import linalg_lu as lu
+from glassnet.ops._linalg_lu import linalg_lu_solve as lu_solve
+from glassnet.ops._linalg_lu import lu_factor, lu_factor_ex
 from glassnet.ops._linalg_norms import cond, matrix_norm, vector_norm
 from glassnet.ops._linalg_norms import linalg_norm as norm
 from glassnet.ops._linalg_products import linalg_cross as cross
@@ -43,11 +50,20 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "householder_product",
     "inv",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

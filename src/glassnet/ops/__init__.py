@@ -102,6 +102,7 @@ from glassnet.ops._linalg import addmm, bmm, dot, matmul, mm, mv, outer
 from glassnet.ops._linalg_decompose import cholesky, qr, svd
 from glassnet.ops._linalg_exp import householder_product, matrix_exp
 from glassnet.ops._linalg_inverse import det, inverse, logdet, pinverse, slogdet
+from glassnet.ops._linalg_lu import lu, lu_solve, lu_unpack
 from glassnet.ops._linalg_norms import dist
 from glassnet.ops._linalg_products import cross, matrix_power
 from glassnet.ops._linear import linear
@@ -324,7 +325,8 @@ __all__ = [
     "inverse", "isclose",
     "isfinite", "isinf", "isnan", "isneginf", "isposinf", "le", "leaky_relu", "linear", "log", "log10",
     "log1p", "log2", "log_softmax", "logdet", "logical_and", "logical_not", "logical_or", "logical_xor",
-    "logsumexp", "lt", "masked_select", "matmul", "matrix_exp", "matrix_power", "max", "maximum", "mean",
+    "logsumexp", "lt", "lu", "lu_solve", "lu_unpack",
+    "masked_select", "matmul", "matrix_exp", "matrix_power", "max", "maximum", "mean",
     "min", "minimum",
     "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nonzero", "norm", "outer", "pad", "permute",
     "pinverse", "pow", "prod", "qr", "reciprocal", "relu", "remainder", "repeat", "repeat_interleave",
