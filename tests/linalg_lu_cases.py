@@ -89,6 +89,9 @@ def lu_ops(O):  # noqa: N803  (the registry's OpSpec)
     cases = [
         O("linalg_lu_factor", lambda x: L.lu_factor(x).LU, _np_lu_factor, lambda x: tl().lu_factor(x).LU,
           "LUFactor", domain="smooth", shapes=RECTANGULAR, large=((5, 5),)),
+        O("linalg_lu_factor_ex", lambda x: L.lu_factor_ex(x).LU, _np_lu_factor,
+          lambda x: tl().lu_factor_ex(x).LU, "LUFactor", domain="smooth", shapes=RECTANGULAR[:2],
+          large=((5, 5),)),
         O("linalg_lu", lambda x: _lu_parts(gn, L.lu(x)), _np_lu, lambda x: _lu_parts(t(), tl().lu(x)),
           "LUFactor", domain="smooth", shapes=RECTANGULAR, large=((6, 4),)),
         O("lu", lambda x: gn.lu(x)[0], _np_lu_factor, lambda x: tl().lu_factor(x).LU,
