@@ -1,0 +1,13 @@
+"""PyTorch's module path ``torch.distributions.transforms`` (``from torch.distributions.transforms
+import ExpTransform`` works after the import change); the transforms live in
+``glassnet.distributions._transforms``."""
+
+from glassnet.distributions._transforms import (
+    AffineTransform,
+    ExpTransform,
+    SigmoidTransform,
+    TanhTransform,
+    Transform,
+)
+
+__all__ = ["AffineTransform", "ExpTransform", "SigmoidTransform", "TanhTransform", "Transform"]
