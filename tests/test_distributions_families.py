@@ -263,18 +263,65 @@ def test_rsample_pathwise_gradient_matches_the_analytic_derivative():
     assert abs(rate.grad.item() + 1 / 0.7 ** 2) < 5 * (1 / 0.7 ** 2) / np.sqrt(n)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: D.Gamma(gn.tensor([1.5], requires_grad=True), 1.0),
-    lambda: D.Beta(gn.tensor([1.5], requires_grad=True), 2.0),
-    lambda: D.Dirichlet(gn.tensor([1.5, 2.0], requires_grad=True)),
-    lambda: D.StudentT(gn.tensor([3.0], requires_grad=True)),
-    lambda: D.Chi2(gn.tensor([3.0], requires_grad=True)),
-])
-def test_rsample_refuses_the_concentration_gradient_it_cannot_give(make):
-    dist = make()
-    with pytest.raises(NotImplementedError, match="implicit reparameterisation"):
-        dist.rsample()
-    assert not dist.sample((2,)).requires_grad
+def _implicit_gradient(alpha, x):
+    """−∂_αF(x; α)/p(x; α) by Richardson-extrapolated central differences of SciPy's regularised
+    incomplete gamma function (its complement in the upper half): the reference, good to ~1e-9."""
+    from scipy.special import gammainc, gammaincc, gammaln
+
+    def dF(h):
+        lower = (gammainc(alpha + h, x) - gammainc(alpha - h, x)) / (2 * h)
+        upper = -(gammaincc(alpha + h, x) - gammaincc(alpha - h, x)) / (2 * h)
+        return np.where(gammainc(alpha, x) > 0.5, upper, lower)
+
+    h = 1e-4 * alpha
+    return -(4 * dF(h / 2) - dF(h)) / 3 / np.exp((alpha - 1) * np.log(x) - x - gammaln(alpha))
+
+
+def test_gamma_rsample_concentration_gradient_is_the_implicit_reparameterisation_gradient():
+    """∂x/∂α of each draw equals −∂_αF/p at that draw, for α from 0.05 to 2000 and a batch."""
+    gn.manual_seed(2)
+    alpha = gn.tensor(np.array([[0.05, 0.3, 1.0, 2.5], [7.0, 40.0, 300.0, 2000.0]]), requires_grad=True)
+    rate = gn.tensor([0.5, 1.0, 2.0, 4.0], dtype=gn.float64)
+    x = D.Gamma(alpha, rate).rsample((6,))
+    x.sum().backward()
+    draws, a = x.detach().numpy() * rate.numpy(), np.broadcast_to(alpha.detach().numpy(), x.shape)
+    expected = (_implicit_gradient(a, draws) / rate.numpy()).sum(0)
+    np.testing.assert_allclose(alpha.grad.numpy(), expected, rtol=1e-8)
+
+
+def test_the_implicit_gradient_is_exact_in_both_regions_and_the_tails():
+    """The series (below e^ψ(α)) and the integral (above it) against the reference at fixed quantiles."""
+    from scipy.special import gammaincinv
+
+    from glassnet.distributions._gamma_grad import standard_gamma_grad
+
+    for alpha in (0.01, 0.2, 1.0, 3.0, 60.0, 5000.0):
+        x = gammaincinv(alpha, np.array([1e-5, 0.01, 0.2, 0.5, 0.8, 0.99, 0.99999]))
+        x = x[x > 1e-250]
+        np.testing.assert_allclose(standard_gamma_grad(np.full_like(x, alpha), x),
+                                   _implicit_gradient(np.full_like(x, alpha), x), rtol=2e-8)
+
+
+def test_rsample_pathwise_gradients_through_the_concentration():
+    """Per-draw pathwise gradients over 40,000 draws (one parameter copy per draw): their mean is
+    within 5 standard errors of the analytic derivative of a moment — d/dα E[x] = 1/β (Gamma),
+    d/da E[x] = b/(a + b)² (Beta), d/dα₁ E[x₁] = (α₀ − α₁)/α₀² (Dirichlet), d/dν E[x²] = −2σ²/(ν − 2)²
+    (StudentT)."""
+    n = 40_000
+    ones = gn.ones(n, dtype=gn.float64)
+    cases = [
+        (lambda t: D.Gamma(t, 2.0).rsample(), 1.5, 1 / 2.0),
+        (lambda t: D.Beta(t, 1.5).rsample(), 0.7, 1.5 / 2.2 ** 2),
+        (lambda t: D.Dirichlet(gn.stack([t, 2.0 * ones, 0.5 * ones], -1)).rsample()[:, 0], 1.2,
+         (3.7 - 1.2) / 3.7 ** 2),
+        (lambda t: D.StudentT(t, 0.0, 1.5).rsample().pow(2), 9.0, -2 * 1.5 ** 2 / 7.0 ** 2),
+    ]
+    for i, (draw, value, derivative) in enumerate(cases):
+        gn.manual_seed(20 + i)
+        theta = gn.tensor(np.full(n, value), requires_grad=True)
+        draw(theta).sum().backward()
+        per_draw = theta.grad.numpy()
+        assert abs(per_draw.mean() - derivative) < 5 * per_draw.std() / np.sqrt(n), (i, per_draw.mean())
 
 
 def test_count_families_have_no_rsample():

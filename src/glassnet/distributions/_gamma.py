@@ -1,35 +1,26 @@
 """Gamma, Chi2, Beta, Dirichlet and StudentT: the families drawn through gamma variates.
 
-Their draws come from NumPy's gamma sampler. PyTorch differentiates a gamma draw with
+Their draws come from NumPy's gamma sampler; ``rsample`` differentiates a gamma draw with
 respect to its concentration α by the implicit reparameterisation gradient
-(∂x/∂α = −∂_αF(x; α)/p(x; α)); glassnet does not have that derivative, so ``rsample``
-refuses (naming it) when a concentration (or ``df``) requires grad, rather than give a wrong
-gradient. Gradients with respect to a ``rate``, ``loc`` or ``scale`` are exact.
+∂x/∂α = −∂_αF(x; α)/p(x; α), exact to float64 rounding (``_gamma_grad``), and Beta, Dirichlet
+and StudentT draws are differentiable functions of gamma draws.
 """
 
 import math
 
 from glassnet._creation import arange, randn
-from glassnet.autograd._mode import is_grad_enabled, no_grad
 from glassnet.distributions import constraints
 from glassnet.distributions._continuous import batch_of
 from glassnet.distributions._distribution import Distribution, broadcast_all
-from glassnet.distributions._draw import host, numpy_draw
+from glassnet.distributions._gamma_grad import StandardGamma
 from glassnet.ops import digamma, lgamma, log, log1p, stack, where, xlogy
 
 __all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT", "dirichlet_entropy"]
 
 
-def _standard_gamma(concentration, shape, who):
-    """Draws of Gamma(α, 1) of ``shape`` (α broadcast to it), cut from the graph."""
-    if concentration.requires_grad and is_grad_enabled():
-        raise NotImplementedError(
-            f"{who}.rsample: the gradient of a gamma draw with respect to its concentration (implicit "
-            "reparameterisation) is not implemented in glassnet; call sample() (no gradient) or detach the "
-            "concentration")
-    alpha = host(concentration.expand(tuple(shape)))
-    tiny = 2.2250738585072014e-308 if str(concentration.dtype) == "float64" else 1.1754943508222875e-38
-    return numpy_draw(concentration, lambda rng, s: rng.standard_gamma(alpha, s).clip(min=tiny), shape)
+def _standard_gamma(concentration, shape):
+    """Draws of Gamma(α, 1) of ``shape`` (α broadcast to it), differentiable in α."""
+    return StandardGamma.apply(concentration.expand(tuple(shape)))
 
 
 class Gamma(Distribution):
@@ -38,7 +29,7 @@ class Gamma(Distribution):
     log p(x) = α·log β + (α − 1)·log x − βx − log Γ(α)
     mean α/β;  variance α/β²;  mode max((α − 1)/β, 0)
     H = α − log β + log Γ(α) + (1 − α)·ψ(α)
-    rsample: x = g/β, g ~ Gamma(α, 1) (differentiable in β only; see the module's note)
+    rsample: x = g/β, g ~ Gamma(α, 1) (∂g/∂α: the implicit reparameterisation gradient)
     """
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -67,11 +58,7 @@ class Gamma(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        return _standard_gamma(self.concentration, shape, type(self).__name__) / self.rate.expand(shape)
-
-    def sample(self, sample_shape=()):
-        with no_grad():
-            return self.rsample(sample_shape)
+        return _standard_gamma(self.concentration, shape) / self.rate.expand(shape)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -129,7 +116,7 @@ class Dirichlet(Distribution):
 
     log p(x) = Σ (αᵢ − 1)·log xᵢ + log Γ(α₀) − Σ log Γ(αᵢ)
     mean α/α₀;  variance αᵢ(α₀ − αᵢ)/(α₀²(α₀ + 1));  H: see :func:`dirichlet_entropy`
-    draws: gᵢ ~ Gamma(αᵢ, 1), x = g/Σg (sample only while α requires grad)
+    rsample: gᵢ ~ Gamma(αᵢ, 1), x = g/Σg
     """
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
@@ -159,12 +146,8 @@ class Dirichlet(Distribution):
         return a * (a0 - a) / (a0.pow(2) * (a0 + 1))
 
     def rsample(self, sample_shape=()):
-        g = _standard_gamma(self.concentration, self._extended_shape(sample_shape), "Dirichlet")
+        g = _standard_gamma(self.concentration, self._extended_shape(sample_shape))
         return g / g.sum(-1, keepdim=True)
-
-    def sample(self, sample_shape=()):
-        with no_grad():
-            return self.rsample(sample_shape)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -215,12 +198,8 @@ class Beta(Distribution):
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         pair = self._pair()
-        g = _standard_gamma(pair, tuple(shape) + (2,), "Beta")
+        g = _standard_gamma(pair, tuple(shape) + (2,))
         return (g / g.sum(-1, keepdim=True))[..., 0]
-
-    def sample(self, sample_shape=()):
-        with no_grad():
-            return self.rsample(sample_shape)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -237,7 +216,7 @@ class StudentT(Distribution):
 
     log p(x) = −(ν + 1)/2·log(1 + y²/ν) − log σ − ½·log ν − ½·log π − log Γ(ν/2) + log Γ((ν + 1)/2)
     mean μ (ν > 1, else NaN);  variance σ²ν/(ν − 2) (ν > 2; ∞ for 1 < ν ≤ 2; NaN for ν ≤ 1)
-    rsample: x = μ + σ·z/√(c/ν), z ~ N(0, 1), c ~ χ²(ν) (differentiable in μ, σ; see the module's note)
+    rsample: x = μ + σ·z/√(c/ν), z ~ N(0, 1), c ~ χ²(ν)
     """
 
     arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
@@ -267,13 +246,9 @@ class StudentT(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        chi2 = 2 * _standard_gamma(0.5 * self.df, shape, "StudentT")
+        chi2 = 2 * _standard_gamma(0.5 * self.df, shape)
         z = randn(shape, dtype=self.df.dtype, device=self.df.device)
-        return self.loc + self.scale * z * (chi2 / self.df.detach()).rsqrt()
-
-    def sample(self, sample_shape=()):
-        with no_grad():
-            return self.rsample(sample_shape)
+        return self.loc + self.scale * z * (chi2 / self.df).rsqrt()
 
     def log_prob(self, value):
         if self._validate_args:
