@@ -301,7 +301,7 @@ def test_the_implicit_gradient_is_exact_in_both_regions_and_the_tails():
         ours = standard_gamma_grad(np.full_like(x, alpha), x)
         np.testing.assert_allclose(ours, _implicit_gradient(np.full_like(x, alpha), x), rtol=2e-8)
         theirs = torch._standard_gamma_grad(torch.tensor(np.full_like(x, alpha)), torch.tensor(x)).numpy()
-        np.testing.assert_allclose(ours, theirs, rtol=1e-3)  # torch's approximation, to its accuracy
+        np.testing.assert_allclose(ours, theirs, rtol=1e-2)  # torch's approximation, to its accuracy
 
 
 def test_rsample_pathwise_gradients_through_the_concentration():
