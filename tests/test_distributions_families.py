@@ -326,6 +326,20 @@ def test_rsample_pathwise_gradients_through_the_concentration():
         assert abs(per_draw.mean() - derivative) < 5 * per_draw.std() / np.sqrt(n), (i, per_draw.mean())
 
 
+def test_enumerate_support_as_torch():
+    for build in (lambda d, lib: d.Binomial(lib.tensor([3.0, 3.0]), lib.tensor([0.2, 0.7])),
+                  lambda d, lib: d.OneHotCategorical(lib.tensor([[0.2, 0.8, 0.0], [0.5, 0.25, 0.25]]))):
+        ours, theirs = build(D, gn), build(TD, torch)
+        assert ours.has_enumerate_support and theirs.has_enumerate_support
+        for expand in (True, False):
+            np.testing.assert_array_equal(ours.enumerate_support(expand).numpy(),
+                                          theirs.enumerate_support(expand).numpy())
+    with pytest.raises(NotImplementedError, match="Inhomogeneous total count"):
+        D.Binomial(gn.tensor([3.0, 4.0]), gn.tensor([0.2, 0.7])).entropy()
+    with pytest.raises(NotImplementedError, match="has no icdf"):
+        D.Gamma(1.0, 1.0).icdf(gn.tensor(0.5))
+
+
 def test_count_families_have_no_rsample():
     for dist in (D.Poisson(gn.tensor([1.0])), D.Binomial(3, gn.tensor([0.5])), D.Geometric(gn.tensor([0.5])),
                  D.Multinomial(3, gn.tensor([0.5, 0.5])), D.OneHotCategorical(gn.tensor([0.5, 0.5]))):

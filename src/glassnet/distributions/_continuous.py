@@ -154,7 +154,7 @@ class Cauchy(_Checked):
 
     @property
     def mean(self):
-        return self.loc.detach() * 0 + math.nan
+        return self.loc.new_full(self._extended_shape(), math.nan)
 
     @property
     def mode(self):
@@ -162,7 +162,7 @@ class Cauchy(_Checked):
 
     @property
     def variance(self):
-        return self.loc.detach() * 0 + math.inf
+        return self.loc.new_full(self._extended_shape(), math.inf)
 
     def rsample(self, sample_shape=()):
         u = open_uniform(self._extended_shape(sample_shape), self.loc)

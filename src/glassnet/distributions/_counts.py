@@ -134,15 +134,19 @@ class Binomial(_BinaryParams):
                     + n * log1p(exp(-logits.abs())) - lgamma(n + 1))
         return value * logits - lgamma(value + 1) - lgamma(n - value + 1) - log_norm
 
-    def entropy(self):
+    def _homogeneous_count(self, who):
         n = host(self.total_count)
         if n.size and (n != n.flat[0]).any():
-            raise NotImplementedError("Inhomogeneous total count not supported by `entropy`.")
+            raise NotImplementedError(f"Inhomogeneous total count not supported by `{who}`.")
+        return int(n.flat[0]) if n.size else 0
+
+    def entropy(self):
+        self._homogeneous_count("entropy")
         log_p = self.log_prob(self.enumerate_support(False))
         return -(exp(log_p) * log_p).sum(0)
 
     def enumerate_support(self, expand=True):
-        n = int(host(self.total_count).max()) if self.total_count.numel() else 0
+        n = self._homogeneous_count("enumerate_support")
         values = arange(1 + n, dtype=self.probs.dtype).reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 

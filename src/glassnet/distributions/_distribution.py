@@ -120,7 +120,10 @@ class Distribution:
         return self.entropy().exp()
 
     def cdf(self, value):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no cdf")
+
+    def icdf(self, value):
+        raise NotImplementedError(f"{type(self).__name__} has no icdf")
 
     def _extended_shape(self, sample_shape=()):
         """``sample_shape + batch_shape + event_shape``."""

@@ -91,7 +91,7 @@ class StandardGamma(Function):
         xp = namespace(alpha)
         a = np.asarray(to_numpy(alpha), dtype=np.float64)
         tiny = float(np.finfo(alpha.dtype).tiny)
-        draws = generator_or_default(None, "Gamma.rsample").standard_gamma(a).clip(min=tiny)
+        draws = np.asarray(generator_or_default(None, "Gamma.rsample").standard_gamma(a)).clip(min=tiny)
         self.alpha, self.x = a, draws
         return xp.asarray(draws.astype(alpha.dtype))
 
