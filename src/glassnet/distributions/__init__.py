@@ -19,6 +19,7 @@ from glassnet.distributions._distribution import Distribution
 from glassnet.distributions._gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from glassnet.distributions._independent import Independent
 from glassnet.distributions._kl import kl_divergence, register_kl
+from glassnet.distributions._kl_cross import __all__ as _kl_cross  # noqa: F401 (registers the pairs)
 from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa: F401 (registers the pairs)
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
