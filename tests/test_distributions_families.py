@@ -617,3 +617,73 @@ def test_pytorchs_module_paths_import():
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)
         assert ours is getattr(D.transforms if module == "transforms" else D, name)
         assert hasattr(importlib.import_module(f"torch.distributions.{module}"), name)
+
+
+MIXTURES = {  # name → (arrays: mixture logits, component parameters; build(lib_distributions, ...); values)
+    "normal": ((LOGITS3 := rng.standard_normal((2, 3)), rng.standard_normal((2, 3)), _params((2, 3))),
+               lambda d, w, m, s: d.MixtureSameFamily(d.Categorical(logits=w), d.Normal(m, s)),
+               rng.standard_normal((4, 2))),
+    "independent_normal": ((LOGITS3, rng.standard_normal((2, 3, 2)), _params((2, 3, 2))),
+                           lambda d, w, m, s: d.MixtureSameFamily(d.Categorical(logits=w),
+                                                                  d.Independent(d.Normal(m, s), 1)),
+                           rng.standard_normal((4, 2, 2))),
+    "gamma_probs": ((_params((2, 3)), _params((2, 3)), _params((2, 3))),
+                    lambda d, w, a, b: d.MixtureSameFamily(d.Categorical(probs=w), d.Gamma(a, b)),
+                    rng.uniform(0.1, 3.0, (4, 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXTURES))
+def test_mixture_same_family_equals_torchs(name):
+    arrays, build, value = MIXTURES[name]
+    ours_p, theirs_p = _pair(*arrays)
+    ours, theirs = build(D, *ours_p), build(TD, *theirs_p)
+    assert (tuple(ours.batch_shape), tuple(ours.event_shape)) == (tuple(theirs.batch_shape),
+                                                                   tuple(theirs.event_shape))
+    assert ours.has_rsample is theirs.has_rsample is False
+    lp, tlp = ours.log_prob(gn.tensor(value)), theirs.log_prob(torch.tensor(value))
+    _close(lp, tlp)
+    total = lp.sum() + ours.mean.sum() + ours.variance.sum()
+    ttotal = tlp.sum() + theirs.mean.sum() + theirs.variance.sum()
+    _close(ours.mean, theirs.mean)
+    _close(ours.variance, theirs.variance)
+    if name == "normal":
+        c, tc = ours.cdf(gn.tensor(value)), theirs.cdf(torch.tensor(value))
+        _close(c, tc)
+        total, ttotal = total + c.sum(), ttotal + tc.sum()
+    total.backward()
+    ttotal.backward()
+    for o, t in zip(ours_p, theirs_p, strict=True):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-8 if "gamma" in name else 1e-10,
+                                   atol=1e-10)
+    for shape in ((), (5,)):
+        assert tuple(ours.sample(shape).shape) == tuple(theirs.sample(shape).shape)
+    wide = (3, *theirs.batch_shape)
+    _close(ours.expand(wide).log_prob(gn.tensor(value[:3])),
+           theirs.expand(wide).log_prob(torch.tensor(value[:3])))
+
+
+def test_mixture_draws_have_its_mean_and_variance():
+    gn.manual_seed(9)
+    weights = D.Categorical(probs=f64([0.3, 0.7]))
+    mix = D.MixtureSameFamily(weights, D.Normal(f64([-2.0, 3.0]), f64([0.5, 1.0])))
+    n = 40_000
+    x = mix.sample((n,)).numpy()
+    mean, var = mix.mean.item(), mix.variance.item()
+    assert abs(x.mean() - mean) < 5 * np.sqrt(var / n)
+    fourth = ((x - mean) ** 4).mean()
+    assert abs(x.var() - var) < 5 * np.sqrt((fourth - var ** 2) / n)
+
+
+def test_mixture_refuses_what_torch_refuses():
+    for make in (lambda d, lib: d.MixtureSameFamily(d.Normal(0.0, 1.0), d.Normal(lib.zeros(2), lib.ones(2))),
+                 lambda d, lib: d.MixtureSameFamily(d.Categorical(lib.ones(3)),
+                                                    d.Normal(lib.zeros(2), lib.ones(2))),
+                 lambda d, lib: d.MixtureSameFamily(d.Categorical(lib.ones(4, 2)),
+                                                    d.Normal(lib.zeros(3, 2), lib.ones(3, 2)))):
+        with pytest.raises(ValueError) as theirs:
+            make(TD, torch)
+        with pytest.raises(ValueError) as ours:
+            make(D, gn)
+        words = [[w for w in str(e.value).split() if "(" not in w][:5] for e in (ours, theirs)]
+        assert words[0] == words[1]  # the same complaint; shapes print as (4,) here, torch.Size([4]) there

@@ -1,7 +1,7 @@
 """Probability distributions as PyTorch's ``torch.distributions``: Normal, Uniform,
 Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, Cauchy, Gumbel,
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
-Geometric, Multinomial, OneHotCategorical, with ``sample`` / ``rsample``
+Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, with ``sample`` / ``rsample``
 (reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
 
@@ -21,6 +21,7 @@ from glassnet.distributions._independent import Independent
 from glassnet.distributions._kl import kl_divergence, register_kl
 from glassnet.distributions._kl_cross import __all__ as _kl_cross  # noqa: F401 (registers the pairs)
 from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa: F401 (registers the pairs)
+from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
@@ -41,6 +42,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
     "Normal",
