@@ -69,6 +69,10 @@ FAMILIES = {  # name → (parameter arrays, build(lib_distributions, *params), v
                     rng.multinomial(6, [0.2, 0.3, 0.1, 0.4], (5, 2))),
     "multinomial_logits": ((LOC,), lambda d, lg: d.Multinomial(4, logits=lg),
                            rng.multinomial(4, [0.5, 0.2, 0.3], (5, 2))),
+    "half_normal": ((POS_A,), lambda d, s: d.HalfNormal(s), rng.uniform(0.0, 3.0, (4, 2, 3))),
+    "half_cauchy": ((POS_A,), lambda d, s: d.HalfCauchy(s), rng.uniform(0.0, 3.0, (4, 2, 3))),
+    "pareto": ((POS_B * 0.3, POS_A + 0.2), lambda d, s, a: d.Pareto(s, a), rng.uniform(1.0, 4.0, (4, 2, 3))),
+    "weibull": ((POS_A, POS_B), lambda d, s, k: d.Weibull(s, k), rng.uniform(0.05, 4.0, (4, 2, 3))),
 }
 NO_ENTROPY = {"poisson"}
 EXTRA = ("mean", "variance", "stddev", "mode")
@@ -142,7 +146,8 @@ def test_log_prob_and_entropy_pass_gradcheck(name):
     assert gradcheck(scores, inputs)
 
 
-CDF_FAMILIES = ["exponential", "laplace", "cauchy", "gumbel", "log_normal"]
+CDF_FAMILIES = ["exponential", "laplace", "cauchy", "gumbel", "log_normal", "half_normal", "half_cauchy",
+                "pareto", "weibull"]
 
 
 @pytest.mark.parametrize("name", CDF_FAMILIES)
@@ -205,6 +210,9 @@ MOMENT_CASES = {  # name → distribution with float64 parameters whose draws ar
     "geometric": lambda: D.Geometric(f64([0.2, 0.7])),
     "one_hot": lambda: D.OneHotCategorical(f64([0.2, 0.5, 0.3])),
     "multinomial": lambda: D.Multinomial(7, f64([0.2, 0.5, 0.3])),
+    "half_normal": lambda: D.HalfNormal(f64([0.5, 2.0])),
+    "pareto": lambda: D.Pareto(f64([0.5, 2.0]), f64([9.0, 12.0])),
+    "weibull": lambda: D.Weibull(f64([0.5, 2.0]), f64([0.7, 3.0])),
 }
 
 
@@ -231,6 +239,10 @@ RSAMPLE = {  # name → (parameter arrays, build) for reparameterised draws
     "log_normal": ((LOC, POS_B), lambda m, s: D.LogNormal(m, s)),
     "gamma_rate": ((POS_B,), lambda b: D.Gamma(gn.tensor(POS_A), b)),
     "student_t_loc_scale": ((LOC, POS_B), lambda m, s: D.StudentT(gn.tensor(POS_A + 2), m, s)),
+    "half_normal": ((POS_A,), lambda s: D.HalfNormal(s)),
+    "half_cauchy": ((POS_B,), lambda s: D.HalfCauchy(s)),
+    "pareto": ((POS_B, POS_A), lambda s, a: D.Pareto(s, a)),
+    "weibull": ((POS_A, POS_B), lambda s, k: D.Weibull(s, k)),
 }
 
 
@@ -371,6 +383,11 @@ INVALID = [  # (make, the parameter, the distribution, the constraint) the messa
     (lambda d, lib: d.Binomial(3, probs=lib.tensor([1.2])), "probs", "Binomial",
      "Interval(lower_bound=0.0, upper_bound=1.0)"),
     (lambda d, lib: d.Geometric(probs=lib.tensor([0.0, 0.5])), "probs", "Geometric", "positive"),
+    (lambda d, lib: d.HalfNormal(lib.tensor([-1.0])), "scale", "HalfNormal", GT),
+    (lambda d, lib: d.HalfCauchy(lib.tensor([0.0])), "scale", "HalfCauchy", GT),
+    (lambda d, lib: d.Pareto(lib.tensor([-1.0]), lib.tensor([1.0])), "scale", "Pareto", GT),
+    (lambda d, lib: d.Pareto(lib.tensor([1.0]), lib.tensor([-1.0])), "rate", "Exponential", GT),
+    (lambda d, lib: d.Weibull(lib.tensor([1.0]), lib.tensor([-1.0])), "concentration", "Weibull", GT),
     (lambda d, lib: d.OneHotCategorical(probs=lib.tensor([0.5, -0.1, 0.6])), "probs", "Categorical",
      "Simplex()"),
     (lambda d, lib: d.Multinomial(3, probs=lib.tensor([0.5, -0.1, 0.6])), "probs", "Categorical",
@@ -489,13 +506,17 @@ def test_kl_between_families_equals_torchs(pair):
     theirs = TD.kl_divergence(p_build(TD, *tp), q_build(TD, *tq))
     _close(ours, theirs)
     if np.isfinite(theirs.detach().numpy()).all():
+        inputs = [gn.tensor(a, dtype=gn.float64, requires_grad=True) for a in p_arrays + q_arrays]
+        k = len(p_arrays)
+        assert gradcheck(lambda *a: D.kl_divergence(p_build(D, *a[:k]), q_build(D, *a[k:])), inputs)
+    if np.isfinite(theirs.detach().numpy()).all():
         ours.sum().backward()
         theirs.sum().backward()
         for o, t in zip(op + oq, tp + tq, strict=True):
             if t.grad is None:
                 continue
-            if "Beta" in pair or "Gamma" in pair:  # through ψ', see TRIGAMMA
-                np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-10)
+            if "Beta" in pair or "Gamma" in pair:  # through ψ', see TRIGAMMA; gradcheck below
+                np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=1e-10)
             else:
                 _close(o.grad, t.grad)
 
@@ -552,6 +573,10 @@ TRANSFORMS = {  # name → (build(transforms module, lib), inputs)
                      rng.standard_normal((2, 3))),
     "sigmoid": (lambda T, lib: T.SigmoidTransform(), rng.standard_normal((2, 3)) * 3),
     "tanh": (lambda T, lib: T.TanhTransform(), rng.standard_normal((2, 3)) * 2),
+    "power": (lambda T, lib: T.PowerTransform(lib.tensor(POS_B)), POS_A),
+    # torch turns a number exponent into a float32 tensor (1/p inexact): give it a float64 one
+    "power_number": (lambda T, lib: T.PowerTransform(-1.5 if lib is gn else torch.tensor(-1.5).double()),
+                     POS_A),
 }
 
 
@@ -613,7 +638,10 @@ def test_pytorchs_module_paths_import():
                          ("one_hot_categorical", "OneHotCategorical"),
                          ("transformed_distribution", "TransformedDistribution"),
                          ("transforms", "ExpTransform"), ("transforms", "AffineTransform"),
-                         ("transforms", "SigmoidTransform"), ("transforms", "TanhTransform")]:
+                         ("transforms", "SigmoidTransform"), ("transforms", "TanhTransform"),
+                         ("transforms", "PowerTransform"), ("transforms", "AbsTransform"),
+                         ("half_normal", "HalfNormal"), ("half_cauchy", "HalfCauchy"), ("pareto", "Pareto"),
+                         ("weibull", "Weibull"), ("mixture_same_family", "MixtureSameFamily")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)
         assert ours is getattr(D.transforms if module == "transforms" else D, name)
         assert hasattr(importlib.import_module(f"torch.distributions.{module}"), name)

@@ -1,7 +1,8 @@
 """Probability distributions as PyTorch's ``torch.distributions``: Normal, Uniform,
 Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, Cauchy, Gumbel,
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
-Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, with ``sample`` / ``rsample``
+Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
+Weibull, with ``sample`` / ``rsample``
 (reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
 
@@ -25,6 +26,7 @@ from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
+from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
 
 __all__ = [
     "Bernoulli",
@@ -39,6 +41,8 @@ __all__ = [
     "Gamma",
     "Geometric",
     "Gumbel",
+    "HalfCauchy",
+    "HalfNormal",
     "Independent",
     "Laplace",
     "LogNormal",
@@ -47,10 +51,12 @@ __all__ = [
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Pareto",
     "Poisson",
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "Weibull",
     "constraints",
     "transforms",
     "kl_divergence",

@@ -84,11 +84,7 @@ class Chi2(Gamma):
         return self.concentration * 2
 
     def _check_parameters(self):
-        Distribution._check_parameters(self)
-        if not bool(constraints.positive.check(self.concentration).all()):
-            raise ValueError(f"Expected parameter df ({type(self.df).__name__} of shape "
-                             f"{tuple(self.df.shape)}) of distribution {self!r} to satisfy the constraint "
-                             f"{constraints.positive!r}, but found invalid values:\n{self.df}")
+        self._check_parameter("df", self.df, constraints.positive)
 
     def __repr__(self):
         return f"Chi2(df: {self.df if self.df.numel() == 1 else self.df.size()})"

@@ -15,7 +15,8 @@ from glassnet._creation import full_like
 from glassnet.distributions import constraints
 from glassnet.ops import atanh, exp, log, log1p, softplus, tanh
 
-__all__ = ["AffineTransform", "ExpTransform", "SigmoidTransform", "TanhTransform", "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform",
+           "TanhTransform", "Transform"]
 
 
 class Transform:
@@ -218,3 +219,47 @@ class TanhTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         return 2.0 * (math.log(2.0) - x - softplus(-2.0 * x))
+
+
+class AbsTransform(Transform):
+    """y = |x| on ℝ → [0, ∞) (not bijective: its inverse gives the non-negative preimage y)."""
+
+    domain, codomain = constraints.real, constraints.positive
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
+
+
+class PowerTransform(Transform):
+    """y = x^p on (0, ∞) → (0, ∞) (``exponent`` p);  log|dy/dx| = log|p·y/x|."""
+
+    domain, codomain, bijective = constraints.positive, constraints.positive, True
+
+    def __init__(self, exponent, cache_size=0):
+        super().__init__(cache_size)
+        self.exponent = exponent
+
+    @property
+    def sign(self):
+        return self.exponent.sign() if not isinstance(self.exponent, numbers.Real) else \
+            (1 if self.exponent > 0 else -1 if self.exponent < 0 else 0)
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
+
+    def __eq__(self, other):
+        return isinstance(other, PowerTransform) and (
+            self.exponent is other.exponent or bool((self.exponent == other.exponent).all())
+            if not isinstance(self.exponent, numbers.Real) else self.exponent == other.exponent)
+
+    def __hash__(self):
+        return id(self)

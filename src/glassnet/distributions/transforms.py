@@ -3,11 +3,14 @@ import ExpTransform`` works after the import change); the transforms live in
 ``glassnet.distributions._transforms``."""
 
 from glassnet.distributions._transforms import (
+    AbsTransform,
     AffineTransform,
     ExpTransform,
+    PowerTransform,
     SigmoidTransform,
     TanhTransform,
     Transform,
 )
 
-__all__ = ["AffineTransform", "ExpTransform", "SigmoidTransform", "TanhTransform", "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform",
+           "TanhTransform", "Transform"]
