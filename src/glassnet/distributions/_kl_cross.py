@@ -11,6 +11,7 @@ from glassnet.distributions._discrete import Bernoulli
 from glassnet.distributions._gamma import Beta, Gamma
 from glassnet.distributions._kl import register_kl
 from glassnet.distributions._normal import Normal, Uniform
+from glassnet.distributions._transformed_more import Pareto
 from glassnet.ops import digamma, erf, exp, lgamma, log, where
 
 __all__ = []
@@ -23,9 +24,10 @@ def _infinite(param):
     return full_like(param, math.inf)
 
 
-for _p, _qs in ((Normal, (Beta, Exponential, Gamma)), (Laplace, (Beta, Exponential, Gamma, Uniform)),
-                (Gumbel, (Beta, Exponential, Gamma, Uniform)), (Exponential, (Beta, Uniform)),
-                (Gamma, (Beta, Uniform)), (Poisson, (Bernoulli, Binomial))):
+for _p, _qs in ((Normal, (Beta, Exponential, Gamma)), (Laplace, (Beta, Exponential, Gamma, Uniform, Pareto)),
+                (Gumbel, (Beta, Exponential, Gamma, Uniform, Pareto)), (Exponential, (Beta, Uniform, Pareto)),
+                (Gamma, (Beta, Uniform, Pareto)), (Poisson, (Bernoulli, Binomial)),
+                (Normal, (Pareto,)), (Beta, (Pareto,)), (Pareto, (Beta, Uniform))):
     for _q in _qs:
         register_kl(_p, _q)(lambda p, q: _infinite(p.mean if not isinstance(p, Poisson) else p.rate))
 
@@ -191,3 +193,48 @@ def _kl_bernoulli_poisson(p, q):
 def _kl_cauchy_cauchy(p, q):
     """log(((γp + γq)² + (μp − μq)²)/(4γpγq))."""
     return log(((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)) / (4 * p.scale * q.scale))
+
+
+# p = Pareto(x_m, α): E log x = log x_m + 1/α; E x, E x² finite only for α > 1, α > 2
+def _pareto_mean_log(p):
+    return log(p.scale) + p.alpha.reciprocal()
+
+
+def _log_pareto(q, mean_log):
+    """E log Pareto(x; x_m, α) = log α + α·log x_m − (α + 1)·E log x."""
+    return log(q.alpha) + q.alpha * log(q.scale) - (q.alpha + 1) * mean_log
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """αq·log(x_mp/x_mq) − log(αq/αp) + αq/αp − 1 for x_mp ≥ x_mq, else ∞."""
+    ratio = q.alpha / p.alpha
+    result = q.alpha * log(p.scale / q.scale) - log(ratio) + ratio - 1
+    return where(p.scale < q.scale, math.inf, result)
+
+
+@register_kl(Pareto, Exponential)
+def _kl_pareto_exponential(p, q):
+    result = -p.entropy() - _log_exponential(q, p.mean)
+    return where(p.alpha <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Gamma)
+def _kl_pareto_gamma(p, q):
+    result = -p.entropy() - _log_gamma(q, p.mean, _pareto_mean_log(p))
+    return where(p.alpha <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Normal)
+def _kl_pareto_normal(p, q):
+    """E x = α·x_m/(α − 1), E x² = α·x_m²/(α − 2) (α > 2; ∞ otherwise)."""
+    a = where(p.alpha > 2, p.alpha, 3.0)
+    mean, second = a * p.scale / (a - 1), a * p.scale.pow(2) / (a - 2)
+    result = -p.entropy() - _log_normal(q, mean, second)
+    return where(p.alpha <= 2, math.inf, result)
+
+
+@register_kl(Uniform, Pareto)
+def _kl_uniform_pareto(p, q):
+    result = -p.entropy() - _log_pareto(q, _uniform_mean_log(p.low, p.high))
+    return where(p.low < q.scale, math.inf, result)
