@@ -21,6 +21,7 @@ __all__ = ["StandardGamma", "standard_gamma_grad"]
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
 _PANELS = 64
+_CHUNK = 1024
 
 
 def standard_gamma_grad(alpha, x):
@@ -30,7 +31,11 @@ def standard_gamma_grad(alpha, x):
     lower = np.log(x) <= psi
     out = np.empty(alpha.shape)
     out[lower] = _lower(alpha[lower], x[lower], psi[lower])
-    out[~lower] = _upper(alpha[~lower], x[~lower], psi[~lower])
+    upper = np.flatnonzero(~lower.ravel())
+    flat, a_flat, x_flat, psi_flat = out.reshape(-1), alpha.ravel(), x.ravel(), psi.ravel()
+    for start in range(0, upper.size, _CHUNK):  # bounded memory: (panels·nodes) values per element
+        idx = upper[start:start + _CHUNK]
+        flat[idx] = _upper(a_flat[idx], x_flat[idx], psi_flat[idx])
     return out
 
 
