@@ -2,7 +2,7 @@
 Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, Cauchy, Gumbel,
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
-Weibull, with ``sample`` / ``rsample``
+Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, with ``sample`` / ``rsample``
 (reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
 
@@ -25,6 +25,12 @@ from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa:
 from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
+from glassnet.distributions._relaxed import (
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
 from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
 
@@ -37,6 +43,7 @@ __all__ = [
     "Chi2",
     "Dirichlet",
     "Distribution",
+    "ExpRelaxedCategorical",
     "Exponential",
     "Gamma",
     "Geometric",
@@ -46,12 +53,15 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "LogitRelaxedBernoulli",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
     "Pareto",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "Poisson",
     "StudentT",
     "TransformedDistribution",
