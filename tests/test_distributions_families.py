@@ -69,12 +69,16 @@ FAMILIES = {  # name → (parameter arrays, build(lib_distributions, *params), v
                     rng.multinomial(6, [0.2, 0.3, 0.1, 0.4], (5, 2))),
     "multinomial_logits": ((LOC,), lambda d, lg: d.Multinomial(4, logits=lg),
                            rng.multinomial(4, [0.5, 0.2, 0.3], (5, 2))),
+    "negative_binomial_probs": ((POS_B, PROB), lambda d, r, p: d.NegativeBinomial(r, probs=p),
+                                rng.integers(0, 8, (4, 2, 3)) * 1.0),
+    "negative_binomial_logits": ((LOC,), lambda d, lg: d.NegativeBinomial(_counts(d), logits=lg),
+                                 rng.integers(0, 8, (4, 2, 3)) * 1.0),
     "half_normal": ((POS_A,), lambda d, s: d.HalfNormal(s), rng.uniform(0.0, 3.0, (4, 2, 3))),
     "half_cauchy": ((POS_A,), lambda d, s: d.HalfCauchy(s), rng.uniform(0.0, 3.0, (4, 2, 3))),
     "pareto": ((POS_B * 0.3, POS_A + 0.2), lambda d, s, a: d.Pareto(s, a), rng.uniform(1.0, 4.0, (4, 2, 3))),
     "weibull": ((POS_A, POS_B), lambda d, s, k: d.Weibull(s, k), rng.uniform(0.05, 4.0, (4, 2, 3))),
 }
-NO_ENTROPY = {"poisson"}
+NO_ENTROPY = {"poisson", "negative_binomial_probs", "negative_binomial_logits"}
 EXTRA = ("mean", "variance", "stddev", "mode")
 # Entropies with ψ(α) differentiate through ψ'(α): torch's trigamma is off by up to ~1e-9
 # (relative) where SciPy's (glassnet's) matches mpmath to 1e-15, so those gradients are compared
@@ -211,6 +215,7 @@ MOMENT_CASES = {  # name → distribution with float64 parameters whose draws ar
     "one_hot": lambda: D.OneHotCategorical(f64([0.2, 0.5, 0.3])),
     "multinomial": lambda: D.Multinomial(7, f64([0.2, 0.5, 0.3])),
     "half_normal": lambda: D.HalfNormal(f64([0.5, 2.0])),
+    "negative_binomial": lambda: D.NegativeBinomial(f64([2.0, 7.5]), f64([0.3, 0.6])),
     "pareto": lambda: D.Pareto(f64([0.5, 2.0]), f64([9.0, 12.0])),
     "weibull": lambda: D.Weibull(f64([0.5, 2.0]), f64([0.7, 3.0])),
 }
@@ -388,6 +393,10 @@ INVALID = [  # (make, the parameter, the distribution, the constraint) the messa
     (lambda d, lib: d.Pareto(lib.tensor([-1.0]), lib.tensor([1.0])), "scale", "Pareto", GT),
     (lambda d, lib: d.Pareto(lib.tensor([1.0]), lib.tensor([-1.0])), "rate", "Exponential", GT),
     (lambda d, lib: d.Weibull(lib.tensor([1.0]), lib.tensor([-1.0])), "concentration", "Weibull", GT),
+    (lambda d, lib: d.NegativeBinomial(lib.tensor([-1.0]), lib.tensor([0.5])), "total_count",
+     "NegativeBinomial", "GreaterThanEq(lower_bound=0.0)"),
+    (lambda d, lib: d.NegativeBinomial(lib.tensor([1.0]), lib.tensor([1.0])), "probs", "NegativeBinomial",
+     "HalfOpenInterval(lower_bound=0.0, upper_bound=1.0)"),
     (lambda d, lib: d.OneHotCategorical(probs=lib.tensor([0.5, -0.1, 0.6])), "probs", "Categorical",
      "Simplex()"),
     (lambda d, lib: d.Multinomial(3, probs=lib.tensor([0.5, -0.1, 0.6])), "probs", "Categorical",
@@ -581,6 +590,7 @@ TRANSFORMS = {  # name → (build(transforms module, lib), inputs)
     "sigmoid": (lambda T, lib: T.SigmoidTransform(), rng.standard_normal((2, 3)) * 3),
     "tanh": (lambda T, lib: T.TanhTransform(), rng.standard_normal((2, 3)) * 2),
     "power": (lambda T, lib: T.PowerTransform(lib.tensor(POS_B)), POS_A),
+    "softplus": (lambda T, lib: T.SoftplusTransform(), rng.standard_normal((2, 3)) * 3),
     # torch turns a number exponent into a float32 tensor (1/p inexact): give it a float64 one
     "power_number": (lambda T, lib: T.PowerTransform(-1.5 if lib is gn else torch.tensor(-1.5).double()),
                      POS_A),
@@ -652,7 +662,9 @@ def test_pytorchs_module_paths_import():
                          ("relaxed_bernoulli", "RelaxedBernoulli"),
                          ("relaxed_bernoulli", "LogitRelaxedBernoulli"),
                          ("relaxed_categorical", "RelaxedOneHotCategorical"),
-                         ("relaxed_categorical", "ExpRelaxedCategorical")]:
+                         ("relaxed_categorical", "ExpRelaxedCategorical"),
+                         ("negative_binomial", "NegativeBinomial"),
+                         ("one_hot_categorical", "OneHotCategoricalStraightThrough")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)
         assert ours is getattr(D.transforms if module == "transforms" else D, name)
         assert hasattr(importlib.import_module(f"torch.distributions.{module}"), name)
@@ -788,3 +800,18 @@ def test_relaxed_draws_round_to_the_discrete_distribution():
     np.testing.assert_array_less(np.abs(freq - probs), 5 * np.sqrt(probs * (1 - probs) / n))
     with pytest.raises(ValueError, match="Expected parameter probs"):
         D.RelaxedBernoulli(gn.tensor(0.5), probs=gn.tensor([1.3]))
+
+
+def test_straight_through_one_hot_passes_the_probabilities_gradient_as_torch():
+    """rsample's value is a one-hot draw; its gradient is that of the probabilities, so
+    ∂(w·x)/∂logits equals torch's whatever was drawn."""
+    (lg,), (tlg,) = _pair(LOC)
+    w = rng.standard_normal((2, 3))
+    gn.manual_seed(3)
+    x = D.OneHotCategoricalStraightThrough(logits=lg).rsample()
+    assert D.OneHotCategoricalStraightThrough(logits=lg).has_rsample
+    assert bool(D.constraints.one_hot.check(x).all())
+    (x * gn.tensor(w)).sum().backward()
+    (TD.OneHotCategoricalStraightThrough(logits=tlg).rsample() * torch.tensor(w)).sum().backward()
+    _close(lg.grad, tlg.grad)
+    assert D.ExpTransform is D.transforms.ExpTransform and hasattr(TD, "ExpTransform")

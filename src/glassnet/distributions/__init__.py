@@ -14,7 +14,15 @@ same numbers.
 
 from glassnet.distributions import constraints, transforms
 from glassnet.distributions._continuous import Cauchy, Exponential, Gumbel, Laplace
-from glassnet.distributions._counts import Binomial, Geometric, Multinomial, OneHotCategorical, Poisson
+from glassnet.distributions._counts import (
+    Binomial,
+    Geometric,
+    Multinomial,
+    NegativeBinomial,
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+    Poisson,
+)
 from glassnet.distributions._discrete import Bernoulli, Categorical
 from glassnet.distributions._distribution import Distribution
 from glassnet.distributions._gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
@@ -33,8 +41,26 @@ from glassnet.distributions._relaxed import (
 )
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
 from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
+from glassnet.distributions.transforms import (
+    AbsTransform,
+    AffineTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+)
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
+    "ExpTransform",
+    "PowerTransform",
+    "SigmoidTransform",
+    "SoftplusTransform",
+    "TanhTransform",
+    "Transform",
     "Bernoulli",
     "Beta",
     "Binomial",
@@ -57,8 +83,10 @@ __all__ = [
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
     "Pareto",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",

@@ -17,9 +17,10 @@ from glassnet.distributions._distribution import (
     probs_to_logits,
 )
 from glassnet.distributions._draw import host, numpy_draw
-from glassnet.ops import clamp, exp, lgamma, log1p, where, xlogy
+from glassnet.ops import clamp, exp, lgamma, log1p, logsigmoid, where, xlogy
 
-__all__ = ["Binomial", "Geometric", "Multinomial", "OneHotCategorical", "Poisson"]
+__all__ = ["Binomial", "Geometric", "Multinomial", "NegativeBinomial", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Poisson"]
 
 
 def _checked(dist, value):
@@ -151,6 +152,54 @@ class Binomial(_BinaryParams):
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
+class NegativeBinomial(_BinaryParams):
+    """Successes before ``total_count`` r failures, success probability p (``probs`` or ``logits`` ℓ).
+
+    log p(k) = log Γ(r + k) − log Γ(k + 1) − log Γ(r) + r·log σ(−ℓ) + k·log σ(ℓ)
+    mean r·e^ℓ;  variance r·e^ℓ/σ(−ℓ);  mode ⌊(r − 1)·e^ℓ⌋⁺;  draws: Poisson(Gamma(r, e^{−ℓ}))
+    """
+
+    arg_constraints = {"total_count": constraints.greater_than_eq(0),
+                       "probs": constraints.half_open_interval(0.0, 1.0), "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        name, (param, self.total_count) = self._set_binary(probs, logits, (total_count,))
+        self.total_count = self.total_count.type_as(param)
+        raw = probs if probs is not None else logits
+        super().__init__(batch_of((raw, total_count), (param,)), validate_args=validate_args)
+        self._complete_binary(name)
+
+    def _expanded_params(self, batch_shape):
+        return {"total_count": self.total_count.expand(batch_shape), "probs": self.probs.expand(batch_shape),
+                "logits": self.logits.expand(batch_shape)}
+
+    @property
+    def mean(self):
+        return self.total_count * exp(self.logits)
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * exp(self.logits)).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / (-self.logits).sigmoid()
+
+    def sample(self, sample_shape=()):
+        r, scale = host(self.total_count), np.exp(host(self.logits))
+        shape = self._extended_shape(sample_shape)
+        return numpy_draw(self.probs, lambda rng, s: rng.poisson(rng.gamma(np.broadcast_to(r, s),
+                                                                           np.broadcast_to(scale, s))), shape)
+
+    def log_prob(self, value):
+        value = _checked(self, value)
+        r, logits = self.total_count, self.logits
+        unnormalised = r * logsigmoid(-logits) + value * logsigmoid(logits)
+        normaliser = -lgamma(r + value) + lgamma(1.0 + value) + lgamma(r)
+        return unnormalised - where(r + value == 0, 0.0, normaliser)
+
+
 class Geometric(_BinaryParams):
     """Failures before the first success, success probability p: 0, 1, 2, …
 
@@ -261,6 +310,18 @@ class OneHotCategorical(Distribution):
 
     def __repr__(self):
         return "OneHot" + repr(self._categorical)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """A one-hot draw whose gradient is the probabilities' (straight-through estimator):
+    rsample = x + (p − p.detach()), the value x, the gradient ∂p."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        draws = self.sample(sample_shape)
+        probs = self._categorical.probs
+        return draws + (probs - probs.detach())
 
 
 def _one_hot(index, k, like):

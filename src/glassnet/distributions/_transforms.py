@@ -13,10 +13,10 @@ import numpy as np
 
 from glassnet._creation import full_like
 from glassnet.distributions import constraints
-from glassnet.ops import atanh, exp, log, log1p, softplus, tanh
+from glassnet.ops import atanh, exp, expm1, log, log1p, softplus, tanh
 
 __all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform",
-           "TanhTransform", "Transform"]
+           "SoftplusTransform", "TanhTransform", "Transform"]
 
 
 class Transform:
@@ -263,3 +263,18 @@ class PowerTransform(Transform):
 
     def __hash__(self):
         return id(self)
+
+
+class SoftplusTransform(Transform):
+    """y = log(1 + eˣ) on ℝ → (0, ∞);  x = y + log(1 − e^{−y});  log|dy/dx| = −softplus(−x)."""
+
+    domain, codomain, bijective = constraints.real, constraints.positive, True
+
+    def _call(self, x):
+        return softplus(x)
+
+    def _inverse(self, y):
+        return log(-expm1(-y)) + y
+
+    def log_abs_det_jacobian(self, x, y):
+        return -softplus(-x)

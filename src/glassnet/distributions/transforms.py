@@ -8,9 +8,10 @@ from glassnet.distributions._transforms import (
     ExpTransform,
     PowerTransform,
     SigmoidTransform,
+    SoftplusTransform,
     TanhTransform,
     Transform,
 )
 
 __all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform",
-           "TanhTransform", "Transform"]
+           "SoftplusTransform", "TanhTransform", "Transform"]
