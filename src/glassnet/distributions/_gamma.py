@@ -12,7 +12,7 @@ from glassnet._creation import arange, randn
 from glassnet.distributions import constraints
 from glassnet.distributions._continuous import batch_of
 from glassnet.distributions._distribution import Distribution, broadcast_all
-from glassnet.distributions._gamma_grad import StandardGamma
+from glassnet.distributions._gamma_grad import GammaCdf, StandardGamma
 from glassnet.ops import digamma, lgamma, log, log1p, stack, where, xlogy
 
 __all__ = ["Beta", "Chi2", "Dirichlet", "Gamma", "StudentT", "dirichlet_entropy"]
@@ -65,6 +65,12 @@ class Gamma(Distribution):
             self._validate_sample(value)
         a, b = self.concentration, self.rate
         return xlogy(a, b) + xlogy(a - 1, value) - b * value - lgamma(a)
+
+    def cdf(self, value):
+        """P(α, βx), the regularised lower incomplete gamma function (differentiable in α, β and x)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return GammaCdf.apply(*broadcast_all(self.concentration, self.rate * value))
 
     def entropy(self):
         a = self.concentration
