@@ -1,5 +1,8 @@
 """Probability distributions as PyTorch's ``torch.distributions``: Normal, Uniform,
-Bernoulli, Categorical, Independent, MultivariateNormal, with ``sample`` / ``rsample``
+Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, Cauchy, Gumbel,
+LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
+Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
+Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, with ``sample`` / ``rsample``
 (reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
 
@@ -9,23 +12,91 @@ glassnet's generator (``gn.manual_seed``): the same distribution as PyTorch's, n
 same numbers.
 """
 
-from glassnet.distributions import constraints
+from glassnet.distributions import constraints, transforms
+from glassnet.distributions._continuous import Cauchy, Exponential, Gumbel, Laplace
+from glassnet.distributions._counts import (
+    Binomial,
+    Geometric,
+    Multinomial,
+    NegativeBinomial,
+    OneHotCategorical,
+    OneHotCategoricalStraightThrough,
+    Poisson,
+)
 from glassnet.distributions._discrete import Bernoulli, Categorical
 from glassnet.distributions._distribution import Distribution
+from glassnet.distributions._gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from glassnet.distributions._independent import Independent
 from glassnet.distributions._kl import kl_divergence, register_kl
+from glassnet.distributions._kl_cross import __all__ as _kl_cross  # noqa: F401 (registers the pairs)
+from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa: F401 (registers the pairs)
+from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
+from glassnet.distributions._relaxed import (
+    ExpRelaxedCategorical,
+    LogitRelaxedBernoulli,
+    RelaxedBernoulli,
+    RelaxedOneHotCategorical,
+)
+from glassnet.distributions._transformed import LogNormal, TransformedDistribution
+from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
+from glassnet.distributions.transforms import (
+    AbsTransform,
+    AffineTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+)
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
+    "ExpTransform",
+    "PowerTransform",
+    "SigmoidTransform",
+    "SoftplusTransform",
+    "TanhTransform",
+    "Transform",
     "Bernoulli",
+    "Beta",
+    "Binomial",
     "Categorical",
+    "Cauchy",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
+    "ExpRelaxedCategorical",
+    "Exponential",
+    "Gamma",
+    "Geometric",
+    "Gumbel",
+    "HalfCauchy",
+    "HalfNormal",
     "Independent",
+    "Laplace",
+    "LogNormal",
+    "LogitRelaxedBernoulli",
+    "MixtureSameFamily",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
+    "OneHotCategorical",
+    "OneHotCategoricalStraightThrough",
+    "Pareto",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    "Poisson",
+    "StudentT",
+    "TransformedDistribution",
     "Uniform",
+    "Weibull",
     "constraints",
+    "transforms",
     "kl_divergence",
     "register_kl",
 ]

@@ -48,12 +48,15 @@ class Distribution:
         for name, constraint in self.arg_constraints.items():
             if constraints.is_dependent(constraint) or name not in self.__dict__:
                 continue
-            value = getattr(self, name)
-            if not bool(constraint.check(value).all()):
-                raise ValueError(
-                    f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) of "
-                    f"distribution {self!r} to satisfy the constraint {constraint!r}, but found invalid "
-                    f"values:\n{value}")
+            self._check_parameter(name, getattr(self, name), constraint)
+
+    def _check_parameter(self, name, value, constraint):
+        """PyTorch's error for a parameter outside its constraint (names both and the distribution)."""
+        if not bool(constraint.check(value).all()):
+            raise ValueError(
+                f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) of "
+                f"distribution {self!r} to satisfy the constraint {constraint!r}, but found invalid "
+                f"values:\n{value}")
 
     @property
     def batch_shape(self):
@@ -120,7 +123,10 @@ class Distribution:
         return self.entropy().exp()
 
     def cdf(self, value):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} has no cdf")
+
+    def icdf(self, value):
+        raise NotImplementedError(f"{type(self).__name__} has no icdf")
 
     def _extended_shape(self, sample_shape=()):
         """``sample_shape + batch_shape + event_shape``."""

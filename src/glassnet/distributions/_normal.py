@@ -7,7 +7,7 @@ import math
 from glassnet._creation import rand, randn
 from glassnet.distributions import constraints
 from glassnet.distributions._distribution import Distribution, broadcast_all
-from glassnet.ops import erf, log
+from glassnet.ops import erf, erfinv, log
 
 __all__ = ["Normal", "Uniform"]
 
@@ -63,6 +63,10 @@ class Normal(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 * (1 + erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
+
+    def icdf(self, value):
+        """Φ⁻¹(u) = μ + σ·√2·erfinv(2u − 1)."""
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + log(self.scale)

@@ -15,7 +15,8 @@ from glassnet.autograd._tensor import Tensor
 __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
     "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
-    "nonnegative_integer", "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
+    "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
+    "positive_integer", "real", "real_vector", "simplex", "unit_interval",
 ]
 
 
@@ -191,11 +192,41 @@ class _Simplex(Constraint):
         return (value >= 0).all(-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _OneHot(Constraint):
+    """Vectors along the last dimension of 0s and 1s with exactly one 1."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        return ((value == 0) | (value == 1)).all(-1) & (value.sum(-1) == 1)
+
+
+class _Multinomial(Constraint):
+    """Non-negative whole-number counts along the last dimension summing to at most ``upper_bound``."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return "Multinomial()"
+
+
 dependent = _Dependent()
 real = _Real()
 boolean = _Boolean()
 nonnegative_integer = _IntegerGreaterThan(0)
+positive_integer = _IntegerGreaterThan(1)
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+one_hot = _OneHot()
+multinomial = _Multinomial
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 real_vector = _Independent(real, 1)
