@@ -149,6 +149,7 @@ from glassnet.autograd import (
     set_grad_enabled,
 )
 from glassnet.autograd._methods_more import install_random as _install_random
+from glassnet.autograd._methods_more import install_signal as _install_signal
 from glassnet.autograd._mode import is_inference_mode_enabled
 from glassnet.autograd._printing import set_printoptions
 from glassnet.ops import (  # issue #16: the rest of torch.*
@@ -453,9 +454,12 @@ from glassnet.ops import (  # issue #16: the rest of torch.*
     where,
     xlogy,
 )
+from glassnet.fft._istft import istft
+from glassnet.fft._stft import stft
 from glassnet.ops._complex import imag, real, view_as_complex, view_as_real
 
 _install_random(multinomial=multinomial, bernoulli=bernoulli)  # x.multinomial(...), x.bernoulli()
+_install_signal(stft=stft, istft=istft)  # x.stft(...), x.istft(...)
 
 dtype = _np.dtype  # the class of every dtype: isinstance(gn.float32, gn.dtype)
 
@@ -714,6 +718,7 @@ __all__ = [
     "isclose",
     "isfinite",
     "isin",
+    "istft",
     "isinf",
     "isnan",
     "isneginf",
@@ -899,6 +904,7 @@ __all__ = [
     "stack",
     "std",
     "std_mean",
+    "stft",
     "sub",
     "subtract",
     "sum",
