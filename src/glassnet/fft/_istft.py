@@ -41,12 +41,15 @@ def _spectra(input, n_fft, onesided):
             f"{a.dtype} of shape {tuple(input.shape)} (use gn.view_as_complex on a (…, 2) layout)"
         )
     if a.ndim not in (2, 3):
-        raise ShapeError(f"istft: expected a (freq, frames) or (B, freq, frames) input, got shape {tuple(a.shape)}")
+        raise ShapeError(
+            f"istft: expected a (freq, frames) or (B, freq, frames) input, got shape {tuple(a.shape)}"
+        )
     onesided = a.shape[-2] != n_fft if onesided is None else onesided
     rows = n_fft // 2 + 1 if onesided else n_fft
     if a.shape[-2] != rows:
         raise ShapeError(
-            f"istft: with n_fft={n_fft} and onesided={onesided} the frequency axis (-2) must have {rows} rows, "
+            f"istft: with n_fft={n_fft} and onesided={onesided} the frequency axis (-2) must have {rows} "
+            "rows, "
             f"got shape {tuple(a.shape)}"
         )
     return a, onesided
@@ -59,7 +62,9 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     hop_length, win_length = frame_sizes("istft", n_fft, hop_length, win_length, hop_limit="win_length")
     w = padded_window("istft", window, win_length, n_fft, a)
     if return_complex and onesided:
-        raise GlassnetValueError("istft: return_complex=True needs onesided=False (a full spectrum of n_fft rows)")
+        raise GlassnetValueError(
+            "istft: return_complex=True needs onesided=False (a full spectrum of n_fft rows)"
+        )
     if not return_complex and w.dtype.kind == "c":
         raise GlassnetValueError(f"istft: a complex window ({w.dtype}) needs return_complex=True")
     xp = namespace(a)
@@ -75,9 +80,10 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else (-(n_fft // 2) if center else full)
     y, envelope = y[..., start:end], envelope[start:end]
-    if envelope.size and float(xp.abs(envelope).min()) < 1e-11:
+    lowest = float(xp.abs(envelope).min()) if envelope.size else 1.0
+    if lowest < 1e-11:
         raise GlassnetValueError(
-            f"istft: the window envelope Σ_m w²[t − m·hop] drops to {float(xp.abs(envelope).min()):.3g} (NOLA "
+            f"istft: the window envelope Σ_m w²[t − m·hop] drops to {lowest:.3g} (NOLA "
             f"violated) with n_fft={n_fft}, hop_length={hop_length}, win_length={win_length}; use a window "
             "that overlaps itself everywhere (e.g. gn.hann_window with hop_length <= win_length // 2)"
         )

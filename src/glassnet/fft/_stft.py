@@ -49,7 +49,9 @@ def frame_sizes(name, n_fft, hop_length, win_length, hop_limit=None):
     top = win_length if hop_limit == "win_length" else None
     if hop_length <= 0 or (top is not None and hop_length > top):
         fits = "0 < hop_length <= win_length" if top is not None else "hop_length > 0"
-        raise GlassnetValueError(f"{name}: expected {fits}, got hop_length={hop_length} (win_length={win_length})")
+        raise GlassnetValueError(
+            f"{name}: expected {fits}, got hop_length={hop_length} (win_length={win_length})"
+        )
     return hop_length, win_length
 
 
