@@ -152,6 +152,8 @@ from glassnet.autograd._methods_more import install_random as _install_random
 from glassnet.autograd._methods_more import install_signal as _install_signal
 from glassnet.autograd._mode import is_inference_mode_enabled
 from glassnet.autograd._printing import set_printoptions
+from glassnet.fft._istft import istft
+from glassnet.fft._stft import stft
 from glassnet.ops import (  # issue #16: the rest of torch.*
     abs,
     absolute,
@@ -454,8 +456,6 @@ from glassnet.ops import (  # issue #16: the rest of torch.*
     where,
     xlogy,
 )
-from glassnet.fft._istft import istft
-from glassnet.fft._stft import stft
 from glassnet.ops._complex import imag, real, view_as_complex, view_as_real
 
 _install_random(multinomial=multinomial, bernoulli=bernoulli)  # x.multinomial(...), x.bernoulli()

@@ -11,24 +11,32 @@ where L' is the length after ``center=True`` pads n_fft // 2 points on each side
 1/√n_fft; ``onesided`` keeps the n_fft // 2 + 1 non-negative frequencies (the default for a
 real signal and window). The result is complex (…, freq, T), or its ``view_as_real`` layout
 (…, freq, T, 2) with ``return_complex=False``. The frames are one strided view and one FFT
-over all of them. Forward-only, as the rest of ``gn.fft``.
+over all of them. A real input with a real window and ``return_complex=False`` is
+differentiable (a real linear map, :class:`~glassnet.ops._stft.StftReal`); the complex
+results are forward-only, as the rest of ``gn.fft``.
 """
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet.autograd._mode import grad_mode
 from glassnet.autograd._tensor import Tensor
-from glassnet.ops._complex import refuse_gradients
+from glassnet.ops._stft import StftReal, frame_plan, spectra
 
 __all__ = ["stft"]
 
 _PAD_MODES = {"reflect": "reflect", "constant": "constant", "replicate": "edge", "circular": "wrap"}
 
 
-def _float_array(name, what, x):
+def _float_array(name, what, x, refuse=True):
     """The array of ``x`` (a float or complex tensor of single or double precision)."""
     if not isinstance(x, Tensor):
         raise GlassnetTypeError(f"{name}: expected {what} to be a Tensor, got {type(x).__name__}")
-    refuse_gradients(name, x)
+    if refuse and x.requires_grad and grad_mode.enabled:
+        raise GlassnetTypeError(
+            f"{name}: {what} requires grad, but glassnet differentiates only stft(real input, real window, "
+            "return_complex=False) in its input (magnitudes: y[..., 0]**2 + y[..., 1]**2); complex results "
+            "are forward-only: compute under gn.no_grad() or on .detach()"
+        )
     a = x.array
     if a.dtype.kind not in "fc" or a.dtype.itemsize < 4 or (a.dtype.kind == "c" and a.dtype.itemsize < 8):
         raise GlassnetTypeError(
@@ -73,40 +81,30 @@ def padded_window(name, window, win_length, n_fft, signal):
     return out
 
 
-def _pad_signal(a, n_fft, win_length, center, pad_mode, align_to_window):
-    xp = namespace(a)
+def _padding(length, n_fft, win_length, center, pad_mode, align_to_window, shape):
+    """``(mode, left, right)`` of the signal's padding, or None."""
     if align_to_window:  # the window sits at the start of each hop, not n_fft's middle
         left = (n_fft - win_length) // 2
-        return xp.pad(a, [(0, 0)] * (a.ndim - 1) + [(left, n_fft - win_length - left)])
+        return "constant", left, n_fft - win_length - left
     if not center:
-        return a
+        return None
     if pad_mode not in _PAD_MODES:
         raise GlassnetValueError(f"stft: pad_mode must be one of {sorted(_PAD_MODES)}, got {pad_mode!r}")
-    half, length = n_fft // 2, a.shape[-1]
-    shortest = {"reflect": half + 1, "circular": half}.get(pad_mode, 1)
-    if length < max(shortest, 1):
+    half = n_fft // 2
+    shortest = max({"reflect": half + 1, "circular": half}.get(pad_mode, 1), 1)
+    if length < shortest:
         raise GlassnetValueError(
             f"stft: center=True pads n_fft // 2 = {half} points on each side in {pad_mode!r} mode, which "
-            f"needs a signal of at least {max(shortest, 1)} points, got shape {tuple(a.shape)}"
+            f"needs a signal of at least {shortest} points, got shape {shape}"
         )
-    return xp.pad(a, [(0, 0)] * (a.ndim - 1) + [(half, half)], mode=_PAD_MODES[pad_mode])
-
-
-def _check_signal(a, shape, n_fft):
-    if a.ndim not in (1, 2):
-        raise ShapeError(f"stft: expected a 1-D (L,) or 2-D (B, L) signal, got shape {shape}")
-    if not 0 < n_fft <= a.shape[-1]:
-        raise GlassnetValueError(
-            f"stft: expected 0 < n_fft <= signal length {a.shape[-1]} (after center padding), got "
-            f"n_fft={n_fft} for a signal of shape {shape}"
-        )
+    return pad_mode, half, half
 
 
 def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,  # noqa: A002
          pad_mode="reflect", normalized=False, onesided=None, return_complex=None, align_to_window=None):
     """The spectra (…, freq, frames) of the windowed frames of ``input`` (L,) or (B, L); see the
     module docstring for the formula."""
-    a = _float_array("stft", "the input", input)
+    a = _float_array("stft", "the input", input, refuse=False)
     hop_length, win_length = frame_sizes("stft", n_fft, hop_length, win_length)
     w = padded_window("stft", window, win_length, n_fft, a)
     is_complex = a.dtype.kind == "c" or w.dtype.kind == "c"
@@ -127,15 +125,21 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
         )
     shape = tuple(input.shape)
     if a.ndim not in (1, 2):
-        _check_signal(a, shape, n_fft)
-    a = _pad_signal(a, n_fft, win_length, center, pad_mode, align_to_window)
-    _check_signal(a, shape, n_fft)
-    xp = namespace(a)
-    frames = xp.lib.stride_tricks.sliding_window_view(a, n_fft, axis=-1)[..., ::hop_length, :]
-    frames = frames * w  # (…, T, n_fft), promoted to the wider dtype
+        raise ShapeError(f"stft: expected a 1-D (L,) or 2-D (B, L) signal, got shape {shape}")
+    pad = _padding(a.shape[-1], n_fft, win_length, center, pad_mode, align_to_window, shape)
+    extra = 0 if pad is None else pad[1] + pad[2]
+    if not 0 < n_fft <= a.shape[-1] + extra:
+        raise GlassnetValueError(
+            f"stft: expected 0 < n_fft <= {a.shape[-1] + extra} (the signal's {a.shape[-1]} points and "
+            f"{extra} of padding), got n_fft={n_fft} for a signal of shape {shape}"
+        )
+    idx, weights = frame_plan(a.shape[-1], n_fft, hop_length, w, pad)
     norm = "ortho" if normalized else "backward"
-    spectra = xp.fft.rfft(frames, axis=-1, norm=norm) if onesided else xp.fft.fft(frames, axis=-1, norm=norm)
-    spectra = xp.swapaxes(spectra, -1, -2)
+    if not return_complex and not is_complex:  # real to real: differentiable in the signal
+        return StftReal.apply(input, idx=idx, weights=weights, onesided=onesided, norm=norm)
+    _float_array("stft", "the input", input)  # complex results: refuse an input that requires grad
+    out = spectra(a, idx, weights, onesided, norm)
+    xp = namespace(a)
     if not return_complex:
-        spectra = xp.stack([spectra.real, spectra.imag], axis=-1)
-    return Tensor._wrap(xp.ascontiguousarray(spectra), False, None)
+        out = xp.stack([out.real, out.imag], axis=-1)
+    return Tensor._wrap(xp.ascontiguousarray(out), False, None)
