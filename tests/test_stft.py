@@ -156,7 +156,8 @@ X = _signal(40)
     ({"hop_length": 0}, r"stft: expected hop_length > 0, got hop_length=0"),
     ({"win_length": 20}, r"stft: expected 0 < win_length <= n_fft, got win_length=20 with n_fft=16"),
     ({"window": "short"}, r"stft: expected a 1-D window of size win_length=16, got shape \(10,\)"),
-    ({"n_fft": 64, "center": False}, r"stft: expected 0 < n_fft <= 40 \(the signal.s 40 points and 0 of padding\), got n_fft=64"),
+    ({"n_fft": 64, "center": False}, r"stft: expected 0 < n_fft <= 40 \(the signal.s 40 points and 0 of "
+                                      r"padding\), got n_fft=64"),
     ({"onesided": True, "input": "complex"}, r"stft: onesided=True needs a real input .* complex128"),
     ({"return_complex": None}, r"stft: return_complex must be given for a real input .* return_complex=True"),
 ])
