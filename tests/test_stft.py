@@ -208,3 +208,26 @@ def test_istft_nola_violation_from_a_hop_longer_than_the_window_support():
     spectra = torch.stft(torch.tensor(X), 16, 8, win_length=8, window=tw, return_complex=True)
     _raises(lambda: gn.istft(gn.tensor(spectra.numpy()), 16, 8, 8, window=w),
             lambda: torch.istft(spectra, 16, 8, 8, window=tw), r"the window envelope .* \(NOLA violated\)")
+
+
+@pytest.mark.parametrize("pad_mode", ["reflect", "constant", "replicate", "circular"])
+@pytest.mark.parametrize("onesided", [True, False])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_stft_magnitudes_train_with_torchs_gradients(pad_mode, onesided, dtype):
+    x = _signal((2, 30), seed=8, dtype=getattr(np, dtype))
+    ours_w, torch_w = _windows("hann", 6, dtype)
+    kw = {"hop_length": 3, "win_length": 6, "pad_mode": pad_mode, "onesided": onesided, "normalized": True}
+    ours_x, torch_x = gn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = ours_x.stft(8, window=ours_w, return_complex=False, **kw)
+    theirs = torch.view_as_real(torch_x.stft(8, window=torch_w, return_complex=True, **kw))
+    (ours[..., 0] ** 2 + ours[..., 1] ** 2).sqrt().sum().backward()
+    theirs.pow(2).sum(-1).sqrt().sum().backward()
+    tol = 1e-10 if dtype == "float64" else 1e-4
+    _close(ours.detach(), theirs.detach(), tol)
+    _close(ours_x.grad, torch_x.grad, tol)
+
+
+def test_stft_refuses_a_window_that_requires_grad():
+    w = gn.hann_window(8, dtype=gn.float64, requires_grad=True)
+    with pytest.raises(gn.GlassnetTypeError, match=r"stft: the window requires grad, .* return_complex=False"):
+        gn.stft(gn.tensor(X), 8, window=w, return_complex=False)
