@@ -229,5 +229,5 @@ def test_stft_magnitudes_train_with_torchs_gradients(pad_mode, onesided, dtype):
 
 def test_stft_refuses_a_window_that_requires_grad():
     w = gn.hann_window(8, dtype=gn.float64, requires_grad=True)
-    with pytest.raises(gn.GlassnetTypeError, match=r"stft: the window requires grad, .* return_complex=False"):
+    with pytest.raises(gn.GlassnetTypeError, match=r"stft: the window requires grad, .* return_complex"):
         gn.stft(gn.tensor(X), 8, window=w, return_complex=False)

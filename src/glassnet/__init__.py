@@ -79,6 +79,7 @@ from glassnet._errors import (
     GlassnetWarning,
     ShapeError,
 )
+from glassnet._istft import istft
 from glassnet._legacy import (
     BoolTensor,
     ByteTensor,
@@ -110,6 +111,7 @@ from glassnet._signal_windows import (
     hann_window,
     kaiser_window,
 )
+from glassnet._stft import stft
 from glassnet._tensor_functions import (
     asarray,
     detach,
@@ -152,8 +154,6 @@ from glassnet.autograd._methods_more import install_random as _install_random
 from glassnet.autograd._methods_more import install_signal as _install_signal
 from glassnet.autograd._mode import is_inference_mode_enabled
 from glassnet.autograd._printing import set_printoptions
-from glassnet.fft._istft import istft
-from glassnet.fft._stft import stft
 from glassnet.ops import (  # issue #16: the rest of torch.*
     abs,
     absolute,
@@ -718,12 +718,12 @@ __all__ = [
     "isclose",
     "isfinite",
     "isin",
-    "istft",
     "isinf",
     "isnan",
     "isneginf",
     "isposinf",
     "isreal",
+    "istft",
     "jit",
     "kaiser_window",
     "kernels",

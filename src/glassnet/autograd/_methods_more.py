@@ -11,7 +11,7 @@ from glassnet.autograd._methods_storage import StorageMethods
 __all__ = ["MoreTorchMethods", "install_random", "install_signal"]
 
 _random = {}  # multinomial, bernoulli: glassnet._random hands them over (install_random)
-_signal = {}  # stft, istft: glassnet.fft hands them over (install_signal)
+_signal = {}  # stft, istft: glassnet._stft, glassnet._istft hand them over (install_signal)
 
 
 def install_random(**functions):
@@ -22,7 +22,7 @@ def install_random(**functions):
 
 def install_signal(**functions):
     """Called by ``glassnet`` when it loads: ``x.stft(...)`` and ``x.istft(...)`` (they live
-    above autograd, in ``glassnet.fft``)."""
+    above autograd, in ``glassnet._stft`` and ``glassnet._istft``)."""
     _signal.update(functions)
 
 

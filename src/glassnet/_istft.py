@@ -14,8 +14,8 @@ signal. Input (freq, frames) or (B, freq, frames), complex. Forward-only, as ``g
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
+from glassnet._stft import _float_array, frame_sizes, padded_window
 from glassnet.autograd._tensor import Tensor
-from glassnet.fft._stft import _float_array, frame_sizes, padded_window
 
 __all__ = ["istft"]
 
