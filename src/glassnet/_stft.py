@@ -10,11 +10,13 @@ where L' is the length after ``center=True`` pads n_fft // 2 points on each side
 (``pad_mode``: reflect, constant, replicate, circular). ``normalized=True`` scales by
 1/√n_fft; ``onesided`` keeps the n_fft // 2 + 1 non-negative frequencies (the default for a
 real signal and window). The result is complex (…, freq, T), or its ``view_as_real`` layout
-(…, freq, T, 2) with ``return_complex=False``. The frames are one strided view and one FFT
-over all of them. A real input with a real window and ``return_complex=False`` is
+(…, freq, T, 2) with ``return_complex=False``. The frames are one gather through a (T, n_fft)
+index plan and one FFT over all of them. A real input with a real window and ``return_complex=False`` is
 differentiable (a real linear map, :class:`~glassnet.ops._stft.StftReal`); the complex
 results are forward-only, as the rest of ``gn.fft``.
 """
+
+import numpy as np
 
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
@@ -24,7 +26,7 @@ from glassnet.ops._stft import StftReal, frame_plan, spectra
 
 __all__ = ["stft"]
 
-_PAD_MODES = {"reflect": "reflect", "constant": "constant", "replicate": "edge", "circular": "wrap"}
+_PAD_MODES = ("constant", "circular", "reflect", "replicate")
 
 
 def _float_array(name, what, x, refuse=True):
@@ -48,6 +50,9 @@ def _float_array(name, what, x, refuse=True):
 
 def frame_sizes(name, n_fft, hop_length, win_length, hop_limit=None):
     """PyTorch's defaults (hop n_fft // 4, win_length n_fft) and checks of the three sizes."""
+    for what, size in (("n_fft", n_fft), ("hop_length", hop_length), ("win_length", win_length)):
+        if size is not None and (isinstance(size, bool) or not isinstance(size, (int, np.integer))):
+            raise GlassnetTypeError(f"{name}: expected {what} to be an int, got {size!r}")
     hop_length = n_fft // 4 if hop_length is None else hop_length
     win_length = n_fft if win_length is None else win_length
     if not 0 < win_length <= n_fft:
@@ -89,7 +94,7 @@ def _padding(length, n_fft, win_length, center, pad_mode, align_to_window, shape
     if not center:
         return None
     if pad_mode not in _PAD_MODES:
-        raise GlassnetValueError(f"stft: pad_mode must be one of {sorted(_PAD_MODES)}, got {pad_mode!r}")
+        raise GlassnetValueError(f"stft: pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
     half = n_fft // 2
     shortest = max({"reflect": half + 1, "circular": half}.get(pad_mode, 1), 1)
     if length < shortest:
@@ -100,30 +105,27 @@ def _padding(length, n_fft, win_length, center, pad_mode, align_to_window, shape
     return pad_mode, half, half
 
 
-def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,  # noqa: A002
-         pad_mode="reflect", normalized=False, onesided=None, return_complex=None, align_to_window=None):
-    """The spectra (…, freq, frames) of the windowed frames of ``input`` (L,) or (B, L); see the
-    module docstring for the formula."""
-    a = _float_array("stft", "the input", input, refuse=False)
-    hop_length, win_length = frame_sizes("stft", n_fft, hop_length, win_length)
-    w = padded_window("stft", window, win_length, n_fft, a)
+def _output_kind(a, w, onesided, return_complex, align_to_window, center):
+    """PyTorch's defaults and checks of ``onesided`` and ``return_complex``."""
     is_complex = a.dtype.kind == "c" or w.dtype.kind == "c"
-    if return_complex is None:
-        if not is_complex:
-            raise GlassnetValueError(
-                "stft: return_complex must be given for a real input and window (as in PyTorch 2.x): pass "
-                "return_complex=True for complex (…, freq, frames) or False for its view_as_real layout"
-            )
-        return_complex = True
+    if return_complex is None and not is_complex:
+        raise GlassnetValueError(
+            "stft: return_complex must be given for a real input and window (as in PyTorch 2.x): pass "
+            "return_complex=True for complex (…, freq, frames) or False for its view_as_real layout"
+        )
     if align_to_window is not None and center:
         raise GlassnetValueError(f"stft: align_to_window={align_to_window} applies only with center=False")
     onesided = not is_complex if onesided is None else onesided
     if onesided and is_complex:
         raise GlassnetValueError(
-            "stft: onesided=True needs a real input and window, got input "
-            f"{a.dtype} and window {w.dtype}; pass onesided=False"
+            f"stft: onesided=True needs a real input and window, got input {a.dtype} and window {w.dtype}; "
+            "pass onesided=False"
         )
-    shape = tuple(input.shape)
+    return onesided, (True if return_complex is None else return_complex), is_complex
+
+
+def _padding_of(a, shape, n_fft, win_length, center, pad_mode, align_to_window):
+    """The signal's padding, once its shape and n_fft are checked against it."""
     if a.ndim not in (1, 2):
         raise ShapeError(f"stft: expected a 1-D (L,) or 2-D (B, L) signal, got shape {shape}")
     pad = _padding(a.shape[-1], n_fft, win_length, center, pad_mode, align_to_window, shape)
@@ -133,6 +135,19 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
             f"stft: expected 0 < n_fft <= {a.shape[-1] + extra} (the signal's {a.shape[-1]} points and "
             f"{extra} of padding), got n_fft={n_fft} for a signal of shape {shape}"
         )
+    return pad
+
+
+def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True,  # noqa: A002
+         pad_mode="reflect", normalized=False, onesided=None, return_complex=None, align_to_window=None):
+    """The spectra (…, freq, frames) of the windowed frames of ``input`` (L,) or (B, L); see the
+    module docstring for the formula."""
+    a = _float_array("stft", "the input", input, refuse=False)
+    hop_length, win_length = frame_sizes("stft", n_fft, hop_length, win_length)
+    w = padded_window("stft", window, win_length, n_fft, a)
+    onesided, return_complex, is_complex = _output_kind(a, w, onesided, return_complex, align_to_window,
+                                                        center)
+    pad = _padding_of(a, tuple(input.shape), n_fft, win_length, center, pad_mode, align_to_window)
     idx, weights = frame_plan(a.shape[-1], n_fft, hop_length, w, pad)
     norm = "ortho" if normalized else "backward"
     if not return_complex and not is_complex:  # real to real: differentiable in the signal
