@@ -1,15 +1,17 @@
 """The inverse short-time Fourier transform ``gn.istft`` (PyTorch's ``torch.istft``).
 
 Each frame's inverse FFT (n_fft points) is multiplied by the window w (zero-padded to n_fft)
-and overlap-added at m·hop; the sum is divided by the window envelope::
+and overlap-added at m·hop; the sum is divided by the window envelope (w², also for a complex
+window, as PyTorch)::
 
     y[t] = Σ_m w[t − m·hop] · ifft(X[:, m])[t − m·hop]  /  Σ_m w[t − m·hop]²
 
 which gives the signal back when the envelope is nowhere ~0 (the NOLA condition, checked).
 ``center=True`` drops the n_fft // 2 points stft padded at each end; ``length`` trims or
 zero-pads the result to that many points. ``onesided`` (default: the frequency axis has
-n_fft // 2 + 1 rows, not n_fft) takes the real inverse; ``return_complex=True`` keeps a complex
-signal. Input (freq, frames) or (B, freq, frames), complex. Forward-only, as ``gn.fft``.
+n_fft // 2 + 1 rows, not n_fft) takes the real inverse, as does a full spectrum with
+``return_complex=False`` (from its first n_fft // 2 + 1 rows, as PyTorch); ``return_complex=True``
+keeps a complex signal. Input (freq, frames) or (B, freq, frames), complex. Forward-only, as ``gn.fft``.
 """
 
 from glassnet._backend import namespace
