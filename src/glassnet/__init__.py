@@ -79,6 +79,7 @@ from glassnet._errors import (
     GlassnetWarning,
     ShapeError,
 )
+from glassnet._istft import istft
 from glassnet._legacy import (
     BoolTensor,
     ByteTensor,
@@ -110,6 +111,7 @@ from glassnet._signal_windows import (
     hann_window,
     kaiser_window,
 )
+from glassnet._stft import stft
 from glassnet._tensor_functions import (
     asarray,
     detach,
@@ -149,6 +151,7 @@ from glassnet.autograd import (
     set_grad_enabled,
 )
 from glassnet.autograd._methods_more import install_random as _install_random
+from glassnet.autograd._methods_more import install_signal as _install_signal
 from glassnet.autograd._mode import is_inference_mode_enabled
 from glassnet.autograd._printing import set_printoptions
 from glassnet.ops import (  # issue #16: the rest of torch.*
@@ -456,6 +459,7 @@ from glassnet.ops import (  # issue #16: the rest of torch.*
 from glassnet.ops._complex import imag, real, view_as_complex, view_as_real
 
 _install_random(multinomial=multinomial, bernoulli=bernoulli)  # x.multinomial(...), x.bernoulli()
+_install_signal(stft=stft, istft=istft)  # x.stft(...), x.istft(...)
 
 dtype = _np.dtype  # the class of every dtype: isinstance(gn.float32, gn.dtype)
 
@@ -719,6 +723,7 @@ __all__ = [
     "isneginf",
     "isposinf",
     "isreal",
+    "istft",
     "jit",
     "kaiser_window",
     "kernels",
@@ -899,6 +904,7 @@ __all__ = [
     "stack",
     "std",
     "std_mean",
+    "stft",
     "sub",
     "subtract",
     "sum",

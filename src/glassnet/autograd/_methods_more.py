@@ -8,15 +8,22 @@ loads), so this module imports nothing from the layers above autograd.
 from glassnet.autograd import _methods
 from glassnet.autograd._methods_storage import StorageMethods
 
-__all__ = ["MoreTorchMethods", "install_random"]
+__all__ = ["MoreTorchMethods", "install_random", "install_signal"]
 
 _random = {}  # multinomial, bernoulli: glassnet._random hands them over (install_random)
+_signal = {}  # stft, istft: glassnet._stft, glassnet._istft hand them over (install_signal)
 
 
 def install_random(**functions):
     """Called by ``glassnet`` when it loads: the random draws that ``x.multinomial(...)`` and
     ``x.bernoulli()`` call (they live above autograd, in ``glassnet._random``)."""
     _random.update(functions)
+
+
+def install_signal(**functions):
+    """Called by ``glassnet`` when it loads: ``x.stft(...)`` and ``x.istft(...)`` (they live
+    above autograd, in ``glassnet._stft`` and ``glassnet._istft``)."""
+    _signal.update(functions)
 
 
 def _ops():
@@ -406,3 +413,10 @@ class MoreTorchMethods(StorageMethods):
 
     def bernoulli(self, p=None, *, generator=None):
         return _random["bernoulli"](self, p, generator=generator)
+
+    # -- short-time Fourier transforms ------------------------------------------------------
+    def stft(self, n_fft, *args, **kwargs):
+        return _signal["stft"](self, n_fft, *args, **kwargs)
+
+    def istft(self, n_fft, *args, **kwargs):
+        return _signal["istft"](self, n_fft, *args, **kwargs)
