@@ -4,7 +4,8 @@ LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, P
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
 Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, with ``sample`` / ``rsample``
 (reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
-``batch_shape`` / ``event_shape``, argument validation, and ``kl_divergence``.
+``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
+``transform_to`` (a constraint → a transform from unconstrained numbers onto it).
 
 Every formula is composed from glassnet's primitives, so ``log_prob`` and ``rsample``
 are differentiable and ``gn.explain`` can show them step by step. Draws come from
@@ -12,7 +13,7 @@ glassnet's generator (``gn.manual_seed``): the same distribution as PyTorch's, n
 same numbers.
 """
 
-from glassnet.distributions import constraints, transforms
+from glassnet.distributions import constraint_registry, constraints, transforms
 from glassnet.distributions._continuous import Cauchy, Exponential, Gumbel, Laplace
 from glassnet.distributions._counts import (
     Binomial,
@@ -41,13 +42,22 @@ from glassnet.distributions._relaxed import (
 )
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
 from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
+from glassnet.distributions.constraint_registry import biject_to, transform_to
 from glassnet.distributions.transforms import (
     AbsTransform,
     AffineTransform,
+    ComposeTransform,
+    CumulativeDistributionTransform,
     ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     PowerTransform,
+    ReshapeTransform,
     SigmoidTransform,
+    SoftmaxTransform,
     SoftplusTransform,
+    StickBreakingTransform,
     TanhTransform,
     Transform,
 )
@@ -55,10 +65,18 @@ from glassnet.distributions.transforms import (
 __all__ = [
     "AbsTransform",
     "AffineTransform",
+    "ComposeTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform",
+    "IndependentTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
     "PowerTransform",
+    "ReshapeTransform",
     "SigmoidTransform",
+    "SoftmaxTransform",
     "SoftplusTransform",
+    "StickBreakingTransform",
     "TanhTransform",
     "Transform",
     "Bernoulli",
@@ -95,8 +113,11 @@ __all__ = [
     "TransformedDistribution",
     "Uniform",
     "Weibull",
+    "biject_to",
+    "constraint_registry",
     "constraints",
     "transforms",
     "kl_divergence",
+    "transform_to",
     "register_kl",
 ]
