@@ -2,8 +2,9 @@
 Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, Cauchy, Gumbel,
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
-Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, with ``sample`` / ``rsample``
-(reparameterised, differentiable) / ``log_prob`` / ``entropy`` / ``mean`` / ``stddev`` / ``variance``,
+Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, InverseGamma, Kumaraswamy, LogisticNormal,
+with ``sample`` / ``rsample`` (reparameterised, differentiable) / ``log_prob`` / ``entropy`` /
+``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
 ``transform_to`` (a constraint → a transform from unconstrained numbers onto it).
 
@@ -41,6 +42,7 @@ from glassnet.distributions._relaxed import (
     RelaxedOneHotCategorical,
 )
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
+from glassnet.distributions._transformed_families import InverseGamma, Kumaraswamy, LogisticNormal
 from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
 from glassnet.distributions.constraint_registry import biject_to, transform_to
 from glassnet.distributions.transforms import (
@@ -95,8 +97,11 @@ __all__ = [
     "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "InverseGamma",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "LogitRelaxedBernoulli",
     "MixtureSameFamily",
     "Multinomial",
