@@ -1,7 +1,7 @@
 """Transforms that chain others or act on whole vectors and matrices (PyTorch's
 ``ComposeTransform``, ``IndependentTransform``, ``ReshapeTransform``, ``SoftmaxTransform``,
-``StickBreakingTransform``, ``LowerCholeskyTransform``, ``PositiveDefiniteTransform``,
-``CumulativeDistributionTransform``); ``biject_to`` / ``transform_to`` build them from constraints.
+``StickBreakingTransform``, ``CumulativeDistributionTransform``); the matrix ones are in
+``_transforms_matrix``; ``biject_to`` / ``transform_to`` build them from constraints.
 
 A transform of a vector (``event_dim`` 1) or matrix (2) gives one log|det J| per vector or
 matrix; ``sign`` is defined only for maps of numbers.
@@ -15,14 +15,13 @@ from glassnet._errors import GlassnetValueError
 from glassnet.distributions import constraints
 from glassnet.distributions._independent import sum_rightmost
 from glassnet.distributions._transforms import Transform
-from glassnet.ops import cholesky, diag_embed, exp, log, logsigmoid, pad
+from glassnet.ops import exp, log, logsigmoid, pad
 
-__all__ = ["ComposeTransform", "CumulativeDistributionTransform", "IndependentTransform",
-           "LowerCholeskyTransform", "PositiveDefiniteTransform", "ReshapeTransform", "SoftmaxTransform",
-           "StickBreakingTransform", "identity_transform"]
+__all__ = ["ComposeTransform", "CumulativeDistributionTransform", "IndependentTransform", "ReshapeTransform",
+           "SoftmaxTransform", "StickBreakingTransform", "identity_transform"]
 
 
-class _EventTransform(Transform):
+class EventTransform(Transform):
     """A map of whole vectors / matrices: no sign."""
 
     @property
@@ -188,7 +187,7 @@ class IndependentTransform(Transform):
         return f"IndependentTransform({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
 
 
-class ReshapeTransform(_EventTransform):
+class ReshapeTransform(EventTransform):
     """(…, *in_shape) → (…, *out_shape), same elements in the same order;  log|det J| = 0."""
 
     bijective = True
@@ -244,7 +243,7 @@ class ReshapeTransform(_EventTransform):
         return f"ReshapeTransform(in_shape={self.in_shape}, out_shape={self.out_shape})"
 
 
-class SoftmaxTransform(_EventTransform):
+class SoftmaxTransform(EventTransform):
     """y = eˣ / Σ eˣ along the last dimension (ℝᴷ → simplex; not bijective: its inverse is log y)."""
 
     domain, codomain = constraints.real_vector, constraints.simplex
@@ -262,7 +261,7 @@ def _stick_offsets(x, k):
     return x.new_tensor(np.log(np.arange(k, 0, -1, dtype=np.float64)))
 
 
-class StickBreakingTransform(_EventTransform):
+class StickBreakingTransform(EventTransform):
     """ℝᴷ → the simplex in ℝᴷ⁺¹ by stick breaking: z_i = σ(x_i − log(K + 1 − i)),
     y_i = z_i Π_{j<i}(1 − z_j), y_{K+1} = Π_j (1 − z_j).
 
@@ -290,32 +289,6 @@ class StickBreakingTransform(_EventTransform):
 
     def inverse_shape(self, shape):
         return tuple(shape[:-1]) + (shape[-1] - 1,)
-
-
-class LowerCholeskyTransform(_EventTransform):
-    """Square matrix → lower-triangular with positive diagonal: y = tril(x, −1) + diag(e^{diag x})."""
-
-    domain, codomain = constraints.independent(constraints.real, 2), constraints.lower_cholesky
-
-    def _call(self, x):
-        return x.tril(-1) + diag_embed(exp(x.diagonal(dim1=-2, dim2=-1)))
-
-    def _inverse(self, y):
-        return y.tril(-1) + diag_embed(log(y.diagonal(dim1=-2, dim2=-1)))
-
-
-class PositiveDefiniteTransform(_EventTransform):
-    """Square matrix → positive definite: y = L Lᵀ, L = LowerCholeskyTransform()(x);
-    inverse through the Cholesky factor."""
-
-    domain, codomain = constraints.independent(constraints.real, 2), constraints.positive_definite
-
-    def _call(self, x):
-        low = LowerCholeskyTransform()(x)
-        return low @ low.mT
-
-    def _inverse(self, y):
-        return LowerCholeskyTransform().inv(cholesky(y))
 
 
 class CumulativeDistributionTransform(Transform):

@@ -16,6 +16,7 @@ less_than(b)                                ComposeTransform([Exp, Affine(b, −
 unit_interval                               SigmoidTransform
 interval(a, b), half_open_interval(a, b)    ComposeTransform([Sigmoid, Affine(a, b − a)])
 simplex                                     StickBreaking (biject_to), Softmax (transform_to)
+corr_cholesky                               CorrCholeskyTransform
 lower_cholesky, positive_definite           LowerCholesky, PositiveDefinite (transform_to only)
 =========================================  ===============================================
 """
@@ -28,11 +29,14 @@ from glassnet.distributions._transforms import AffineTransform, ExpTransform, Si
 from glassnet.distributions._transforms_event import (
     ComposeTransform,
     IndependentTransform,
-    LowerCholeskyTransform,
-    PositiveDefiniteTransform,
     SoftmaxTransform,
     StickBreakingTransform,
     identity_transform,
+)
+from glassnet.distributions._transforms_matrix import (
+    CorrCholeskyTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
 )
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
@@ -92,5 +96,6 @@ for _type in (constraints.interval, constraints.half_open_interval):
     _both(_type, _interval)
 biject_to.register(type(constraints.simplex), lambda c: StickBreakingTransform())
 transform_to.register(type(constraints.simplex), lambda c: SoftmaxTransform())
+_both(type(constraints.corr_cholesky), lambda c: CorrCholeskyTransform())
 transform_to.register(type(constraints.lower_cholesky), lambda c: LowerCholeskyTransform())
 transform_to.register(type(constraints.positive_definite), lambda c: PositiveDefiniteTransform())

@@ -13,7 +13,8 @@ from glassnet._backend import to_numpy
 from glassnet.autograd._tensor import Tensor
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
+    "Constraint", "boolean", "corr_cholesky", "dependent", "dependent_property", "greater_than",
+    "greater_than_eq",
     "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
     "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
     "positive_integer", "real", "real_vector", "simplex", "unit_interval",
@@ -262,5 +263,19 @@ class _PositiveDefinite(Constraint):
         return symmetric & Tensor._wrap(np.asarray(positive), False, None)
 
 
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower triangular with a positive diagonal and
+    rows of unit norm (to within 10·D·eps)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        array = np.asarray(to_numpy(value.detach().array))
+        tol = float(np.finfo(array.dtype).eps) * array.shape[-1] * 10
+        unit = (np.abs(np.linalg.norm(array, axis=-1) - 1) <= tol).all(-1)
+        return _LowerCholesky().check(value) & Tensor._wrap(np.asarray(unit), False, None)
+
+
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 positive_definite = _PositiveDefinite()
