@@ -83,8 +83,13 @@ FAMILIES = {  # name → (parameter arrays, build(lib_distributions, *params), v
                             rng.uniform(0.05, 4.0, (4, 2, 3))),
     "kumaraswamy": ((POS_A, POS_B), lambda d, a, b: d.Kumaraswamy(a, b),
                     rng.uniform(0.02, 0.98, (4, 2, 3))),
+    "fisher_snedecor": ((POS_A + 2.5, POS_B + 4.5), lambda d, a, b: d.FisherSnedecor(a, b),
+                        rng.uniform(0.05, 4.0, (4, 2, 3))),
+    "fisher_snedecor_heavy": ((POS_A, POS_B), lambda d, a, b: d.FisherSnedecor(a, b),
+                              rng.uniform(0.05, 4.0, (4, 2, 3))),
 }
-NO_ENTROPY = {"poisson", "negative_binomial_probs", "negative_binomial_logits"}
+NO_ENTROPY = {"poisson", "negative_binomial_probs", "negative_binomial_logits", "fisher_snedecor",
+              "fisher_snedecor_heavy"}
 EXTRA = ("mean", "variance", "stddev", "mode")
 # Entropies with ψ(α) differentiate through ψ'(α): torch's trigamma is off by up to ~1e-9
 # (relative) where SciPy's (glassnet's) matches mpmath to 1e-15, so those gradients are compared
@@ -229,6 +234,7 @@ MOMENT_CASES = {  # name → distribution with float64 parameters whose draws ar
     "weibull": lambda: D.Weibull(f64([0.5, 2.0]), f64([0.7, 3.0])),
     "inverse_gamma": lambda: D.InverseGamma(f64([9.0, 12.0]), f64([0.5, 3.0])),
     "kumaraswamy": lambda: D.Kumaraswamy(f64([0.5, 3.0]), f64([2.0, 0.7])),
+    "fisher_snedecor": lambda: D.FisherSnedecor(f64([5.0, 40.0]), f64([20.0, 30.0])),
 }
 
 
@@ -679,7 +685,9 @@ def test_pytorchs_module_paths_import():
                          ("negative_binomial", "NegativeBinomial"),
                          ("one_hot_categorical", "OneHotCategoricalStraightThrough"),
                          ("inverse_gamma", "InverseGamma"), ("kumaraswamy", "Kumaraswamy"),
-                         ("logistic_normal", "LogisticNormal"), ("transforms", "StickBreakingTransform"),
+                         ("logistic_normal", "LogisticNormal"), ("fishersnedecor", "FisherSnedecor"),
+                         ("generalized_pareto", "GeneralizedPareto"),
+                         ("transforms", "StickBreakingTransform"),
                          ("constraint_registry", "biject_to"), ("constraint_registry", "transform_to")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)
         assert ours is getattr(D.transforms if module == "transforms" else D, name)

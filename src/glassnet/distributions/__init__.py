@@ -3,6 +3,7 @@ Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, C
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
 Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, InverseGamma, Kumaraswamy, LogisticNormal,
+FisherSnedecor, GeneralizedPareto,
 with ``sample`` / ``rsample`` (reparameterised, differentiable) / ``log_prob`` / ``entropy`` /
 ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
@@ -35,6 +36,7 @@ from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa:
 from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
+from glassnet.distributions._ratio_tail import FisherSnedecor, GeneralizedPareto
 from glassnet.distributions._relaxed import (
     ExpRelaxedCategorical,
     LogitRelaxedBernoulli,
@@ -93,7 +95,9 @@ __all__ = [
     "Distribution",
     "ExpRelaxedCategorical",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
+    "GeneralizedPareto",
     "Geometric",
     "Gumbel",
     "HalfCauchy",
