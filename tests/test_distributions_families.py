@@ -687,6 +687,7 @@ def test_pytorchs_module_paths_import():
                          ("inverse_gamma", "InverseGamma"), ("kumaraswamy", "Kumaraswamy"),
                          ("logistic_normal", "LogisticNormal"), ("fishersnedecor", "FisherSnedecor"),
                          ("generalized_pareto", "GeneralizedPareto"),
+                         ("lowrank_multivariate_normal", "LowRankMultivariateNormal"),
                          ("transforms", "StickBreakingTransform"),
                          ("constraint_registry", "biject_to"), ("constraint_registry", "transform_to")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)

@@ -2,7 +2,8 @@
 expand, draws on the simplex with the stick-breaking of Normal draws' moments); Kumaraswamy's
 mode, which PyTorch 2.13 gives as NaN, against the density's maximum; GeneralizedPareto, which
 PyTorch 2.13 cannot evaluate in float64 (its isclose against a float32 zero raises), against
-SciPy's genpareto in float64 (1e-10) and torch in float32, with gradcheck and moments of draws."""
+SciPy's genpareto in float64 (1e-10) and torch in float32, with gradcheck and moments of draws;
+LowRankMultivariateNormal against torch (every score, moment and matrix with its gradients, 1e-10)."""
 
 import numpy as np
 import pytest
@@ -141,3 +142,94 @@ def test_generalized_pareto_draws_have_the_mean_and_variance():
     fourth = ((x - mean) ** 4).mean(0)
     np.testing.assert_array_less(np.abs(x.var(0) - var), 5 * np.sqrt((fourth - var ** 2) / n))
     assert tuple(d.expand((3, 2)).sample((4,)).shape) == (4, 3, 2)
+
+
+LOW_RANK = (rng.standard_normal((2, 4)), rng.standard_normal((3, 1, 4, 2)), rng.uniform(0.5, 2.0, (4,)))
+
+
+def test_low_rank_multivariate_normal_equals_torchs():
+    ours_p = [gn.tensor(a, requires_grad=True) for a in LOW_RANK]
+    theirs_p = [torch.tensor(a, requires_grad=True) for a in LOW_RANK]
+    ours, theirs = D.LowRankMultivariateNormal(*ours_p), TD.LowRankMultivariateNormal(*theirs_p)
+    shapes = (tuple(ours.batch_shape), tuple(ours.event_shape))
+    assert shapes == (tuple(theirs.batch_shape), tuple(theirs.event_shape)) == ((3, 2), (4,))
+    value = rng.standard_normal((5, 3, 2, 4))
+    total, ttotal = 0.0, 0.0
+    for name in ("log_prob", "entropy", "mean", "variance", "covariance_matrix", "scale_tril",
+                 "precision_matrix"):
+        o, t = getattr(ours, name), getattr(theirs, name)
+        if name == "log_prob":
+            o, t = o(gn.tensor(value)), t(torch.tensor(value))
+        elif name == "entropy":
+            o, t = o(), t()
+        _close(o, t)
+        total, ttotal = total + o.sum(), ttotal + t.sum()
+    total.backward()
+    ttotal.backward()
+    for o, t in zip(ours_p, theirs_p, strict=True):
+        _close(o.grad, t.grad)
+    wide = ours.expand((4, 3, 2))
+    _close(wide.log_prob(gn.tensor(value[:4])), theirs.expand((4, 3, 2)).log_prob(torch.tensor(value[:4])))
+    assert tuple(wide.sample((2,)).shape) == (2, 4, 3, 2, 4)
+
+
+def test_low_rank_multivariate_normal_draws_have_its_covariance():
+    gn.manual_seed(4)
+    loc, W, diag = np.array([1.0, -2.0, 0.5]), rng.standard_normal((3, 2)), np.array([0.3, 1.0, 2.0])
+    d = D.LowRankMultivariateNormal(gn.tensor(loc), gn.tensor(W), gn.tensor(diag))
+    n = 40_000
+    x = d.sample((n,)).numpy()
+    cov = W @ W.T + np.diag(diag)
+    var = np.diag(cov)
+    np.testing.assert_array_less(np.abs(x.mean(0) - loc), 5 * np.sqrt(var / n))
+    se = np.sqrt((np.outer(var, var) + cov ** 2) / n)
+    np.testing.assert_array_less(np.abs(np.cov(x.T) - cov), 5 * se)
+
+    inputs = [gn.tensor(a, requires_grad=True) for a in (loc, W, diag)]
+
+    def draw(*params):
+        gn.manual_seed(2)
+        return D.LowRankMultivariateNormal(*params).rsample((3,))
+
+    assert gradcheck(draw, inputs)
+
+
+@pytest.mark.parametrize("shapes, message", [
+    (((), (3, 1), (3,)), "loc must be at least one-dimensional"),
+    (((3,), (3,), (3,)), "cov_factor must be at least two-dimensional"),
+    (((3,), (2, 1), (3,)), "cov_factor must be a batch of matrices with shape 3 x m"),
+    (((3,), (3, 1), (2,)), "cov_diag must be a batch of vectors with shape"),
+    (((2, 3), (4, 3, 1), (3,)), "ncompatible batch shapes"),
+])
+def test_low_rank_multivariate_normal_refuses_what_torch_refuses(shapes, message):
+    for lib, dist in ((gn, D), (torch, TD)):
+        with pytest.raises(ValueError, match=message):
+            dist.LowRankMultivariateNormal(*(lib.ones(s) if s else lib.tensor(0.0) for s in shapes))
+
+
+@pytest.mark.parametrize("pair", ["low_low", "low_full", "full_low"])
+def test_low_rank_kl_pairs_equal_torchs(pair):
+    arrays = [rng.standard_normal((2, 3)), rng.standard_normal((2, 3, 2)), rng.uniform(0.5, 2.0, (2, 3)),
+              rng.standard_normal((3,)), rng.standard_normal((3, 3))]
+    arrays[4] = arrays[4] @ arrays[4].T + 3 * np.eye(3)
+
+    def build(lib, dist, loc, W, diag, loc2, cov):
+        low = dist.LowRankMultivariateNormal(loc, W, diag)
+        other = dist.LowRankMultivariateNormal(loc2, W[0] * 0.5, diag[1]) if pair == "low_low" else \
+            dist.MultivariateNormal(loc2, covariance_matrix=cov)
+        return (other, low) if pair == "full_low" else (low, other)
+
+    ours_p = [gn.tensor(a, requires_grad=True) for a in arrays]
+    theirs_p = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kl, tkl = D.kl_divergence(*build(gn, D, *ours_p)), TD.kl_divergence(*build(torch, TD, *theirs_p))
+    _close(kl, tkl)
+    kl.sum().backward()
+    tkl.sum().backward()
+    for o, t in zip(ours_p, theirs_p, strict=True):
+        if t.grad is None:  # the covariance when both sides are low-rank
+            assert o.grad is None
+        else:
+            _close(o.grad, t.grad)
+    small = D.LowRankMultivariateNormal(gn.zeros(2), gn.ones(2, 1), gn.ones(2))
+    with pytest.raises(ValueError, match="different event shapes"):
+        D.kl_divergence(build(gn, D, *ours_p)[0], small)

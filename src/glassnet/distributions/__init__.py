@@ -3,7 +3,7 @@ Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, C
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
 Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, InverseGamma, Kumaraswamy, LogisticNormal,
-FisherSnedecor, GeneralizedPareto,
+FisherSnedecor, GeneralizedPareto, LowRankMultivariateNormal,
 with ``sample`` / ``rsample`` (reparameterised, differentiable) / ``log_prob`` / ``entropy`` /
 ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
@@ -33,6 +33,7 @@ from glassnet.distributions._independent import Independent
 from glassnet.distributions._kl import kl_divergence, register_kl
 from glassnet.distributions._kl_cross import __all__ as _kl_cross  # noqa: F401 (registers the pairs)
 from glassnet.distributions._kl_families import __all__ as _kl_families  # noqa: F401 (registers the pairs)
+from glassnet.distributions._low_rank_normal import LowRankMultivariateNormal
 from glassnet.distributions._mixture import MixtureSameFamily
 from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._normal import Normal, Uniform
@@ -108,6 +109,7 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "LogisticNormal",
+    "LowRankMultivariateNormal",
     "LogitRelaxedBernoulli",
     "MixtureSameFamily",
     "Multinomial",
