@@ -87,6 +87,12 @@ FAMILIES = {  # name → (parameter arrays, build(lib_distributions, *params), v
                         rng.uniform(0.05, 4.0, (4, 2, 3))),
     "fisher_snedecor_heavy": ((POS_A, POS_B), lambda d, a, b: d.FisherSnedecor(a, b),
                               rng.uniform(0.05, 4.0, (4, 2, 3))),
+    # one λ in each Taylor region (0.4995, 0.5005) and the rest outside: both branches
+    "continuous_bernoulli_probs": ((np.array([[0.1, 0.4995, 0.7], [0.5005, 0.3, 0.95]]),),
+                                   lambda d, p: d.ContinuousBernoulli(probs=p),
+                                   rng.uniform(0.0, 1.0, (4, 2, 3))),
+    "continuous_bernoulli_logits": ((LOC * 2,), lambda d, lg: d.ContinuousBernoulli(logits=lg),
+                                    rng.uniform(0.0, 1.0, (4, 2, 3))),
 }
 NO_ENTROPY = {"poisson", "negative_binomial_probs", "negative_binomial_logits", "fisher_snedecor",
               "fisher_snedecor_heavy"}
@@ -122,6 +128,12 @@ def test_scores_moments_and_their_gradients_equal_torchs(name):
                 _ = ours.mode
             continue
         if name == "kumaraswamy" and moment == "mode":  # torch 2.13's is NaN everywhere: see below
+            continue
+        if name.startswith("continuous_bernoulli") and moment == "mode":  # neither has one
+            with pytest.raises(NotImplementedError):
+                _ = theirs.mode
+            with pytest.raises(NotImplementedError):
+                _ = ours.mode
             continue
         o, t = getattr(ours, moment), getattr(theirs, moment)
         _close(o, t)
@@ -165,7 +177,8 @@ def test_log_prob_and_entropy_pass_gradcheck(name):
 
 
 CDF_FAMILIES = ["exponential", "laplace", "cauchy", "gumbel", "log_normal", "half_normal", "half_cauchy",
-                "pareto", "weibull", "kumaraswamy"]
+                "pareto", "weibull", "kumaraswamy", "continuous_bernoulli_probs",
+                "continuous_bernoulli_logits"]
 
 
 @pytest.mark.parametrize("name", CDF_FAMILIES)
@@ -235,6 +248,7 @@ MOMENT_CASES = {  # name → distribution with float64 parameters whose draws ar
     "inverse_gamma": lambda: D.InverseGamma(f64([9.0, 12.0]), f64([0.5, 3.0])),
     "kumaraswamy": lambda: D.Kumaraswamy(f64([0.5, 3.0]), f64([2.0, 0.7])),
     "fisher_snedecor": lambda: D.FisherSnedecor(f64([5.0, 40.0]), f64([20.0, 30.0])),
+    "continuous_bernoulli": lambda: D.ContinuousBernoulli(f64([0.1, 0.4999, 0.8])),
 }
 
 
@@ -267,6 +281,7 @@ RSAMPLE = {  # name → (parameter arrays, build) for reparameterised draws
     "weibull": ((POS_A, POS_B), lambda s, k: D.Weibull(s, k)),
     "inverse_gamma_rate": ((POS_B,), lambda b: D.InverseGamma(gn.tensor(POS_A), b)),
     "kumaraswamy": ((POS_A, POS_B), lambda a, b: D.Kumaraswamy(a, b)),
+    "continuous_bernoulli": ((PROB,), lambda p: D.ContinuousBernoulli(p)),
 }
 
 
@@ -688,6 +703,7 @@ def test_pytorchs_module_paths_import():
                          ("logistic_normal", "LogisticNormal"), ("fishersnedecor", "FisherSnedecor"),
                          ("generalized_pareto", "GeneralizedPareto"),
                          ("lowrank_multivariate_normal", "LowRankMultivariateNormal"),
+                         ("continuous_bernoulli", "ContinuousBernoulli"),
                          ("transforms", "StickBreakingTransform"),
                          ("constraint_registry", "biject_to"), ("constraint_registry", "transform_to")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)

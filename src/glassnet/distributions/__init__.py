@@ -3,7 +3,7 @@ Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, C
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
 Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, InverseGamma, Kumaraswamy, LogisticNormal,
-FisherSnedecor, GeneralizedPareto, LowRankMultivariateNormal,
+FisherSnedecor, GeneralizedPareto, LowRankMultivariateNormal, ContinuousBernoulli,
 with ``sample`` / ``rsample`` (reparameterised, differentiable) / ``log_prob`` / ``entropy`` /
 ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
@@ -17,6 +17,7 @@ same numbers.
 
 from glassnet.distributions import constraint_registry, constraints, transforms
 from glassnet.distributions._continuous import Cauchy, Exponential, Gumbel, Laplace
+from glassnet.distributions._continuous_bernoulli import ContinuousBernoulli
 from glassnet.distributions._counts import (
     Binomial,
     Geometric,
@@ -92,6 +93,7 @@ __all__ = [
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
     "ExpRelaxedCategorical",
