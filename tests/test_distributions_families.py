@@ -93,9 +93,12 @@ FAMILIES = {  # name → (parameter arrays, build(lib_distributions, *params), v
                                    rng.uniform(0.0, 1.0, (4, 2, 3))),
     "continuous_bernoulli_logits": ((LOC * 2,), lambda d, lg: d.ContinuousBernoulli(logits=lg),
                                     rng.uniform(0.0, 1.0, (4, 2, 3))),
+    # κ on both sides of 3.75, where log I₀ switches polynomial
+    "von_mises": ((LOC, np.array([[0.3, 2.0, 3.7], [3.8, 10.0, 50.0]])), lambda d, m, k: d.VonMises(m, k),
+                  rng.uniform(-3.0, 3.0, (4, 2, 3))),
 }
 NO_ENTROPY = {"poisson", "negative_binomial_probs", "negative_binomial_logits", "fisher_snedecor",
-              "fisher_snedecor_heavy"}
+              "fisher_snedecor_heavy", "von_mises"}
 EXTRA = ("mean", "variance", "stddev", "mode")
 # Entropies with ψ(α) differentiate through ψ'(α): torch's trigamma is off by up to ~1e-9
 # (relative) where SciPy's (glassnet's) matches mpmath to 1e-15, so those gradients are compared
@@ -703,7 +706,7 @@ def test_pytorchs_module_paths_import():
                          ("logistic_normal", "LogisticNormal"), ("fishersnedecor", "FisherSnedecor"),
                          ("generalized_pareto", "GeneralizedPareto"),
                          ("lowrank_multivariate_normal", "LowRankMultivariateNormal"),
-                         ("continuous_bernoulli", "ContinuousBernoulli"),
+                         ("continuous_bernoulli", "ContinuousBernoulli"), ("von_mises", "VonMises"),
                          ("transforms", "StickBreakingTransform"),
                          ("constraint_registry", "biject_to"), ("constraint_registry", "transform_to")]:
         ours = getattr(importlib.import_module(f"glassnet.distributions.{module}"), name)

@@ -3,7 +3,8 @@ expand, draws on the simplex with the stick-breaking of Normal draws' moments); 
 mode, which PyTorch 2.13 gives as NaN, against the density's maximum; GeneralizedPareto, which
 PyTorch 2.13 cannot evaluate in float64 (its isclose against a float32 zero raises), against
 SciPy's genpareto in float64 (1e-10) and torch in float32, with gradcheck and moments of draws;
-LowRankMultivariateNormal against torch (every score, moment and matrix with its gradients, 1e-10)."""
+LowRankMultivariateNormal against torch (every score, moment and matrix with its gradients, 1e-10);
+VonMises's rejection draws have its circular moments."""
 
 import numpy as np
 import pytest
@@ -233,3 +234,23 @@ def test_low_rank_kl_pairs_equal_torchs(pair):
     small = D.LowRankMultivariateNormal(gn.zeros(2), gn.ones(2, 1), gn.ones(2))
     with pytest.raises(ValueError, match="different event shapes"):
         D.kl_divergence(build(gn, D, *ours_p)[0], small)
+
+
+def test_von_mises_draws_have_its_circular_moments():
+    """40,000 Best–Fisher draws: E cos(x − μ) = I₁/I₀ = 1 − variance and E sin(x − μ) = 0,
+    each within 5 standard errors (var cos = (1 + I₂/I₀)/2 − (I₁/I₀)², I₂/I₀ = 1 − 2(I₁/I₀)/κ)."""
+    gn.manual_seed(8)
+    loc, kappa = np.array([0.5, -3.0, 2.0, 0.0]), np.array([0.2, 1.0, 5.0, 1e-6])
+    d = D.VonMises(gn.tensor(loc), gn.tensor(kappa))
+    n = 40_000
+    x = d.sample((n,))
+    assert tuple(x.shape) == (n, 4) and str(x.dtype) == "float64" and not x.requires_grad
+    x = x.numpy()
+    assert ((x > -np.pi) & (x <= np.pi)).all()
+    ratio = 1 - d.variance.numpy()
+    ratio2 = 1 - 2 * ratio / kappa
+    var_cos, var_sin = (1 + ratio2) / 2 - ratio ** 2, (1 - ratio2) / 2
+    np.testing.assert_array_less(np.abs(np.cos(x - loc).mean(0) - ratio), 5 * np.sqrt(var_cos / n))
+    np.testing.assert_array_less(np.abs(np.sin(x - loc).mean(0)), 5 * np.sqrt(var_sin / n))
+    assert tuple(D.VonMises(0.0, gn.tensor([1.0, 2.0])).sample((3,)).shape) == (3, 2)
+    assert not d.has_rsample

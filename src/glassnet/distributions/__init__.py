@@ -3,7 +3,7 @@ Bernoulli, Categorical, Independent, MultivariateNormal, Exponential, Laplace, C
 LogNormal (a TransformedDistribution), Gamma, Chi2, Beta, Dirichlet, StudentT, Poisson, Binomial,
 Geometric, Multinomial, OneHotCategorical, MixtureSameFamily, HalfNormal, HalfCauchy, Pareto,
 Weibull, RelaxedBernoulli, RelaxedOneHotCategorical, InverseGamma, Kumaraswamy, LogisticNormal,
-FisherSnedecor, GeneralizedPareto, LowRankMultivariateNormal, ContinuousBernoulli,
+FisherSnedecor, GeneralizedPareto, LowRankMultivariateNormal, ContinuousBernoulli, VonMises,
 with ``sample`` / ``rsample`` (reparameterised, differentiable) / ``log_prob`` / ``entropy`` /
 ``mean`` / ``stddev`` / ``variance``,
 ``batch_shape`` / ``event_shape``, argument validation, ``kl_divergence``, and ``biject_to`` /
@@ -48,6 +48,7 @@ from glassnet.distributions._relaxed import (
 from glassnet.distributions._transformed import LogNormal, TransformedDistribution
 from glassnet.distributions._transformed_families import InverseGamma, Kumaraswamy, LogisticNormal
 from glassnet.distributions._transformed_more import HalfCauchy, HalfNormal, Pareto, Weibull
+from glassnet.distributions._von_mises import VonMises
 from glassnet.distributions.constraint_registry import biject_to, transform_to
 from glassnet.distributions.transforms import (
     AbsTransform,
@@ -127,6 +128,7 @@ __all__ = [
     "StudentT",
     "TransformedDistribution",
     "Uniform",
+    "VonMises",
     "Weibull",
     "biject_to",
     "constraint_registry",
