@@ -208,3 +208,46 @@ def test_variational_fit_through_biject_to_follows_torch():
     np.testing.assert_allclose(u, tu, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(w, tw, rtol=1e-9, atol=1e-9)
     assert abs(loss - tloss) < 1e-8
+
+
+def test_cache_size_one_reuses_the_forward_pass_as_torch():
+    """SAC's squashed Gaussian: log_prob of its own rsample through TanhTransform(cache_size=1)
+    inverts from the cache, so a float32 draw far in the tail (tanh rounds to 1) scores finitely
+    and equals torch's, gradients included; without the cache atanh(1) = ∞ in both."""
+    loc, scale = np.array([0.0, 8.0, -12.0], dtype=np.float32), np.array([1.0, 0.5, 2.0], dtype=np.float32)
+
+    def run(lib, dist, cache):
+        m, s = lib.tensor(loc, requires_grad=True), lib.tensor(scale, requires_grad=True)
+        base = dist.Normal(m, s)
+        squash = dist.TransformedDistribution(
+            base, [dist.transforms.AffineTransform(0.0, 2.0, cache_size=cache),
+                   dist.transforms.TanhTransform(cache_size=cache)])
+        x = lib.tensor([0.3, 9.5, -15.0])
+        y = squash.transforms[1](squash.transforms[0](x))
+        lp = squash.log_prob(y)
+        lp.sum().backward() if cache else None
+        return lp, m.grad, s.grad
+
+    (lp, gm, gs), (tlp, tgm, tgs) = run(gn, D, 1), run(torch, TD, 1)
+    assert np.isfinite(lp.detach().numpy()).all()
+    np.testing.assert_allclose(lp.detach().numpy(), tlp.detach().numpy(), rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(gm.numpy(), tgm.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(gs.numpy(), tgs.numpy(), rtol=1e-6, atol=1e-6)
+    with np.errstate(all="ignore"):  # atanh(1) = ∞, then ∞ − ∞
+        lp0, tlp0 = run(gn, D, 0)[0], run(torch, TD, 0)[0]
+    assert not np.isfinite(lp0.detach().numpy()[1:]).any()
+    assert not np.isfinite(tlp0.detach().numpy()[1:]).any()
+
+
+def test_with_cache_and_compose_share_the_cache():
+    t = D.transforms.ExpTransform().with_cache(1)
+    x = gn.tensor([1.0, 2.0])
+    y = t(x)
+    assert t(x) is y and t.inv(y) is x and t.inv.inv is t
+    parts = [D.transforms.ExpTransform(), D.transforms.AffineTransform(1.0, 2.0)]
+    chain = D.transforms.ComposeTransform(parts, cache_size=1)
+    z = chain(x)
+    assert chain.inv(z) is x and all(p._cache_size == 1 for p in chain.parts)
+    assert D.transforms.ExpTransform().with_cache(0)._cache_size == 0
+    independent = D.transforms.IndependentTransform(D.transforms.SigmoidTransform(), 1, cache_size=1)
+    assert independent.inv(independent(x)) is x

@@ -46,7 +46,7 @@ class ComposeTransform(Transform):
         super().__init__(cache_size)
         if not (isinstance(parts, (list, tuple)) and all(isinstance(p, Transform) for p in parts)):
             raise GlassnetValueError(f"ComposeTransform: parts must be a list of Transforms, got {parts!r}")
-        self.parts = list(parts)
+        self.parts = [p.with_cache(cache_size) for p in parts] if cache_size else list(parts)
 
     @property
     def domain(self):
@@ -82,6 +82,9 @@ class ComposeTransform(Transform):
     @property
     def inv(self):
         return ComposeTransform([p.inv for p in reversed(self.parts)])
+
+    def with_cache(self, cache_size=1):
+        return self if cache_size == self._cache_size else ComposeTransform(self.parts, cache_size)
 
     def _call(self, x):
         for part in self.parts:
@@ -139,6 +142,8 @@ class IndependentTransform(Transform):
             raise GlassnetValueError(
                 f"IndependentTransform: needs a Transform and reinterpreted_batch_ndims >= 0, got "
                 f"{base_transform!r}, {reinterpreted_batch_ndims}")
+        if cache_size:
+            base_transform = base_transform.with_cache(cache_size)
         self.base_transform, self.reinterpreted_batch_ndims = base_transform, reinterpreted_batch_ndims
 
     @property
@@ -160,6 +165,11 @@ class IndependentTransform(Transform):
     @property
     def inv(self):
         return IndependentTransform(self.base_transform.inv, self.reinterpreted_batch_ndims)
+
+    def with_cache(self, cache_size=1):
+        if cache_size == self._cache_size:
+            return self
+        return IndependentTransform(self.base_transform, self.reinterpreted_batch_ndims, cache_size)
 
     def _call(self, x):
         return self.base_transform(x)
