@@ -45,6 +45,12 @@ TRANSFORMS = {  # name → (build(transforms module, lib), input, has log|det J|
     "corr_cholesky_4": (lambda T, lib: T.CorrCholeskyTransform(), rng.standard_normal((3, 2, 6)), True),
     "positive_definite": (lambda T, lib: T.PositiveDefiniteTransform(), rng.standard_normal((2, 3, 3)),
                           False),
+    "cat": (lambda T, lib: T.CatTransform([T.ExpTransform(), T.IndependentTransform(T.SigmoidTransform(), 1)],
+                                          dim=-1, lengths=[2, 2]), rng.standard_normal((3, 4)), True),
+    "cat_batch": (lambda T, lib: T.CatTransform([T.ExpTransform(), T.TanhTransform()], dim=0, lengths=[1, 2]),
+                  rng.standard_normal((3, 2)), True),
+    "stack": (lambda T, lib: T.StackTransform([T.ExpTransform(), T.SigmoidTransform()], dim=1),
+              rng.standard_normal((3, 2)), True),
     "cdf_normal": (lambda T, lib: T.CumulativeDistributionTransform(
         (D if lib is gn else TD).Normal(lib.tensor(0.5, dtype=lib.float64),
                                         lib.tensor(2.0, dtype=lib.float64))),
@@ -101,6 +107,8 @@ def _constraints(c, lib):
                                       lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64)),
         "independent": c.independent(c.positive, 2), "lower_cholesky": c.lower_cholesky,
         "positive_definite": c.positive_definite, "corr_cholesky": c.corr_cholesky,
+        "cat": c.cat([c.positive, c.interval(-1.0, 2.0)], dim=-1, lengths=[1, 2]),
+        "stack": c.stack([c.real, c.unit_interval], dim=1),
     }
 
 
@@ -109,6 +117,8 @@ def _structure(t):
     name = type(t).__name__
     if hasattr(t, "parts"):
         return (name, tuple(_structure(p) for p in t.parts))
+    if hasattr(t, "transforms"):
+        return (name, tuple(_structure(p) for p in t.transforms))
     if hasattr(t, "base_transform"):
         return (name, _structure(t.base_transform), t.reinterpreted_batch_ndims)
     return name

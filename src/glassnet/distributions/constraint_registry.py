@@ -17,6 +17,7 @@ unit_interval                               SigmoidTransform
 interval(a, b), half_open_interval(a, b)    ComposeTransform([Sigmoid, Affine(a, b − a)])
 simplex                                     StickBreaking (biject_to), Softmax (transform_to)
 corr_cholesky                               CorrCholeskyTransform
+cat(cs, dim, lengths), stack(cs, dim)       CatTransform / StackTransform of each part's
 lower_cholesky, positive_definite           LowerCholesky, PositiveDefinite (transform_to only)
 =========================================  ===============================================
 """
@@ -26,6 +27,7 @@ import numbers
 from glassnet._errors import GlassnetTypeError
 from glassnet.distributions import constraints
 from glassnet.distributions._transforms import AffineTransform, ExpTransform, SigmoidTransform
+from glassnet.distributions._transforms_cat import CatTransform, StackTransform
 from glassnet.distributions._transforms_event import (
     ComposeTransform,
     IndependentTransform,
@@ -97,5 +99,10 @@ for _type in (constraints.interval, constraints.half_open_interval):
 biject_to.register(type(constraints.simplex), lambda c: StickBreakingTransform())
 transform_to.register(type(constraints.simplex), lambda c: SoftmaxTransform())
 _both(type(constraints.corr_cholesky), lambda c: CorrCholeskyTransform())
+for _registry in (biject_to, transform_to):
+    _registry.register(constraints.cat,
+                       lambda c, r=_registry: CatTransform([r(p) for p in c.cseq], c.dim, c.lengths))
+    _registry.register(constraints.stack,
+                       lambda c, r=_registry: StackTransform([r(p) for p in c.cseq], c.dim))
 transform_to.register(type(constraints.lower_cholesky), lambda c: LowerCholeskyTransform())
 transform_to.register(type(constraints.positive_definite), lambda c: PositiveDefiniteTransform())

@@ -12,6 +12,7 @@ from glassnet.distributions._transforms import (
     TanhTransform,
     Transform,
 )
+from glassnet.distributions._transforms_cat import CatTransform, StackTransform
 from glassnet.distributions._transforms_event import (
     ComposeTransform,
     CumulativeDistributionTransform,
@@ -28,9 +29,9 @@ from glassnet.distributions._transforms_matrix import (
 )
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "CorrCholeskyTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
     "CumulativeDistributionTransform", "ExpTransform", "IndependentTransform", "LowerCholeskyTransform",
     "PositiveDefiniteTransform", "PowerTransform", "ReshapeTransform", "SigmoidTransform",
-    "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",
-    "identity_transform",
+    "SoftmaxTransform", "SoftplusTransform", "StackTransform", "StickBreakingTransform", "TanhTransform",
+    "Transform", "identity_transform",
 ]
