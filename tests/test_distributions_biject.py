@@ -261,3 +261,37 @@ def test_with_cache_and_compose_share_the_cache():
     assert D.transforms.ExpTransform().with_cache(0)._cache_size == 0
     independent = D.transforms.IndependentTransform(D.transforms.SigmoidTransform(), 1, cache_size=1)
     assert independent.inv(independent(x)) is x
+
+
+FAMILY_SUPPORTS = {  # name → build(lib_distributions, lib): a distribution whose support is transformed
+    "normal": lambda d, lib: d.Normal(0.0, 1.0),
+    "uniform": lambda d, lib: d.Uniform(lib.tensor([-1.0, 0.5], dtype=lib.float64),
+                                        lib.tensor([2.0, 3.0], dtype=lib.float64)),
+    "beta": lambda d, lib: d.Beta(2.0, 3.0),
+    "gamma": lambda d, lib: d.Gamma(2.0, 3.0),
+    "dirichlet": lambda d, lib: d.Dirichlet(lib.ones(3, dtype=lib.float64)),
+    "exponential": lambda d, lib: d.Exponential(2.0),
+    "half_normal": lambda d, lib: d.HalfNormal(2.0),
+    "pareto": lambda d, lib: d.Pareto(lib.tensor([1.5, 2.0], dtype=lib.float64), 3.0),
+    "log_normal": lambda d, lib: d.LogNormal(0.0, 1.0),
+    "kumaraswamy": lambda d, lib: d.Kumaraswamy(2.0, 3.0),
+    "multivariate_normal": lambda d, lib: d.MultivariateNormal(lib.zeros(2, dtype=lib.float64),
+                                                               lib.eye(2, dtype=lib.float64)),
+    "independent_gamma": lambda d, lib: d.Independent(d.Gamma(lib.ones(2, 2, dtype=lib.float64), 1.0), 2),
+    "logistic_normal": lambda d, lib: d.LogisticNormal(lib.zeros(2, dtype=lib.float64),
+                                                       lib.ones(2, dtype=lib.float64)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAMILY_SUPPORTS))
+def test_biject_to_each_familys_support_as_torch(name):
+    """The Pyro-style idiom biject_to(d.support)(u): torch's transform type and numbers."""
+    ours_d, theirs_d = FAMILY_SUPPORTS[name](D, gn), FAMILY_SUPPORTS[name](TD, torch)
+    ours, theirs = D.biject_to(ours_d.support), TD.biject_to(theirs_d.support)
+    assert _structure(ours) == _structure(theirs)
+    shape = tuple(ours.inverse_shape(tuple(ours_d.batch_shape) + tuple(ours_d.event_shape)))
+    ox, tx = _pair(rng.standard_normal((3,) + shape))
+    y, ty = ours(ox), theirs(tx)
+    _close(y, ty)
+    assert bool(ours_d.support.check(y).all())
+    _close(ours.log_abs_det_jacobian(ox, y), theirs.log_abs_det_jacobian(tx, ty))
