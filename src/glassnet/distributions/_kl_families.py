@@ -7,7 +7,9 @@ from glassnet.distributions._continuous import Exponential, Gumbel, Laplace
 from glassnet.distributions._counts import Binomial, Geometric, OneHotCategorical, Poisson
 from glassnet.distributions._gamma import Beta, Dirichlet, Gamma
 from glassnet.distributions._independent import sum_rightmost
-from glassnet.distributions._kl import kl_divergence, register_kl
+from glassnet.distributions._kl import _kl_multivariatenormal_multivariatenormal, kl_divergence, register_kl
+from glassnet.distributions._low_rank_normal import LowRankMultivariateNormal
+from glassnet.distributions._multivariate_normal import MultivariateNormal
 from glassnet.distributions._transformed import TransformedDistribution
 from glassnet.ops import digamma, exp, lgamma, log, log1p, where
 
@@ -115,3 +117,26 @@ def _kl_transformed_transformed(p, q):
                                   "implemented")
     extra = len(p.event_shape) - len(p.base_dist.event_shape)
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), extra)
+
+
+def _kl_low_rank(p, q, which):
+    """As MultivariateNormal's pair, through each side's (n×n) Cholesky factor of Σ."""
+    if tuple(p.event_shape) != tuple(q.event_shape):
+        raise ValueError(f"KL-divergence between two {which} Multivariate Normals with different event "
+                         "shapes cannot be computed")
+    return _kl_multivariatenormal_multivariatenormal(p, q)
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrank_lowrank(p, q):
+    return _kl_low_rank(p, q, "Low Rank")
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrank_multivariatenormal(p, q):
+    return _kl_low_rank(p, q, "(Low Rank)")
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrank(p, q):
+    return _kl_low_rank(p, q, "(Low Rank)")

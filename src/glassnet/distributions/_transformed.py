@@ -2,12 +2,14 @@
 the exponential of a Normal."""
 
 
+from glassnet._errors import GlassnetValueError
 from glassnet.autograd._mode import no_grad
 from glassnet.distributions import constraints
 from glassnet.distributions._distribution import Distribution
 from glassnet.distributions._independent import Independent, sum_rightmost
 from glassnet.distributions._normal import Normal
 from glassnet.distributions._transforms import ExpTransform, Transform
+from glassnet.distributions._transforms_event import ComposeTransform
 from glassnet.ops import exp, expm1
 
 __all__ = ["LogNormal", "TransformedDistribution"]
@@ -28,18 +30,29 @@ class TransformedDistribution(Distribution):
         elif not (isinstance(transforms, list) and all(isinstance(t, Transform) for t in transforms)):
             raise ValueError(f"transforms must be a Transform or a list of Transforms, but was {transforms}")
         self.transforms = transforms
-        base_event = len(base_distribution.event_shape)
-        shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
-        event_dim = max([base_event] + [t.codomain.event_dim for t in transforms])
-        if event_dim > base_event:
-            base_distribution = Independent(base_distribution, event_dim - base_event)
+        chain = ComposeTransform(transforms)
+        base_shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        if len(base_shape) < chain.domain.event_dim:
+            raise GlassnetValueError(f"TransformedDistribution: base_distribution needs at least "
+                                     f"{chain.domain.event_dim} dimensions, got shape {base_shape}")
+        shape = tuple(chain.forward_shape(base_shape))
+        expanded = tuple(chain.inverse_shape(shape))
+        if expanded != base_shape:
+            cut_base = len(expanded) - len(base_distribution.event_shape)
+            base_distribution = base_distribution.expand(expanded[:cut_base])
+        extra = chain.domain.event_dim - len(base_distribution.event_shape)
+        if extra > 0:
+            base_distribution = Independent(base_distribution, extra)
         self.base_dist = base_distribution
+        base_event = len(base_distribution.event_shape)
+        event_dim = chain.codomain.event_dim + max(base_event - chain.domain.event_dim, 0)
         cut = len(shape) - event_dim
         super().__init__(shape[:cut], shape[cut:], validate_args=validate_args)
 
     def _expanded_params(self, batch_shape):
-        base_shape = tuple(batch_shape) + tuple(self._event_shape)
-        base_batch = base_shape[:len(base_shape) - len(self.base_dist.event_shape)]
+        shape = tuple(batch_shape) + tuple(self._event_shape)
+        shape = tuple(ComposeTransform(self.transforms).inverse_shape(shape))
+        base_batch = shape[:len(shape) - len(self.base_dist.event_shape)]
         return {"base_dist": self.base_dist.expand(base_batch), "transforms": self.transforms}
 
     @property

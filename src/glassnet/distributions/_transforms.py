@@ -6,6 +6,7 @@ for a monotone increasing / decreasing map of numbers), ``inv`` (the inverse tra
 and ``log_abs_det_jacobian(x, y)`` elementwise (summed over ``event_dim`` dimensions).
 """
 
+import copy
 import math
 import numbers
 
@@ -31,6 +32,7 @@ class Transform:
         if cache_size not in (0, 1):
             raise ValueError(f"cache_size must be 0 or 1, got {cache_size}")
         self._cache_size = cache_size
+        self._cached_x_y = (None, None)
 
     @property
     def event_dim(self):
@@ -40,8 +42,35 @@ class Transform:
     def inv(self):
         return _InverseTransform(self)
 
+    def with_cache(self, cache_size=1):
+        """This transform remembering its last (x, y) pair (``cache_size`` 1) or nothing (0)."""
+        if cache_size == self._cache_size:
+            return self
+        new = copy.copy(self)
+        Transform.__init__(new, cache_size)
+        return new
+
     def __call__(self, x):
-        return self._call(x)
+        """y = f(x); with ``cache_size=1``, the y of the last call when ``x`` is that call's x (or y)."""
+        if not self._cache_size:
+            return self._call(x)
+        old_x, old_y = self._cached_x_y
+        if x is old_x:
+            return old_y
+        y = self._call(x)
+        self._cached_x_y = (x, y)
+        return y
+
+    def _inv_call(self, y):
+        """x = f⁻¹(y), from the cache when ``y`` is the last y seen (so f⁻¹(f(x)) is x itself)."""
+        if not self._cache_size:
+            return self._inverse(y)
+        old_x, old_y = self._cached_x_y
+        if y is old_y:
+            return old_x
+        x = self._inverse(y)
+        self._cached_x_y = (x, y)
+        return x
 
     def _call(self, x):
         raise NotImplementedError(f"{type(self).__name__} has no forward map")
@@ -94,6 +123,12 @@ class _InverseTransform(Transform):
     @property
     def inv(self):
         return self._inv
+
+    def with_cache(self, cache_size=1):
+        return self._inv.with_cache(cache_size).inv
+
+    def __call__(self, x):
+        return self._inv._inv_call(x)
 
     def _call(self, x):
         return self._inv._inverse(x)

@@ -9,14 +9,16 @@ error messages do (``GreaterThan(lower_bound=0.0)``).
 
 import numpy as np
 
+from glassnet import ops as _ops
 from glassnet._backend import to_numpy
 from glassnet.autograd._tensor import Tensor
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
+    "Constraint", "boolean", "cat", "corr_cholesky", "dependent", "dependent_property", "greater_than",
+    "greater_than_eq",
     "half_open_interval", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
     "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-    "positive_integer", "real", "real_vector", "simplex", "unit_interval",
+    "positive_integer", "real", "real_vector", "simplex", "stack", "unit_interval",
 ]
 
 
@@ -262,5 +264,54 @@ class _PositiveDefinite(Constraint):
         return symmetric & Tensor._wrap(np.asarray(positive), False, None)
 
 
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower triangular with a positive diagonal and
+    rows of unit norm (to within 10·D·eps)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        array = np.asarray(to_numpy(value.detach().array))
+        tol = float(np.finfo(array.dtype).eps) * array.shape[-1] * 10
+        unit = (np.abs(np.linalg.norm(array, axis=-1) - 1) <= tol).all(-1)
+        return _LowerCholesky().check(value) & Tensor._wrap(np.asarray(unit), False, None)
+
+
+class _Cat(Constraint):
+    """``cseq[i]`` on the i-th block (``lengths[i]`` long, 1 by default) of dimension ``dim``."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        self.cseq, self.dim = list(cseq), dim
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"cat: {len(self.cseq)} constraints but {len(self.lengths)} lengths")
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+        self.event_dim = max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        starts = np.cumsum([0] + self.lengths[:-1])
+        return _ops.cat([c.check(value.narrow(self.dim, int(start), length))
+                    for c, start, length in zip(self.cseq, starts, self.lengths, strict=True)], self.dim)
+
+
+class _Stack(Constraint):
+    """``cseq[i]`` on the i-th slice ``value.select(dim, i)``."""
+
+    def __init__(self, cseq, dim=0):
+        self.cseq, self.dim = list(cseq), dim
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+        inner = max(c.event_dim for c in self.cseq)
+        self.event_dim = inner + 1 if dim - inner < 0 else inner
+
+    def check(self, value):
+        size = value.shape[self.dim]
+        if size != len(self.cseq):
+            raise ValueError(f"stack: dimension {self.dim} has size {size}, expected {len(self.cseq)}")
+        return _ops.stack([c.check(value.select(self.dim, i)) for i, c in enumerate(self.cseq)], self.dim)
+
+
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
+cat = _Cat
+stack = _Stack
 positive_definite = _PositiveDefinite()
