@@ -863,6 +863,12 @@ REGISTRY = [
       shapes=ND1),
     O("norm_p3", gn.norm, _np_norm, T.norm, "norm", kwargs={"p": 3}, shapes=ND1),
     O("norm_inf", lambda x: x.norm(p=float("inf")), lambda x: np.abs(x).max(), SAME, "norm", shapes=ND1),
+    O("norm_nuc", lambda x: x.norm(p="nuc"), lambda x: np.linalg.norm(x, "nuc"), lambda x: T.norm(x, p="nuc"),
+      "norm", domain="smooth", shapes=(((3, 3),), ((2, 3),)), large=((6, 4),)),
+    O("norm_nuc_dims_keepdim", lambda x: gn.norm(x, "nuc", (0, 2), True),
+      lambda x: np.linalg.norm(np.moveaxis(x, 1, 0), "nuc", axis=(-2, -1))[None, :, None],
+      lambda x: T.norm(x, "nuc", (0, 2), True), "norm", domain="smooth", shapes=(((3, 2, 4),),),
+      large=((3, 2, 5),)),
     # -- gather, scatter, sorting --------------------------------------------------------------
     O("gather", lambda x: x.gather(1, _gn_index(x)), lambda x: np.take_along_axis(x, _index_for(x.shape), 1),
       lambda x: x.gather(1, _torch_index(x)), "gather", shapes=ND2),

@@ -7,6 +7,7 @@ means position ``i`` of the data (so an index may be smaller than the data there
 PyTorch). :func:`_grids` turns that into one NumPy fancy index.
 """
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -154,18 +155,49 @@ def _source(src, value, x, name):
     return src if src.array.dtype == x.array.dtype else src.astype(x.dtype)
 
 
+class ScatterWithReduce(Function):
+    """PyTorch's deprecated ``scatter(..., reduce=)``: values only. Its backward raises, as
+    PyTorch's does; :func:`scatter_add` and ``scatter_reduce`` are the differentiable forms."""
+
+    formula = "y = x, then y[i, index[i, j]] += src[i, j] ('add') or *= src[i, j] ('multiply')  (dim = 1)"
+    grad_formulas = ("none: backward raises, as in PyTorch",)
+
+    def forward(self, x, src, index, axis, reduce):
+        xp = namespace(x)
+        y = x.copy()
+        where, src = _grids(xp, index, axis), _crop(src, index.shape)
+        if reduce == "add":
+            _add_at(xp, y, where, src)
+        else:
+            np.multiply.at(y, where, src)
+        return y
+
+    def backward(self, g):
+        reduce = self.params["reduce"]
+        instead = ("scatter_add(dim, index, src)" if reduce == "add"
+                   else "scatter_reduce(dim, index, src, 'prod')")
+        raise GlassnetValueError(
+            f"scatter(..., reduce={reduce!r}): no gradient is defined, as in PyTorch (its backward raises "
+            f"too: the reduce= form is deprecated); for a gradient write {instead}, or detach the inputs")
+
+
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
     """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at
     ``index`` along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim = 1``.
-    ``reduce="add"`` adds instead (:func:`scatter_add`)."""
-    if reduce == "add":
-        return scatter_add(input, dim, index, _source(src, value, input, "scatter"))
-    if reduce is not None:
-        raise GlassnetValueError(f"scatter: reduce={reduce!r} is not available in glassnet; use reduce='add' "
-                                 "(or scatter_add), or compute the product by hand")
+    ``reduce="add"`` adds there instead (``+=``), ``reduce="multiply"`` multiplies (``*=``);
+    repeated indices apply each element. As in PyTorch the ``reduce=`` form has no gradient
+    (backward raises): :func:`scatter_add` and ``scatter_reduce`` have."""
+    if reduce not in (None, "add", "multiply"):
+        raise GlassnetValueError(f"scatter: reduce must be 'add' or 'multiply' (or None), got {reduce!r}; "
+                                 "scatter_reduce offers 'sum', 'prod', 'mean', 'amax' and 'amin'")
+    if reduce is not None and isinstance(src, Tensor):
+        warnings.warn("The reduce argument of scatter with a Tensor src is deprecated (in PyTorch too); use "
+                      "scatter_reduce for more reductions and a gradient", UserWarning, stacklevel=2)
     axis = _axis(input, dim, "scatter")
     src = _source(src, value, input, "scatter")
     data = _index_array(input, index, axis, "scatter", src)
+    if reduce is not None:
+        return ScatterWithReduce.apply(input, src, index=data, axis=axis, reduce=reduce)
     return Scatter.apply(input, src, index=data, axis=axis)
 
 
