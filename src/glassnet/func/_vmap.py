@@ -14,6 +14,7 @@ reverse mode, :func:`glassnet.autograd.functional.jacobian`; ``has_aux`` as PyTo
 from glassnet._errors import GlassnetValueError
 from glassnet.autograd import functional as _functional
 from glassnet.autograd._tensor import Tensor
+from glassnet.func._pytree import _detached
 from glassnet.ops import stack
 
 __all__ = ["hessian", "jacfwd", "jacrev", "vmap"]
@@ -101,7 +102,7 @@ def _stacked(results, out_dims):
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """The function ``x ↦ ∂func/∂x`` (shape ``output.shape + input.shape``), by reverse mode.
     With ``has_aux``, ``func`` returns ``(output, aux)`` and the function ``(∂output/∂x, aux)``
-    (``aux`` as ``func`` made it, not differentiated).
+    (``aux`` detached, as PyTorch's).
 
     Example:
         >>> gn.func.jacrev(lambda x: x ** 2)(gn.tensor([1.0, 2.0])).tolist()
@@ -120,7 +121,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
 
         result = _functional.jacobian(of_chosen, tuple(args[i] for i in nums), create_graph=True)
         result = result[0] if isinstance(argnums, int) and not isinstance(result, Tensor) else result
-        return (result, aux[0]) if has_aux else result
+        return (result, _detached(aux[0])) if has_aux else result
 
     return jacobian
 
