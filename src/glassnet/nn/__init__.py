@@ -81,8 +81,10 @@ from glassnet.nn._pool import (
 )
 from glassnet.nn._pool_more import (
     AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
 )
@@ -122,8 +124,10 @@ from glassnet.nn._transformer import (
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",

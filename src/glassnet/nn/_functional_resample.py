@@ -19,6 +19,7 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d, tuple_arg
+from glassnet.nn._functional_pool_more import adaptive_avg_pool3d
 from glassnet.nn._resize_weights import antialias_matrix, apply_along, bicubic_matrix
 from glassnet.ops import _shape
 from glassnet.ops._conv import conv
@@ -227,8 +228,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     sizes, scales = _output_sizes(input, size, scale_factor, d, name)
     if recompute_scale_factor:
         scales = [n / o for n, o in zip(input.shape[2:], sizes, strict=True)]
-    if mode == "area" and d < 3:
-        return (adaptive_avg_pool1d if d == 1 else adaptive_avg_pool2d)(input, sizes)
+    if mode == "area":
+        return {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[d](input, sizes)
     if mode not in ("nearest", "nearest-exact") and not linear:
         _unsupported(mode)
     if mode == "bicubic" or antialias:
@@ -259,7 +260,7 @@ def _resize_by_matrices(x, sizes, scales, mode, align_corners, antialias):
 
 def _unsupported(mode):
     raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', 'nearest-exact', "
-                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' (2-D and 1-D)")
+                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area'")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -86,10 +86,13 @@ from glassnet.nn._functional_metric import (
 )
 from glassnet.nn._functional_norm import group_norm, instance_norm, layer_norm, rms_norm
 from glassnet.nn._functional_pool_more import (
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
     max_unpool1d,
@@ -132,10 +135,13 @@ from glassnet.ops._loss import (
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool3d_with_indices",
     "affine_grid",
     "alpha_dropout",
     "avg_pool1d",
