@@ -377,6 +377,7 @@ def resample_specs(spec):
         ("AvgPool3d", (2, 4, 3, 4), "AvgPool3d", (3, 2, 1), {}),
         ("BatchNorm3d", (3, 2, 3, 2), "BatchNorm3d", (3,), {}),
         ("AlphaDropout-p0", (5,), "AlphaDropout", (0.0,), {}),  # training draws: tests/test_module_surface.py
+        ("FeatureAlphaDropout-p0", (3, 4), "FeatureAlphaDropout", (0.0,), {}),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

@@ -35,7 +35,7 @@ from glassnet.nn._activation_extra import (
 )
 from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
 from glassnet.nn._activation_random import RReLU
-from glassnet.nn._alpha_dropout import AlphaDropout
+from glassnet.nn._alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -160,6 +160,7 @@ __all__ = [
     "EmbeddingBag",
     "Dropout2d",
     "Dropout3d",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",

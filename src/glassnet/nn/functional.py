@@ -13,7 +13,7 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
-from glassnet.nn._alpha_dropout import alpha_dropout
+from glassnet.nn._alpha_dropout import alpha_dropout, feature_alpha_dropout
 from glassnet.nn._functional_activation import (
     activate,
     elu,
@@ -170,6 +170,7 @@ __all__ = [
     "elu_",
     "embedding",
     "embedding_bag",
+    "feature_alpha_dropout",
     "fold",
     "gaussian_nll_loss",
     "gelu",
