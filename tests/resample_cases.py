@@ -378,6 +378,16 @@ def resample_specs(spec):
         ("BatchNorm3d", (3, 2, 3, 2), "BatchNorm3d", (3,), {}),
         ("AlphaDropout-p0", (5,), "AlphaDropout", (0.0,), {}),  # training draws: tests/test_module_surface.py
         ("FeatureAlphaDropout-p0", (3, 4), "FeatureAlphaDropout", (0.0,), {}),
+        ("ConvTranspose3d", (4, 2, 3, 3), "ConvTranspose3d", (4, 3, (2, 3, 2)),
+         dict(stride=(1, 2, 2), padding=(0, 1, 1), output_padding=(0, 1, 0))),
+        ("ConvTranspose3d-groups-dilation", (4, 2, 2, 3), "ConvTranspose3d", (4, 2, 2),
+         dict(groups=2, dilation=(1, 2, 1), stride=2)),
+        ("InstanceNorm3d", (3, 2, 3, 4), "InstanceNorm3d", (3,), {}),
+        ("ReflectionPad3d", (2, 3, 3, 4), "ReflectionPad3d", ((1, 2, 1, 0, 2, 1),), {}),
+        ("ReplicationPad3d", (2, 2, 3, 2), "ReplicationPad3d", (2,), {}),
+        ("CircularPad3d", (2, 2, 3, 2), "CircularPad3d", ((1, 0, 1, 1, 0, 2),), {}),
+        ("ConstantPad3d", (2, 2, 3, 2), "ConstantPad3d", ((1, 0, 0, 1, 2, 0), 3.5), {}),
+        ("ZeroPad3d", (2, 2, 3, 2), "ZeroPad3d", (1,), {}),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

@@ -39,7 +39,7 @@ from glassnet.nn._alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout2d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
 from glassnet.nn._embedding_bag import EmbeddingBag
@@ -67,7 +67,14 @@ from glassnet.nn._loss import (
 )
 from glassnet.nn._loss_margin import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from glassnet.nn._module import Module
-from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
+from glassnet.nn._normalization import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    RMSNorm,
+)
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import (
@@ -94,19 +101,24 @@ from glassnet.nn._regularization import l1_penalty, l2_penalty
 from glassnet.nn._resample import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     PixelShuffle,
     PixelUnshuffle,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     Upsample,
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 from glassnet.nn._reshaping import Fold, Unfold
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
@@ -141,13 +153,16 @@ __all__ = [
     "CELU",
     "CircularPad1d",
     "CircularPad2d",
+    "CircularPad3d",
     "ConstantPad1d",
     "ConstantPad2d",
+    "ConstantPad3d",
     "Conv1d",
     "Conv2d",
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "CTCLoss",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
@@ -178,6 +193,7 @@ __all__ = [
     "Identity",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LazyLinear",
@@ -222,8 +238,10 @@ __all__ = [
     "ReLU",
     "ReflectionPad1d",
     "ReflectionPad2d",
+    "ReflectionPad3d",
     "ReplicationPad1d",
     "ReplicationPad2d",
+    "ReplicationPad3d",
     "SELU",
     "Sequential",
     "SiLU",
@@ -255,6 +273,7 @@ __all__ = [
     "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",
+    "ZeroPad3d",
     "functional",
     "generate_square_subsequent_mask",
     "init",

@@ -24,7 +24,7 @@ from glassnet.nn._resize_weights import antialias_matrix, apply_along, bicubic_m
 from glassnet.ops import _shape
 from glassnet.ops._conv import conv
 
-__all__ = ["conv_transpose1d", "conv_transpose2d", "interpolate", "pad", "pixel_shuffle",
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "pad", "pixel_shuffle",
            "pixel_unshuffle", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 
@@ -59,7 +59,7 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
     if weight.ndim != d + 2:
         raise ShapeError(f"{name}: weight must be (in_channels, out_channels/groups, *kernel) with "
                          f"{d} kernel axes, got {tuple(weight.shape)}")
-    layout = "(N, C, L)" if d == 1 else "(N, C, H, W)"
+    layout = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[d]
     if x.ndim != d + 2 or x.shape[1] != weight.shape[0]:
         raise ShapeError(f"{name}: expected input {layout.replace('C', str(weight.shape[0]))} "
                          f"(weight {tuple(weight.shape)}), got {tuple(x.shape)}")
@@ -119,6 +119,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                            "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution: x (N, C_in, D, H, W), weight (C_in, C_out/groups, kd, kh, kw)
+    → (N, C_out, D_out, H_out, W_out), each axis as :func:`conv_transpose2d`'s
+    (``D_out = (D − 1)·s − 2p + d·(kd − 1) + output_padding + 1``) — the upsampling layer
+    of 3-D U-Nets."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                           "conv_transpose3d")
 
 
 # -- pixel shuffle -----------------------------------------------------------------------

@@ -102,6 +102,7 @@ from glassnet.nn._functional_random import gumbel_softmax, rrelu, rrelu_
 from glassnet.nn._functional_resample import (
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     interpolate,
     pad,
     pixel_shuffle,
@@ -158,6 +159,7 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
