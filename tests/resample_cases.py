@@ -388,6 +388,13 @@ def resample_specs(spec):
         ("CircularPad3d", (2, 2, 3, 2), "CircularPad3d", ((1, 0, 1, 1, 0, 2),), {}),
         ("ConstantPad3d", (2, 2, 3, 2), "ConstantPad3d", ((1, 0, 0, 1, 2, 0), 3.5), {}),
         ("ZeroPad3d", (2, 2, 3, 2), "ZeroPad3d", (1,), {}),
+        ("LocalResponseNorm", (5, 3, 2), "LocalResponseNorm", (3,), dict(alpha=0.5, beta=0.6, k=1.5)),
+        ("LocalResponseNorm-even-1d", (6, 4), "LocalResponseNorm", (4,), dict(alpha=0.2)),
+        ("LocalResponseNorm-3d", (4, 2, 2, 3), "LocalResponseNorm", (2,), dict(alpha=0.3)),
+        ("ChannelShuffle", (6, 2, 3), "ChannelShuffle", (3,), {}),
+        ("LPPool1d", (3, 7), "LPPool1d", (2, 3), dict(stride=2, ceil_mode=True)),
+        ("LPPool2d", (2, 5, 4), "LPPool2d", (2, (2, 3)), dict(stride=1)),
+        ("LPPool3d", (2, 4, 4, 3), "LPPool3d", (2, 2), {}),
     ]
     entries = [spec(name, (lambda k=kind, a=args, kw=kwargs: getattr(nn, k)(*a, **kw)), shape,
                     (lambda t, k=kind, a=args, kw=kwargs: getattr(t.nn, k)(*a, **kw)))

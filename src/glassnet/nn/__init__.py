@@ -38,6 +38,7 @@ from glassnet.nn._activation_random import RReLU
 from glassnet.nn._alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout2d
+from glassnet.nn._classic import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, LPPool3d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
@@ -134,6 +135,11 @@ from glassnet.nn._transformer import (
 )
 
 __all__ = [
+    "ChannelShuffle",
+    "LocalResponseNorm",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AdaptiveAvgPool3d",

@@ -48,6 +48,13 @@ from glassnet.nn._functional_activation_more import (
 )
 from glassnet.nn._functional_attention import scaled_dot_product_attention
 from glassnet.nn._functional_bilinear import bilinear, pdist
+from glassnet.nn._functional_classic import (
+    channel_shuffle,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+)
 from glassnet.nn._functional_conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -134,6 +141,11 @@ from glassnet.ops._loss import (
 )
 
 __all__ = [
+    "channel_shuffle",
+    "local_response_norm",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
