@@ -63,6 +63,14 @@ def test_scatter_reduce_form_with_a_tensor_src_warns_as_torch():  # torch warns 
     assert y.tolist() == [1.0, 2.0]
 
 
+@pytest.mark.parametrize("reduce", [None, "add", "multiply"])
+def test_scatter_of_a_number_takes_an_index_longer_than_the_input_along_dim(reduce):
+    x, index = np.arange(6.0).reshape(3, 2) + 1, np.array([[0, 1, 1], [1, 1, 0], [0, 0, 0]])
+    kwargs = {} if reduce is None else {"reduce": reduce}
+    _close(gn.tensor(x).scatter(1, gn.tensor(index), 1.5, **kwargs),
+           torch.tensor(x).scatter(1, torch.tensor(index), 1.5, **kwargs))
+
+
 @pytest.mark.parametrize("reduce, instead", [("add", "scatter_add"), ("multiply", "scatter_reduce")])
 def test_scatter_reduce_form_has_no_gradient_as_in_torch(reduce, instead):
     (gx, tx), (gi, ti) = _both(np.ones((2, 3)), requires_grad=True), _both(np.array([[0, 0], [1, 2]]))

@@ -145,13 +145,16 @@ def gather(input, dim, index, *, out=None):  # noqa: A002  (PyTorch's names)
     return write_out(Gather.apply(input, index=data, axis=axis), out, "gather")
 
 
-def _source(src, value, x, name):
+def _source(src, value, x, name, shape=None):
+    """``src`` in ``x``'s dtype, or the number ``value`` filled into ``shape`` (default ``x``'s)."""
     if src is None and value is None:
         raise GlassnetTypeError(f"{name}: give src (a tensor) or value (a number)")
     if src is None or not isinstance(src, Tensor):
         value = src if src is not None else value
-        return as_tensor_like(value, x) if isinstance(value, Tensor) else Tensor._wrap(
-            namespace(x.array).full(x.shape, value, dtype=x.array.dtype), False, None)
+        if isinstance(value, Tensor):
+            return as_tensor_like(value, x)
+        filled = namespace(x.array).full(x.shape if shape is None else shape, value, dtype=x.array.dtype)
+        return Tensor._wrap(filled, False, None)
     return src if src.array.dtype == x.array.dtype else src.astype(x.dtype)
 
 
@@ -194,8 +197,9 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A
         warnings.warn("The reduce argument of scatter with a Tensor src is deprecated (in PyTorch too); use "
                       "scatter_reduce for more reductions and a gradient", UserWarning, stacklevel=2)
     axis = _axis(input, dim, "scatter")
-    src = _source(src, value, input, "scatter")
-    data = _index_array(input, index, axis, "scatter", src)
+    given = src if isinstance(src, Tensor) else None  # a number fills the index's shape: no size limit
+    data = _index_array(input, index, axis, "scatter", given)
+    src = _source(src, value, input, "scatter", data.shape)
     if reduce is not None:
         return ScatterWithReduce.apply(input, src, index=data, axis=axis, reduce=reduce)
     return Scatter.apply(input, src, index=data, axis=axis)
