@@ -394,6 +394,13 @@ def _np_scatter(x, src, add=False):
     return y
 
 
+def _np_scatter_multiply(x, k=3, value=1.5):
+    """x times ``value`` once per time the fixed index (repeats within a row) names a place."""
+    y = x.copy()
+    np.multiply.at(y, (np.arange(x.shape[0])[:, None], _index_for(x.shape, k)), value)
+    return y
+
+
 def _np_norm(x, p=2, dim=None, keepdim=False):
     axis = dim if dim is None or isinstance(dim, int) else tuple(dim)
     return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdim) ** (1 / p)
@@ -863,6 +870,12 @@ REGISTRY = [
       shapes=ND1),
     O("norm_p3", gn.norm, _np_norm, T.norm, "norm", kwargs={"p": 3}, shapes=ND1),
     O("norm_inf", lambda x: x.norm(p=float("inf")), lambda x: np.abs(x).max(), SAME, "norm", shapes=ND1),
+    O("norm_nuc", lambda x: x.norm(p="nuc"), lambda x: np.linalg.norm(x, "nuc"), lambda x: T.norm(x, p="nuc"),
+      "norm", domain="smooth", shapes=(((3, 3),), ((2, 3),)), large=((6, 4),)),
+    O("norm_nuc_dims_keepdim", lambda x: gn.norm(x, "nuc", (0, 2), True),
+      lambda x: np.linalg.norm(np.moveaxis(x, 1, 0), "nuc", axis=(-2, -1))[None, :, None],
+      lambda x: T.norm(x, "nuc", (0, 2), True), "norm", domain="smooth", shapes=(((3, 2, 4),),),
+      large=((3, 2, 5),)),
     # -- gather, scatter, sorting --------------------------------------------------------------
     O("gather", lambda x: x.gather(1, _gn_index(x)), lambda x: np.take_along_axis(x, _index_for(x.shape), 1),
       lambda x: x.gather(1, _torch_index(x)), "gather", shapes=ND2),
@@ -879,6 +892,12 @@ REGISTRY = [
       lambda x, s: _np_scatter(x, s, add=True),
       lambda x, s: T.scatter_add(x, 1, _torch_index(x, k=s.shape[1]), s),
       "scatter_add", 2, shapes=(((3, 2), (3, 4)), ((2, 3), (2, 3))), large=((5, 3), (5, 6))),
+    # scatter(reduce=) has no gradient (as PyTorch's): its value multiplies an input that has one
+    O("scatter_multiply_constant",
+      lambda x: x * gn.ones_like(x).scatter(1, _gn_index(x, k=3), 1.5, reduce="multiply"),
+      lambda x: x * _np_scatter_multiply(np.ones_like(x)),
+      lambda x: x * T.ones_like(x).scatter(1, _torch_index(x, k=3), 1.5, reduce="multiply"), "scatter",
+      shapes=(((3, 2),), ((2, 4),)), large=((5, 3),)),
     O("sort", lambda x: gn.sort(x).values, lambda x: np.sort(x, -1), lambda x: T.sort(x).values, "sort",
       shapes=ND1),
     O("sort_dim0_descending", lambda x: x.sort(dim=0, descending=True)[0], lambda x: -np.sort(-x, 0), SAME,

@@ -1,5 +1,5 @@
 """Module-registry entries for PyTorch's less common layers (issue #16's audit): Bilinear,
-LazyLinear, EmbeddingBag, RReLU, Unfold / Fold, AdaptiveAvgPool1d, AdaptiveMaxPool1d/2d,
+LazyLinear, EmbeddingBag, RReLU, Unfold / Fold, AdaptiveAvgPool1d/3d, AdaptiveMaxPool1d/2d/3d,
 MaxUnpool1d/2d.
 
 The contract suite feeds one float batch to a one-input module, so layers that take other
@@ -83,6 +83,12 @@ def surface_specs(spec):
              lambda t: t.nn.AdaptiveMaxPool2d((3, None))),
         spec("AdaptiveMaxPool2d-global", lambda: nn.AdaptiveMaxPool2d(1), (3, 4, 4),
              lambda t: t.nn.AdaptiveMaxPool2d(1)),
+        spec("AdaptiveMaxPool3d", lambda: nn.AdaptiveMaxPool3d((2, 1, 3)), (3, 5, 2, 4),
+             lambda t: t.nn.AdaptiveMaxPool3d((2, 1, 3))),
+        spec("AdaptiveAvgPool3d", lambda: nn.AdaptiveAvgPool3d((3, None, 2)), (2, 5, 3, 5),
+             lambda t: t.nn.AdaptiveAvgPool3d((3, None, 2))),
+        spec("AdaptiveAvgPool3d-global", lambda: nn.AdaptiveAvgPool3d(1), (3, 4, 2, 3),
+             lambda t: t.nn.AdaptiveAvgPool3d(1)),
         spec("MaxUnpool1d", lambda: _unpool_after_pool(nn.MaxUnpool1d, nn.functional.max_pool1d)(2), (2, 7),
              lambda t: _unpool_after_pool(t.nn.MaxUnpool1d, t.nn.functional.max_pool1d)(2)),
         spec("MaxUnpool2d", lambda: _unpool_after_pool(nn.MaxUnpool2d, nn.functional.max_pool2d)(2),

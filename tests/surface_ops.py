@@ -1,5 +1,5 @@
 """Op-registry entries for the composed functional forms of issue #16's audit: F.unfold,
-F.fold, F.adaptive_max_pool1d/2d, F.max_unpool1d/2d (after a max pool with indices),
+F.fold, F.adaptive_max_pool1d/2d/3d, F.adaptive_avg_pool3d, F.max_unpool1d/2d (after a max pool with indices),
 F.bilinear, F.pdist, F.embedding_bag and F.rrelu (evaluation: the mean slope).
 
 Their NumPy references are written here as plain loops over windows, bins and bags, so
@@ -43,14 +43,14 @@ def _bin_edges(size, out):
     return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
 
 
-def _np_adaptive_max(x, out):
-    """x (N, C, *spatial), out per spatial axis (None: keep)."""
+def _np_adaptive_max(x, out, reduce=np.max):
+    """x (N, C, *spatial), out per spatial axis (None: keep); ``reduce`` each bin (max, mean)."""
     out = tuple(s if o is None else o for s, o in zip(x.shape[2:], out, strict=True))
     result = np.zeros(x.shape[:2] + out)
     for cell in itertools.product(*(range(o) for o in out)):
         edges = [_bin_edges(s, o)[i] for s, o, i in zip(x.shape[2:], out, cell, strict=True)]
         window = x[(slice(None), slice(None), *(slice(a, b) for a, b in edges))]
-        result[(slice(None), slice(None), *cell)] = window.reshape(*x.shape[:2], -1).max(axis=-1)
+        result[(slice(None), slice(None), *cell)] = reduce(window.reshape(*x.shape[:2], -1), axis=-1)
     return result
 
 
@@ -144,6 +144,17 @@ def surface_ops(spec, torch_functional):
         spec("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (2, None)),
              lambda x: _np_adaptive_max(x, (2, None)), lambda x: tf().adaptive_max_pool2d(x, (2, None)),
              "gather", shapes=(((2, 3, 5, 4),), ((1, 1, 2, 3),)), large=((2, 3, 7, 6),)),
+        spec("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, None, 3)),
+             lambda x: _np_adaptive_max(x, (2, None, 3)), lambda x: tf().adaptive_max_pool3d(x, (2, None, 3)),
+             "gather", shapes=(((1, 2, 3, 2, 5),), ((2, 1, 2, 1, 3),)), large=((2, 2, 5, 3, 4),)),
+        spec("adaptive_avg_pool3d", lambda x: F.adaptive_avg_pool3d(x, (2, 3, None)),
+             lambda x: _np_adaptive_max(x, (2, 3, None), np.mean),
+             lambda x: tf().adaptive_avg_pool3d(x, (2, 3, None)),
+             "matmul", shapes=(((1, 2, 3, 5, 2),), ((2, 1, 4, 3, 1),)), large=((2, 2, 5, 4, 3),)),
+        spec("interpolate_area_3d", lambda x: F.interpolate(x, size=(2, 3, 1), mode="area"),
+             lambda x: _np_adaptive_max(x, (2, 3, 1), np.mean),
+             lambda x: tf().interpolate(x, size=(2, 3, 1), mode="area"), "matmul",
+             shapes=(((1, 2, 5, 4, 3),),), large=((2, 1, 4, 7, 2),)),
         spec("max_unpool1d", lambda x: F.max_unpool1d(*F.max_pool1d(x, 2, return_indices=True), 2),
              _np_pool_unpool, lambda x: tf().max_unpool1d(*tf().max_pool1d(x, 2, return_indices=True), 2),
              "scatter", shapes=(((2, 3, 6),), ((1, 1, 2),)), large=((3, 2, 8),)),

@@ -93,5 +93,25 @@ def test_errors_say_what_fits():
         F.vjp(lambda a: a ** 2, x, gn.ones(3))
     with pytest.raises(gn.GlassnetValueError, match="does not depend on input 1"):
         F.vjp(lambda a, b: a.sum(), (x, x * 1), strict=True)
-    with pytest.raises(gn.GlassnetValueError, match="reverse-mode"):
+    with pytest.raises(gn.GlassnetValueError, match="'forward-mode' needs vectorize=True"):
         F.jacobian(lambda a: a, x, strategy="forward-mode")
+    with pytest.raises(gn.GlassnetValueError, match="strict=True and strategy='forward-mode'"):
+        F.jacobian(lambda a: a, x, strategy="forward-mode", vectorize=True, strict=True)
+    with pytest.raises(gn.GlassnetValueError, match="'forward-mode' or 'reverse-mode', got 'bogus'"):
+        F.hessian(lambda a: (a ** 3).sum(), x, outer_jacobian_strategy="bogus")
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's forward mode uses torch.jit.script
+def test_forward_mode_strategy_gives_torch_jacobian_and_hessian():
+    a = np.array([0.3, -1.2, 2.0])
+    f = lambda lib: lambda t: lib.stack([t.sin().sum(), (t[0] * t[1]) ** 2])  # noqa: E731
+    h = lambda t: (t.exp() * t).sum() * t[0]  # noqa: E731
+    ours = gn.autograd.functional.jacobian(f(gn), gn.tensor(a), strategy="forward-mode", vectorize=True)
+    theirs = torch.autograd.functional.jacobian(f(torch), torch.tensor(a), strategy="forward-mode",
+                                                vectorize=True)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-13)
+    ours = gn.autograd.functional.hessian(h, gn.tensor(a), vectorize=True,
+                                          outer_jacobian_strategy="forward-mode")
+    theirs = torch.autograd.functional.hessian(h, torch.tensor(a), vectorize=True,
+                                               outer_jacobian_strategy="forward-mode")
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-13)

@@ -23,6 +23,7 @@ FIRST_ORDER_ONLY = {
     "linalg_matrix_norm_dims_keepdim", "linalg_matrix_norm_minus2", "linalg_matrix_norm_nuc",
     "linalg_norm_spectral", "linalg_pinv", "linalg_pinv_hermitian", "linalg_qr", "linalg_qr_complete_wide",
     "linalg_qr_square", "linalg_svd", "linalg_svd_full", "linalg_svdvals", "pinverse", "qr", "svd",
+    "norm_nuc", "norm_nuc_dims_keepdim",  # norm(p="nuc") is linalg.matrix_norm's Σσ: through the SVD
     # issue #16: digamma's derivative (trigamma) and scatter_reduce's backward are computed on arrays
     "digamma", "scatter_reduce_amax", "scatter_reduce_amin_exclude_self", "scatter_reduce_mean",
     "scatter_reduce_mean_exclude_self", "scatter_reduce_prod", "scatter_reduce_sum",

@@ -59,6 +59,23 @@ def test_maps_and_jacobians_equal_torch_func():
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-13)
 
 
+def _with_aux(lib):
+    rng = np.random.default_rng(4)
+    x, w = lib.tensor(rng.standard_normal(3)), lib.tensor(rng.standard_normal((3, 2)))
+    jac, aux = lib.func.jacrev(lambda a: (lib.tanh(a @ w), {"norm": a.norm()}), has_aux=True)(x)
+    both = lib.func.jacfwd(lambda a, b: ((a @ b).sin(), a.sum()), argnums=(0, 1), has_aux=True)
+    (ja, jw), total = both(x, w)
+    return [jac, aux["norm"], ja, jw, total]
+
+
+def test_jacobians_with_aux_equal_torch_func():
+    for ours, theirs in zip(_with_aux(gn), _torch_quietly(_with_aux), strict=True):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-13)
+    with pytest.raises(gn.GlassnetValueError, match=r"must return a pair \(output, aux\), got Tensor"):
+        gn.func.jacrev(lambda a: a * 2, has_aux=True)(gn.ones(2))
+
+
 def _torch_quietly(program):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # torch.func's modules use torch.jit.script

@@ -51,8 +51,8 @@ def test_multi_margin_loss_of_one_sample_and_its_errors():
         F.multi_margin_loss(gn.tensor(SCORES), gn.tensor(CLASSES), p=3)
     with pytest.raises(gn.ShapeError, match=r"target must hold one class in \[0, 4\)"):
         F.multi_margin_loss(gn.tensor(SCORES), gn.tensor(CLASSES + 1))
-    with pytest.raises(gn.GlassnetValueError, match="deprecated forms"):
-        gn.nn.MultiMarginLoss(size_average=True)
+    with pytest.warns(UserWarning, match="please use reduction='sum'"):
+        assert gn.nn.MultiMarginLoss(size_average=False).reduction == "sum"
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

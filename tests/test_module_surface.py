@@ -236,3 +236,30 @@ def test_alpha_dropout_gives_pytorchs_two_values_and_keeps_the_moments():
     assert abs(y.mean()) < 0.05 and abs(y.var() - 1) < 0.05
     layer = gn.nn.AlphaDropout(0.5).eval()
     assert layer(z) is z
+
+
+def test_feature_alpha_dropout_drops_whole_channels_with_pytorchs_values():
+    x = np.ones((60, 50, 4))
+    ours = gn.nn.functional.feature_alpha_dropout(gn.tensor(x), 0.3, training=True).numpy()
+    theirs = torch.nn.functional.feature_alpha_dropout(torch.tensor(x), 0.3, training=True).numpy()
+    np.testing.assert_allclose(np.unique(ours), np.unique(theirs), rtol=1e-12)
+    assert (ours == ours[:, :, :1]).all()  # one draw per (sample, channel)
+    assert 0.65 < (ours == ours.max()).mean() < 0.75
+    layer = gn.nn.FeatureAlphaDropout(0.2)
+    assert repr(layer) == repr(torch.nn.FeatureAlphaDropout(0.2))
+    z = gn.ones(2, 3, 4)
+    assert layer.eval()(z) is z
+    with pytest.raises(gn.GlassnetValueError, match=r"\(N, C, …\) input, got shape \(5,\)"):
+        gn.nn.functional.feature_alpha_dropout(gn.ones(5), 0.5, training=True)
+
+
+def test_alpha_dropout_in_place_writes_the_input_and_differentiates():
+    t = gn.tensor(np.random.default_rng(5).standard_normal((40, 5)), requires_grad=True)
+    y = t * 1
+    out = gn.nn.functional.alpha_dropout(y, 0.4, training=True, inplace=True)
+    assert out is y
+    out.sum().backward()
+    a = ((1.7580993408473766 ** 2 * 0.4 + 1) * 0.6) ** -0.5  # kept elements scale by a, dropped by 0
+    np.testing.assert_allclose(np.unique(t.grad.numpy()), [0.0, a], rtol=1e-12)
+    z = gn.ones(100)
+    assert gn.nn.AlphaDropout(0.5, inplace=True)(z) is z and len(np.unique(z.numpy())) == 2

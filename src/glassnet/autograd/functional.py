@@ -142,20 +142,33 @@ def _ones_for(xs, name):
     return xs[0] * 0 + 1
 
 
+def _check_strategy(strategy, vectorize, strict, name):
+    """PyTorch's rules for ``strategy``: either mode, forward only with ``vectorize=True`` and
+    without ``strict`` (glassnet computes both in reverse mode: the same Jacobian)."""
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise GlassnetValueError(f"{name}: strategy must be 'forward-mode' or 'reverse-mode', got "
+                                 f"{strategy!r}")
+    if strategy == "forward-mode" and not vectorize:
+        raise GlassnetValueError(f"{name}: strategy='forward-mode' needs vectorize=True (as in PyTorch); "
+                                 "pass vectorize=True, or use strategy='reverse-mode'")
+    if strategy == "forward-mode" and strict:
+        raise GlassnetValueError(f"{name}: strict=True and strategy='forward-mode' cannot go together (as in "
+                                 "PyTorch); set strict=False or strategy='reverse-mode'")
+
+
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: for output ``i`` and input ``j`` a tensor of shape
     ``outputs[i].shape + inputs[j].shape`` (nested as PyTorch: tuples where tuples were given),
     one backward per output element (row ``k`` of J is ``e_kᵀ·J``). ``vectorize`` is
-    accepted; ``strategy`` must be ``"reverse-mode"``.
+    accepted; ``strategy="forward-mode"`` (which PyTorch allows only with ``vectorize=True``
+    and without ``strict``) gives the same Jacobian, computed in reverse mode too.
 
     Example:
         >>> x = gn.tensor([1.0, 2.0])
         >>> gn.autograd.functional.jacobian(lambda a: a ** 2, x).tolist()
         [[2.0, 0.0], [0.0, 4.0]]
     """
-    if strategy != "reverse-mode":
-        raise GlassnetValueError(f"jacobian: strategy={strategy!r} is not available; glassnet computes "
-                                 "Jacobians row by row in reverse mode (strategy='reverse-mode')")
+    _check_strategy(strategy, vectorize, strict, "jacobian")
     in_tuple, xs = _leaves(inputs, "jacobian", create_graph)
     out_tuple, outs = _call(func, xs, "jacobian")
     per_output = [_shape_like(_jacobian_of(out, xs, create_graph, strict), in_tuple) for out in outs]
@@ -192,13 +205,15 @@ def _stacked(rows, shape, like):
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a function returning one element: for inputs ``i, j`` a tensor of shape
-    ``inputs[i].shape + inputs[j].shape`` (a tuple of tuples where a tuple was given).
+    ``inputs[i].shape + inputs[j].shape`` (a tuple of tuples where a tuple was given);
+    ``outer_jacobian_strategy`` as :func:`jacobian`'s ``strategy``.
 
     Example:
         >>> x = gn.tensor([1.0, 2.0])
         >>> gn.autograd.functional.hessian(lambda a: (a ** 3).sum(), x).tolist()
         [[6.0, 0.0], [0.0, 12.0]]
     """
+    _check_strategy(outer_jacobian_strategy, vectorize, strict, "hessian")
     in_tuple, xs = _leaves(inputs, "hessian", create_graph)
 
     def gradient(*args):

@@ -9,42 +9,19 @@ picks the differentiated arguments; each may be a tensor or a dict / list / tupl
 tensors (``grad(loss)(params, x)`` with ``params`` a dict, as MAML code writes), and the
 gradient has the same structure. ``vmap``, ``jacrev``, ``jacfwd`` and ``hessian`` are in
 :mod:`glassnet.func._vmap` (``vmap`` maps by a loop over the batch: PyTorch's numbers, one
-call per example).
+call per example), ``vjp`` and ``jvp`` in :mod:`glassnet.func._transforms`.
 """
 
-from glassnet._errors import GlassnetTypeError, GlassnetValueError
+from glassnet._errors import GlassnetValueError
 from glassnet.autograd import enable_grad
 from glassnet.autograd import grad as _autograd_grad
 from glassnet.autograd._tensor import Tensor
+from glassnet.func._pytree import _leaves, _rebuild, _tensors
+from glassnet.func._transforms import jvp, vjp
 from glassnet.func._vmap import hessian, jacfwd, jacrev, vmap
 from glassnet.nn.utils.stateless import functional_call
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vmap"]
-
-
-def _leaves(value, tracked):
-    """``value`` with each tensor replaced by a leaf to differentiate by (appended to
-    ``tracked``): a detached copy that requires grad, or the tensor itself when it already
-    requires grad (then the result keeps the outer graph)."""
-    if isinstance(value, Tensor):
-        leaf = value if value.requires_grad else value.detach().requires_grad_()
-        tracked.append(leaf)
-        return leaf
-    if isinstance(value, dict):
-        return {k: _leaves(v, tracked) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_leaves(v, tracked) for v in value)
-    raise GlassnetTypeError("grad: a differentiated argument must be a tensor or a dict/list/tuple of "
-                            f"tensors, got {type(value).__name__}")
-
-
-def _rebuild(value, grads):
-    """The structure of ``value`` with its tensors replaced, in order, by ``grads``."""
-    if isinstance(value, Tensor):
-        return next(grads)
-    if isinstance(value, dict):
-        return {k: _rebuild(v, grads) for k, v in value.items()}
-    return type(value)(_rebuild(v, grads) for v in value)
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
 
 
 def grad_and_value(func, argnums=0, has_aux=False):
@@ -111,13 +88,3 @@ def grad(func, argnums=0, has_aux=False):
         return (gradient, value[1]) if has_aux else gradient
 
     return wrapper
-
-
-def _tensors(value):
-    if isinstance(value, Tensor):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _tensors(v)]
-    if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _tensors(v)]
-    return []

@@ -7,12 +7,14 @@ as PyTorch's vectorised map, one call per example instead of one batched call, s
 per-sample-gradient program runs as written, more slowly. Random operations inside draw
 differently per example (PyTorch's ``randomness="different"``); PyTorch's default
 ``"error"`` would refuse them. ``jacrev``/``jacfwd`` give the Jacobian function (both by
-reverse mode, :func:`glassnet.autograd.functional.jacobian`), ``hessian`` the Hessian's.
+reverse mode, :func:`glassnet.autograd.functional.jacobian`; ``has_aux`` as PyTorch's),
+``hessian`` the Hessian's.
 """
 
 from glassnet._errors import GlassnetValueError
 from glassnet.autograd import functional as _functional
 from glassnet.autograd._tensor import Tensor
+from glassnet.func._pytree import _detached
 from glassnet.ops import stack
 
 __all__ = ["hessian", "jacfwd", "jacrev", "vmap"]
@@ -99,27 +101,41 @@ def _stacked(results, out_dims):
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
     """The function ``x ↦ ∂func/∂x`` (shape ``output.shape + input.shape``), by reverse mode.
+    With ``has_aux``, ``func`` returns ``(output, aux)`` and the function ``(∂output/∂x, aux)``
+    (``aux`` detached, as PyTorch's).
 
     Example:
         >>> gn.func.jacrev(lambda x: x ** 2)(gn.tensor([1.0, 2.0])).tolist()
         [[2.0, 0.0], [0.0, 4.0]]
     """
-    if has_aux:
-        raise GlassnetValueError("jacrev: has_aux=True is not available in glassnet; return only the output")
 
     def jacobian(*args):
         nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        aux = []
 
         def of_chosen(*chosen):
             full = list(args)
             for i, value in zip(nums, chosen, strict=True):
                 full[i] = value
-            return func(*full)
+            return _output(func(*full), has_aux, aux)
 
         result = _functional.jacobian(of_chosen, tuple(args[i] for i in nums), create_graph=True)
-        return result[0] if isinstance(argnums, int) and not isinstance(result, Tensor) else result
+        result = result[0] if isinstance(argnums, int) and not isinstance(result, Tensor) else result
+        return (result, _detached(aux[0])) if has_aux else result
 
     return jacobian
+
+
+def _output(out, has_aux, aux):
+    """``func``'s output; with ``has_aux`` the first of its ``(output, aux)``, ``aux`` kept."""
+    if not has_aux:
+        return out
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        got = f"a {type(out).__name__} of {len(out)}" if isinstance(out, tuple | list) else type(out).__name__
+        raise GlassnetValueError(f"jacrev: with has_aux=True func must return a pair (output, aux), "
+                                 f"got {got}")
+    aux.append(out[1])
+    return out[0]
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):

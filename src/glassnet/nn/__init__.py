@@ -35,11 +35,12 @@ from glassnet.nn._activation_extra import (
 )
 from glassnet.nn._activation_more import ELU, Hardtanh, LogSigmoid, Mish, SiLU, Softplus, Softsign, Tanhshrink
 from glassnet.nn._activation_random import RReLU
-from glassnet.nn._alpha_dropout import AlphaDropout
+from glassnet.nn._alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from glassnet.nn._attention import MultiheadAttention
 from glassnet.nn._batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout2d
+from glassnet.nn._classic import ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, LPPool3d
 from glassnet.nn._containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
 from glassnet.nn._embedding_bag import EmbeddingBag
@@ -67,7 +68,14 @@ from glassnet.nn._loss import (
 )
 from glassnet.nn._loss_margin import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss
 from glassnet.nn._module import Module
-from glassnet.nn._normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm, RMSNorm
+from glassnet.nn._normalization import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    RMSNorm,
+)
 from glassnet.nn._parallel import DataParallel
 from glassnet.nn._parameter import Parameter
 from glassnet.nn._pool import (
@@ -81,8 +89,10 @@ from glassnet.nn._pool import (
 )
 from glassnet.nn._pool_more import (
     AdaptiveAvgPool1d,
+    AdaptiveAvgPool3d,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     MaxUnpool1d,
     MaxUnpool2d,
 )
@@ -92,19 +102,24 @@ from glassnet.nn._regularization import l1_penalty, l2_penalty
 from glassnet.nn._resample import (
     CircularPad1d,
     CircularPad2d,
+    CircularPad3d,
     ConstantPad1d,
     ConstantPad2d,
+    ConstantPad3d,
     PixelShuffle,
     PixelUnshuffle,
     ReflectionPad1d,
     ReflectionPad2d,
+    ReflectionPad3d,
     ReplicationPad1d,
     ReplicationPad2d,
+    ReplicationPad3d,
     Upsample,
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
     ZeroPad1d,
     ZeroPad2d,
+    ZeroPad3d,
 )
 from glassnet.nn._reshaping import Fold, Unfold
 from glassnet.nn._rnn_cells import GRUCell, LSTMCell, RNNCell
@@ -120,10 +135,17 @@ from glassnet.nn._transformer import (
 )
 
 __all__ = [
+    "ChannelShuffle",
+    "LocalResponseNorm",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
@@ -137,13 +159,16 @@ __all__ = [
     "CELU",
     "CircularPad1d",
     "CircularPad2d",
+    "CircularPad3d",
     "ConstantPad1d",
     "ConstantPad2d",
+    "ConstantPad3d",
     "Conv1d",
     "Conv2d",
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "CTCLoss",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
@@ -156,6 +181,7 @@ __all__ = [
     "EmbeddingBag",
     "Dropout2d",
     "Dropout3d",
+    "FeatureAlphaDropout",
     "Flatten",
     "Fold",
     "GELU",
@@ -173,6 +199,7 @@ __all__ = [
     "Identity",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LazyLinear",
@@ -217,8 +244,10 @@ __all__ = [
     "ReLU",
     "ReflectionPad1d",
     "ReflectionPad2d",
+    "ReflectionPad3d",
     "ReplicationPad1d",
     "ReplicationPad2d",
+    "ReplicationPad3d",
     "SELU",
     "Sequential",
     "SiLU",
@@ -250,6 +279,7 @@ __all__ = [
     "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",
+    "ZeroPad3d",
     "functional",
     "generate_square_subsequent_mask",
     "init",

@@ -12,7 +12,7 @@ from glassnet.nn import init
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 class _ConvNd(Module):
@@ -250,4 +250,19 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, input, output_size=None):
         self._check(input)
         return FC_T.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                     self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution (N, C_in, D, H, W) → (N, C_out, D_out, H_out, W_out), the
+    upsampling layer of 3-D U-Nets; weight (C_in, C_out/groups, kd, kh, kw), bias (C_out,);
+    sizes as :class:`ConvTranspose2d` on three axes. See
+    :func:`glassnet.nn.functional.conv_transpose3d`."""
+
+    _d = 3
+    _layout = "(N, C, D, H, W)"
+
+    def forward(self, input, output_size=None):
+        self._check(input)
+        return FC_T.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                      self._output_padding(input, output_size), self.groups, self.dilation)

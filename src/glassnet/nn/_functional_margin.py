@@ -17,7 +17,7 @@ from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
 from glassnet.nn._functional_fold import constant
 from glassnet.nn._functional_metric import pairwise_distance
-from glassnet.nn._reduction import reduce_loss
+from glassnet.nn._reduction import legacy_reduction, reduce_loss
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
 
@@ -43,8 +43,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         p: 1 or 2 (default 1).
         margin: the required gap (default 1).
         weight: a weight per class (C,) (default None).
-        size_average: PyTorch's deprecated form; refused.
-        reduce: PyTorch's deprecated form; refused.
+        size_average, reduce: PyTorch's deprecated pair; when given, they choose the reduction
+            (:func:`glassnet.nn._reduction.legacy_reduction`), with PyTorch's warning.
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (N,).
 
     Example:
@@ -53,7 +53,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         >>> round(gn.nn.functional.multi_margin_loss(x, gn.tensor([3])).item(), 4)   # (0.3+0.4+0.6)/4
         0.325
     """
-    _refuse_deprecated(size_average, reduce, "multi_margin_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise GlassnetValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
     x, labels = _as_rows(input, target, "multi_margin_loss")
@@ -89,8 +89,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     Args:
         input: scores (N, C) or (C,).
         target: integer class lists (N, C) (or (C,)), each read up to its first −1.
-        size_average: PyTorch's deprecated form; refused.
-        reduce: PyTorch's deprecated form; refused.
+        size_average, reduce: PyTorch's deprecated pair; when given, they choose the reduction
+            (:func:`glassnet.nn._reduction.legacy_reduction`), with PyTorch's warning.
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (N,).
 
     Example:
@@ -100,7 +100,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
         >>> round(gn.nn.functional.multilabel_margin_loss(x, y).item(), 4)
         0.85
     """
-    _refuse_deprecated(size_average, reduce, "multilabel_margin_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction)
     x, labels = _as_rows(input, target, "multilabel_margin_loss")
     labels = _labels(labels)
     n, c = x.shape
@@ -143,9 +143,3 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
         d_neg = ops.minimum(d_neg, distance(positive, negative))
     hinge = (margin + d_pos - d_neg).clamp(min=0.0)
     return reduce_loss(hinge, reduction, "triplet_margin_with_distance_loss")
-
-
-def _refuse_deprecated(size_average, reduce, name):
-    if size_average is not None or reduce is not None:
-        raise GlassnetValueError(f"{name}: size_average= and reduce= are PyTorch's deprecated forms; write "
-                                 "reduction='mean' / 'sum' / 'none'")

@@ -21,7 +21,7 @@ import numpy as np
 from glassnet import ops
 from glassnet._creation import ones_like, zeros_like
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
-from glassnet.nn._reduction import reduce_loss
+from glassnet.nn._reduction import legacy_reduction, reduce_loss
 
 __all__ = ["cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "kl_div",
            "margin_ranking_loss", "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss",
@@ -60,10 +60,11 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return _norm(x1 - x2 + eps, p, keepdim)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        reduction="mean"):
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
+                        reduce=None, reduction="mean"):
     """``max(d(a, p) − d(a, n) + margin, 0)`` with d the :func:`pairwise_distance`; (N, D)
     each → a number (or (N,) with ``reduction='none'``)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     shapes = {tuple(t.shape) for t in (anchor, positive, negative)}
     if len(shapes) != 1 or anchor.ndim not in (1, 2):
         raise ShapeError(f"triplet_margin_loss: anchor, positive and negative must share one shape (N, D) or "
@@ -75,8 +76,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return reduce_loss((margin + d_pos - d_neg).clamp(min=0.0), reduction, "triplet_margin_loss")
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
     """``max(−y·(x1 − x2) + margin, 0)``: y = 1 asks x1 to rank above x2, y = −1 below."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if not (tuple(input1.shape) == tuple(input2.shape) == tuple(target.shape)):
         raise ShapeError(f"margin_ranking_loss: input1 {tuple(input1.shape)}, input2 "
                          f"{tuple(input2.shape)} and target {tuple(target.shape)} must have the same shape")
@@ -84,9 +86,11 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return reduce_loss(loss, reduction, "margin_ranking_loss")
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
     """``1 − cos`` where y = 1, ``max(cos − margin, 0)`` where y = −1, with PyTorch's
     ``cos = Σx1·x2 / √((Σx1² + 1e−12)(Σx2² + 1e−12))`` over the last axis: (N, D) → (N,)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if tuple(input1.shape) != tuple(input2.shape) or input1.ndim not in (1, 2):
         raise ShapeError(f"cosine_embedding_loss: input1 {tuple(input1.shape)} and input2 "
                          f"{tuple(input2.shape)} must share one shape (N, D) or (D,)")
@@ -104,9 +108,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """``½d²/β`` where ``|d| < β``, else ``|d| − ½β`` (d = ŷ − y); ``β = 0`` is the L1 loss.
     Equal to ``huber_loss(delta=β) / β``."""
-    if size_average is not None or reduce is not None:
-        raise GlassnetValueError("smooth_l1_loss: size_average= and reduce= are PyTorch's deprecated forms; "
-                                 "write reduction='mean' / 'sum' / 'none'")
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise GlassnetValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if tuple(input.shape) != tuple(target.shape):
@@ -124,9 +126,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     ``log_target=True``: ``e^y·(y − ŷ)``. ``reduction='batchmean'`` divides the sum by the
     batch size (the KL divergence); ``'mean'`` divides by the element count and warns, as
     PyTorch."""
-    if size_average is not None or reduce is not None:
-        raise GlassnetValueError("kl_div: size_average= and reduce= are PyTorch's deprecated forms; "
-                                 "write reduction='batchmean' / 'sum' / 'mean' / 'none'")
+    legacy = size_average is not None or reduce is not None
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if input.dtype.kind != "f" and target.dtype.kind != "f":
         raise GlassnetTypeError(f"kl_div: integral inputs are not supported (as in PyTorch), got "
                                 f"{input.dtype} and {target.dtype}; convert them with .float() or .double()")
@@ -138,15 +139,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = ops.where(positive, target * (safe.log() - input), zeros_like(input * target))
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
-    if reduction == "mean":
+    if reduction == "mean" and not legacy:
         warnings.warn("kl_div: reduction='mean' divides the total by the number of elements, not the "
                       "batch size; reduction='batchmean' gives the KL divergence (PyTorch warns likewise)",
                       UserWarning, stacklevel=2)
     return reduce_loss(loss, reduction, "kl_div")
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """``x`` where y = 1, ``max(margin − x, 0)`` where y = −1 (x a distance, y = ±1)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _floating("hinge_embedding_loss", input=input)
     zeros = zeros_like(input)
     loss = ops.where(target != 1, (margin - input).clamp(min=0.0), zeros) + \
@@ -154,15 +156,17 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     return reduce_loss(loss, reduction, "hinge_embedding_loss")
 
 
-def soft_margin_loss(input, target, reduction="mean"):
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """``log(1 + e^(−y·x))`` for y = ±1 (the two-class logistic loss)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _floating("soft_margin_loss", input=input)
     return reduce_loss(ops.softplus(-target * input), reduction, "soft_margin_loss")
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """``−mean_c [y·log σ(x) + (1 − y)·log σ(−x)]`` per sample (N, C) → (N,), optionally
     weighted per class, then reduced over the batch."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     loss = -(target * ops.logsigmoid(input) + (1 - target) * ops.logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
@@ -195,9 +199,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
                      reduce=None, reduction="mean"):
     """``e^x − y·x`` (``log_input``: x is log λ) or ``x − y·log(x + eps)`` (x is λ); with
     ``full`` Stirling's ``y·log y − y + ½ log(2πy)`` is added where y > 1."""
-    if size_average is not None or reduce is not None:
-        raise GlassnetValueError("poisson_nll_loss: size_average= and reduce= are PyTorch's deprecated "
-                                 "forms; write reduction=")
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if input.dtype == bool:
         raise GlassnetTypeError("poisson_nll_loss: input must be a number tensor, not bool (as in PyTorch); "
                                 "convert it with .float()")

@@ -1,7 +1,10 @@
-"""Adaptive max pooling, max pooling with indices and max unpooling (PyTorch's signatures).
+"""Adaptive max pooling, 3-D adaptive average pooling, max pooling with indices and max
+unpooling (PyTorch's signatures).
 
 Composed, no new primitive:
 
+- ``adaptive_avg_pool3d``: an averaging matrix per spatial axis (PyTorch's adaptive bins),
+  applied by matmul along D, H and W, as ``adaptive_avg_pool1d/2d`` do;
 - ``adaptive_max_pool``: PyTorch's adaptive bins (bin i spans ``⌊i·L/out⌋ … ⌈(i+1)·L/out⌉ − 1``
   per axis, as adaptive average pooling); each bin's first maximum is found on the arrays
   and read back with ``gather``, so the gradient goes to that one element.
@@ -13,16 +16,18 @@ import math
 
 import numpy as np
 
+from glassnet._backend import namespace
 from glassnet._errors import ShapeError
-from glassnet.nn._functional_conv import max_pool1d, max_pool2d, tuple_arg
+from glassnet.nn._functional_conv import _averaging_matrix, max_pool1d, max_pool2d, tuple_arg
 from glassnet.nn._functional_fold import constant
 from glassnet.ops import gather, scatter
 
-__all__ = ["adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d",
-           "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "max_unpool1d", "max_unpool2d"]
+__all__ = ["adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+           "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d",
+           "adaptive_max_pool3d_with_indices",
+           "max_pool1d_with_indices", "max_pool2d_with_indices", "max_unpool1d", "max_unpool2d"]
 
-_LAYOUT = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)"}
+_LAYOUT = {1: "(N, C, L) or (C, L)", 2: "(N, C, H, W) or (C, H, W)", 3: "(N, C, D, H, W) or (C, D, H, W)"}
 
 
 def _batched(x, d, name):
@@ -41,13 +46,33 @@ def _bins(size, out):
     return np.minimum(start[:, None] + np.arange(longest)[None, :], end[:, None] - 1)
 
 
+def _output_size(output_size, sizes, d, input, name):
+    """The bins per spatial axis (None in ``output_size`` keeps that axis's size)."""
+    wanted = (output_size,) * d if output_size is None or isinstance(output_size, int) else output_size
+    if len(tuple(wanted)) != d:
+        raise ShapeError(f"{name}: output_size must be one number or {d} of them, got {output_size!r}")
+    out = tuple(s if o is None else int(o) for s, o in zip(sizes, tuple(wanted), strict=True))
+    if min(out) < 1 or min(sizes) < 1:
+        raise ShapeError(f"{name}: output_size {out} and input {tuple(input.shape)} must be positive")
+    return out
+
+
+def adaptive_avg_pool3d(input, output_size):  # noqa: A002  (PyTorch's names)
+    """Average into an ``output_size`` grid of adaptive bins: (N, C, D, H, W) or (C, D, H, W)
+    → (…, od, oh, ow) (None keeps that axis), as averaging matrices applied along D, H, W."""
+    x = _batched(input, 3, "adaptive_avg_pool3d")
+    out = _output_size(output_size, x.shape[2:], 3, input, "adaptive_avg_pool3d")
+    xp = namespace(x.array)
+    a_d, a_h, a_w = (_averaging_matrix(xp, n, o, x.dtype) for n, o in zip(x.shape[2:], out, strict=True))
+    x = (a_h @ (x @ a_w.T)).movedim(2, -1) @ a_d.T
+    x = x.movedim(-1, 2)
+    return x if input.ndim == 5 else x[0]
+
+
 def _adaptive_max_pool(input, output_size, return_indices, d, name):
     x = _batched(input, d, name)
     sizes = x.shape[2:]
-    wanted = (output_size,) * d if output_size is None or isinstance(output_size, int) else output_size
-    out = tuple(s if o is None else int(o) for s, o in zip(sizes, tuple(wanted)[-d:], strict=True))
-    if min(out) < 1 or min(sizes) < 1:
-        raise ShapeError(f"{name}: output_size {out} and input {tuple(input.shape)} must be positive")
+    out = _output_size(output_size, sizes, d, input, name)
     index = np.zeros((1, 1), dtype=np.int64)  # (bins so far, positions per bin), flat row-major
     for size, o in zip(sizes, out, strict=True):
         b = _bins(size, o)
@@ -74,6 +99,18 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     (N, C, H, W) → (N, C, oh, ow) (None in output_size keeps that axis); with
     ``return_indices`` also each maximum's flat position ``h·W + w``."""
     return _adaptive_max_pool(input, output_size, return_indices, 2, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
+    """Largest value of each cell of an ``output_size`` grid of adaptive bins:
+    (N, C, D, H, W) → (N, C, od, oh, ow) (None keeps that axis); with ``return_indices``
+    also each maximum's flat position ``(d·H + h)·W + w``."""
+    return _adaptive_max_pool(input, output_size, return_indices, 3, "adaptive_max_pool3d")
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):  # noqa: A002
+    """``adaptive_max_pool3d(..., return_indices=True)``: (values, flat positions)."""
+    return adaptive_max_pool3d(input, output_size, True)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):  # noqa: A002

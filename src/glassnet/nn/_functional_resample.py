@@ -19,11 +19,12 @@ import numpy as np
 from glassnet._backend import namespace
 from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn._functional_conv import adaptive_avg_pool1d, adaptive_avg_pool2d, tuple_arg
+from glassnet.nn._functional_pool_more import adaptive_avg_pool3d
 from glassnet.nn._resize_weights import antialias_matrix, apply_along, bicubic_matrix
 from glassnet.ops import _shape
 from glassnet.ops._conv import conv
 
-__all__ = ["conv_transpose1d", "conv_transpose2d", "interpolate", "pad", "pixel_shuffle",
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "interpolate", "pad", "pixel_shuffle",
            "pixel_unshuffle", "upsample", "upsample_bilinear", "upsample_nearest"]
 
 
@@ -58,7 +59,7 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
     if weight.ndim != d + 2:
         raise ShapeError(f"{name}: weight must be (in_channels, out_channels/groups, *kernel) with "
                          f"{d} kernel axes, got {tuple(weight.shape)}")
-    layout = "(N, C, L)" if d == 1 else "(N, C, H, W)"
+    layout = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[d]
     if x.ndim != d + 2 or x.shape[1] != weight.shape[0]:
         raise ShapeError(f"{name}: expected input {layout.replace('C', str(weight.shape[0]))} "
                          f"(weight {tuple(weight.shape)}), got {tuple(x.shape)}")
@@ -118,6 +119,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                            "conv_transpose2d")
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """3-D transposed convolution: x (N, C_in, D, H, W), weight (C_in, C_out/groups, kd, kh, kw)
+    → (N, C_out, D_out, H_out, W_out), each axis as :func:`conv_transpose2d`'s
+    (``D_out = (D − 1)·s − 2p + d·(kd − 1) + output_padding + 1``) — the upsampling layer
+    of 3-D U-Nets."""
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                           "conv_transpose3d")
 
 
 # -- pixel shuffle -----------------------------------------------------------------------
@@ -227,8 +238,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     sizes, scales = _output_sizes(input, size, scale_factor, d, name)
     if recompute_scale_factor:
         scales = [n / o for n, o in zip(input.shape[2:], sizes, strict=True)]
-    if mode == "area" and d < 3:
-        return (adaptive_avg_pool1d if d == 1 else adaptive_avg_pool2d)(input, sizes)
+    if mode == "area":
+        return {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[d](input, sizes)
     if mode not in ("nearest", "nearest-exact") and not linear:
         _unsupported(mode)
     if mode == "bicubic" or antialias:
@@ -259,7 +270,7 @@ def _resize_by_matrices(x, sizes, scales, mode, align_corners, antialias):
 
 def _unsupported(mode):
     raise GlassnetValueError(f"interpolate: mode {mode!r} is not supported; use 'nearest', 'nearest-exact', "
-                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area' (2-D and 1-D)")
+                             "'linear', 'bilinear', 'bicubic', 'trilinear' or 'area'")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -12,8 +12,7 @@ class MultiMarginLoss(_Loss):
     sample (input (N, C), target (N,) class indices)."""
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction)
-        FM._refuse_deprecated(size_average, reduce, "MultiMarginLoss")
+        super().__init__(reduction, size_average, reduce)
         self.p, self.margin, self.weight = p, margin, weight
 
     def forward(self, input, target):  # noqa: A002
@@ -25,8 +24,7 @@ class MultiLabelMarginLoss(_Loss):
     (target (N, C) class indices, each row read up to its first −1)."""
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(reduction)
-        FM._refuse_deprecated(size_average, reduce, "MultiLabelMarginLoss")
+        super().__init__(reduction, size_average, reduce)
 
     def forward(self, input, target):  # noqa: A002
         return FM.multilabel_margin_loss(input, target, reduction=self.reduction)

@@ -20,7 +20,7 @@ from glassnet.nn._batchnorm import RunningStats
 from glassnet.nn._module import Module
 from glassnet.nn._parameter import Parameter
 
-__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "RMSNorm"]
+__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "RMSNorm"]
 
 
 class _AffineNorm(Module):
@@ -179,3 +179,11 @@ class InstanceNorm2d(_InstanceNorm):
     """
 
     _d = 2
+
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm of (N, C, D, H, W) (or (C, D, H, W)): each (sample, channel) over its
+    D·H·W voxels — the normalisation of 3-D segmentation networks."""
+
+    _d = 3

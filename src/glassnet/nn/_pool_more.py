@@ -1,10 +1,11 @@
-"""More pooling layers: AdaptiveAvgPool1d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d."""
+"""More pooling layers: AdaptiveAvgPool1d/3d, AdaptiveMaxPool1d/2d/3d, MaxUnpool1d/2d."""
 
 from glassnet.nn import _functional_conv as FC
 from glassnet.nn import _functional_pool_more as FP
 from glassnet.nn._module import Module
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+           "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d"]
 
 
 class AdaptiveAvgPool1d(Module):
@@ -22,6 +23,21 @@ class AdaptiveAvgPool1d(Module):
         return f"output_size={self.output_size}"
 
 
+class AdaptiveAvgPool3d(Module):
+    """Average into an ``output_size`` grid of adaptive bins whatever the input size:
+    (N, C, D, H, W) → (N, C, od, oh, ow); ``AdaptiveAvgPool3d(1)`` is global average pooling."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x):
+        return FP.adaptive_avg_pool3d(x, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
 class _AdaptiveMaxPoolNd(Module):
     _d = 0
 
@@ -30,7 +46,7 @@ class _AdaptiveMaxPoolNd(Module):
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, x):
-        fn = FP.adaptive_max_pool1d if self._d == 1 else FP.adaptive_max_pool2d
+        fn = {1: FP.adaptive_max_pool1d, 2: FP.adaptive_max_pool2d, 3: FP.adaptive_max_pool3d}[self._d]
         return fn(x, self.output_size, self.return_indices)
 
     def extra_repr(self):
@@ -48,6 +64,13 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     (N, C, H, W) → (N, C, oh, ow); ``AdaptiveMaxPool2d(1)`` is global max pooling."""
 
     _d = 2
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Largest value of each cell of an ``output_size`` grid of adaptive bins:
+    (N, C, D, H, W) → (N, C, od, oh, ow)."""
+
+    _d = 3
 
 
 class _MaxUnpoolNd(Module):

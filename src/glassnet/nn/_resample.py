@@ -6,9 +6,10 @@ from glassnet._errors import GlassnetValueError, ShapeError
 from glassnet.nn import _functional_resample as FR
 from glassnet.nn._module import Module
 
-__all__ = ["CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "PixelShuffle",
-           "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
-           "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d"]
+__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+           "ConstantPad3d", "PixelShuffle", "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d",
+           "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "Upsample",
+           "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
 
 
 class PixelShuffle(Module):
@@ -84,8 +85,9 @@ class _PadNd(Module):
             padding = (padding,) * (2 * self._d)
         padding = tuple(int(p) for p in padding)
         if len(padding) != 2 * self._d:
+            sides = ("left, right", ", top, bottom", ", front, back")[:self._d]
             raise GlassnetValueError(f"{type(self).__name__}: padding must be an int or {2 * self._d} ints "
-                                     f"(left, right{', top, bottom' if self._d == 2 else ''}), got {padding}")
+                                     f"({''.join(sides)}), got {padding}")
         self.padding, self.value = padding, value
 
     def forward(self, input):
@@ -116,6 +118,13 @@ CircularPad1d = _pad_class("CircularPad1d", 1, "circular", "Pad the last axis by
                            "padding (left, right) or an int.")
 CircularPad2d = _pad_class("CircularPad2d", 2, "circular", "Pad the last two axes by wrapping around; "
                            "padding (left, right, top, bottom) or an int.")
+_SIX = "padding (left, right, top, bottom, front, back) or an int."
+ReflectionPad3d = _pad_class("ReflectionPad3d", 3, "reflect", f"Pad the last three axes by reflection; "
+                             f"{_SIX}")
+ReplicationPad3d = _pad_class("ReplicationPad3d", 3, "replicate", "Pad the last three axes by repeating "
+                              f"their edge values; {_SIX}")
+CircularPad3d = _pad_class("CircularPad3d", 3, "circular", "Pad the last three axes by wrapping around; "
+                           f"{_SIX}")
 
 
 class ConstantPad1d(_PadNd):
@@ -149,6 +158,25 @@ class ZeroPad2d(_PadNd):
     """Pad the last two axes with zeros; padding (left, right, top, bottom) or an int."""
 
     _d = 2
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+
+class ConstantPad3d(_PadNd):
+    """Pad the last three axes with ``value``; padding (left, right, top, bottom, front, back)
+    or an int."""
+
+    _d = 3
+
+    def __init__(self, padding, value):
+        super().__init__(padding, value)
+
+
+class ZeroPad3d(_PadNd):
+    """Pad the last three axes with zeros; padding (left, right, top, bottom, front, back) or an int."""
+
+    _d = 3
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)

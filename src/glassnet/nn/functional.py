@@ -13,7 +13,7 @@ from glassnet import ops
 from glassnet._backend import default_generator, namespace
 from glassnet._errors import GlassnetTypeError, GlassnetValueError, ShapeError
 from glassnet.autograd._tensor import Tensor
-from glassnet.nn._alpha_dropout import alpha_dropout
+from glassnet.nn._alpha_dropout import alpha_dropout, feature_alpha_dropout
 from glassnet.nn._functional_activation import (
     activate,
     elu,
@@ -48,6 +48,13 @@ from glassnet.nn._functional_activation_more import (
 )
 from glassnet.nn._functional_attention import scaled_dot_product_attention
 from glassnet.nn._functional_bilinear import bilinear, pdist
+from glassnet.nn._functional_classic import (
+    channel_shuffle,
+    local_response_norm,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+)
 from glassnet.nn._functional_conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -86,10 +93,13 @@ from glassnet.nn._functional_metric import (
 )
 from glassnet.nn._functional_norm import group_norm, instance_norm, layer_norm, rms_norm
 from glassnet.nn._functional_pool_more import (
+    adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool1d_with_indices,
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d,
+    adaptive_max_pool3d_with_indices,
     max_pool1d_with_indices,
     max_pool2d_with_indices,
     max_unpool1d,
@@ -99,6 +109,7 @@ from glassnet.nn._functional_random import gumbel_softmax, rrelu, rrelu_
 from glassnet.nn._functional_resample import (
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     interpolate,
     pad,
     pixel_shuffle,
@@ -109,7 +120,7 @@ from glassnet.nn._functional_resample import (
 )
 from glassnet.nn._functional_sampling import affine_grid, grid_sample
 from glassnet.nn._functional_seq import cosine_similarity, normalize
-from glassnet.nn._reduction import REDUCTIONS, reduce_loss
+from glassnet.nn._reduction import REDUCTIONS, legacy_reduction, reduce_loss
 from glassnet.ops import (
     gelu,
     log_softmax,
@@ -130,12 +141,20 @@ from glassnet.ops._loss import (
 )
 
 __all__ = [
+    "channel_shuffle",
+    "local_response_norm",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool3d_with_indices",
     "affine_grid",
     "alpha_dropout",
     "avg_pool1d",
@@ -152,6 +171,7 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
@@ -164,6 +184,7 @@ __all__ = [
     "elu_",
     "embedding",
     "embedding_bag",
+    "feature_alpha_dropout",
     "fold",
     "gaussian_nll_loss",
     "gelu",
@@ -299,15 +320,17 @@ def _as_target(target, like):
     return target if isinstance(target, Tensor) else Tensor(np.asarray(target), dtype=like.dtype)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error ``(ŷ - y)²`` (a target of another shape broadcasts, with a warning)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_broadcast(input, target, "mse_loss")
     return reduce_loss((input - target) ** 2, reduction, "mse_loss")
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean absolute error ``|ŷ - y|``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_broadcast(input, target, "l1_loss")
     return reduce_loss(ops.abs(input - target), reduction, "l1_loss")
@@ -367,8 +390,8 @@ def _flatten_classes(input, target):
     return moved, target
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits ``input`` (N, C) or (N, C, d1, …) against class indices
     (N,) / (N, d1, …) or class probabilities shaped like the logits, as PyTorch: optional
     class ``weight`` (C,), ``ignore_index``, ``label_smoothing`` ε (targets become
@@ -398,12 +421,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         >>> round(F.cross_entropy(logits, gn.tensor([0, 2])).item(), 4)
         0.1672
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if input.ndim == 0:
         raise ShapeError("cross_entropy: logits need shape (C,), (N, C) or (N, C, d1, …); "
                          "got a 0-d tensor")
     if input.ndim == 1:  # one unbatched sample
-        out = cross_entropy(input.reshape(1, -1), _to_batch(target), weight, ignore_index,
-                            reduction, label_smoothing)
+        out = cross_entropy(input.reshape(1, -1), _to_batch(target), weight, ignore_index=ignore_index,
+                            reduction=reduction, label_smoothing=label_smoothing)
         return out.reshape(()) if reduction == "none" else out
     batch_shape = (input.shape[0], *input.shape[2:])
     input, target = _flatten_classes(input, target)
@@ -477,11 +501,13 @@ def _array(value):
     return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` (N, C) or (N, C, d1, …) at
     class indices (N,) / (N, d1, …); ``reduction='none'`` keeps the target's shape."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if input.ndim == 1:  # one unbatched sample
-        out = nll_loss(input.reshape(1, -1), _to_batch(target), weight, ignore_index, reduction)
+        out = nll_loss(input.reshape(1, -1), _to_batch(target), weight, ignore_index=ignore_index,
+                       reduction=reduction)
         return out.reshape(()) if reduction == "none" else out
     batch_shape = (input.shape[0], *input.shape[2:])
     input, target = _flatten_classes(input, target)
@@ -502,9 +528,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return reduce_loss(losses.reshape(batch_shape), reduction, "nll_loss")
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """``-(y·log p + (1-y)·log(1-p))`` for probabilities ``p``, each log clamped at -100 and
     the gradient ``(p - y) / max(p(1-p), 1e-12)``, as PyTorch (:class:`BinaryCrossEntropy`)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy")
     data = input.array
@@ -519,11 +546,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return reduce_loss(loss, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable primitive
     (:class:`BinaryCrossEntropyWithLogits`): ``(1-y)·z + (1 + (w_pos-1)·y)·softplus(-z)``,
     gradient ``σ(z) - y`` (with ``pos_weight``: ``(1 + (w_pos-1)·y)·σ(z) - w_pos·y``)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_target(target, input)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     pw = None if pos_weight is None else _as_target(pos_weight, input).array

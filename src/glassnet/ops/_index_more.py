@@ -207,7 +207,7 @@ class ScatterReduce(Function):
 
     formula = "y[i, index[i, j]] = reduce(x[i, index[i, j]]?, src[i, j] for all such j)  (dim = 1)"
     grad_formulas = ("sum: dx = dy (0 at reduced places without self), dsrc = dy[index]",
-                     "prod: dx = dy · y / x, dsrc = dy[index] · y[index] / src",
+                     "prod: dx = dy · (product of the others), dsrc = dy[index] · (product of the others)",
                      "mean: dx = dy / count, dsrc = dy[index] / count[index]",
                      "amax, amin: dy split evenly among the elements equal to y there")
 
@@ -219,19 +219,26 @@ class ScatterReduce(Function):
         hit[where] = True
         count = xp.zeros(x.shape, dtype=np.int64)
         _add_at(xp, count, where, xp.ones(index.shape, dtype=np.int64))
-        start = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
-        y = x.copy()
-        if not include_self:
-            y[hit] = start if start is not None else _identity(xp, x.dtype, reduce)
-        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
-        ufunc[reduce].at(y, where, src)
+        self.x, self.src, self.hit, self.where = x, src, hit, where
+        y = self._reduced(x, src)
         if reduce == "mean":
             total = count + (1 if include_self else 0)
             y = xp.where(hit, y / xp.maximum(total, 1), y) if y.dtype.kind == "f" else xp.where(
                 hit, xp.floor_divide(y, xp.maximum(total, 1)), y)
             self.count = xp.where(hit, total, 1)
-        self.x, self.src, self.y, self.hit, self.where = x, src, y, hit, where
+        self.y = y
         return y.astype(x.dtype, copy=False)
+
+    def _reduced(self, x, src):
+        """``x`` with ``src`` reduced into the places hit (the sum, for the mean)."""
+        reduce = self.params["reduce"]
+        start = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+        y = x.copy()
+        if not self.params["include_self"]:
+            y[self.hit] = start if start is not None else _identity(namespace(x), x.dtype, reduce)
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+        ufunc[reduce].at(y, self.where, src)
+        return y
 
     def backward(self, g):
         reduce, include_self = self.params["reduce"], self.params["include_self"]
@@ -241,9 +248,7 @@ class ScatterReduce(Function):
             share = g / self.count if reduce == "mean" else g
             dx, dsrc = share * xp.where(self.hit, own, 1), share[self.where]
         elif reduce == "prod":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dx = xp.where(self.hit, g * self.y / self.x * own, g)
-                dsrc = (g * self.y)[self.where] / self.src
+            dx, dsrc = self._prod_grads(xp, g, own)
         else:
             chosen = self.y[self.where] == self.src
             ties = xp.where(self.hit, (self.x == self.y) * own, 1).astype(g.dtype)
@@ -251,6 +256,21 @@ class ScatterReduce(Function):
             dx = xp.where(self.hit, g * (self.x == self.y) * own / ties, g)
             dsrc = (g / ties)[self.where] * chosen
         return dx, _pad_to(xp, dsrc, self.inputs[1].shape)
+
+    def _prod_grads(self, xp, g, own):
+        """Each factor's gradient is the product of the others: ``y / factor`` where the
+        factor is nonzero, else the product recomputed with that zero (if it is the only
+        one sent there) set to 1 — PyTorch's numbers, exact with zeros."""
+        x, src = self.x, self.src
+        safe_x = xp.where(x == 0, 1, x)
+        dx = xp.where(self.hit, g * self._reduced(safe_x, src) / safe_x * own, g)
+        zero = src == 0
+        zeros_there = xp.zeros(x.shape, dtype=np.int64)
+        _add_at(xp, zeros_there, self.where, zero.astype(np.int64))
+        single = zero & (zeros_there[self.where] == 1)
+        without = self._reduced(x, xp.where(single, 1, src))
+        dsrc = xp.where(single, (g * without)[self.where], (g * self.y)[self.where] / xp.where(zero, 1, src))
+        return dx, dsrc
 
 
 def _identity(xp, dtype, reduce):

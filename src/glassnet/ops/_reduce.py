@@ -383,17 +383,19 @@ def _legacy_unbiased(dim, correction, unbiased):
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """PyTorch's ``norm``: the 2-norm (``"fro"``) of all elements, or over ``dim``; any
     finite ``p > 0`` (the :class:`Norm` primitive), ``inf`` (largest ``|x|``), ``-inf``
-    (smallest) and ``0`` (how many are nonzero). The nuclear norm is not available."""
+    (smallest) and ``0`` (how many are nonzero); ``"nuc"``: the nuclear norm ``Σ σ_i`` of the
+    matrix over the two axes ``dim`` (all of a 2-D input when None), as ``linalg.matrix_norm``."""
     if dtype is not None:
         x = x.astype(dtype)
     if x.array.dtype.kind != "f":
         raise GlassnetTypeError(f"norm: the input must be floating, got dtype {x.dtype}; convert first "
                                 "(x.float() or x.double()), as PyTorch asks")
+    if p == "nuc":
+        return _nuclear_norm(x, dim, keepdim)
     if p in ("fro", None):
         p = 2
     if isinstance(p, str):
-        raise GlassnetValueError(f"norm: p={p!r} is not available in glassnet; use p='fro' (2), a number, "
-                                 "or inf")
+        raise GlassnetValueError(f"norm: p={p!r} is not available; use p='fro' (2), 'nuc', a number, or inf")
     if p == math.inf:
         return amax(abs(x), dim, keepdim)
     if p == -math.inf:
@@ -403,3 +405,17 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     if p < 0:
         raise GlassnetValueError(f"norm: p must be positive (or 0, inf, -inf), got {p}")
     return _reduce(Norm, x, dim, keepdim, "norm", p=p)
+
+
+def _nuclear_norm(x, dim, keepdim):
+    from glassnet.ops._linalg_norms import matrix_norm  # it builds on norm, defined here
+
+    dims = tuple(range(x.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    if x.ndim < 2:
+        raise GlassnetValueError(f"norm: p='nuc' is the norm of matrices; the input must have at least 2 "
+                                 f"dimensions, got shape {tuple(x.shape)}")
+    if len(dims) != 2:
+        raise GlassnetValueError(f"norm: p='nuc' is the norm of matrices: dim must be two axes, got "
+                                 f"dim={dim!r} "
+                                 f"for an input of shape {tuple(x.shape)} (pass dim=(-2, -1) for a batch)")
+    return matrix_norm(x, "nuc", dims, keepdim)

@@ -7,6 +7,7 @@ means position ``i`` of the data (so an index may be smaller than the data there
 PyTorch). :func:`_grids` turns that into one NumPy fancy index.
 """
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -144,28 +145,63 @@ def gather(input, dim, index, *, out=None):  # noqa: A002  (PyTorch's names)
     return write_out(Gather.apply(input, index=data, axis=axis), out, "gather")
 
 
-def _source(src, value, x, name):
+def _source(src, value, x, name, shape=None):
+    """``src`` in ``x``'s dtype, or the number ``value`` filled into ``shape`` (default ``x``'s)."""
     if src is None and value is None:
         raise GlassnetTypeError(f"{name}: give src (a tensor) or value (a number)")
     if src is None or not isinstance(src, Tensor):
         value = src if src is not None else value
-        return as_tensor_like(value, x) if isinstance(value, Tensor) else Tensor._wrap(
-            namespace(x.array).full(x.shape, value, dtype=x.array.dtype), False, None)
+        if isinstance(value, Tensor):
+            return as_tensor_like(value, x)
+        filled = namespace(x.array).full(x.shape if shape is None else shape, value, dtype=x.array.dtype)
+        return Tensor._wrap(filled, False, None)
     return src if src.array.dtype == x.array.dtype else src.astype(x.dtype)
+
+
+class ScatterWithReduce(Function):
+    """PyTorch's deprecated ``scatter(..., reduce=)``: values only. Its backward raises, as
+    PyTorch's does; :func:`scatter_add` and ``scatter_reduce`` are the differentiable forms."""
+
+    formula = "y = x, then y[i, index[i, j]] += src[i, j] ('add') or *= src[i, j] ('multiply')  (dim = 1)"
+    grad_formulas = ("none: backward raises, as in PyTorch",)
+
+    def forward(self, x, src, index, axis, reduce):
+        xp = namespace(x)
+        y = x.copy()
+        where, src = _grids(xp, index, axis), _crop(src, index.shape)
+        if reduce == "add":
+            _add_at(xp, y, where, src)
+        else:
+            np.multiply.at(y, where, src)
+        return y
+
+    def backward(self, g):
+        reduce = self.params["reduce"]
+        instead = ("scatter_add(dim, index, src)" if reduce == "add"
+                   else "scatter_reduce(dim, index, src, 'prod')")
+        raise GlassnetValueError(
+            f"scatter(..., reduce={reduce!r}): no gradient is defined, as in PyTorch (its backward raises "
+            f"too: the reduce= form is deprecated); for a gradient write {instead}, or detach the inputs")
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):  # noqa: A002
     """A copy of ``input`` with ``src`` (a tensor, or a number ``value``) written at
     ``index`` along ``dim``: ``out[i][index[i][j]] = src[i][j]`` for ``dim = 1``.
-    ``reduce="add"`` adds instead (:func:`scatter_add`)."""
-    if reduce == "add":
-        return scatter_add(input, dim, index, _source(src, value, input, "scatter"))
-    if reduce is not None:
-        raise GlassnetValueError(f"scatter: reduce={reduce!r} is not available in glassnet; use reduce='add' "
-                                 "(or scatter_add), or compute the product by hand")
+    ``reduce="add"`` adds there instead (``+=``), ``reduce="multiply"`` multiplies (``*=``);
+    repeated indices apply each element. As in PyTorch the ``reduce=`` form has no gradient
+    (backward raises): :func:`scatter_add` and ``scatter_reduce`` have."""
+    if reduce not in (None, "add", "multiply"):
+        raise GlassnetValueError(f"scatter: reduce must be 'add' or 'multiply' (or None), got {reduce!r}; "
+                                 "scatter_reduce offers 'sum', 'prod', 'mean', 'amax' and 'amin'")
+    if reduce is not None and isinstance(src, Tensor):
+        warnings.warn("The reduce argument of scatter with a Tensor src is deprecated (in PyTorch too); use "
+                      "scatter_reduce for more reductions and a gradient", UserWarning, stacklevel=2)
     axis = _axis(input, dim, "scatter")
-    src = _source(src, value, input, "scatter")
-    data = _index_array(input, index, axis, "scatter", src)
+    given = src if isinstance(src, Tensor) else None  # a number fills the index's shape: no size limit
+    data = _index_array(input, index, axis, "scatter", given)
+    src = _source(src, value, input, "scatter", data.shape)
+    if reduce is not None:
+        return ScatterWithReduce.apply(input, src, index=data, axis=axis, reduce=reduce)
     return Scatter.apply(input, src, index=data, axis=axis)
 
 
