@@ -46,3 +46,13 @@ __all__ = [
     "SparseAdam",
     "lr_scheduler",
 ]
+
+
+def __getattr__(name):
+    """``glassnet.optim.swa_utils`` loads on first use: it builds on ``glassnet.nn``
+    (AveragedModel is a Module), which ``glassnet.optim`` itself does not import."""
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module("glassnet.optim.swa_utils")
+    raise AttributeError(f"module 'glassnet.optim' has no attribute {name!r}")
