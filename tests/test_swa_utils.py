@@ -214,3 +214,9 @@ def test_optim_import_does_not_pull_in_nn():
     code = ("import sys, glassnet.optim; assert 'glassnet.optim.swa_utils' not in sys.modules; "
             "import glassnet.optim as o; assert o.swa_utils.AveragedModel.__name__ == 'AveragedModel'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_listed_in_optim_all_and_dir_before_and_after_import():
+    code = ("import glassnet.optim as o; assert 'swa_utils' in o.__all__ and 'swa_utils' in dir(o); "
+            "import glassnet.optim.swa_utils; assert 'swa_utils' in dir(o)")
+    subprocess.run([sys.executable, "-c", code], check=True)

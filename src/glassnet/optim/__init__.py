@@ -45,6 +45,7 @@ __all__ = [
     "SGD",
     "SparseAdam",
     "lr_scheduler",
+    "swa_utils",
 ]
 
 
@@ -56,3 +57,7 @@ def __getattr__(name):
 
         return importlib.import_module("glassnet.optim.swa_utils")
     raise AttributeError(f"module 'glassnet.optim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
