@@ -45,4 +45,19 @@ __all__ = [
     "SGD",
     "SparseAdam",
     "lr_scheduler",
+    "swa_utils",
 ]
+
+
+def __getattr__(name):
+    """``glassnet.optim.swa_utils`` loads on first use: it builds on ``glassnet.nn``
+    (AveragedModel is a Module), which ``glassnet.optim`` itself does not import."""
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module("glassnet.optim.swa_utils")
+    raise AttributeError(f"module 'glassnet.optim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
