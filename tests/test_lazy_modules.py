@@ -188,3 +188,13 @@ def test_d2l_lazy_networks_train_with_pytorchs_losses(builder, shape, make_opt, 
     their_losses = _train(torch, theirs, opt_theirs, x, y, 4)
     np.testing.assert_allclose(ours_losses, their_losses, rtol=1e-10)
     assert ours_losses[-1] < ours_losses[0]
+
+
+def test_computing_with_a_placeholder_is_an_error_as_in_pytorch():
+    with pytest.raises(ValueError, match="uninitialized parameter"):
+        torch.nn.LazyLinear(3).weight + 1
+    weight = gn.nn.LazyLinear(3).double().weight
+    assert weight.dtype == np.float64  # .double() converts the placeholder's dtype
+    for compute in (lambda: weight + 1, lambda: weight.sum(), lambda: gn.cat([weight, weight])):
+        with pytest.raises(gn.GlassnetValueError, match="uninitialized parameter or buffer"):
+            compute()

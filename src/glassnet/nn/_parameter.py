@@ -27,6 +27,27 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _PlaceholderArray(np.ndarray):
+    """The placeholder's empty array: NumPy refuses to compute with it, so an op given an
+    uninitialized parameter raises instead of quietly returning an empty result."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        raise _use_error(ufunc.__name__)
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise _use_error(func.__name__)
+
+
+def _use_error(operation):
+    return GlassnetValueError(
+        f"{operation}: got an uninitialized parameter or buffer (a lazy module's placeholder); call the "
+        "lazy module's forward with a dummy batch to materialize it before computing with it")
+
+
+def _placeholder(dtype):
+    return np.empty((0,), dtype=np.dtype(dtype or get_default_dtype())).view(_PlaceholderArray)
+
+
 class _Uninitialized:
     """A placeholder without a shape yet (PyTorch's ``UninitializedTensorMixin``): it keeps its
     dtype (``.double()`` and ``.to`` apply to it), its object identity (an optimizer built
@@ -37,7 +58,7 @@ class _Uninitialized:
 
     def materialize(self, shape, device=None, dtype=None):
         """Allocate an (uninitialised) array of ``shape`` and become ``cls_to_become``."""
-        xp = namespace(self.array)
+        xp = namespace(np.asarray(self.array))
         self.array = xp.empty(tuple(int(s) for s in shape), dtype=dtype or self.array.dtype)
         self.__class__ = self.cls_to_become
 
@@ -62,7 +83,8 @@ class UninitializedParameter(_Uninitialized, Parameter):
     cls_to_become = Parameter
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
-        super().__init__(np.empty((0,), dtype=np.dtype(dtype or get_default_dtype())), requires_grad)
+        super().__init__(_placeholder(dtype), requires_grad)
+        self.array = _placeholder(dtype)  # Tensor() would copy it into a plain array
 
 
 class UninitializedBuffer(_Uninitialized, Tensor):
@@ -73,5 +95,5 @@ class UninitializedBuffer(_Uninitialized, Tensor):
     cls_to_become = Tensor
 
     def __init__(self, requires_grad=False, device=None, dtype=None):
-        super().__init__(np.empty((0,), dtype=np.dtype(dtype or get_default_dtype())),
-                         requires_grad=requires_grad)
+        super().__init__(_placeholder(dtype), requires_grad=requires_grad)
+        self.array = _placeholder(dtype)
