@@ -44,8 +44,24 @@ from glassnet.nn._conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTrans
 from glassnet.nn._distance import CosineSimilarity, PairwiseDistance
 from glassnet.nn._embedding import Embedding
 from glassnet.nn._embedding_bag import EmbeddingBag
+from glassnet.nn._lazy import LazyModuleMixin
+from glassnet.nn._lazy_layers import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from glassnet.nn._linear import Flatten, Identity, Linear, Unflatten
-from glassnet.nn._linear_more import Bilinear, LazyLinear
+from glassnet.nn._linear_more import Bilinear
 from glassnet.nn._loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -77,7 +93,7 @@ from glassnet.nn._normalization import (
     RMSNorm,
 )
 from glassnet.nn._parallel import DataParallel
-from glassnet.nn._parameter import Parameter
+from glassnet.nn._parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from glassnet.nn._pool import (
     AdaptiveAvgPool2d,
     AvgPool1d,
@@ -202,6 +218,19 @@ __all__ = [
     "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyModuleMixin",
     "LazyLinear",
     "LSTM",
     "LSTMCell",
@@ -229,6 +258,8 @@ __all__ = [
     "PReLU",
     "PairwiseDistance",
     "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
     "ParameterDict",
     "ParameterList",
     "PixelShuffle",

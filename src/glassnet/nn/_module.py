@@ -282,8 +282,12 @@ class Module:
         """Copy values into the parameters and buffers of the same names.
 
         With ``strict`` (the default) missing and unexpected keys are errors; a shape
-        mismatch always is. One error lists every problem found.
+        mismatch always is. One error lists every problem found. A lazy module's placeholders
+        first take the checkpoint's shapes (PyTorch's ``LazyModuleMixin`` load hook).
         """
+        for mod_prefix, module in self.named_modules():  # lazy modules take the checkpoint's shapes
+            if hasattr(type(module), "_lazy_load_state"):
+                module._lazy_load_state(state_dict, f"{mod_prefix}." if mod_prefix else "")
         own = self._state_tensors()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -291,9 +295,9 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = _array_of(state_dict[key])
-                if tuple(value.shape) != tuple(target.shape):
+                if tuple(value.shape) != tuple(target.array.shape):
                     mismatched.append(
-                        f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(target.shape)}"
+                        f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(target.array.shape)}"
                     )
         problems = []
         if strict and missing:
