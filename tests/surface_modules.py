@@ -47,15 +47,33 @@ def _unpool_after_pool(base, max_pool):
     return UnpoolAfterPool
 
 
-def _lazy(module_class, ones):
-    module = module_class(3)
-    module(ones(1, 4))
+def _lazy(module_class, ones, sample=(4,), *args):
+    """A lazy module (``module_class(3, *args)``) after a first call on a batch of one
+    ``sample``: materialised, it has become its eager class."""
+    module = module_class(*((3,) if module_class.__name__.startswith("LazyConv") or
+                            module_class.__name__ == "LazyLinear" else ()), *args)
+    module(ones(1, *sample))
     return module
+
+
+def _lazy_specs(spec):
+    """One line per lazy conv / norm class: built lazily, materialised by a first call, then
+    compared as the eager layer it became."""
+    cases = [(f"LazyConv{d}d", (2, *(5,) * d), (2,)) for d in (1, 2, 3)]
+    cases += [(f"LazyConvTranspose{d}d", (2, *(4,) * d), (2,)) for d in (1, 2, 3)]
+    cases += [(f"Lazy{norm}{d}d", (3, *(4,) * d), ())
+              for norm in ("BatchNorm", "InstanceNorm") for d in (1, 2, 3)]
+    return [spec(f"{name}-after-first-call",
+                 (lambda name=name, shape=shape, args=args: _lazy(getattr(nn, name), gn.ones, shape, *args)),
+                 shape,
+                 (lambda t, name=name, shape=shape, args=args:
+                  _lazy(getattr(t.nn, name), t.ones, shape, *args)))
+            for name, shape, args in cases]
 
 
 def surface_specs(spec):
     """ModuleSpec entries (``spec`` is the registry's dataclass)."""
-    return [
+    return _lazy_specs(spec) + [
         spec("Bilinear", lambda: _second_input(nn.Bilinear)(4, 3, 2), (4,),
              lambda t: _second_input(t.nn.Bilinear)(4, 3, 2)),
         spec("Bilinear-nobias-3d", lambda: _second_input(nn.Bilinear)(4, 3, 5, bias=False), (2, 4),

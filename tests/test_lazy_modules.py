@@ -174,6 +174,8 @@ def _train(lib, model, optimizer, x, y, steps):
     (_nin, (6, 3, 12, 12), lambda lib, p: lib.optim.Adam(p, lr=0.01), False),
 ], ids=["lenet-sgd-optimizer-before-materialization", "nin-adam"])
 def test_d2l_lazy_networks_train_with_pytorchs_losses(builder, shape, make_opt, opt_first):
+    torch.manual_seed(0)  # the weights are torch's (copied into ours): the same start in any test order
+    gn.manual_seed(0)
     ours, theirs = builder(gn.nn).double(), builder(torch.nn).double()
     if opt_first:  # PyTorch allows it: materialization keeps each Parameter object
         opt_ours, opt_theirs = make_opt(gn, ours.parameters()), make_opt(torch, theirs.parameters())
