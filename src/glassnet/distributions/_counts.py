@@ -9,7 +9,7 @@ from glassnet._creation import arange, eye
 from glassnet.autograd._mode import no_grad
 from glassnet.distributions import constraints
 from glassnet.distributions._continuous import batch_of
-from glassnet.distributions._discrete import Categorical, _bce_with_logits, _one_of
+from glassnet.distributions._discrete import Categorical, CategoricalParams, _bce_with_logits, _one_of
 from glassnet.distributions._distribution import (
     Distribution,
     broadcast_all,
@@ -250,7 +250,7 @@ class Geometric(_BinaryParams):
         return _bce_with_logits(self.logits, self.probs) / self.probs
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(CategoricalParams, Distribution):
     """A Categorical draw as a one-hot vector over the last dimension of ``probs`` / ``logits`` (size K).
 
     log p(x) = ℓ_k for x = e_k;  mean p;  variance p(1 − p);  H as Categorical's
@@ -267,18 +267,6 @@ class OneHotCategorical(Distribution):
 
     def _expanded_params(self, batch_shape):
         return {"_categorical": self._categorical.expand(batch_shape)}
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):
@@ -328,7 +316,7 @@ def _one_hot(index, k, like):
     return (index.unsqueeze(-1) == arange(k, device=like.device)).type_as(like)
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParams, Distribution):
     """Counts of K categories in ``total_count`` n draws of a Categorical(``probs`` / ``logits``).
 
     log p(x) = log n! − Σ log xᵢ! + Σ xᵢ·log pᵢ;  mean np;  variance np(1 − p)
@@ -354,18 +342,6 @@ class Multinomial(Distribution):
     @property
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

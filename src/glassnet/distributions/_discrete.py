@@ -170,3 +170,19 @@ class Categorical(Distribution):
         values = arange(self._num_events, dtype="int64").reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
+
+class CategoricalParams:
+    """``probs``, ``logits`` and ``param_shape`` read from the inner Categorical
+    ``self._categorical`` (OneHotCategorical, Multinomial, ExpRelaxedCategorical)."""
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape

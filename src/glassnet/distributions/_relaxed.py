@@ -6,7 +6,7 @@ import math
 
 from glassnet.distributions import constraints
 from glassnet.distributions._continuous import batch_of
-from glassnet.distributions._discrete import Categorical, _one_of
+from glassnet.distributions._discrete import Categorical, CategoricalParams, _one_of
 from glassnet.distributions._distribution import (
     Distribution,
     broadcast_all,
@@ -25,6 +25,23 @@ __all__ = ["ExpRelaxedCategorical", "LogitRelaxedBernoulli", "RelaxedBernoulli",
 def _log(temperature):
     """log τ for a tensor or a number τ."""
     return math.log(temperature) if isinstance(temperature, (int, float)) else log(temperature)
+
+
+class _RelaxedParams:
+    """``temperature``, ``logits`` and ``probs`` read from the relaxed base distribution
+    (RelaxedBernoulli, RelaxedOneHotCategorical)."""
+
+    @property
+    def temperature(self):
+        return self.base_dist.temperature
+
+    @property
+    def logits(self):
+        return self.base_dist.logits
+
+    @property
+    def probs(self):
+        return self.base_dist.probs
 
 
 class LogitRelaxedBernoulli(Distribution):
@@ -67,7 +84,7 @@ class LogitRelaxedBernoulli(Distribution):
         return _log(self.temperature) + diff - 2 * softplus(diff)
 
 
-class RelaxedBernoulli(TransformedDistribution):
+class RelaxedBernoulli(_RelaxedParams, TransformedDistribution):
     """y = σ(x), x ~ LogitRelaxedBernoulli(τ, p): a reparameterised draw in (0, 1)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -78,20 +95,9 @@ class RelaxedBernoulli(TransformedDistribution):
         base = LogitRelaxedBernoulli(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(CategoricalParams, Distribution):
     """The log of a RelaxedOneHotCategorical over the last dimension (size K) of probs / logits:
     x = s − logsumexp(s),  s = (ℓ + g)/τ,  g Gumbel(0, 1) noise.
 
@@ -110,18 +116,6 @@ class ExpRelaxedCategorical(Distribution):
 
     def _expanded_params(self, batch_shape):
         return {"temperature": self.temperature, "_categorical": self._categorical.expand(batch_shape)}
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def rsample(self, sample_shape=()):
         u = clamp_probs(open_uniform(self._extended_shape(sample_shape), self.logits))
@@ -142,7 +136,7 @@ class ExpRelaxedCategorical(Distribution):
         return "ExpRelaxed" + repr(self._categorical)
 
 
-class RelaxedOneHotCategorical(TransformedDistribution):
+class RelaxedOneHotCategorical(_RelaxedParams, TransformedDistribution):
     """y = exp(x), x ~ ExpRelaxedCategorical(τ, p): the Gumbel-softmax draw, a point of the simplex."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -153,14 +147,3 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
