@@ -29,6 +29,22 @@ class _Checked(Distribution):
         return value
 
 
+class _LocScale(_Checked):
+    """A location-scale family on the real line: ``loc`` and ``scale`` (> 0) broadcast together,
+    their shape the batch shape; reparameterised draws."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(batch_of((loc, scale), (self.loc,)), validate_args=validate_args)
+
+    def _expanded_params(self, batch_shape):
+        return {"loc": self.loc.expand(batch_shape), "scale": self.scale.expand(batch_shape)}
+
+
 class Exponential(_Checked):
     """Exp(λ) on [0, ∞) (``rate`` λ).
 
@@ -81,23 +97,12 @@ class Exponential(_Checked):
         return 1.0 - log(self.rate)
 
 
-class Laplace(_Checked):
+class Laplace(_LocScale):
     """Laplace(μ, b): density e^{−|x − μ|/b}/(2b).
 
     rsample: x = μ − b·sign(u)·log(1 − |u|), u ~ U(−1, 1)
     F(x) = ½ − ½·sign(x − μ)·(e^{−|x − μ|/b} − 1);  H = 1 + log 2b
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_of((loc, scale), (self.loc,)), validate_args=validate_args)
-
-    def _expanded_params(self, batch_shape):
-        return {"loc": self.loc.expand(batch_shape), "scale": self.scale.expand(batch_shape)}
 
     @property
     def mean(self):
@@ -135,22 +140,11 @@ class Laplace(_Checked):
         return 1 + log(2 * self.scale)
 
 
-class Cauchy(_Checked):
+class Cauchy(_LocScale):
     """Cauchy(x₀, γ): density 1/(πγ·(1 + ((x − x₀)/γ)²)); no mean (NaN), infinite variance.
 
     rsample: x = x₀ + γ·tan(π(u − ½));  F(x) = ½ + atan((x − x₀)/γ)/π;  H = log 4πγ
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_of((loc, scale), (self.loc,)), validate_args=validate_args)
-
-    def _expanded_params(self, batch_shape):
-        return {"loc": self.loc.expand(batch_shape), "scale": self.scale.expand(batch_shape)}
 
     @property
     def mean(self):
@@ -182,23 +176,12 @@ class Cauchy(_Checked):
         return math.log(4 * math.pi) + log(self.scale)
 
 
-class Gumbel(_Checked):
+class Gumbel(_LocScale):
     """Gumbel(μ, β): F(x) = exp(−e^{−(x − μ)/β}).
 
     rsample: x = μ − β·log(−log u);  log p(x) = z − e^{z} − log β with z = (μ − x)/β
     mean μ + βγ (γ Euler's constant);  variance π²β²/6;  H = log β + 1 + γ
     """
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_of((loc, scale), (self.loc,)), validate_args=validate_args)
-
-    def _expanded_params(self, batch_shape):
-        return {"loc": self.loc.expand(batch_shape), "scale": self.scale.expand(batch_shape)}
 
     @property
     def mean(self):
