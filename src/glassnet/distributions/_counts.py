@@ -84,7 +84,23 @@ class _BinaryParams(Distribution):
             self.probs = logits_to_probs(self.logits, is_binary=True)
 
 
-class Binomial(_BinaryParams):
+class _TrialCounts(_BinaryParams):
+    """A count over ``total_count`` trials (Binomial, NegativeBinomial): ``total_count`` in the
+    success parameter's dtype, broadcast with it."""
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        name, (param, self.total_count) = self._set_binary(probs, logits, (total_count,))
+        self.total_count = self.total_count.type_as(param)
+        raw = probs if probs is not None else logits
+        super().__init__(batch_of((raw, total_count), (param,)), validate_args=validate_args)
+        self._complete_binary(name)
+
+    def _expanded_params(self, batch_shape):
+        return {"total_count": self.total_count.expand(batch_shape), "probs": self.probs.expand(batch_shape),
+                "logits": self.logits.expand(batch_shape)}
+
+
+class Binomial(_TrialCounts):
     """Successes in ``total_count`` n trials of success probability p (``probs`` or ``logits`` ℓ).
 
     log p(k) = log n! − log k! − log (n − k)! + k·ℓ − n·log(1 + e^{ℓ})
@@ -96,15 +112,7 @@ class Binomial(_BinaryParams):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        name, (param, self.total_count) = self._set_binary(probs, logits, (total_count,))
-        self.total_count = self.total_count.type_as(param)
-        raw = probs if probs is not None else logits
-        super().__init__(batch_of((raw, total_count), (param,)), validate_args=validate_args)
-        self._complete_binary(name)
-
-    def _expanded_params(self, batch_shape):
-        return {"total_count": self.total_count.expand(batch_shape), "probs": self.probs.expand(batch_shape),
-                "logits": self.logits.expand(batch_shape)}
+        super().__init__(total_count, probs, logits, validate_args)
 
     @property
     def support(self):
@@ -152,7 +160,7 @@ class Binomial(_BinaryParams):
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
-class NegativeBinomial(_BinaryParams):
+class NegativeBinomial(_TrialCounts):
     """Successes before ``total_count`` r failures, success probability p (``probs`` or ``logits`` ℓ).
 
     log p(k) = log Γ(r + k) − log Γ(k + 1) − log Γ(r) + r·log σ(−ℓ) + k·log σ(ℓ)
@@ -162,17 +170,6 @@ class NegativeBinomial(_BinaryParams):
     arg_constraints = {"total_count": constraints.greater_than_eq(0),
                        "probs": constraints.half_open_interval(0.0, 1.0), "logits": constraints.real}
     support = constraints.nonnegative_integer
-
-    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        name, (param, self.total_count) = self._set_binary(probs, logits, (total_count,))
-        self.total_count = self.total_count.type_as(param)
-        raw = probs if probs is not None else logits
-        super().__init__(batch_of((raw, total_count), (param,)), validate_args=validate_args)
-        self._complete_binary(name)
-
-    def _expanded_params(self, batch_shape):
-        return {"total_count": self.total_count.expand(batch_shape), "probs": self.probs.expand(batch_shape),
-                "logits": self.logits.expand(batch_shape)}
 
     @property
     def mean(self):
