@@ -146,7 +146,9 @@ class Binomial(_TrialCounts):
     def _homogeneous_count(self, who):
         n = host(self.total_count)
         if n.size and (n != n.flat[0]).any():
-            raise NotImplementedError(f"Inhomogeneous total count not supported by `{who}`.")
+            raise NotImplementedError(f"Binomial.{who}: inhomogeneous total count not supported "
+                                      f"(as in PyTorch): got total_count with values "
+                                      f"{sorted(set(n.ravel().tolist()))[:5]}; give one count for the batch")
         return int(n.flat[0]) if n.size else 0
 
     def entropy(self):
@@ -324,7 +326,9 @@ class Multinomial(CategoricalParams, Distribution):
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if not isinstance(total_count, int):
-            raise NotImplementedError("inhomogeneous total_count is not supported")
+            raise NotImplementedError(f"Multinomial: inhomogeneous total_count is not supported (as in "
+                                      f"PyTorch): got {type(total_count).__name__}; give one int for the "
+                                      "whole batch")
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)
         self._binomial = Binomial(total_count=total_count, probs=self._categorical.probs)
